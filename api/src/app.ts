@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import './http/express-augment';
+import type { AppDeps } from './deps';
+import { authenticate } from './auth/authenticate';
+import { authRoutes } from './auth/routes';
+import { ticketRoutes } from './tickets/routes';
+import { errorHandler, notFound } from './http/errors';
+import { healthRoutes } from './ops/health';
+import { createMetrics } from './ops/metrics';
+import { createRegistry, openApiDocument } from './ops/openapi';
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+/** Build the Express app; main.ts listens, tests use it directly. */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const metrics = createMetrics();
+  const registry = createRegistry();
+
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      // Honour a caller's X-Request-Id (so traces join across systems) when it is sane.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
+  app.use(metrics.middleware);
+  app.use(healthRoutes(deps));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(express.json({ limit: '1mb', strict: true }));
+  // One EntityManager fork per request: no identity map shared between requests.
+  app.use((req, _res, next) => {
+    req.em = deps.orm.em.fork();
+    next();
+  });
+  app.use('/api/v1', authenticate);
+  app.use('/api/v1', authRoutes(deps, registry));
+  app.use('/api/v1', ticketRoutes(deps, registry));
+
+  const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+  app.use((req, _res, next) => next(notFound(`Route ${req.method} ${req.path}`)));
+  app.use(errorHandler);
+  return app;
+}

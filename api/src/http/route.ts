@@ -1,0 +1,114 @@
+import type { Request, Response, Router } from 'express';
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Action } from '@mehrdesk/core/domain';
+import { can } from '@mehrdesk/core/domain';
+import { badRequest, forbidden, unauthorized, zodFields } from './errors';
+import type { AuthUser } from '../auth/authenticate';
+
+// One declaration per endpoint: the zod schemas validate the request, type the handler, and
+// register the OpenAPI path, so documentation cannot drift from behaviour.
+
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+export interface RouteCtx<B, Q, P> {
+  req: Request;
+  res: Response;
+  body: B;
+  query: Q;
+  params: P;
+  user: AuthUser;
+  em: EntityManager;
+  requestId: string;
+}
+
+export interface RouteSpec<B extends AnyObject, Q extends AnyObject, P extends AnyObject, R> {
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  tags: string[];
+  /** Omit for public endpoints; otherwise the permission the caller's role needs. */
+  action: Action | null;
+  body?: B;
+  query?: Q;
+  params?: P;
+  headers?: AnyObject;
+  status?: number;
+  response?: z.ZodType<R>;
+  errors?: number[];
+  handler: (ctx: RouteCtx<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<R>;
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request; `error.fields` names each bad field',
+  401: 'Missing or invalid token',
+  403: 'Not allowed for this role or ticket',
+  404: 'Not found',
+  409: 'Conflict (stale version or illegal status change)',
+  422: 'Semantically invalid',
+  503: 'A backing service is unavailable',
+};
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+function parse<T extends AnyObject>(schema: T | undefined, value: unknown, location: string): z.infer<T> {
+  if (!schema) return {} as z.infer<T>;
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw badRequest(`Invalid ${location}`, zodFields(r.error, location));
+  return r.data;
+}
+
+export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends AnyObject, R>(
+  router: Router,
+  registry: OpenAPIRegistry,
+  spec: RouteSpec<B, Q, P, R>,
+): void {
+  const status = spec.status ?? 200;
+  const errorCodes = [...new Set([400, ...(spec.action ? [401, 403] : []), ...(spec.errors ?? [])])];
+  const config: RouteConfig = {
+    method: spec.method,
+    path: `/api/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`,
+    summary: spec.summary,
+    tags: spec.tags,
+    security: spec.action ? [{ bearerAuth: [] }] : [],
+    request: {
+      ...(spec.params ? { params: spec.params as never } : {}),
+      ...(spec.query ? { query: spec.query as never } : {}),
+      ...(spec.headers ? { headers: spec.headers as never } : {}),
+      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
+    },
+    responses: {
+      [status]: spec.response
+        ? { description: 'OK', content: { 'application/json': { schema: spec.response } } }
+        : { description: 'No content' },
+      ...Object.fromEntries(errorCodes.map((c) => [c, { description: ERROR_DESCRIPTIONS[c] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } }])),
+    },
+  };
+  registry.registerPath(config);
+
+  router[spec.method](spec.path, async (req, res) => {
+    const user = req.user;
+    if (spec.action) {
+      if (!user) throw unauthorized();
+      if (!can(user.role, spec.action)) throw forbidden(`Role ${user.role} may not ${spec.action}`);
+    }
+    const params = parse(spec.params, req.params, 'params');
+    const query = parse(spec.query, req.query, 'query');
+    if (spec.body && (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)))
+      throw badRequest('Request body must be a JSON object', [{ path: 'body', message: 'Expected a JSON object' }]);
+    const body = parse(spec.body, req.body, 'body');
+    const result = await spec.handler({ req, res, body, query, params, user: user!, em: req.em, requestId: String(req.id) });
+    if (res.headersSent) return;
+    if (result === undefined) res.status(status === 200 ? 204 : status).end();
+    else res.status(status).json(result);
+  });
+}

@@ -1,0 +1,29 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '@mehrdesk/core/config';
+import { createLogger } from '@mehrdesk/core/logger';
+import { openOrm } from '@mehrdesk/core/db';
+import { buildApp } from './app';
+import { startReconciler } from './reconciler';
+
+const config = loadConfig();
+const log = createLogger('api', config.LOG_LEVEL);
+const orm = await openOrm(config.DATABASE_URL, { poolMax: config.DB_POOL_MAX });
+const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const deps = { config, orm, temporal, log };
+const stopReconciler = startReconciler(deps);
+
+const server = buildApp(deps).listen(config.PORT, () => log.info({ port: config.PORT }, 'api listening'));
+server.keepAliveTimeout = 65_000;
+
+async function shutdown(sig: string) {
+  log.info({ sig }, 'shutting down');
+  stopReconciler();
+  server.close();
+  server.closeAllConnections();
+  await connection.close();
+  await orm.close();
+  process.exit(0);
+}
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { PRIORITIES, SLA_STATES, SOURCES, STATUSES, MESSAGE_KINDS } from '@mehrdesk/core/domain';
+
+// Request and response shapes of the ticket endpoints: validators, handler types and OpenAPI
+// components at once. Request bodies are strict: an unknown field is an error, not ignored.
+
+const id = z.coerce.number({ error: 'must be a positive integer id' }).int().positive().max(2_147_483_647);
+const nullableId = z.number().int().positive().max(2_147_483_647).nullable();
+
+export const TicketIdParams = z.object({ id }).strict();
+
+export const CreateTicketBody = z
+  .object({
+    subject: z.string().trim().min(1).max(300),
+    body: z.string().min(1).max(100_000).describe('HTML; sanitised before storage'),
+    priority: z.enum(PRIORITIES).default('normal'),
+    categoryId: z.number().int().positive().optional(),
+    source: z.enum(SOURCES).optional().describe('Staff only; customers get "portal"'),
+    groupId: z.number().int().positive().optional().describe('Staff only'),
+    assigneeId: z.number().int().positive().optional().describe('Staff only; otherwise chosen by the group strategy'),
+    requesterId: z.number().int().positive().optional().describe('Staff only'),
+    requesterEmail: z.string().trim().toLowerCase().email().max(254).optional().describe('Staff only: a guest requester, created as a customer if unknown'),
+    requesterName: z.string().trim().min(1).max(200).optional(),
+    tags: z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -')).max(50).optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateTicketRequest' });
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(200).optional().describe('Retrying with the same key returns the same ticket'),
+});
+
+export const PatchTicketBody = z
+  .object({
+    version: z.number().int().positive().describe('The version you read; a stale one is refused with 409'),
+    status: z.enum(STATUSES).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    assigneeId: nullableId.optional(),
+    groupId: nullableId.optional(),
+  })
+  .strict()
+  .refine((b) => b.status !== undefined || b.priority !== undefined || b.assigneeId !== undefined || b.groupId !== undefined, {
+    message: 'Nothing to change: give at least one of status, priority, assigneeId, groupId',
+  })
+  .meta({ id: 'PatchTicketRequest' });
+
+const optionalVersion = { version: z.number().int().positive().optional() };
+export const StatusBody = z.object({ status: z.enum(STATUSES), ...optionalVersion }).strict().meta({ id: 'ChangeStatusRequest' });
+export const PriorityBody = z.object({ priority: z.enum(PRIORITIES), ...optionalVersion }).strict().meta({ id: 'ChangePriorityRequest' });
+export const AssigneeBody = z.object({ assigneeId: nullableId, ...optionalVersion }).strict().meta({ id: 'ChangeAssigneeRequest' });
+
+export const MessageBody = z
+  .object({
+    body: z.string().min(1).max(100_000).describe('HTML; sanitised before storage'),
+    internal: z.boolean().default(false).describe('Internal note, never shown to customers (staff only)'),
+  })
+  .strict()
+  .meta({ id: 'AddMessageRequest' });
+
+const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(item).min(1));
+
+export const ListTicketsQuery = z
+  .object({
+    status: csv(z.enum(STATUSES)).optional(),
+    priority: csv(z.enum(PRIORITIES)).optional(),
+    slaState: csv(z.enum(SLA_STATES)).optional(),
+    groupId: id.optional(),
+    assigneeId: z.union([z.literal('me'), z.literal('none'), id]).optional(),
+    requesterId: id.optional(),
+    tag: z.string().max(64).optional(),
+    createdFrom: z.iso.datetime({ offset: true }).optional(),
+    createdTo: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict()
+  .meta({ id: 'ListTicketsQuery' });
+
+export const TicketDto = z
+  .object({
+    id: z.number().int(),
+    number: z.string(),
+    subject: z.string(),
+    bodyHtml: z.string(),
+    status: z.enum(STATUSES),
+    priority: z.enum(PRIORITIES),
+    source: z.enum(SOURCES),
+    requester: z.object({ id: z.number().int(), name: z.string(), email: z.string() }),
+    organizationId: z.number().int().nullable(),
+    categoryId: z.number().int().nullable(),
+    groupId: z.number().int().nullable(),
+    assigneeId: z.number().int().nullable(),
+    tags: z.array(z.string()),
+    slaState: z.enum(SLA_STATES),
+    firstResponseDueAt: z.string().nullable(),
+    resolutionDueAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    firstRespondedAt: z.string().nullable(),
+    resolvedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    version: z.number().int(),
+    workflowId: z.string(),
+    links: z.object({ temporalUi: z.string() }),
+  })
+  .meta({ id: 'Ticket' });
+export type TicketDtoT = z.infer<typeof TicketDto>;
+
+export const TicketListDto = z.object({ items: z.array(TicketDto), nextCursor: z.string().nullable() }).meta({ id: 'TicketList' });
+
+export const MessageDto = z
+  .object({
+    id: z.number().int(),
+    ticketId: z.number().int(),
+    kind: z.enum(MESSAGE_KINDS),
+    channel: z.enum(SOURCES),
+    author: z.object({ id: z.number().int(), name: z.string(), role: z.string() }).nullable(),
+    bodyHtml: z.string(),
+    bodyText: z.string(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Message' });
+
+export const TimelineEventDto = z
+  .object({
+    id: z.number().int(),
+    type: z.string(),
+    actor: z.object({ type: z.string(), id: z.number().int().nullable(), name: z.string().nullable() }),
+    field: z.string().nullable(),
+    oldValue: z.unknown(),
+    newValue: z.unknown(),
+    meta: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'TimelineEvent' });
+
+export const SlaClockDto = z.object({
+  name: z.string(),
+  state: z.enum(['running', 'paused', 'met', 'breached']),
+  targetSeconds: z.number(),
+  dueAt: z.string().nullable(),
+  warnAt: z.string().nullable(),
+  remainingSeconds: z.number().describe('Business seconds left now; negative when breached'),
+  warned: z.boolean(),
+  breached: z.boolean(),
+  breachedAt: z.string().nullable(),
+  stoppedAt: z.string().nullable(),
+  met: z.boolean().nullable(),
+});
+
+export const SlaDto = z
+  .object({
+    ticketId: z.number().int(),
+    state: z.enum(SLA_STATES),
+    policy: z.object({ id: z.number().int(), name: z.string(), timeZone: z.string() }).nullable(),
+    clocks: z.array(SlaClockDto),
+    autoCloseAt: z.string().nullable(),
+    observedAt: z.string(),
+  })
+  .meta({ id: 'Sla' });

@@ -1,0 +1,62 @@
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  FAILURE,
+  TICKET_WORKFLOW_TYPE,
+  ticketAssigneeKey,
+  ticketGroupKey,
+  ticketNumberKey,
+  ticketPriorityKey,
+  ticketSlaStateKey,
+  ticketStatusKey,
+  ticketWorkflowId,
+  type TicketLifecycleInput,
+} from '@mehrdesk/workflows/contracts';
+import type { Config } from '@mehrdesk/core/config';
+import { HttpError, badRequest, conflict, unavailable } from '../http/errors';
+
+// The API's only way to change a ticket after creation: workflow updates, whose failures are
+// mapped to HTTP statuses here.
+
+export async function startTicketWorkflow(temporal: Client, config: Config, input: TicketLifecycleInput): Promise<void> {
+  const t = input.ticket;
+  await temporal.workflow.start(TICKET_WORKFLOW_TYPE, {
+    workflowId: ticketWorkflowId(t.ticketId),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    args: [input],
+    // A retry of the same creation finds the running workflow instead of starting another.
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    memo: { requestId: input.requestId, ticketNumber: t.number },
+    typedSearchAttributes: [
+      { key: ticketNumberKey, value: t.number },
+      { key: ticketStatusKey, value: t.status },
+      { key: ticketPriorityKey, value: t.priority },
+      { key: ticketAssigneeKey, value: t.assigneeLabel },
+      { key: ticketGroupKey, value: t.groupId === null ? '' : String(t.groupId) },
+      { key: ticketSlaStateKey, value: 'ok' },
+    ],
+  });
+}
+
+const STATUS_OF: Record<string, number> = {
+  [FAILURE.versionConflict]: 409,
+  [FAILURE.illegalTransition]: 409,
+  [FAILURE.ticketFinished]: 409,
+  [FAILURE.invalidRequest]: 400,
+};
+
+/** Translate a failed workflow update/query into the HTTP error a client should see. */
+export function mapWorkflowError(err: unknown, ticketNumber: string): HttpError {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const type = err.cause.type ?? '';
+    const status = STATUS_OF[type];
+    if (status === 400) return badRequest(err.cause.message);
+    if (status === 409) return conflict(type === FAILURE.versionConflict ? 'version_conflict' : type === FAILURE.illegalTransition ? 'illegal_transition' : 'ticket_finished', err.cause.message);
+  }
+  if (err instanceof WorkflowNotFoundError) return conflict('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);
+  if (err instanceof HttpError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/completed|already finished/i.test(message)) return conflict('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);
+  return unavailable(`Ticket workflow unavailable: ${message}`);
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+// Environment is validated once at start-up so a typo fails loudly instead of at first use.
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: z.string().url().default('postgres://mehrdesk:mehrdesk@127.0.0.1:54320/mehrdesk'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('tickets'),
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  SMTP_URL: z.string().default('smtp://127.0.0.1:1025'),
+  MAIL_FROM: z.string().default('Mehrdesk Support <support@mehrdesk.local>'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.string().url().default('http://127.0.0.1:3000'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TICKET_NUMBER_PREFIX: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1-10 upper-case letters/digits starting with a letter')
+    .default('TKT'),
+  TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
+  DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,2 @@
+export * from './entities';
+export { ormConfig, openOrm, migrateUp, type MikroORM } from './orm';

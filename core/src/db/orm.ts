@@ -1,0 +1,45 @@
+import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { fileURLToPath } from 'node:url';
+import { entities } from './entities';
+import { migrationsList } from './migrations';
+
+const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));
+
+/** One configuration for api, worker, scripts and tests; only the URL and pool differ. */
+export function ormConfig(databaseUrl: string, opts: { poolMax?: number; debug?: boolean } = {}): Options {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities,
+    extensions: [Migrator],
+    pool: { min: 0, max: opts.poolMax ?? 10 },
+    debug: opts.debug ?? false,
+    // Entities are plain objects from defineEntity: discovery needs no reflection.
+    discovery: { checkDuplicateFieldNames: true },
+    migrations: {
+      path: migrationsDir,
+      pathTs: migrationsDir,
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: true,
+      snapshotOnMigrate: false,
+      silent: true,
+      snapshotName: '.snapshot-mehrdesk',
+    },
+    // Fail fast instead of silently using the global EntityManager: every request and
+    // activity must fork its own.
+    allowGlobalContext: false,
+  });
+}
+
+export async function openOrm(databaseUrl: string, opts: { poolMax?: number } = {}): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(databaseUrl, opts));
+}
+
+export async function migrateUp(orm: MikroORM): Promise<string[]> {
+  const done = await orm.migrator.up();
+  return done.map((m) => m.name);
+}
+
+export type { MikroORM };

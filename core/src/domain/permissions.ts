@@ -1,0 +1,63 @@
+import type { Role } from './enums';
+
+// Who may do what (X2). Pure so that the API, the workflow validators and the role-matrix
+// tests share one definition.
+export const ACTIONS = [
+  'auth.session',
+  'ticket.create',
+  'ticket.createForOthers',
+  'ticket.list',
+  'ticket.view',
+  'ticket.reply',
+  'ticket.note',
+  'ticket.viewInternal',
+  'ticket.update',
+  'ticket.delete',
+  'ticket.viewSla',
+  'admin.manage',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const GRANTS: Readonly<Record<Role, readonly Action[]>> = {
+  admin: ACTIONS,
+  supervisor: ACTIONS.filter((a) => a !== 'admin.manage'),
+  agent: ACTIONS.filter((a) => a !== 'admin.manage' && a !== 'ticket.delete'),
+  customer: ['auth.session', 'ticket.create', 'ticket.list', 'ticket.view', 'ticket.reply'],
+};
+
+export function can(role: Role, action: Action): boolean {
+  return GRANTS[role].includes(action);
+}
+
+export interface Viewer {
+  id: number;
+  role: Role;
+  groupIds: readonly number[];
+  organizationId?: number | null;
+}
+
+export interface TicketScope {
+  requesterId: number;
+  groupId: number | null;
+  assigneeId: number | null;
+}
+
+/**
+ * Row-level visibility: admins and supervisors see everything, agents see tickets of their
+ * groups or assigned to them, customers only their own tickets.
+ */
+export function canSeeTicket(viewer: Viewer, t: TicketScope): boolean {
+  switch (viewer.role) {
+    case 'admin':
+    case 'supervisor':
+      return true;
+    case 'agent':
+      return t.assigneeId === viewer.id || (t.groupId !== null && viewer.groupIds.includes(t.groupId));
+    case 'customer':
+      return t.requesterId === viewer.id;
+  }
+}
+
+export function isStaff(role: Role): boolean {
+  return role !== 'customer';
+}

@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './stack/ports';
+import { startPostgres } from './stack/postgres';
+import { startTemporal } from './stack/temporal';
+import { spawnManaged, stopAll, type ManagedProcess } from './stack/processes';
+import { startMailCatcher, type MailCatcher } from './mail-catcher';
+
+// The project launcher behind `./mehrdesk <command>`: brings up PostgreSQL, the Temporal dev
+// server and the SMTP catcher with no manual step, then runs the app, the tests or a benchmark.
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const NODE = process.execPath;
+const TSX = ['--import', 'tsx'];
+const log = (m: string) => console.log(`[mehrdesk] ${m}`);
+
+interface Stack {
+  env: NodeJS.ProcessEnv;
+  urls: { api: string; temporalUi: string; mail: string; smtp: string; database: string; temporal: string };
+  mail: MailCatcher;
+}
+
+interface StackOptions {
+  dataDir: string;
+  fresh: boolean;
+  ports: { postgres?: number; temporal?: number; temporalUi?: number; smtp?: number; mailHttp?: number; api?: number };
+}
+
+async function port(preferred: number | undefined, what: string): Promise<number> {
+  const p = await freePort(preferred);
+  if (preferred && p !== preferred) log(`${what}: port ${preferred} is taken, using ${p}`);
+  return p;
+}
+
+async function startStack(opts: StackOptions): Promise<Stack> {
+  if (opts.fresh) fs.rmSync(opts.dataDir, { recursive: true, force: true });
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const logs = path.join(opts.dataDir, 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  const [pgPort, tPort, uiPort, smtpPort, mailPort, apiPort] = [
+    await port(opts.ports.postgres, 'PostgreSQL'),
+    await port(opts.ports.temporal, 'Temporal'),
+    await port(opts.ports.temporalUi, 'Temporal UI'),
+    await port(opts.ports.smtp, 'SMTP catcher'),
+    await port(opts.ports.mailHttp, 'Mail catcher UI'),
+    await port(opts.ports.api, 'API'),
+  ];
+  const t0 = Date.now();
+  const [pg, temporal, mail] = await Promise.all([
+    startPostgres({ dataDir: path.join(opts.dataDir, 'postgres'), port: pgPort, log, logFile: path.join(logs, 'postgres.log') }),
+    startTemporal({ dbFile: path.join(opts.dataDir, 'temporal.db'), port: tPort, uiPort, log, logFile: path.join(logs, 'temporal.log') }),
+    startMailCatcher({ smtpPort, httpPort: mailPort, dir: path.join(opts.dataDir, 'mail') }),
+  ]);
+  log(`infrastructure ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const api = `http://127.0.0.1:${apiPort}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: pg.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_UI_URL: temporal.uiUrl || `http://127.0.0.1:${uiPort}`,
+    SMTP_URL: `smtp://127.0.0.1:${mail.smtpPort}`,
+    MAIL_CATCHER_URL: mail.url,
+    PORT: String(apiPort),
+    PUBLIC_URL: api,
+  };
+  return {
+    env,
+    mail,
+    urls: { api, temporalUi: env.TEMPORAL_UI_URL!, mail: mail.url, smtp: env.SMTP_URL!, database: pg.url, temporal: temporal.address },
+  };
+}
+
+function runNode(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, logFile?: string): ManagedProcess {
+  return spawnManaged(name, NODE, [...TSX, path.join(ROOT, script), ...args], { env, cwd: ROOT, ...(logFile ? { logFile } : {}) });
+}
+
+async function waitExit(p: ManagedProcess): Promise<number> {
+  const info = await p.exited;
+  return info.code ?? (info.signal ? 1 : 0);
+}
+
+async function migrate(env: NodeJS.ProcessEnv, seed: boolean): Promise<void> {
+  const code = await waitExit(runNode('migrate', 'scripts/src/migrate.ts', seed ? ['--seed'] : [], env));
+  if (code !== 0) throw new Error(`migrations failed (exit ${code})`);
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMs / 1000} s`);
+}
+
+async function start(): Promise<number> {
+  const dataDir = process.env.MEHRDESK_DATA_DIR ?? path.join(ROOT, '.data', 'dev');
+  const stack = await startStack({
+    dataDir,
+    fresh: false,
+    ports: { postgres: 54320, temporal: 7233, temporalUi: 8233, smtp: 1025, mailHttp: 8025, api: Number(process.env.PORT ?? 3000) },
+  });
+  await migrate(stack.env, true);
+  const logs = path.join(dataDir, 'logs');
+  const worker = runNode('worker', 'worker/src/main.ts', [], stack.env, path.join(logs, 'worker.log'));
+  const api = runNode('api', 'api/src/main.ts', [], stack.env, path.join(logs, 'api.log'));
+  await waitForHttp(`${stack.urls.api}/readyz`, 60_000);
+  const { DEMO_LOGINS } = await import('@mehrdesk/core/db/seed');
+  console.log(
+    [
+      '',
+      'Mehrdesk is running (Ctrl-C stops everything; data stays in ' + path.relative(ROOT, dataDir) + ')',
+      `  API              ${stack.urls.api}   OpenAPI: ${stack.urls.api}/api/openapi.json`,
+      `  Temporal Web UI  ${stack.urls.temporalUi}   (search e.g. TicketNumber="TKT-2026-000001")`,
+      `  Mail catcher     ${stack.urls.mail}   SMTP ${stack.urls.smtp}`,
+      `  PostgreSQL       ${stack.urls.database}`,
+      `  Temporal         ${stack.urls.temporal}`,
+      `  Logs             ${path.relative(ROOT, logs)}/{api,worker,postgres,temporal}.log`,
+      '  Demo logins (POST /api/v1/auth/login):',
+      ...DEMO_LOGINS.map((u) => `    ${u.role.padEnd(10)} ${u.email.padEnd(28)} ${u.password}`),
+      '',
+    ].join('\n'),
+  );
+  const code = await Promise.race([waitExit(worker), waitExit(api)]);
+  log(`a service exited (code ${code}); stopping the rest`);
+  await stack.mail.close();
+  await stopAll();
+  return code || 1;
+}
+
+async function test(args: string[]): Promise<number> {
+  const dataDir = path.join(ROOT, '.data', 'test');
+  const stack = await startStack({ dataDir, fresh: true, ports: {} });
+  await migrate(stack.env, true);
+  const vitest = spawnManaged('vitest', NODE, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', ...args], {
+    env: { ...stack.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    cwd: ROOT,
+  });
+  const code = await waitExit(vitest);
+  await stack.mail.close();
+  await stopAll();
+  return code;
+}
+
+async function bench(name: string | undefined, args: string[]): Promise<number> {
+  const script = name ? path.join('scripts/src/bench', `${name}.ts`) : '';
+  if (!name || !fs.existsSync(path.join(ROOT, script))) {
+    const known = fs.existsSync(path.join(ROOT, 'scripts/src/bench')) ? fs.readdirSync(path.join(ROOT, 'scripts/src/bench')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')) : [];
+    console.error(`usage: ./mehrdesk bench <${known.join('|')}>`);
+    return 2;
+  }
+  const stack = await startStack({ dataDir: path.join(ROOT, '.data', 'bench'), fresh: true, ports: {} });
+  await migrate(stack.env, true);
+  const code = await waitExit(runNode('bench', script, args, { ...stack.env, LOG_LEVEL: 'warn' }));
+  await stack.mail.close();
+  await stopAll();
+  return code;
+}
+
+async function migrationCreate(name: string | undefined): Promise<number> {
+  const stack = await startStack({ dataDir: path.join(ROOT, '.data', 'migrations'), fresh: true, ports: {} });
+  await migrate(stack.env, false);
+  const code = await waitExit(runNode('migration', 'scripts/src/migration-create.ts', name ? [name] : [], stack.env));
+  await stack.mail.close();
+  await stopAll();
+  return code;
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const commands: Record<string, () => Promise<number>> = {
+  start,
+  test: () => test(rest),
+  bench: () => bench(rest[0], rest.slice(1)),
+  'migration:create': () => migrationCreate(rest[0]),
+};
+const run = commands[command ?? ''];
+if (!run) {
+  console.error('usage: ./mehrdesk <start|test [vitest args]|bench <name>|migration:create <Name>>');
+  process.exit(2);
+}
+run().then(
+  (code) => process.exit(code),
+  async (err: unknown) => {
+    console.error(`[mehrdesk] ${err instanceof Error ? err.message : String(err)}`);
+    await stopAll();
+    process.exit(1);
+  },
+);

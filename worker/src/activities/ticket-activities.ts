@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Transporter } from 'nodemailer';
+import type { Config } from '@mehrdesk/core/config';
+import type { Logger } from '@mehrdesk/core/logger';
+import type { Locale } from '@mehrdesk/core/domain';
+import { chooseAssignee } from '@mehrdesk/core/services/assignment';
+import type { SendTicketEmailInput, SendTicketEmailResult, TicketActivities } from '@mehrdesk/workflows/activity-contracts';
+import { renderEmail } from '../email/templates';
+import { applyChangeTx, assigneeLabel, insertTimeline, TicketRowMissing, writeSla } from './ticket-writes';
+
+export interface ActivityDeps {
+  orm: MikroORM;
+  mailer: Transporter;
+  config: Config;
+  log: Logger;
+}
+
+/** Activity logger carrying the API request id and the workflow it serves. */
+function activityLog(deps: ActivityDeps, requestId: string) {
+  const info = Context.current().info;
+  return deps.log.child({ requestId, workflowId: info.workflowExecution?.workflowId, activity: info.activityType, attempt: info.attempt });
+}
+
+function missingRow(err: unknown): never {
+  // The row is committed before the workflow starts, so this is a real inconsistency: stop
+  // retrying and let the workflow (and ops, in Temporal UI) see the failure.
+  if (err instanceof TicketRowMissing) throw ApplicationFailure.nonRetryable(err.message, 'TicketRowMissing');
+  throw err;
+}
+
+export function createTicketActivities(deps: ActivityDeps): TicketActivities {
+  const { orm } = deps;
+  return {
+    async applyTicketChange(input) {
+      activityLog(deps, input.requestId).debug({ ticketId: input.ticketId, set: input.set }, 'apply ticket change');
+      return orm.em.fork().transactional((em) => applyChangeTx(em, input.ticketId, input.idempotencyKey, input.actor, input)).catch(missingRow);
+    },
+
+    async persistMessage(input) {
+      activityLog(deps, input.requestId).debug({ ticketId: input.ticketId, kind: input.kind }, 'persist message');
+      return orm.em.fork().transactional(async (em) => {
+        const inserted = await em.execute<{ id: number; created_at: Date }[]>(
+          `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, "references", idempotency_key, created_at)
+           values (?, ?, ?, ?, ?, ?, '[]'::jsonb, ?, now())
+           on conflict (idempotency_key) do nothing returning id, created_at`,
+          [input.ticketId, input.actor.id, input.kind, input.channel, input.bodyHtml, input.bodyText, input.idempotencyKey],
+        );
+        if (inserted.length === 0) {
+          // A retry of a message that was already stored (with its ticket change, same transaction).
+          const [m] = await em.execute<{ id: number; created_at: Date }[]>('select id, created_at from messages where idempotency_key = ?', [input.idempotencyKey]);
+          const [t] = await em.execute<{ version: number }[]>('select version from tickets where id = ?', [input.ticketId]);
+          return { messageId: m!.id, createdAt: new Date(m!.created_at).toISOString(), version: t!.version, assigneeLabel: await assigneeLabel(em, input.ticketId) };
+        }
+        const msg = inserted[0]!;
+        await insertTimeline(em, input.ticketId, input.idempotencyKey, input.actor, [
+          { type: input.kind === 'internal' ? 'message.note_added' : 'message.reply_added', field: null, from: null, to: { messageId: msg.id }, meta: { kind: input.kind, channel: input.channel } },
+        ]);
+        let result = { version: 0, assigneeLabel: '' };
+        if (input.change) result = await applyChangeTx(em, input.ticketId, `${input.idempotencyKey}:change`, input.actor, input.change);
+        else {
+          const [t] = await em.execute<{ version: number }[]>('update tickets set updated_at = now() where id = ? returning version', [input.ticketId]);
+          if (!t) throw new TicketRowMissing(`ticket ${input.ticketId} does not exist`);
+          result = { version: t.version, assigneeLabel: await assigneeLabel(em, input.ticketId) };
+        }
+        return { messageId: msg.id, createdAt: new Date(msg.created_at).toISOString(), ...result };
+      }).catch(missingRow);
+    },
+
+    async recordSla(input) {
+      activityLog(deps, input.requestId).info({ ticketId: input.ticketId, state: input.sla.slaState, events: input.sla.events.map((e) => `${e.clock}:${e.type}`) }, 'sla recorded');
+      await orm.em.fork().transactional((em) => writeSla(em, input.ticketId, input.idempotencyKey, input.sla));
+    },
+
+    async pickAssignee(input) {
+      return orm.em.fork().transactional((em) => chooseAssignee(em, input.groupId, { exclude: input.excludeUserIds }));
+    },
+
+    async escalationGroupOf({ groupId }) {
+      const [row] = await orm.em.fork().execute<{ escalation_group_id: number | null }[]>('select escalation_group_id from groups where id = ?', [groupId]);
+      return row?.escalation_group_id ?? null;
+    },
+
+    async markWorkflowStarted({ ticketId }) {
+      await orm.em.fork().execute('update tickets set workflow_started_at = coalesce(workflow_started_at, now()) where id = ?', [ticketId]);
+    },
+
+    sendTicketEmail: (input) => sendTicketEmail(deps, input),
+  };
+}
+
+interface EmailContext {
+  number: string;
+  subject: string;
+  requester_id: number;
+  assignee_id: number | null;
+  group_id: number | null;
+  first_response_due_at: Date | null;
+  resolution_due_at: Date | null;
+}
+
+interface Recipient {
+  email: string;
+  name: string;
+  locale: Locale;
+}
+
+async function recipientOf(em: ReturnType<MikroORM['em']['fork']>, t: EmailContext, to: SendTicketEmailInput['to']): Promise<Recipient | null> {
+  let userId: number | null = null;
+  if (to === 'requester') userId = t.requester_id;
+  if (to === 'assignee') userId = t.assignee_id;
+  if (to === 'supervisor' && t.group_id !== null) {
+    const [g] = await em.execute<{ supervisor_id: number | null }[]>('select supervisor_id from groups where id = ?', [t.group_id]);
+    userId = g?.supervisor_id ?? null;
+  }
+  if (userId === null) return null;
+  const [u] = await em.execute<Recipient[]>('select email, name, locale from users where id = ? and active', [userId]);
+  return u ?? null;
+}
+
+/**
+ * Send one notification at most once per idempotency key. The key is recorded before the
+ * SMTP hand-off; the Message-ID is derived from it, so even a resend after a crash between
+ * "SMTP accepted" and "marked sent" is recognisable as the same message downstream.
+ */
+async function sendTicketEmail(deps: ActivityDeps, input: SendTicketEmailInput): Promise<SendTicketEmailResult> {
+  const log = activityLog(deps, input.requestId);
+  const em = deps.orm.em.fork();
+  const [existing] = await em.execute<{ status: string; message_id: string }[]>('select status, message_id from email_log where idempotency_key = ?', [input.idempotencyKey]);
+  if (existing?.status === 'sent') return { status: 'duplicate', messageId: existing.message_id };
+
+  const [t] = await em.execute<EmailContext[]>(
+    'select number, subject, requester_id, assignee_id, group_id, first_response_due_at, resolution_due_at from tickets where id = ?',
+    [input.ticketId],
+  );
+  if (!t) throw ApplicationFailure.nonRetryable(`ticket ${input.ticketId} does not exist`, 'TicketRowMissing');
+  const to = await recipientOf(em, t, input.to);
+  if (!to) {
+    log.info({ template: input.template, to: input.to }, 'no recipient; e-mail skipped');
+    return { status: 'no_recipient', messageId: null };
+  }
+  let body: string | undefined;
+  let actorName: string | undefined;
+  if (input.vars?.messageId) {
+    const [m] = await em.execute<{ body_text: string; name: string | null }[]>(
+      'select m.body_text, u.name from messages m left join users u on u.id = m.author_id where m.id = ?',
+      [input.vars.messageId],
+    );
+    body = m?.body_text;
+    actorName = m?.name ?? undefined;
+  }
+  const clock = typeof input.vars?.clock === 'string' ? input.vars.clock : undefined;
+  const dueAt = clock === 'first_response' ? t.first_response_due_at : clock === 'resolution' ? t.resolution_due_at : null;
+  const rendered = renderEmail(input.template, to.locale, {
+    ticketNumber: t.number,
+    subject: t.subject,
+    recipientName: to.name,
+    actorName,
+    body,
+    clock,
+    dueAt: dueAt ? new Date(dueAt) : null,
+    link: `${deps.config.PUBLIC_URL}/tickets/${input.ticketId}`,
+  });
+  const domain = new URL(deps.config.PUBLIC_URL).hostname || 'mehrdesk.local';
+  const messageId = `<${createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
+  const threadId = `<ticket-${input.ticketId}@${domain}>`;
+
+  await em.execute(
+    `insert into email_log (idempotency_key, ticket_id, template, to_address, subject, message_id, status, attempts, created_at)
+     values (?, ?, ?, ?, ?, ?, 'sending', 1, now())
+     on conflict (idempotency_key) do update set attempts = email_log.attempts + 1`,
+    [input.idempotencyKey, input.ticketId, input.template, to.email, rendered.subject, messageId],
+  );
+  try {
+    await deps.mailer.sendMail({
+      from: deps.config.MAIL_FROM,
+      to: { name: to.name, address: to.email },
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      messageId,
+      inReplyTo: threadId,
+      references: [threadId],
+      headers: { 'Auto-Submitted': 'auto-generated', 'X-Mehrdesk-Ticket': t.number, 'X-Mehrdesk-Event': input.template },
+    });
+  } catch (err) {
+    await em.execute('update email_log set last_error = ? where idempotency_key = ?', [String(err).slice(0, 2000), input.idempotencyKey]);
+    log.warn({ err, template: input.template }, 'smtp send failed; will retry');
+    throw err;
+  }
+  await em.execute(`update email_log set status = 'sent', sent_at = now(), last_error = null where idempotency_key = ?`, [input.idempotencyKey]);
+  log.info({ template: input.template, to: to.email, messageId }, 'e-mail sent');
+  return { status: 'sent', messageId };
+}

@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Transporter } from 'nodemailer';
+import type { Config } from '@mehrdesk/core/config';
+import type { Logger } from '@mehrdesk/core/logger';
+import { createTicketActivities } from './activities/ticket-activities';
+
+export const workflowsPath = fileURLToPath(import.meta.resolve('@mehrdesk/workflows'));
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
+/** Bundle the workflow code once per process (webpack takes seconds; tests start many workers). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never });
+  return bundle;
+}
+
+export interface TicketWorkerDeps {
+  config: Config;
+  orm: MikroORM;
+  mailer: Transporter;
+  log: Logger;
+  connection?: NativeConnection;
+  taskQueue?: string;
+}
+
+export async function createTicketWorker(deps: TicketWorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = deps.connection ?? (await NativeConnection.connect({ address: deps.config.TEMPORAL_ADDRESS }));
+  const worker = await Worker.create({
+    connection,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.taskQueue ?? deps.config.TEMPORAL_TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: createTicketActivities(deps),
+    // Thousands of idle ticket workflows are normal: keep many cached so timers fire without replay.
+    maxCachedWorkflows: 10_000,
+    maxConcurrentWorkflowTaskExecutions: 100,
+    maxConcurrentActivityTaskExecutions: 50,
+  });
+  return { worker, connection };
+}

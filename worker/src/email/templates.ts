@@ -1,0 +1,75 @@
+import type { EmailTemplate } from '@mehrdesk/workflows/activity-contracts';
+import type { Locale } from '@mehrdesk/core/domain';
+
+// Notification e-mails in English and Persian. Variables are escaped for HTML; Persian mail is
+// laid out right-to-left and shows dates in the Persian (Jalali) calendar.
+
+export interface TemplateVars {
+  ticketNumber: string;
+  subject: string;
+  recipientName: string;
+  actorName?: string;
+  body?: string;
+  clock?: string;
+  dueAt?: Date | null;
+  link: string;
+  timeZone?: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function formatDate(d: Date | null | undefined, locale: Locale, timeZone = 'UTC'): string {
+  if (!d) return '';
+  const tag = locale === 'fa' ? 'fa-IR-u-ca-persian' : 'en-GB';
+  return new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+}
+
+type Strings = { subject: string; lines: string[] };
+type Catalogue = Record<EmailTemplate, (v: TemplateVars, date: string) => Strings>;
+
+const CLOCK = {
+  en: { first_response: 'first response', resolution: 'resolution' },
+  fa: { first_response: 'اولین پاسخ', resolution: 'حل مشکل' },
+} as const;
+const clockName = (locale: Locale, c?: string) => (c && c in CLOCK[locale] ? CLOCK[locale][c as keyof (typeof CLOCK)['en']] : c ?? '');
+
+const en: Catalogue = {
+  ticket_created: (v) => ({ subject: `[${v.ticketNumber}] We received your request: ${v.subject}`, lines: [`Hello ${v.recipientName},`, `Your request "${v.subject}" has been received as ${v.ticketNumber}. We will get back to you soon.`] }),
+  ticket_assigned: (v) => ({ subject: `[${v.ticketNumber}] Assigned to you: ${v.subject}`, lines: [`Hello ${v.recipientName},`, `Ticket ${v.ticketNumber} "${v.subject}" has been assigned to you.`] }),
+  agent_reply: (v) => ({ subject: `Re: [${v.ticketNumber}] ${v.subject}`, lines: [`${v.actorName ?? 'Support'} replied:`, v.body ?? ''] }),
+  customer_reply: (v) => ({ subject: `[${v.ticketNumber}] Customer replied: ${v.subject}`, lines: [`${v.actorName ?? 'The customer'} wrote:`, v.body ?? ''] }),
+  sla_warning: (v, d) => ({ subject: `[${v.ticketNumber}] SLA warning: ${clockName('en', v.clock)} due ${d}`, lines: [`The ${clockName('en', v.clock)} target of ${v.ticketNumber} "${v.subject}" is due at ${d}.`] }),
+  sla_breach: (v, d) => ({ subject: `[${v.ticketNumber}] SLA breached: ${clockName('en', v.clock)}`, lines: [`The ${clockName('en', v.clock)} target of ${v.ticketNumber} "${v.subject}" was breached (due ${d}).`] }),
+  ticket_closed: (v) => ({ subject: `[${v.ticketNumber}] Closed: ${v.subject}`, lines: [`Hello ${v.recipientName},`, `Your request ${v.ticketNumber} has been closed. Reply to open a new request.`] }),
+};
+
+const fa: Catalogue = {
+  ticket_created: (v) => ({ subject: `[${v.ticketNumber}] درخواست شما دریافت شد: ${v.subject}`, lines: [`${v.recipientName} گرامی،`, `درخواست «${v.subject}» با شمارهٔ ${v.ticketNumber} ثبت شد. به‌زودی پاسخ می‌دهیم.`] }),
+  ticket_assigned: (v) => ({ subject: `[${v.ticketNumber}] به شما واگذار شد: ${v.subject}`, lines: [`${v.recipientName} گرامی،`, `تیکت ${v.ticketNumber} «${v.subject}» به شما واگذار شد.`] }),
+  agent_reply: (v) => ({ subject: `پاسخ: [${v.ticketNumber}] ${v.subject}`, lines: [`${v.actorName ?? 'پشتیبانی'} پاسخ داد:`, v.body ?? ''] }),
+  customer_reply: (v) => ({ subject: `[${v.ticketNumber}] پاسخ مشتری: ${v.subject}`, lines: [`${v.actorName ?? 'مشتری'} نوشت:`, v.body ?? ''] }),
+  sla_warning: (v, d) => ({ subject: `[${v.ticketNumber}] هشدار SLA: ${clockName('fa', v.clock)} تا ${d}`, lines: [`مهلت ${clockName('fa', v.clock)} تیکت ${v.ticketNumber} «${v.subject}» در ${d} به پایان می‌رسد.`] }),
+  sla_breach: (v, d) => ({ subject: `[${v.ticketNumber}] نقض SLA: ${clockName('fa', v.clock)}`, lines: [`مهلت ${clockName('fa', v.clock)} تیکت ${v.ticketNumber} «${v.subject}» گذشت (مهلت: ${d}).`] }),
+  ticket_closed: (v) => ({ subject: `[${v.ticketNumber}] بسته شد: ${v.subject}`, lines: [`${v.recipientName} گرامی،`, `درخواست ${v.ticketNumber} بسته شد. برای درخواست تازه پاسخ دهید.`] }),
+};
+
+export function renderEmail(template: EmailTemplate, locale: Locale, vars: TemplateVars): RenderedEmail {
+  const date = formatDate(vars.dueAt, locale, vars.timeZone);
+  const { subject, lines } = (locale === 'fa' ? fa : en)[template](vars, date);
+  const linkLabel = locale === 'fa' ? 'مشاهدهٔ تیکت' : 'View ticket';
+  const dir = locale === 'fa' ? 'rtl' : 'ltr';
+  const text = [...lines, '', `${linkLabel}: ${vars.link}`].join('\n');
+  const paragraphs = lines.map((l) => `<p style="margin:0 0 12px;white-space:pre-wrap">${escapeHtml(l)}</p>`).join('');
+  const html =
+    `<!doctype html><html lang="${locale}" dir="${dir}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>` +
+    `<body dir="${dir}" style="font-family:Tahoma,Arial,sans-serif;text-align:${dir === 'rtl' ? 'right' : 'left'}">` +
+    `${paragraphs}<p><a href="${escapeHtml(vars.link)}">${escapeHtml(linkLabel)}</a></p></body></html>`;
+  return { subject: subject.replace(/[\r\n]+/g, ' '), text, html };
+}
