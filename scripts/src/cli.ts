@@ -133,8 +133,28 @@ async function start(): Promise<number> {
   return code || 1;
 }
 
+/** A private data folder per run, so concurrent runs (several terminals, helpers) never collide. */
+function runDir(kind: string): string {
+  const base = path.join(ROOT, '.data', kind);
+  fs.mkdirSync(base, { recursive: true });
+  for (const d of fs.readdirSync(base)) {
+    const pid = Number(d);
+    if (Number.isInteger(pid) && !isRunning(pid)) fs.rmSync(path.join(base, d), { recursive: true, force: true });
+  }
+  return path.join(base, String(process.pid));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function test(args: string[]): Promise<number> {
-  const dataDir = path.join(ROOT, '.data', 'test');
+  const dataDir = runDir('test');
   const stack = await startStack({ dataDir, fresh: true, ports: {} });
   await migrate(stack.env, true);
   const vitest = spawnManaged('vitest', NODE, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', ...args], {
@@ -144,6 +164,7 @@ async function test(args: string[]): Promise<number> {
   const code = await waitExit(vitest);
   await stack.mail.close();
   await stopAll();
+  fs.rmSync(dataDir, { recursive: true, force: true });
   return code;
 }
 
@@ -154,7 +175,7 @@ async function bench(name: string | undefined, args: string[]): Promise<number> 
     console.error(`usage: ./mehrdesk bench <${known.join('|')}>`);
     return 2;
   }
-  const stack = await startStack({ dataDir: path.join(ROOT, '.data', 'bench'), fresh: true, ports: {} });
+  const stack = await startStack({ dataDir: runDir('bench'), fresh: true, ports: {} });
   await migrate(stack.env, true);
   const code = await waitExit(runNode('bench', script, args, { ...stack.env, LOG_LEVEL: 'warn' }));
   await stack.mail.close();
@@ -163,7 +184,7 @@ async function bench(name: string | undefined, args: string[]): Promise<number> 
 }
 
 async function migrationCreate(name: string | undefined): Promise<number> {
-  const stack = await startStack({ dataDir: path.join(ROOT, '.data', 'migrations'), fresh: true, ports: {} });
+  const stack = await startStack({ dataDir: runDir('migrations'), fresh: true, ports: {} });
   await migrate(stack.env, false);
   const code = await waitExit(runNode('migration', 'scripts/src/migration-create.ts', name ? [name] : [], stack.env));
   await stack.mail.close();

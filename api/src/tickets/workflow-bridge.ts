@@ -56,7 +56,8 @@ export function mapWorkflowError(err: unknown, ticketNumber: string): HttpError 
   }
   if (err instanceof WorkflowNotFoundError) return conflict('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);
   if (err instanceof HttpError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  const message = (err instanceof Error ? err.message : String(err)) + cause;
   if (/completed|already finished/i.test(message)) return conflict('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);
   return unavailable(`Ticket workflow unavailable: ${message}`);
 }
