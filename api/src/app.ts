@@ -7,6 +7,7 @@ import type { AppDeps } from './deps';
 import { authenticate } from './auth/authenticate';
 import { authRoutes } from './auth/routes';
 import { ticketRoutes } from './tickets/routes';
+import { slaAdminRoutes } from './admin/sla-routes';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './ops/health';
 import { createMetrics } from './ops/metrics';
@@ -52,6 +53,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', authenticate);
   app.use('/api/v1', authRoutes(deps, registry));
   app.use('/api/v1', ticketRoutes(deps, registry));
+  app.use('/api/v1', slaAdminRoutes(deps, registry));
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
   app.get('/api/openapi.json', (_req, res) => {

@@ -9,9 +9,9 @@ let admin: string, agent1: string, agent2: string, customer: string, customer2: 
 
 beforeAll(async () => {
   h = await startHarness();
-  [admin, agent1, agent2, customer, customer2, outsider] = await Promise.all(
+  [admin, agent1, agent2, customer, customer2, outsider] = (await Promise.all(
     [h.fx.users.admin, h.fx.users.agent1, h.fx.users.agent2, h.fx.users.customer, h.fx.users.customer2, h.fx.users.outsider].map((u) => h.login(u.email)),
-  );
+  )) as [string, string, string, string, string, string];
 });
 afterAll(() => h?.close());
 
@@ -67,7 +67,7 @@ describe('creating tickets', () => {
     const again = await h.call(customer, 'POST', '/api/v1/tickets', body, { 'idempotency-key': key });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(results[0]!.body.id);
-    const [{ n }] = await h.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from tickets where subject = ? and requester_id = ?', ['Idempotent', h.fx.users.customer.id]);
+    const [{ n }] = await h.orm.em.fork().execute<[{ n: string }]>('select count(*) as n from tickets where subject = ? and requester_id = ?', ['Idempotent', h.fx.users.customer.id]);
     expect(Number(n)).toBe(1);
     const runs = [];
     for await (const w of h.temporal.workflow.list({ query: `WorkflowId = '${ticketWorkflowId(again.body.id)}'` })) runs.push(w);
@@ -240,5 +240,38 @@ describe('live SLA', () => {
     expect(fr.remainingSeconds).toBeGreaterThan(3500);
     expect(fr.dueAt).toBe(t.firstResponseDueAt);
     expect((await h.call(customer, 'GET', `/api/v1/tickets/${t.id}/sla`)).status).toBe(403);
+  });
+});
+
+describe('tags and soft delete', () => {
+  it('replaces tags through the workflow, records them in the timeline and filters by them', async () => {
+    const t = await newTicket();
+    await workflowStarted(t.id);
+    const r = await h.call(agent1, 'PATCH', `/api/v1/tickets/${t.id}`, { version: t.version, tags: ['VIP', 'billing', 'vip'] });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.tags).toEqual(['billing', 'vip']);
+    const tl = (await h.call(agent1, 'GET', `/api/v1/tickets/${t.id}/timeline`)).body.items;
+    expect(tl.find((e: any) => e.type === 'ticket.tags_changed')).toMatchObject({ oldValue: [], newValue: ['billing', 'vip'] });
+    const found = await h.call(admin, 'GET', `/api/v1/tickets?tag=vip&requesterId=${h.fx.users.customer.id}&limit=100`);
+    expect(found.body.items.map((x: any) => x.id)).toContain(t.id);
+    const same = await h.call(agent1, 'PATCH', `/api/v1/tickets/${t.id}`, { version: r.body.version, tags: ['vip', 'billing'] });
+    expect(same.body.version).toBe(r.body.version); // no change, no new version
+  });
+
+  it('soft-deletes: hidden everywhere, cancelled, workflow ended, audited', async () => {
+    const t = await newTicket();
+    await workflowStarted(t.id);
+    expect((await h.call(agent1, 'DELETE', `/api/v1/tickets/${t.id}`)).status).toBe(403);
+    const del = await h.call(admin, 'DELETE', `/api/v1/tickets/${t.id}`);
+    expect(del.status, JSON.stringify(del.body)).toBe(204);
+    expect((await h.call(admin, 'GET', `/api/v1/tickets/${t.id}`)).status).toBe(404);
+    const list = await h.call(admin, 'GET', `/api/v1/tickets?requesterId=${h.fx.users.customer.id}&limit=100`);
+    expect(list.body.items.some((x: any) => x.id === t.id)).toBe(false);
+    const [row] = await h.orm.em.fork().execute<{ status: string; deleted_at: Date | null }[]>('select status, deleted_at from tickets where id = ?', [t.id]);
+    expect(row).toMatchObject({ status: 'cancelled' });
+    expect(row!.deleted_at).not.toBeNull();
+    await expect(h.temporal.workflow.getHandle(ticketWorkflowId(t.id)).result()).resolves.toMatchObject({ status: 'cancelled' });
+    const audit = await h.orm.em.fork().execute<{ type: string; actor_id: number }[]>(`select type, actor_id from timeline_events where ticket_id = ? and type = 'ticket.deleted'`, [t.id]);
+    expect(audit).toEqual([{ type: 'ticket.deleted', actor_id: h.fx.users.admin.id }]);
   });
 });

@@ -26,6 +26,8 @@ export interface ApplyTicketChangeInput {
     firstRespondedAt?: number | null;
     resolvedAt?: number | null;
     closedAt?: number | null;
+    tags?: string[];
+    deletedAt?: number | null;
   };
   timeline: TimelineEntry[];
   sla?: SlaWrite;

@@ -41,6 +41,8 @@ export interface TicketSnapshot {
   assigneeId: number | null;
   /** Label for Temporal UI search (the assignee's e-mail); empty when unassigned. */
   assigneeLabel: string;
+  /** Absent in histories recorded before tags were tracked; read as []. */
+  tags?: string[];
   version: number;
 }
 
@@ -76,10 +78,14 @@ export interface ChangeTicketRequest {
   /** E-mail of the new assignee, resolved by the API when it validated the id. */
   assigneeLabel?: string;
   groupId?: number | null;
+  /** Replaces the whole tag set. */
+  tags?: string[];
+  /** Soft delete: the ticket is cancelled, hidden from every list, and its workflow ends. */
+  delete?: boolean;
 }
 
 export interface FieldChange {
-  field: 'status' | 'priority' | 'assigneeId' | 'groupId';
+  field: 'status' | 'priority' | 'assigneeId' | 'groupId' | 'tags' | 'deleted';
   from: unknown;
   to: unknown;
 }

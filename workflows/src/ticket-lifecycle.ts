@@ -115,7 +115,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status} and can no longer change`);
     if (req.expectedVersion !== undefined && req.expectedVersion !== s.ticket.version)
       refuse(FAILURE.versionConflict, `Ticket ${s.ticket.number} was changed meanwhile: version ${req.expectedVersion} is stale, current is ${s.ticket.version}`);
-    if (req.status !== undefined && req.status !== s.ticket.status && !canTransition(s.ticket.status, req.status))
+    if (!req.delete && req.status !== undefined && req.status !== s.ticket.status && !canTransition(s.ticket.status, req.status))
       refuse(FAILURE.illegalTransition, new IllegalTransitionError(s.ticket.status, req.status).message);
   }
 
@@ -131,6 +131,14 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     if (req.priority !== undefined && req.priority !== t.priority) changes.push({ field: 'priority', from: t.priority, to: req.priority });
     if (req.assigneeId !== undefined && req.assigneeId !== t.assigneeId) changes.push({ field: 'assigneeId', from: t.assigneeId, to: req.assigneeId });
     if (req.groupId !== undefined && req.groupId !== t.groupId) changes.push({ field: 'groupId', from: t.groupId, to: req.groupId });
+    const tags = req.tags === undefined ? undefined : [...new Set(req.tags)].sort();
+    if (tags !== undefined && tags.join('\n') !== (t.tags ?? []).join('\n')) changes.push({ field: 'tags', from: t.tags ?? [], to: tags });
+    if (req.delete) {
+      changes.push({ field: 'deleted', from: false, to: true });
+      // Deletion cancels whatever the status was (an admin action, not a workflow transition).
+      if (t.status !== 'cancelled') changes.push({ field: 'status', from: t.status, to: 'cancelled' });
+      req = { ...req, status: 'cancelled' };
+    }
     if (changes.length === 0 && extraEvents.length === 0) return { ticket: t, changes };
 
     let clocks = s.clocks;
@@ -153,8 +161,10 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     }
     if (req.assigneeId !== undefined && req.assigneeId !== t.assigneeId) set.assigneeId = req.assigneeId;
     if (req.groupId !== undefined && req.groupId !== t.groupId) set.groupId = req.groupId;
+    if (changes.some((c) => c.field === 'tags')) set.tags = tags;
+    if (req.delete) set.deletedAt = now;
 
-    const timeline: TimelineEntry[] = changes.map((c) => ({ type: `ticket.${c.field}_changed`, field: c.field, from: c.from, to: c.to }));
+    const timeline: TimelineEntry[] = changes.map((c) => ({ type: c.field === 'deleted' ? 'ticket.deleted' : `ticket.${c.field}_changed`, field: c.field, from: c.from, to: c.to }));
     const res = await db.applyTicketChange({
       ticketId: t.ticketId,
       idempotencyKey: nextKey('change'),
@@ -166,7 +176,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       sla: slaWrite(clocks, events),
     });
     s.clocks = clocks;
-    s.ticket = { ...t, status, priority, groupId: set.groupId !== undefined ? set.groupId : t.groupId, assigneeId: set.assigneeId !== undefined ? set.assigneeId : t.assigneeId, assigneeLabel: res.assigneeLabel, version: res.version };
+    s.ticket = { ...t, status, priority, groupId: set.groupId !== undefined ? set.groupId : t.groupId, assigneeId: set.assigneeId !== undefined ? set.assigneeId : t.assigneeId, assigneeLabel: res.assigneeLabel, tags: set.tags ?? t.tags ?? [], version: res.version };
     afterChange(changes, req, now);
     return { ticket: s.ticket, changes };
   }

@@ -149,6 +149,38 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   single('assignee', 'Assign to an agent, or unassign with null', AssigneeBody, (b) => ({ assigneeId: b.assigneeId as number | null }));
 
   defineRoute(r, registry, {
+    method: 'delete',
+    path: '/tickets/:id',
+    summary: 'Soft-delete a ticket: cancelled, hidden from lists, its workflow ends (admin/supervisor)',
+    tags: ['tickets'],
+    action: 'ticket.delete',
+    params: TicketIdParams,
+    status: 204,
+    errors: [404, 409, 503],
+    handler: async (ctx) => {
+      const row = await visibleTicket(ctx.em, ctx.user, ctx.params.id);
+      if (TERMINAL_STATUSES.includes(row.status)) {
+        // Its workflow has ended, so nothing else writes this row any more: mark it here.
+        await ctx.em.transactional(async (tx) => {
+          await tx.execute('update tickets set deleted_at = now(), version = version + 1 where id = ? and deleted_at is null', [row.id]);
+          await tx.execute(
+            `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
+             values (?, 'ticket.deleted', 'user', ?, 'deleted', 'false', 'true', ?::jsonb, ?, now()) on conflict (idempotency_key) do nothing`,
+            [row.id, ctx.user.id, JSON.stringify({ requestId: ctx.requestId }), `ticket-${row.id}:deleted`],
+          );
+        });
+        return undefined;
+      }
+      try {
+        await handle(row.id).executeUpdate(changeTicketUpdate, { args: [{ delete: true, actor: actorOf(ctx.user), requestId: ctx.requestId }] });
+      } catch (err) {
+        throw mapWorkflowError(err, row.number);
+      }
+      return undefined;
+    },
+  });
+
+  defineRoute(r, registry, {
     method: 'post',
     path: '/tickets/:id/messages',
     summary: 'Reply publicly or add an internal note',

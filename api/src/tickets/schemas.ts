@@ -6,6 +6,7 @@ import { PRIORITIES, SLA_STATES, SOURCES, STATUSES, MESSAGE_KINDS } from '@mehrd
 
 const id = z.coerce.number({ error: 'must be a positive integer id' }).int().positive().max(2_147_483_647);
 const nullableId = z.number().int().positive().max(2_147_483_647).nullable();
+const tagList = z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -')).max(50);
 
 export const TicketIdParams = z.object({ id }).strict();
 
@@ -21,7 +22,7 @@ export const CreateTicketBody = z
     requesterId: z.number().int().positive().optional().describe('Staff only'),
     requesterEmail: z.string().trim().toLowerCase().email().max(254).optional().describe('Staff only: a guest requester, created as a customer if unknown'),
     requesterName: z.string().trim().min(1).max(200).optional(),
-    tags: z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -')).max(50).optional(),
+    tags: tagList.optional(),
   })
   .strict()
   .meta({ id: 'CreateTicketRequest' });
@@ -37,10 +38,11 @@ export const PatchTicketBody = z
     priority: z.enum(PRIORITIES).optional(),
     assigneeId: nullableId.optional(),
     groupId: nullableId.optional(),
+    tags: tagList.optional().describe('Replaces the whole tag set'),
   })
   .strict()
-  .refine((b) => b.status !== undefined || b.priority !== undefined || b.assigneeId !== undefined || b.groupId !== undefined, {
-    message: 'Nothing to change: give at least one of status, priority, assigneeId, groupId',
+  .refine((b) => b.status !== undefined || b.priority !== undefined || b.assigneeId !== undefined || b.groupId !== undefined || b.tags !== undefined, {
+    message: 'Nothing to change: give at least one of status, priority, assigneeId, groupId, tags',
   })
   .meta({ id: 'PatchTicketRequest' });
 

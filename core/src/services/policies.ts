@@ -1,30 +1,43 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CalendarSpec, SlaPolicySnapshot } from '../domain';
-import { BusinessCalendar, Category, Group, Holiday, Organization, SlaPolicy } from '../db/entities';
+import { Category, Group, Organization, SlaPolicy } from '../db/entities';
 
 // Which SLA policy governs a ticket, and the self-contained snapshot the workflow carries.
 
+// Plain SQL reads on purpose: a snapshot must reflect the committed row, never an entity
+// cached earlier in the same EntityManager (e.g. read before an admin's update).
 export async function loadCalendar(em: EntityManager, calendarId: number): Promise<CalendarSpec> {
-  const cal = await em.findOneOrFail(BusinessCalendar, calendarId);
-  const holidays = await em.find(Holiday, { calendarId }, { orderBy: { date: 'asc' } });
+  const [cal] = await em.execute<{ time_zone: string; always_open: boolean; shifts: CalendarSpec['shifts'] }[]>(
+    'select time_zone, always_open, shifts from business_calendars where id = ?',
+    [calendarId],
+  );
+  if (!cal) throw new Error(`calendar ${calendarId} does not exist`);
+  const holidays = await em.execute<{ date: string; name: string | null; recurring_yearly: boolean }[]>(
+    'select date, name, recurring_yearly from holidays where calendar_id = ? order by date, id',
+    [calendarId],
+  );
   return {
-    timeZone: cal.timeZone,
-    alwaysOpen: cal.alwaysOpen,
+    timeZone: cal.time_zone,
+    alwaysOpen: cal.always_open,
     shifts: cal.shifts,
-    holidays: holidays.map((h) => ({ date: h.date, recurringYearly: h.recurringYearly, name: h.name ?? undefined })),
+    holidays: holidays.map((h) => ({ date: h.date, recurringYearly: h.recurring_yearly, ...(h.name ? { name: h.name } : {}) })),
   };
 }
 
 export async function loadPolicySnapshot(em: EntityManager, policyId: number): Promise<SlaPolicySnapshot> {
-  const p = await em.findOneOrFail(SlaPolicy, policyId);
+  const [p] = await em.execute<{ id: number; name: string; targets: SlaPolicySnapshot['targets']; warning_fraction: number | string; escalation: SlaPolicySnapshot['escalation']; auto_close_after_seconds: number | null; calendar_id: number }[]>(
+    'select id, name, targets, warning_fraction, escalation, auto_close_after_seconds, calendar_id from sla_policies where id = ?',
+    [policyId],
+  );
+  if (!p) throw new Error(`SLA policy ${policyId} does not exist`);
   return {
     id: p.id,
     name: p.name,
     targets: p.targets,
-    warningFraction: Number(p.warningFraction),
+    warningFraction: Number(p.warning_fraction),
     escalation: p.escalation,
-    autoCloseAfterSeconds: p.autoCloseAfterSeconds ?? null,
-    calendar: await loadCalendar(em, Number(p.calendarId)),
+    autoCloseAfterSeconds: p.auto_close_after_seconds ?? null,
+    calendar: await loadCalendar(em, p.calendar_id),
   };
 }
 

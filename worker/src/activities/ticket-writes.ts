@@ -16,8 +16,13 @@ const COLUMN: Record<keyof ApplyTicketChangeInput['set'], string> = {
   firstRespondedAt: 'first_responded_at',
   resolvedAt: 'resolved_at',
   closedAt: 'closed_at',
+  tags: 'tags',
+  deletedAt: 'deleted_at',
 };
-const TIME_FIELDS = new Set(['firstRespondedAt', 'resolvedAt', 'closedAt']);
+const TIME_FIELDS = new Set(['firstRespondedAt', 'resolvedAt', 'closedAt', 'deletedAt']);
+
+/** PostgreSQL array literal; tag values are validated by the API (no quotes, commas or braces). */
+const textArray = (values: string[]) => `{${values.map((v) => `"${v}"`).join(',')}}`;
 
 export async function insertTimeline(em: EntityManager, ticketId: number, key: string, actor: Actor, entries: TimelineEntry[]) {
   for (const [i, e] of entries.entries()) {
@@ -75,6 +80,11 @@ export async function applyChangeTx(
   const params: unknown[] = [];
   for (const [field, value] of Object.entries(change.set) as [keyof typeof COLUMN, unknown][]) {
     if (value === undefined) continue;
+    if (field === 'tags') {
+      sets.push('tags = ?::text[]');
+      params.push(textArray(value as string[]));
+      continue;
+    }
     sets.push(`${COLUMN[field]} = ?`);
     params.push(TIME_FIELDS.has(field as string) ? toDate(value as number | null) : value);
   }
