@@ -153,7 +153,28 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Static checks first: a type error or a determinism-rule violation fails the run early. */
+async function staticChecks(): Promise<number> {
+  const bin = (name: string) => path.join(ROOT, 'node_modules', name);
+  const checks: [string, string[]][] = [
+    ['typecheck', [bin('typescript/bin/tsc'), '--noEmit', '-p', path.join(ROOT, 'tsconfig.json')]],
+    ['lint', [bin('eslint/bin/eslint.js'), '--max-warnings', '0', ROOT]],
+  ];
+  for (const [name, argv] of checks) {
+    const t0 = Date.now();
+    const code = await waitExit(spawnManaged(name, NODE, argv, { cwd: ROOT }));
+    if (code !== 0) return code;
+    log(`${name} passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  return 0;
+}
+
 async function test(args: string[]): Promise<number> {
+  // A full run (no file/filter arguments) also type-checks and lints; a focused run skips them.
+  if (args.length === 0) {
+    const code = await staticChecks();
+    if (code !== 0) return code;
+  }
   const dataDir = runDir('test');
   const stack = await startStack({ dataDir, fresh: true, ports: {} });
   await migrate(stack.env, true);

@@ -50,7 +50,7 @@ export function onStatusChange(
     if (FINISHED_STATUSES.includes(to)) {
       if (!isActive(c)) return c;
       const target = c.dueAt;
-      c = stopClock(c, now);
+      c = stopClock(c, now, cal);
       events.push({ ...event(c, 'met', now), targetAt: target });
       return c;
     }
@@ -104,11 +104,12 @@ export function onPolicyChange(
   });
 }
 
-export function stopClockNamed(clocks: SlaClock[], name: SlaClockName, now: number): ClockUpdate {
+export function stopClockNamed(clocks: SlaClock[], name: SlaClockName, now: number, policy: SlaPolicySnapshot | null): ClockUpdate {
+  if (!policy) return { clocks, events: [] };
   const events: SlaEventWrite[] = [];
   const next = clocks.map((c) => {
     if (c.name !== name || !isActive(c)) return c;
-    const stopped = stopClock(c, now);
+    const stopped = stopClock(c, now, policy.calendar);
     events.push({ ...event(stopped, 'met', now), targetAt: c.dueAt });
     return stopped;
   });

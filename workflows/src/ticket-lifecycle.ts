@@ -204,7 +204,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
 
     if (isPublic && byStaff) {
       if (!s.firstResponded) set.firstRespondedAt = now;
-      const u = stopClockNamed(clocks, 'first_response', now);
+      const u = stopClockNamed(clocks, 'first_response', now, s.policy);
       clocks = u.clocks;
       events.push(...u.events);
       if (t.status === 'new') status = 'open';

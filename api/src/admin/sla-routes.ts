@@ -18,7 +18,11 @@ const TargetsByPriority = z.object(Object.fromEntries(PRIORITIES.map((p) => [p, 
 const EscalationStep = z
   .object({ on: z.enum(['warning', 'breach']), clock: z.enum(['any', 'first_response', 'resolution']), action: z.enum(ESCALATION_ACTIONS) })
   .strict();
-const id = z.coerce.number().int().positive().max(2_147_483_647);
+const id = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
+  .transform(Number)
+  .pipe(z.number().max(2_147_483_647, 'must be a positive integer id'));
 const IdParams = z.object({ id }).strict();
 
 const PolicyFields = {

@@ -35,6 +35,8 @@ export interface RouteSpec<B extends AnyObject, Q extends AnyObject, P extends A
   params?: P;
   headers?: AnyObject;
   status?: number;
+  /** Further success statuses the operation may answer with (e.g. 200 for an idempotent replay). */
+  alsoStatus?: Record<number, string>;
   response?: z.ZodType<R>;
   errors?: number[];
   handler: (ctx: RouteCtx<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<R>;
@@ -46,6 +48,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'Not allowed for this role or ticket',
   404: 'Not found',
   409: 'Conflict (stale version or illegal status change)',
+  413: 'Request body larger than 1 MB',
   422: 'Semantically invalid',
   503: 'A backing service is unavailable',
 };
@@ -73,7 +76,7 @@ export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends 
   spec: RouteSpec<B, Q, P, R>,
 ): void {
   const status = spec.status ?? 200;
-  const errorCodes = [...new Set([400, ...(spec.action ? [401, 403] : []), ...(spec.errors ?? [])])];
+  const errorCodes = [...new Set([400, ...(spec.action ? [401, 403] : []), ...(spec.body ? [413] : []), ...(spec.errors ?? [])])];
   const config: RouteConfig = {
     method: spec.method,
     path: `/api/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`,
@@ -90,12 +93,17 @@ export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends 
       [status]: spec.response
         ? { description: 'OK', content: { 'application/json': { schema: spec.response } } }
         : { description: 'No content' },
+      ...Object.fromEntries(
+        Object.entries(spec.alsoStatus ?? {}).map(([code, description]) => [code, spec.response ? { description, content: { 'application/json': { schema: spec.response } } } : { description }]),
+      ),
       ...Object.fromEntries(errorCodes.map((c) => [c, { description: ERROR_DESCRIPTIONS[c] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } }])),
     },
   };
   registry.registerPath(config);
 
   router[spec.method](spec.path, async (req, res) => {
+    // Metrics label: the declared pattern, known before any error can unwind the router.
+    res.locals.routePattern = `/api/v1${spec.path}`;
     const user = req.user;
     if (spec.action) {
       if (!user) throw unauthorized();

@@ -18,7 +18,7 @@ export function createMetrics() {
   const middleware: RequestHandler = (req, res, next) => {
     const end = httpDuration.startTimer();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const route: string = res.locals.routePattern ?? (req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched');
       end({ method: req.method, route, status: String(res.statusCode) });
       if (route === '/api/v1/tickets' && req.method === 'POST' && res.statusCode === 201) ticketsCreated.inc();
     });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
@@ -36,6 +36,13 @@ import { createTicket, listTickets, loadTicketRow, toTicketDto, visibleTicket, t
 import { mapWorkflowError } from './workflow-bridge';
 
 const actorOf = (u: AuthUser): Actor => ({ type: 'user', id: u.id, role: u.role });
+
+function idempotencyKeyOf(req: import('express').Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key !== undefined && (key.length === 0 || key.length > 200))
+    throw unprocessable('Invalid Idempotency-Key', [{ path: 'headers.idempotency-key', message: 'Must be 1-200 characters' }]);
+  return key;
+}
 
 export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
@@ -76,12 +83,11 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     body: CreateTicketBody,
     headers: IdempotencyHeaders,
     status: 201,
+    alsoStatus: { 200: 'The ticket created earlier with the same Idempotency-Key' },
     response: TicketDto,
     errors: [422, 503],
     handler: async ({ req, res, body, user, em, requestId }) => {
-      const key = req.get('idempotency-key');
-      if (key !== undefined && (key.length === 0 || key.length > 200))
-        throw unprocessable('Invalid Idempotency-Key', [{ path: 'headers.idempotency-key', message: 'Must be 1-200 characters' }]);
+      const key = idempotencyKeyOf(req);
       const { row, created } = await createTicket(deps, em, user, body, key, requestId);
       res.status(created ? 201 : 200).location(`/api/v1/tickets/${row.id}`).json(dto(row));
       return undefined as never;
@@ -198,12 +204,13 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
       if (TERMINAL_STATUSES.includes(row.status)) throw conflict('ticket_finished', `Ticket ${row.number} is ${row.status}; replies are not accepted`);
       const { html, text } = sanitizeRichText(body.body);
       if (!text) throw unprocessable('Body is empty after sanitising', [{ path: 'body.body', message: 'Contains no visible content' }]);
-      const key = req.get('idempotency-key') ?? randomUUID();
+      // Hashed: the stored key has a fixed length whatever the client sent (≤ 200 chars).
+      const key = createHash('sha256').update(`${user.id}:${idempotencyKeyOf(req) ?? randomUUID()}`).digest('hex');
       let result;
       try {
         result = await handle(row.id).executeUpdate(addMessageUpdate, {
-          updateId: `message:${user.id}:${key}`,
-          args: [{ actor: actorOf(user), requestId, kind: body.internal ? 'internal' : 'public', channel: isStaff(user.role) ? 'web' : 'portal', bodyHtml: html, bodyText: text, idempotencyKey: `${user.id}:${key}` }],
+          updateId: `message:${key}`,
+          args: [{ actor: actorOf(user), requestId, kind: body.internal ? 'internal' : 'public', channel: isStaff(user.role) ? 'web' : 'portal', bodyHtml: html, bodyText: text, idempotencyKey: key }],
         });
       } catch (err) {
         throw mapWorkflowError(err, row.number);

@@ -155,14 +155,14 @@ async function checkReferences(em: EntityManager, body: CreateBody, staff: boole
     for (const f of ['source', 'groupId', 'assigneeId', 'requesterId', 'requesterEmail', 'requesterName', 'tags'] as const)
       if (body[f] !== undefined) throw forbidden(`Customers cannot set ${f}`);
   }
-  const exists = async (table: string, id: number | undefined, path: string, extra = '') => {
+  const exists = async (table: string, what: string, id: number | undefined, path: string, extra = '') => {
     if (id === undefined) return;
     const rows = await em.execute(`select 1 from ${table} where id = ? ${extra}`, [id]);
-    if (rows.length === 0) problems.push({ path, message: `No such ${table.replace(/s$/, '')}: ${id}` });
+    if (rows.length === 0) problems.push({ path, message: `No such ${what}: ${id}` });
   };
-  await exists('categories', body.categoryId, 'body.categoryId');
-  await exists('groups', body.groupId, 'body.groupId');
-  await exists('users', body.assigneeId, 'body.assigneeId', `and active and role <> 'customer'`);
+  await exists('categories', 'category', body.categoryId, 'body.categoryId');
+  await exists('groups', 'group', body.groupId, 'body.groupId');
+  await exists('users', 'active agent', body.assigneeId, 'body.assigneeId', `and active and role <> 'customer'`);
   if (problems.length) throw unprocessable('Request refers to unknown records', problems);
 }
 

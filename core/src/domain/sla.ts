@@ -123,13 +123,15 @@ export function retargetClock(
   if (!isActive(c)) return c;
   const running = c.runningSince !== null;
   const paused = pauseClock(c, cal, now);
-  const next: SlaClock = { ...paused, targetMs, warned: c.warned && c.consumedMs >= targetMs * warningFraction };
+  const next: SlaClock = { ...paused, targetMs, warned: c.warned && paused.consumedMs >= targetMs * warningFraction };
   return running ? schedule(next, cal, now, warningFraction) : next;
 }
 
-export function stopClock(c: SlaClock, now: number): SlaClock {
+/** Goal reached (or ticket ended): bank the running span so a reopen continues from here. */
+export function stopClock(c: SlaClock, now: number, cal: CalendarSpec): SlaClock {
   if (!isActive(c)) return c;
-  return { ...c, stoppedAt: now, met: !c.breached, runningSince: null };
+  const banked = pauseClock(c, cal, now);
+  return { ...banked, stoppedAt: now, met: !c.breached, dueAt: c.dueAt, runningSince: null };
 }
 
 /** The next instant at which this clock needs attention (warning or breach), if any. */

@@ -38,14 +38,14 @@ const CLOCK = {
   en: { first_response: 'first response', resolution: 'resolution' },
   fa: { first_response: 'اولین پاسخ', resolution: 'حل مشکل' },
 } as const;
-const clockName = (locale: Locale, c?: string) => (c && c in CLOCK[locale] ? CLOCK[locale][c as keyof (typeof CLOCK)['en']] : c ?? '');
+const clockName = (locale: Locale, c?: string) => (c && Object.hasOwn(CLOCK[locale], c) ? CLOCK[locale][c as keyof (typeof CLOCK)['en']] : c ?? '');
 
 const en: Catalogue = {
   ticket_created: (v) => ({ subject: `[${v.ticketNumber}] We received your request: ${v.subject}`, lines: [`Hello ${v.recipientName},`, `Your request "${v.subject}" has been received as ${v.ticketNumber}. We will get back to you soon.`] }),
   ticket_assigned: (v) => ({ subject: `[${v.ticketNumber}] Assigned to you: ${v.subject}`, lines: [`Hello ${v.recipientName},`, `Ticket ${v.ticketNumber} "${v.subject}" has been assigned to you.`] }),
   agent_reply: (v) => ({ subject: `Re: [${v.ticketNumber}] ${v.subject}`, lines: [`${v.actorName ?? 'Support'} replied:`, v.body ?? ''] }),
   customer_reply: (v) => ({ subject: `[${v.ticketNumber}] Customer replied: ${v.subject}`, lines: [`${v.actorName ?? 'The customer'} wrote:`, v.body ?? ''] }),
-  sla_warning: (v, d) => ({ subject: `[${v.ticketNumber}] SLA warning: ${clockName('en', v.clock)} due ${d}`, lines: [`The ${clockName('en', v.clock)} target of ${v.ticketNumber} "${v.subject}" is due at ${d}.`] }),
+  sla_warning: (v, d) => ({ subject: `[${v.ticketNumber}] SLA warning: ${clockName('en', v.clock)}${d ? ` due ${d}` : ''}`, lines: [`The ${clockName('en', v.clock)} target of ${v.ticketNumber} "${v.subject}" ${d ? `is due at ${d}` : 'is close to its deadline'}.`] }),
   sla_breach: (v, d) => ({ subject: `[${v.ticketNumber}] SLA breached: ${clockName('en', v.clock)}`, lines: [`The ${clockName('en', v.clock)} target of ${v.ticketNumber} "${v.subject}" was breached (due ${d}).`] }),
   ticket_closed: (v) => ({ subject: `[${v.ticketNumber}] Closed: ${v.subject}`, lines: [`Hello ${v.recipientName},`, `Your request ${v.ticketNumber} has been closed. Reply to open a new request.`] }),
 };
@@ -55,7 +55,7 @@ const fa: Catalogue = {
   ticket_assigned: (v) => ({ subject: `[${v.ticketNumber}] به شما واگذار شد: ${v.subject}`, lines: [`${v.recipientName} گرامی،`, `تیکت ${v.ticketNumber} «${v.subject}» به شما واگذار شد.`] }),
   agent_reply: (v) => ({ subject: `پاسخ: [${v.ticketNumber}] ${v.subject}`, lines: [`${v.actorName ?? 'پشتیبانی'} پاسخ داد:`, v.body ?? ''] }),
   customer_reply: (v) => ({ subject: `[${v.ticketNumber}] پاسخ مشتری: ${v.subject}`, lines: [`${v.actorName ?? 'مشتری'} نوشت:`, v.body ?? ''] }),
-  sla_warning: (v, d) => ({ subject: `[${v.ticketNumber}] هشدار SLA: ${clockName('fa', v.clock)} تا ${d}`, lines: [`مهلت ${clockName('fa', v.clock)} تیکت ${v.ticketNumber} «${v.subject}» در ${d} به پایان می‌رسد.`] }),
+  sla_warning: (v, d) => ({ subject: `[${v.ticketNumber}] هشدار SLA: ${clockName('fa', v.clock)}${d ? ` تا ${d}` : ''}`, lines: [`مهلت ${clockName('fa', v.clock)} تیکت ${v.ticketNumber} «${v.subject}» ${d ? `در ${d} به پایان می‌رسد` : 'رو به پایان است'}.`] }),
   sla_breach: (v, d) => ({ subject: `[${v.ticketNumber}] نقض SLA: ${clockName('fa', v.clock)}`, lines: [`مهلت ${clockName('fa', v.clock)} تیکت ${v.ticketNumber} «${v.subject}» گذشت (مهلت: ${d}).`] }),
   ticket_closed: (v) => ({ subject: `[${v.ticketNumber}] بسته شد: ${v.subject}`, lines: [`${v.recipientName} گرامی،`, `درخواست ${v.ticketNumber} بسته شد. برای درخواست تازه پاسخ دهید.`] }),
 };
