@@ -211,3 +211,13 @@ describe('unknown routes', () => {
     expect(r.body).toEqual({ error: { code: 'not_found', message } });
   });
 });
+
+describe('request id reaches the workflow', () => {
+  it('stores the X-Request-Id of the creating request in the workflow memo', async () => {
+    const token = await h.login(h.fx.users.customer.email);
+    const r = await h.call(token, 'POST', '/api/v1/tickets', { subject: 'trace me', body: 'x', categoryId: h.fx.categoryId }, { 'x-request-id': 'trace-4711' });
+    expect(r.status).toBe(201);
+    const desc = await h.temporal.workflow.getHandle(r.body.workflowId).describe();
+    expect(desc.memo).toMatchObject({ requestId: 'trace-4711', ticketNumber: r.body.number });
+  });
+});

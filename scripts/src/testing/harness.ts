@@ -38,14 +38,14 @@ export function requireEnv(name: string): string {
   return v;
 }
 
-export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
   requireEnv('DATABASE_URL');
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: taskQueue });
+  const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, ...opts.env });
   const log = createLogger('test', process.env.LOG_LEVEL ?? 'warn');
   const orm = await openOrm(config.DATABASE_URL, { poolMax: 10 });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
