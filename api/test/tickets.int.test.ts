@@ -254,6 +254,12 @@ describe('tags and soft delete', () => {
     expect(tl.find((e: any) => e.type === 'ticket.tags_changed')).toMatchObject({ oldValue: [], newValue: ['billing', 'vip'] });
     const found = await h.call(admin, 'GET', `/api/v1/tickets?tag=vip&requesterId=${h.fx.users.customer.id}&limit=100`);
     expect(found.body.items.map((x: any) => x.id)).toContain(t.id);
+    const picker = await h.call(agent1, 'GET', '/api/v1/tags?q=VI');
+    expect(picker.body.items).toContain('vip');
+    expect(picker.body.items.every((x: string) => x.startsWith('vi'))).toBe(true);
+    expect((await h.call(customer, 'GET', '/api/v1/tags')).status).toBe(403);
+    const literal = await h.call(agent1, 'GET', '/api/v1/tags?q=%25');
+    expect(literal.body.items).toEqual([]); // % is matched literally, not as a wildcard
     const same = await h.call(agent1, 'PATCH', `/api/v1/tickets/${t.id}`, { version: r.body.version, tags: ['vip', 'billing'] });
     expect(same.body.version).toBe(r.body.version); // no change, no new version
   });

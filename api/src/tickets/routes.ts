@@ -111,6 +111,23 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
 
   defineRoute(r, registry, {
     method: 'get',
+    path: '/tags',
+    summary: 'Tag names in use, optionally by prefix (for pickers)',
+    tags: ['tickets'],
+    action: 'ticket.update',
+    query: z.object({ q: z.string().trim().toLowerCase().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+    response: z.object({ items: z.array(z.string()) }),
+    handler: async ({ em, query }) => {
+      const rows = await em.execute<{ name: string }[]>(
+        `select name from tags where name like ? escape '\\' order by name limit ?`,
+        [`${(query.q ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`, query.limit],
+      );
+      return { items: rows.map((r) => r.name) };
+    },
+  });
+
+  defineRoute(r, registry, {
+    method: 'get',
     path: '/tickets/:id',
     summary: 'One ticket',
     tags: ['tickets'],

@@ -221,6 +221,8 @@ export async function createTicket(
           `{${(body.tags ?? []).map((x) => `"${x}"`).join(',')}}`, new Date(now), new Date(now)],
       );
       const id = t!.id;
+      if (body.tags?.length)
+        await tx.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [`{${body.tags.map((x) => `"${x}"`).join(',')}}`]);
       await tx.execute(
         `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, "references", idempotency_key, created_at)
          values (?, ?, 'public', ?, ?, ?, '[]'::jsonb, ?, ?)`,

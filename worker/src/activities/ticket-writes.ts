@@ -24,6 +24,11 @@ const TIME_FIELDS = new Set(['firstRespondedAt', 'resolvedAt', 'closedAt', 'dele
 /** PostgreSQL array literal; tag values are validated by the API (no quotes, commas or braces). */
 const textArray = (values: string[]) => `{${values.map((v) => `"${v}"`).join(',')}}`;
 
+/** Keep the tag catalogue (used by pickers and autocomplete) in step with tags in use. */
+export async function rememberTags(em: EntityManager, tags: string[]) {
+  if (tags.length) await em.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [textArray(tags)]);
+}
+
 export async function insertTimeline(em: EntityManager, ticketId: number, key: string, actor: Actor, entries: TimelineEntry[]) {
   for (const [i, e] of entries.entries()) {
     await em.execute(
@@ -83,6 +88,7 @@ export async function applyChangeTx(
     if (field === 'tags') {
       sets.push('tags = ?::text[]');
       params.push(textArray(value as string[]));
+      await rememberTags(em, value as string[]);
       continue;
     }
     sets.push(`${COLUMN[field]} = ?`);
