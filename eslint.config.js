@@ -6,6 +6,8 @@
 // runs in Temporal's deterministic sandbox and is replayed from history: any I/O, host
 // clock, randomness or environment access there breaks replay. I/O belongs in activities
 // (worker/src). scripts/src/lint-rules.unit.test.ts proves these rules fire.
+// The automation-rule package (rules/src) is held to the same standard, with an allow-list of
+// imports; rules/src/lint-boundary.unit.test.ts proves those rules fire.
 import { defineConfig } from 'eslint/config';
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
@@ -87,6 +89,65 @@ const CLOCK_WHY =
 
 const RANDOM_WHY = 'core/src/domain must be a pure function of its inputs: pass any random value in as a parameter.';
 
+/** Clock and randomness bans (core/src/domain and rules/src), plus the globalThis entries given. */
+const clockAndRandomRules = (clockWhy, randomWhy, globalThisProperties) => ({
+  'no-restricted-properties': [
+    'error',
+    ...globalThisProperties,
+    { object: 'Date', property: 'now', message: `Date.now() reads the host clock. ${clockWhy}` },
+    { object: 'performance', property: 'now', message: `performance.now() reads the host clock. ${clockWhy}` },
+    { object: 'Math', property: 'random', message: `Math.random() is non-deterministic. ${randomWhy}` },
+  ],
+  'no-restricted-syntax': [
+    'error',
+    noDynamicImport,
+    {
+      selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+      message: `new Date() without an argument reads the host clock. ${clockWhy}`,
+    },
+    {
+      selector: "CallExpression[callee.name='Date']",
+      message: `Date() returns the current time as a string. ${clockWhy}`,
+    },
+  ],
+});
+
+// rules/src (automation rules: schema, facts, operators, validation, evaluation). The worker
+// evaluates rules inside an activity and the API for dry-runs; both pass the data and the time
+// (context.now) in, so an evaluation is reproducible. Only an allow-list of libraries is
+// importable: no Node built-ins, Temporal, ORM, database, mail or HTTP.
+const RULES_WHY =
+  'rules/src must be deterministic and free of I/O: the worker and the API pass the ticket, the ' +
+  'calendar and the time (context.now) in, so an evaluation and its dry-run agree. Load data ' +
+  'in the caller (worker/src, api/src).';
+
+const RULES_ALLOWED_IMPORTS = ['json-rules-engine', 're2-wasm', 'zod', 'luxon', '@mehrdesk/core/domain'];
+
+const NODE_BUILTIN_SOURCE = `node:|(?:${NODE_BUILTINS.map(escapeRegExp).join('|')})(?:/|$)`;
+const RULES_IO_SOURCE = `@temporalio/|@mikro-orm/|(?:${IO_LIBRARIES.map(escapeRegExp).join('|')})(?:/|$)`;
+
+// Three patterns that never overlap, so every forbidden import is reported exactly once, with
+// the most specific reason.
+const rulesRestrictedImports = {
+  patterns: [
+    { regex: `^(?:${NODE_BUILTIN_SOURCE})`, message: `Node built-ins are not allowed here. ${RULES_WHY}` },
+    {
+      regex: `^(?:${RULES_IO_SOURCE})`,
+      message: `Temporal, the ORM and I/O libraries are not allowed here. ${RULES_WHY}`,
+    },
+    {
+      // Anything else that is not relative, not allowed and not caught above.
+      regex:
+        '^(?!\\.{1,2}(?:/|$)|(?:json-rules-engine|re2-wasm|zod|luxon)(?:/|$)|@mehrdesk/core/domain$|' +
+        `${NODE_BUILTIN_SOURCE}|${RULES_IO_SOURCE})`,
+      message: `Only relative modules and ${RULES_ALLOWED_IMPORTS.join(', ')} may be imported here. ${RULES_WHY}`,
+    },
+  ],
+};
+
+const RULES_CLOCK_WHY = 'rules/src reads the time only from context.now (passed in by the caller).';
+const RULES_RANDOM_WHY = 'rules/src must be a pure function of its inputs.';
+
 export default defineConfig(
   { ignores: ['**/node_modules/**', '.tools/**', '.data/**', '**/dist/**', 'coverage/**', 'test-artifacts/**'] },
 
@@ -137,26 +198,31 @@ export default defineConfig(
     // merge them.
     files: ['core/src/domain/**/*.ts'],
     ignores: TEST_FILES,
+    rules: clockAndRandomRules(CLOCK_WHY, RANDOM_WHY, restrictedGlobalThisProperties),
+  },
+
+  {
+    // Automation rules: no I/O, no host clock, no randomness, imports from an allow-list.
+    files: ['rules/src/**/*.ts'],
+    ignores: TEST_FILES,
     rules: {
-      'no-restricted-properties': [
+      'no-restricted-imports': ['error', rulesRestrictedImports],
+      'no-restricted-globals': [
         'error',
-        ...restrictedGlobalThisProperties,
-        { object: 'Date', property: 'now', message: `Date.now() reads the host clock. ${CLOCK_WHY}` },
-        { object: 'performance', property: 'now', message: `performance.now() reads the host clock. ${CLOCK_WHY}` },
-        { object: 'Math', property: 'random', message: `Math.random() is non-deterministic. ${RANDOM_WHY}` },
+        ...['process', 'fetch', 'require'].map((name) => ({
+          name,
+          message: `"${name}" is not available/deterministic here. ${RULES_WHY}`,
+        })),
       ],
-      'no-restricted-syntax': [
-        'error',
-        noDynamicImport,
-        {
-          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
-          message: `new Date() without an argument reads the host clock. ${CLOCK_WHY}`,
-        },
-        {
-          selector: "CallExpression[callee.name='Date']",
-          message: `Date() returns the current time as a string. ${CLOCK_WHY}`,
-        },
-      ],
+      ...clockAndRandomRules(
+        RULES_CLOCK_WHY,
+        RULES_RANDOM_WHY,
+        ['process', 'fetch', 'require'].map((property) => ({
+          object: 'globalThis',
+          property,
+          message: `"${property}" is not available/deterministic here. ${RULES_WHY}`,
+        })),
+      ),
     },
   },
 );

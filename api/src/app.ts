@@ -8,6 +8,7 @@ import { authenticate } from './auth/authenticate';
 import { authRoutes } from './auth/routes';
 import { ticketRoutes } from './tickets/routes';
 import { slaAdminRoutes } from './admin/sla-routes';
+import { ruleRoutes } from './rules/routes';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './ops/health';
 import { createMetrics } from './ops/metrics';
@@ -54,6 +55,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', authRoutes(deps, registry));
   app.use('/api/v1', ticketRoutes(deps, registry));
   app.use('/api/v1', slaAdminRoutes(deps, registry));
+  app.use('/api/v1', ruleRoutes(deps, registry));
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
   app.get('/api/openapi.json', (_req, res) => {

@@ -1,5 +1,5 @@
 import type { Priority, SlaClockName, SlaState, TicketStatus } from '@mehrdesk/core/domain';
-import type { Actor } from './contracts';
+import type { Actor, RuleActionPlan, TicketSnapshot } from './contracts';
 
 // The activities the ticket workflow calls, declared as an interface so the workflow can
 // depend on their types only while the worker provides the implementation.
@@ -28,6 +28,8 @@ export interface ApplyTicketChangeInput {
     closedAt?: number | null;
     tags?: string[];
     deletedAt?: number | null;
+    categoryId?: number | null;
+    customFields?: Record<string, string | number | boolean | null>;
   };
   timeline: TimelineEntry[];
   sla?: SlaWrite;
@@ -78,7 +80,7 @@ export type EmailTemplate =
   | 'sla_breach'
   | 'ticket_closed';
 
-export type EmailRecipient = 'requester' | 'assignee' | 'supervisor';
+export type EmailRecipient = 'requester' | 'assignee' | 'supervisor' | 'group' | { address: string };
 
 export interface SendTicketEmailInput {
   idempotencyKey: string;
@@ -90,11 +92,46 @@ export interface SendTicketEmailInput {
 }
 
 export interface SendTicketEmailResult {
-  status: 'sent' | 'duplicate' | 'no_recipient';
+  status: 'sent' | 'duplicate' | 'no_recipient' | 'unconfirmed';
   messageId: string | null;
 }
 
+export type RuleEventType = 'ticket.created' | 'ticket.updated' | 'message.received' | 'sla.warning' | 'sla.breached';
+
+export interface EvaluateRulesInput {
+  ticketId: number;
+  requestId: string;
+  event: { type: RuleEventType; at: number; clock?: SlaClockName; messageId?: number };
+  /** The ticket before the change that caused this event (for changed()/previous() facts). */
+  previous: TicketSnapshot | null;
+  /** Identifies the originating event; every evaluation caused by it shares the key. */
+  chainKey: string;
+  chainDepth: number;
+  /** Rules that already acted in this chain: a rule never retriggers itself (loop protection). */
+  skipRuleIds: number[];
+}
+
+export interface PlannedRule {
+  ruleId: number;
+  version: number;
+  name: string;
+  actions: RuleActionPlan[];
+}
+
+export interface ScheduledRulePage {
+  /** Tickets that matched in a window not acted on before (marks are already recorded). */
+  matches: { ticketId: number; windowKey: string }[];
+  rule: { id: number; version: number; name: string; actions: RuleActionPlan[] } | null;
+  scanned: number;
+  /** Resume after this ticket id; null when the scan is complete. */
+  nextAfter: number | null;
+}
+
 export interface TicketActivities {
+  /** One page of a time-based rule's scan over open tickets. */
+  scanScheduledRule(input: { ruleId: number; afterTicketId: number; runKey: string }): Promise<ScheduledRulePage>;
+  evaluateRules(input: EvaluateRulesInput): Promise<{ planned: PlannedRule[] }>;
+  recordRuleChainLimit(input: { ticketId: number; chainKey: string; depth: number; firedRuleIds: number[]; requestId: string }): Promise<void>;
   applyTicketChange(input: ApplyTicketChangeInput): Promise<{ version: number; assigneeLabel: string }>;
   persistMessage(input: PersistMessageInput): Promise<{ messageId: number; createdAt: string; version: number; assigneeLabel: string }>;
   recordSla(input: RecordSlaInput): Promise<void>;

@@ -15,6 +15,8 @@ import type {
 // the worker and the workflow so names and payload types cannot drift apart.
 
 export const TICKET_WORKFLOW_TYPE = 'ticketLifecycle';
+export const SCHEDULED_RULE_WORKFLOW_TYPE = 'scheduledRuleRun';
+export const ruleScheduleId = (ruleId: number): string => `rule-${ruleId}`;
 export const ticketWorkflowId = (ticketId: number): string => `ticket-${ticketId}`;
 
 export const ticketNumberKey = defineSearchAttributeKey('TicketNumber', SearchAttributeType.KEYWORD);
@@ -25,9 +27,11 @@ export const ticketGroupKey = defineSearchAttributeKey('TicketGroup', SearchAttr
 export const ticketSlaStateKey = defineSearchAttributeKey('TicketSlaState', SearchAttributeType.KEYWORD);
 
 export interface Actor {
-  type: 'user' | 'system' | 'workflow';
+  type: 'user' | 'system' | 'workflow' | 'rule';
   id: number | null;
   role: Role | null;
+  /** For type 'rule': which rule version acted (shown as "by rule X v3"). */
+  rule?: { id: number; version: number; name: string };
 }
 
 /** The ticket as the workflow tracks it; mirrors the row the workflow alone writes. */
@@ -43,6 +47,8 @@ export interface TicketSnapshot {
   assigneeLabel: string;
   /** Absent in histories recorded before tags were tracked; read as []. */
   tags?: string[];
+  /** Absent in older histories (unknown); rules compare against it when present. */
+  categoryId?: number | null;
   version: number;
 }
 
@@ -65,6 +71,8 @@ export interface CarriedState {
   seq: number;
   createdNotified: boolean;
   firstResponded: boolean;
+  /** Scheduled-rule windows already acted on (`ruleId:windowKey`), so a re-sent signal is a no-op. */
+  ruleWindows?: string[];
 }
 
 export interface ChangeTicketRequest {
@@ -80,12 +88,15 @@ export interface ChangeTicketRequest {
   groupId?: number | null;
   /** Replaces the whole tag set. */
   tags?: string[];
+  categoryId?: number | null;
+  /** Merged into the ticket's custom fields (null removes a key). */
+  customFields?: Record<string, string | number | boolean | null>;
   /** Soft delete: the ticket is cancelled, hidden from every list, and its workflow ends. */
   delete?: boolean;
 }
 
 export interface FieldChange {
-  field: 'status' | 'priority' | 'assigneeId' | 'groupId' | 'tags' | 'deleted';
+  field: 'status' | 'priority' | 'assigneeId' | 'groupId' | 'tags' | 'deleted' | 'categoryId' | 'customFields';
   from: unknown;
   to: unknown;
 }
@@ -138,3 +149,33 @@ export const addMessageUpdate = defineUpdate<AddMessageResult, [AddMessageReques
 export const slaQuery = defineQuery<SlaView>('sla');
 export const ticketQuery = defineQuery<TicketSnapshot>('ticket');
 export const policyChangedSignal = defineSignal<[{ policy: SlaPolicySnapshot }]>('policyChanged');
+
+/** A time-based rule matched this ticket in a new condition window: apply its actions. */
+export interface ScheduledRuleMatch {
+  ruleId: number;
+  version: number;
+  name: string;
+  windowKey: string;
+  actions: RuleActionPlan[];
+}
+export const scheduledRuleMatchedSignal = defineSignal<[ScheduledRuleMatch]>('scheduledRuleMatched');
+
+/**
+ * An automation action as the workflow applies it (validated by @mehrdesk/rules when the
+ * rule was saved; the workflow treats it as data).
+ */
+export type RuleActionPlan =
+  | { type: 'set_status'; params: { status: TicketStatus } }
+  | { type: 'set_priority'; params: { priority: Priority } }
+  | { type: 'set_category'; params: { categoryId: number } }
+  | { type: 'set_group'; params: { groupId: number } }
+  | { type: 'set_field'; params: { key: string; value: string | number | boolean | null } }
+  | { type: 'assign_agent'; params: { userId: number } }
+  | { type: 'assign_group'; params: { groupId: number } }
+  | { type: 'add_tags'; params: { tags: string[] } }
+  | { type: 'remove_tags'; params: { tags: string[] } }
+  | { type: 'add_note'; params: { body: string } }
+  | { type: 'send_email'; params: { template: string; to: 'requester' | 'assignee' | 'group' | 'supervisor' | { address: string } } }
+  | { type: 'call_webhook'; params: { subscriptionId: number } }
+  | { type: 'escalate'; params: { groupId?: number } }
+  | { type: 'close'; params: Record<string, never> };

@@ -12,12 +12,13 @@ import {
   type SlaClockName,
   type SlaPolicySnapshot,
 } from '@mehrdesk/core/domain';
-import type { EmailRecipient, EmailTemplate, SlaEventWrite, TicketActivities, TimelineEntry } from './activity-contracts';
+import type { EmailRecipient, EmailTemplate, RuleEventType, SlaEventWrite, TicketActivities, TimelineEntry } from './activity-contracts';
 import {
   FAILURE,
   addMessageUpdate,
   changeTicketUpdate,
   policyChangedSignal,
+  scheduledRuleMatchedSignal,
   slaQuery,
   ticketAssigneeKey,
   ticketGroupKey,
@@ -33,6 +34,8 @@ import {
   type ChangeTicketRequest,
   type ChangeTicketResult,
   type FieldChange,
+  type RuleActionPlan,
+  type ScheduledRuleMatch,
   type TicketLifecycleInput,
   type TicketSnapshot,
 } from './contracts';
@@ -50,13 +53,14 @@ import {
 
 // Database writes: quick, retried until the database is back (a ticket change must not be lost).
 const db = wf.proxyActivities<TicketActivities>({
-  startToCloseTimeout: '30 seconds',
+  // Single statements and short transactions: a lost worker is noticed within 10 s.
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 // E-mail: slower and may fail for long; back off up to an hour between tries, give up after ~1 day.
 const mail = wf.proxyActivities<Pick<TicketActivities, 'sendTicketEmail'>>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
@@ -67,6 +71,22 @@ const mail = wf.proxyActivities<Pick<TicketActivities, 'sendTicketEmail'>>({
 });
 
 const WORKFLOW_ACTOR: Actor = { type: 'workflow', id: null, role: null };
+
+/** Rules triggering rules: at most this many chained evaluations per originating event. */
+export const MAX_RULE_CHAIN = 5;
+/** Automation arrived after tickets were already in flight: guard its new commands. */
+const RULES_PATCH = 'automation-rules-v1';
+
+interface RuleEvent {
+  type: RuleEventType;
+  at: number;
+  previous: TicketSnapshot | null;
+  clock?: SlaClockName;
+  messageId?: number;
+  requestId: string;
+}
+
+const escapeHtml = (x: string) => x.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** One ticket's whole life: SLA clocks, escalations, auto-close, notifications (W1-W7). */
 export async function ticketLifecycle(input: TicketLifecycleInput): Promise<TicketSnapshot> {
@@ -83,6 +103,12 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   const lock = new WorkflowLock();
   const background = new Set<Promise<unknown>>();
   let wake = false;
+  const ruleEvents: RuleEvent[] = [];
+  const scheduledMatches: ScheduledRuleMatch[] = [];
+  const queueRules = (ev: Omit<RuleEvent, 'at'>) => {
+    ruleEvents.push({ ...ev, at: Date.now() });
+    wake = true;
+  };
 
   const nextKey = (what: string) => `${workflowId}:${++s.seq}:${what}`;
   const finished = () => TERMINAL_STATUSES.includes(s.ticket.status);
@@ -90,7 +116,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   /** Fire-and-track: e-mails must not delay an agent's update, but must finish before we end. */
   function notify(template: EmailTemplate, to: EmailRecipient, requestId: string, vars?: Record<string, string | number | null>) {
     const p = mail
-      .sendTicketEmail({ idempotencyKey: nextKey(`mail:${template}:${to}`), requestId, ticketId: s.ticket.ticketId, template, to, vars })
+      .sendTicketEmail({ idempotencyKey: nextKey(`mail:${template}:${typeof to === 'string' ? to : 'address'}`), requestId, ticketId: s.ticket.ticketId, template, to, vars })
       .catch((err: unknown) => wf.log.error('e-mail gave up', { template, to, error: String(err) }));
     background.add(p);
     void p.finally(() => background.delete(p));
@@ -131,6 +157,8 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     if (req.priority !== undefined && req.priority !== t.priority) changes.push({ field: 'priority', from: t.priority, to: req.priority });
     if (req.assigneeId !== undefined && req.assigneeId !== t.assigneeId) changes.push({ field: 'assigneeId', from: t.assigneeId, to: req.assigneeId });
     if (req.groupId !== undefined && req.groupId !== t.groupId) changes.push({ field: 'groupId', from: t.groupId, to: req.groupId });
+    if (req.categoryId !== undefined && req.categoryId !== t.categoryId) changes.push({ field: 'categoryId', from: t.categoryId ?? null, to: req.categoryId });
+    if (req.customFields !== undefined && Object.keys(req.customFields).length) changes.push({ field: 'customFields', from: null, to: req.customFields });
     const tags = req.tags === undefined ? undefined : [...new Set(req.tags)].sort();
     if (tags !== undefined && tags.join('\n') !== (t.tags ?? []).join('\n')) changes.push({ field: 'tags', from: t.tags ?? [], to: tags });
     if (req.delete) {
@@ -162,6 +190,8 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     if (req.assigneeId !== undefined && req.assigneeId !== t.assigneeId) set.assigneeId = req.assigneeId;
     if (req.groupId !== undefined && req.groupId !== t.groupId) set.groupId = req.groupId;
     if (changes.some((c) => c.field === 'tags')) set.tags = tags;
+    if (changes.some((c) => c.field === 'categoryId')) set.categoryId = req.categoryId;
+    if (req.customFields !== undefined && Object.keys(req.customFields).length) set.customFields = req.customFields;
     if (req.delete) set.deletedAt = now;
 
     const timeline: TimelineEntry[] = changes.map((c) => ({ type: c.field === 'deleted' ? 'ticket.deleted' : `ticket.${c.field}_changed`, field: c.field, from: c.from, to: c.to }));
@@ -176,7 +206,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       sla: slaWrite(clocks, events),
     });
     s.clocks = clocks;
-    s.ticket = { ...t, status, priority, groupId: set.groupId !== undefined ? set.groupId : t.groupId, assigneeId: set.assigneeId !== undefined ? set.assigneeId : t.assigneeId, assigneeLabel: res.assigneeLabel, tags: set.tags ?? t.tags ?? [], version: res.version };
+    s.ticket = { ...t, status, priority, groupId: set.groupId !== undefined ? set.groupId : t.groupId, assigneeId: set.assigneeId !== undefined ? set.assigneeId : t.assigneeId, assigneeLabel: res.assigneeLabel, tags: set.tags ?? t.tags ?? [], ...(set.categoryId !== undefined ? { categoryId: set.categoryId } : {}), version: res.version };
     afterChange(changes, req, now);
     return { ticket: s.ticket, changes };
   }
@@ -277,6 +307,115 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     }
   }
 
+  const ruleActor = (p: { ruleId: number; version: number; name: string }): Actor => ({ type: 'rule', id: null, role: null, rule: { id: p.ruleId, version: p.version, name: p.name } });
+
+  /** Apply one rule's actions as the workflow's own transitions; each lands in the timeline "by rule". */
+  async function applyRuleActions(p: { ruleId: number; version: number; name: string; actions: RuleActionPlan[] }, requestId: string) {
+    const actor = ruleActor(p);
+    for (const a of p.actions) {
+      if (finished()) return;
+      const t = s.ticket;
+      switch (a.type) {
+        case 'set_status':
+          if (a.params.status !== t.status && canTransition(t.status, a.params.status)) await applyChange({ actor, requestId, status: a.params.status });
+          else if (a.params.status !== t.status) wf.log.warn('rule asked for an illegal transition; skipped', { rule: p.ruleId, from: t.status, to: a.params.status });
+          break;
+        case 'close':
+          if (t.status !== 'resolved' && canTransition(t.status, 'resolved')) await applyChange({ actor, requestId, status: 'resolved' });
+          if (s.ticket.status === 'resolved') await applyChange({ actor, requestId, status: 'closed' });
+          break;
+        case 'set_priority':
+          await applyChange({ actor, requestId, priority: a.params.priority });
+          break;
+        case 'set_category':
+          await applyChange({ actor, requestId, categoryId: a.params.categoryId });
+          break;
+        case 'set_group':
+          await applyChange({ actor, requestId, groupId: a.params.groupId });
+          break;
+        case 'set_field':
+          await applyChange({ actor, requestId, customFields: { [a.params.key]: a.params.value } });
+          break;
+        case 'assign_agent':
+          await applyChange({ actor, requestId, assigneeId: a.params.userId });
+          break;
+        case 'assign_group': {
+          const pick = await db.pickAssignee({ groupId: a.params.groupId, excludeUserIds: [], requestId });
+          await applyChange({ actor, requestId, groupId: a.params.groupId, assigneeId: pick?.userId ?? null });
+          break;
+        }
+        case 'add_tags':
+          await applyChange({ actor, requestId, tags: [...(t.tags ?? []), ...a.params.tags] });
+          break;
+        case 'remove_tags':
+          await applyChange({ actor, requestId, tags: (t.tags ?? []).filter((x) => !a.params.tags.includes(x)) });
+          break;
+        case 'add_note':
+          await db.persistMessage({ ticketId: t.ticketId, idempotencyKey: nextKey('rule-note'), requestId, actor, kind: 'internal', channel: 'web', bodyHtml: `<p>${escapeHtml(a.params.body)}</p>`, bodyText: a.params.body, change: null });
+          break;
+        case 'send_email':
+          notify(a.params.template as EmailTemplate, a.params.to, requestId, { rule: p.name });
+          break;
+        case 'escalate': {
+          const target = a.params.groupId ?? (t.groupId === null ? null : await db.escalationGroupOf({ groupId: t.groupId }));
+          if (target !== null && target !== t.groupId) {
+            const pick = await db.pickAssignee({ groupId: target, excludeUserIds: t.assigneeId === null ? [] : [t.assigneeId], requestId });
+            await applyChange({ actor, requestId, groupId: target, assigneeId: pick?.userId ?? null });
+          }
+          notify('sla_breach', 'supervisor', requestId, { rule: p.name });
+          break;
+        }
+        case 'call_webhook':
+          // Webhook subscriptions arrive with the webhook delivery activity; until then the API
+          // refuses to save rules with this action, so only a hand-edited row could get here.
+          wf.log.warn('call_webhook is not available; skipped', { rule: p.ruleId });
+          break;
+      }
+    }
+  }
+
+  /** Evaluate rules for one event, apply what matched, and follow the chain it causes (bounded). */
+  async function runRules(ev: RuleEvent) {
+    const chainKey = nextKey(`rules:${ev.type}`);
+    const fired = new Set<number>();
+    let event = ev;
+    for (let depth = 0; ; depth++) {
+      if (depth >= MAX_RULE_CHAIN) {
+        await db.recordRuleChainLimit({ ticketId: s.ticket.ticketId, chainKey, depth, firedRuleIds: [...fired], requestId: ev.requestId });
+        return;
+      }
+      const before = s.ticket;
+      const { planned } = await db.evaluateRules({
+        ticketId: s.ticket.ticketId,
+        requestId: ev.requestId,
+        event: { type: event.type, at: event.at, ...(event.clock ? { clock: event.clock } : {}), ...(event.messageId ? { messageId: event.messageId } : {}) },
+        previous: event.previous,
+        chainKey,
+        chainDepth: depth,
+        skipRuleIds: [...fired],
+      });
+      for (const p of planned) {
+        fired.add(p.ruleId);
+        await applyRuleActions(p, ev.requestId);
+      }
+      if (finished() || s.ticket.version === before.version) return;
+      event = { type: 'ticket.updated', at: Date.now(), previous: before, requestId: ev.requestId };
+    }
+  }
+
+  async function processRuleQueues() {
+    while (scheduledMatches.length) {
+      const m = scheduledMatches.shift()!;
+      const key = `${m.ruleId}:${m.windowKey}`;
+      if ((s.ruleWindows ??= []).includes(key) || finished()) continue;
+      s.ruleWindows = [...s.ruleWindows.slice(-199), key];
+      const before = s.ticket;
+      await applyRuleActions(m, `${workflowId}:schedule:${m.ruleId}`);
+      if (s.ticket.version !== before.version) ruleEvents.push({ type: 'ticket.updated', at: Date.now(), previous: before, requestId: `${workflowId}:schedule:${m.ruleId}` });
+    }
+    while (ruleEvents.length && !finished()) await runRules(ruleEvents.shift()!);
+  }
+
   /** Timer work: fire due warnings/breaches exactly once each, then auto-close. */
   async function processDue() {
     const now = Date.now();
@@ -286,7 +425,11 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       await db.recordSla({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('sla'), requestId, sla: slaWrite(clocks, events) });
       s.clocks = clocks;
       publishSearchAttributes();
-      for (const d of due) await escalate(d.kind, d.clock, requestId);
+      for (const d of due) {
+        const before = s.ticket;
+        await escalate(d.kind, d.clock, requestId);
+        if (wf.patched(RULES_PATCH)) queueRules({ type: d.kind === 'warning' ? 'sla.warning' : 'sla.breached', clock: d.clock, previous: before, requestId });
+      }
     }
     if (s.autoCloseAt !== null && now >= s.autoCloseAt && s.ticket.status === 'resolved') {
       s.autoCloseAt = null;
@@ -299,11 +442,17 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   wf.setHandler(slaQuery, () => ({ ticket: s.ticket, state: slaStateOf(s.clocks), policy: s.policy, clocks: clockViews(s.clocks), autoCloseAt: s.autoCloseAt }));
   wf.setHandler(changeTicketUpdate, (req) => lock.run(async () => {
     validateChange(req); // again under the lock: another update may have run since validation
-    return applyChange(req);
+    const before = s.ticket;
+    const result = await applyChange(req);
+    if (result.changes.length && !finished() && wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId: req.requestId });
+    return result;
   }), { validator: validateChange });
   wf.setHandler(addMessageUpdate, (req) => lock.run(async () => {
     if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status}; replies are not accepted`);
-    return addMessage(req);
+    const before = s.ticket;
+    const result = await addMessage(req);
+    if (wf.patched(RULES_PATCH)) queueRules({ type: 'message.received', previous: before, messageId: result.messageId, requestId: req.requestId });
+    return result;
   }), {
     validator: (req) => {
       if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status}; replies are not accepted`);
@@ -321,22 +470,29 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     });
   });
 
+  wf.setHandler(scheduledRuleMatchedSignal, (m: ScheduledRuleMatch) => {
+    scheduledMatches.push(m);
+    wake = true;
+  });
+
   if (!s.createdNotified) {
     s.createdNotified = true;
     publishSearchAttributes();
     await db.markWorkflowStarted({ ticketId: s.ticket.ticketId });
     notify('ticket_created', 'requester', input.requestId);
     if (s.ticket.assigneeId !== null) notify('ticket_assigned', 'assignee', input.requestId);
+    if (wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.created', previous: null, requestId: input.requestId });
   }
 
   while (!finished()) {
     const wakeAt = nextWakeAt(s.clocks, s.autoCloseAt);
     const suggested = () => wf.workflowInfo().continueAsNewSuggested || (input.historyLimit !== undefined && wf.workflowInfo().historyLength > input.historyLimit);
-    const woke = () => wake || finished() || (suggested() && !lock.isHeld);
+    const woke = () => wake || finished() || ruleEvents.length > 0 || scheduledMatches.length > 0 || (suggested() && !lock.isHeld);
     if (wakeAt === null) await wf.condition(woke);
     else await wf.condition(woke, Math.max(1, wakeAt - Date.now()));
     wake = false;
     if (!finished()) await lock.run(processDue);
+    if (!finished() && (ruleEvents.length || scheduledMatches.length)) await lock.run(processRuleQueues);
     if (!finished() && suggested()) {
       await wf.condition(() => wf.allHandlersFinished() && !lock.isHeld);
       await Promise.all([...background]);

@@ -7,6 +7,8 @@ import { z } from 'zod';
 export interface FieldError {
   path: string;
   message: string;
+  /** RFC 6901 pointer into the request body, where a client edits JSON documents (rules). */
+  pointer?: string;
 }
 
 export class HttpError extends Error {

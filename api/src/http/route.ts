@@ -58,7 +58,7 @@ export const ErrorBody = z
     error: z.object({
       code: z.string(),
       message: z.string(),
-      fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      fields: z.array(z.object({ path: z.string(), message: z.string(), pointer: z.string().optional() })).optional(),
     }),
   })
   .meta({ id: 'Error' });

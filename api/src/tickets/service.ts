@@ -112,6 +112,8 @@ export function workflowInputFrom(row: TicketRow, policy: SlaPolicySnapshot | nu
       groupId: row.group_id,
       assigneeId: row.assignee_id,
       assigneeLabel: row.assignee_email ?? '',
+      tags: row.tags ?? [],
+      categoryId: row.category_id,
       version: row.version,
     },
     createdAt: new Date(row.created_at).getTime(),

@@ -243,8 +243,11 @@ export const EmailLog = defineEntity({
     toAddress: p.string().length(254),
     subject: p.string().length(998),
     messageId: p.string().length(998),
-    status: p.enum(['sending', 'sent', 'failed'] as const),
+    /** `unconfirmed`: handed to SMTP, then the process died before the outcome was known. */
+    status: p.enum(['sending', 'sent', 'failed', 'unconfirmed'] as const),
     attempts: p.integer().default(0),
+    /** Set just before the SMTP hand-off: a retry after it, with no error, must not resend. */
+    handedOffAt: p.datetime().nullable(),
     lastError: p.text().nullable(),
     sentAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(now),
@@ -274,7 +277,7 @@ export const TicketCounter = defineEntity({
   },
 });
 
-export const entities = [
+export const coreEntities = [
   Organization,
   User,
   AuthToken,

@@ -1,7 +1,10 @@
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { fileURLToPath } from 'node:url';
-import { entities } from './entities';
+import { coreEntities } from './entities';
+import { automationEntities } from './automation-entities';
+
+const entities = [...coreEntities, ...automationEntities];
 import { migrationsList } from './migrations';
 
 const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));

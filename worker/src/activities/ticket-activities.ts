@@ -9,6 +9,7 @@ import { chooseAssignee } from '@mehrdesk/core/services/assignment';
 import type { SendTicketEmailInput, SendTicketEmailResult, TicketActivities } from '@mehrdesk/workflows/activity-contracts';
 import { renderEmail } from '../email/templates';
 import { applyChangeTx, assigneeLabel, insertTimeline, TicketRowMissing, writeSla } from './ticket-writes';
+import { createRuleActivities } from './rule-activities';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -87,6 +88,7 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
     },
 
     sendTicketEmail: (input) => sendTicketEmail(deps, input),
+    ...createRuleActivities(deps),
   };
 }
 
@@ -106,7 +108,15 @@ interface Recipient {
   locale: Locale;
 }
 
-async function recipientOf(em: ReturnType<MikroORM['em']['fork']>, t: EmailContext, to: SendTicketEmailInput['to']): Promise<Recipient | null> {
+async function recipientsOf(em: ReturnType<MikroORM['em']['fork']>, t: EmailContext, to: SendTicketEmailInput['to']): Promise<Recipient[]> {
+  if (typeof to === 'object') return [{ email: to.address, name: to.address, locale: 'en' }];
+  if (to === 'group') {
+    if (t.group_id === null) return [];
+    return em.execute<Recipient[]>(
+      `select u.email, u.name, u.locale from group_members gm join users u on u.id = gm.user_id where gm.group_id = ? and u.active order by u.id`,
+      [t.group_id],
+    );
+  }
   let userId: number | null = null;
   if (to === 'requester') userId = t.requester_id;
   if (to === 'assignee') userId = t.assignee_id;
@@ -114,31 +124,62 @@ async function recipientOf(em: ReturnType<MikroORM['em']['fork']>, t: EmailConte
     const [g] = await em.execute<{ supervisor_id: number | null }[]>('select supervisor_id from groups where id = ?', [t.group_id]);
     userId = g?.supervisor_id ?? null;
   }
-  if (userId === null) return null;
-  const [u] = await em.execute<Recipient[]>('select email, name, locale from users where id = ? and active', [userId]);
-  return u ?? null;
+  if (userId === null) return [];
+  return em.execute<Recipient[]>('select email, name, locale from users where id = ? and active', [userId]);
 }
 
-/**
- * Send one notification at most once per idempotency key. The key is recorded before the
- * SMTP hand-off; the Message-ID is derived from it, so even a resend after a crash between
- * "SMTP accepted" and "marked sent" is recognisable as the same message downstream.
- */
-async function sendTicketEmail(deps: ActivityDeps, input: SendTicketEmailInput): Promise<SendTicketEmailResult> {
-  const log = activityLog(deps, input.requestId);
-  const em = deps.orm.em.fork();
-  const [existing] = await em.execute<{ status: string; message_id: string }[]>('select status, message_id from email_log where idempotency_key = ?', [input.idempotencyKey]);
-  if (existing?.status === 'sent') return { status: 'duplicate', messageId: existing.message_id };
+const TEMPLATES: readonly string[] = ['ticket_created', 'ticket_assigned', 'agent_reply', 'customer_reply', 'sla_warning', 'sla_breach', 'ticket_closed'];
 
+/** Resolve the recipients and deliver to each, every one under its own idempotency key. */
+async function sendTicketEmail(deps: ActivityDeps, input: SendTicketEmailInput): Promise<SendTicketEmailResult> {
+  if (!TEMPLATES.includes(input.template)) throw ApplicationFailure.nonRetryable(`unknown e-mail template ${input.template}`, 'InvalidTemplate');
+  const em = deps.orm.em.fork();
   const [t] = await em.execute<EmailContext[]>(
     'select number, subject, requester_id, assignee_id, group_id, first_response_due_at, resolution_due_at from tickets where id = ?',
     [input.ticketId],
   );
   if (!t) throw ApplicationFailure.nonRetryable(`ticket ${input.ticketId} does not exist`, 'TicketRowMissing');
-  const to = await recipientOf(em, t, input.to);
-  if (!to) {
-    log.info({ template: input.template, to: input.to }, 'no recipient; e-mail skipped');
+  const recipients = await recipientsOf(em, t, input.to);
+  if (recipients.length === 0) {
+    activityLog(deps, input.requestId).info({ template: input.template, to: input.to }, 'no recipient; e-mail skipped');
     return { status: 'no_recipient', messageId: null };
+  }
+  let result: SendTicketEmailResult = { status: 'duplicate', messageId: null };
+  for (const to of recipients) {
+    const key = recipients.length === 1 && typeof input.to === 'string' && input.to !== 'group' ? input.idempotencyKey : `${input.idempotencyKey}:${to.email}`;
+    result = await deliverOnce(deps, em, input, t, to, key);
+  }
+  return result;
+}
+
+/**
+ * Send one notification at most once per idempotency key. The row is written first, then
+ * `handed_off_at` just before the SMTP hand-off. A retry finds one of:
+ * - sent → nothing to do;
+ * - handed off, no error recorded → the process died mid-hand-off and the server may have the
+ *   message: marked `unconfirmed` (visible to ops) rather than risking a duplicate;
+ * - otherwise (never handed off, or a clean SMTP error) → send.
+ * The Message-ID is derived from the key, so downstream systems can recognise the message.
+ */
+async function deliverOnce(
+  deps: ActivityDeps,
+  em: ReturnType<MikroORM['em']['fork']>,
+  input: SendTicketEmailInput,
+  t: EmailContext,
+  to: Recipient,
+  idempotencyKey: string,
+): Promise<SendTicketEmailResult> {
+  const log = activityLog(deps, input.requestId);
+  const [existing] = await em.execute<{ status: string; message_id: string; handed_off_at: Date | null; last_error: string | null }[]>(
+    'select status, message_id, handed_off_at, last_error from email_log where idempotency_key = ?',
+    [idempotencyKey],
+  );
+  if (existing?.status === 'sent') return { status: 'duplicate', messageId: existing.message_id };
+  if (existing?.status === 'unconfirmed') return { status: 'unconfirmed', messageId: existing.message_id };
+  if (existing?.handed_off_at && !existing.last_error) {
+    await em.execute(`update email_log set status = 'unconfirmed' where idempotency_key = ?`, [idempotencyKey]);
+    log.warn({ template: input.template, to: to.email, messageId: existing.message_id }, 'earlier attempt died during the SMTP hand-off; not resending');
+    return { status: 'unconfirmed', messageId: existing.message_id };
   }
   let body: string | undefined;
   let actorName: string | undefined;
@@ -163,15 +204,16 @@ async function sendTicketEmail(deps: ActivityDeps, input: SendTicketEmailInput):
     link: `${deps.config.PUBLIC_URL}/tickets/${input.ticketId}`,
   });
   const domain = new URL(deps.config.PUBLIC_URL).hostname || 'mehrdesk.local';
-  const messageId = `<${createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
+  const messageId = `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
   const threadId = `<ticket-${input.ticketId}@${domain}>`;
 
   await em.execute(
     `insert into email_log (idempotency_key, ticket_id, template, to_address, subject, message_id, status, attempts, created_at)
      values (?, ?, ?, ?, ?, ?, 'sending', 1, now())
      on conflict (idempotency_key) do update set attempts = email_log.attempts + 1`,
-    [input.idempotencyKey, input.ticketId, input.template, to.email, rendered.subject, messageId],
+    [idempotencyKey, input.ticketId, input.template, to.email, rendered.subject, messageId],
   );
+  await em.execute('update email_log set handed_off_at = now(), last_error = null where idempotency_key = ?', [idempotencyKey]);
   try {
     await deps.mailer.sendMail({
       from: deps.config.MAIL_FROM,
@@ -185,11 +227,12 @@ async function sendTicketEmail(deps: ActivityDeps, input: SendTicketEmailInput):
       headers: { 'Auto-Submitted': 'auto-generated', 'X-Mehrdesk-Ticket': t.number, 'X-Mehrdesk-Event': input.template },
     });
   } catch (err) {
-    await em.execute('update email_log set last_error = ? where idempotency_key = ?', [String(err).slice(0, 2000), input.idempotencyKey]);
+    // A clean SMTP failure: not delivered, so the retry may send again.
+    await em.execute('update email_log set last_error = ?, handed_off_at = null where idempotency_key = ?', [String(err).slice(0, 2000), idempotencyKey]);
     log.warn({ err, template: input.template }, 'smtp send failed; will retry');
     throw err;
   }
-  await em.execute(`update email_log set status = 'sent', sent_at = now(), last_error = null where idempotency_key = ?`, [input.idempotencyKey]);
+  await em.execute(`update email_log set status = 'sent', sent_at = now(), last_error = null where idempotency_key = ?`, [idempotencyKey]);
   log.info({ template: input.template, to: to.email, messageId }, 'e-mail sent');
   return { status: 'sent', messageId };
 }

@@ -18,6 +18,8 @@ const COLUMN: Record<keyof ApplyTicketChangeInput['set'], string> = {
   closedAt: 'closed_at',
   tags: 'tags',
   deletedAt: 'deleted_at',
+  categoryId: 'category_id',
+  customFields: 'custom_fields',
 };
 const TIME_FIELDS = new Set(['firstRespondedAt', 'resolvedAt', 'closedAt', 'deletedAt']);
 
@@ -35,7 +37,7 @@ export async function insertTimeline(em: EntityManager, ticketId: number, key: s
       `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
        values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, now())
        on conflict (idempotency_key) do nothing`,
-      [ticketId, e.type, actor.type, actor.id, e.field, JSON.stringify(e.from ?? null), JSON.stringify(e.to ?? null), JSON.stringify(e.meta ?? {}), `${key}:${i}`],
+      [ticketId, e.type, actor.type, actor.id, e.field, JSON.stringify(e.from ?? null), JSON.stringify(e.to ?? null), JSON.stringify({ ...(e.meta ?? {}), ...(actor.rule ? { rule: actor.rule } : {}) }), `${key}:${i}`],
     );
   }
 }
@@ -69,6 +71,8 @@ export async function assigneeLabel(em: EntityManager, ticketId: number): Promis
   return row?.email ?? '';
 }
 
+const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k] ?? null]));
+
 export class TicketRowMissing extends Error {
   override name = 'TicketRowMissing';
 }
@@ -85,6 +89,12 @@ export async function applyChangeTx(
   const params: unknown[] = [];
   for (const [field, value] of Object.entries(change.set) as [keyof typeof COLUMN, unknown][]) {
     if (value === undefined) continue;
+    if (field === 'customFields') {
+      // Merge; a null value removes the key.
+      sets.push('custom_fields = jsonb_strip_nulls(custom_fields || ?::jsonb)');
+      params.push(JSON.stringify(value));
+      continue;
+    }
     if (field === 'tags') {
       sets.push('tags = ?::text[]');
       params.push(textArray(value as string[]));
@@ -94,6 +104,12 @@ export async function applyChangeTx(
     sets.push(`${COLUMN[field]} = ?`);
     params.push(TIME_FIELDS.has(field as string) ? toDate(value as number | null) : value);
   }
+  // The workflow does not track category and custom fields: take their old values from the row.
+  const needsOld = change.timeline.some((e) => e.field === 'categoryId' || e.field === 'customFields');
+  const [old] = needsOld ? await em.execute<{ category_id: number | null; custom_fields: Record<string, unknown> }[]>('select category_id, custom_fields from tickets where id = ?', [ticketId]) : [];
+  const timeline = change.timeline.map((e) =>
+    e.field === 'categoryId' ? { ...e, from: old?.category_id ?? null } : e.field === 'customFields' ? { ...e, from: pick(old?.custom_fields ?? {}, Object.keys(e.to as object)) } : e,
+  );
   const updated = await em.execute<{ version: number }[]>(
     `update tickets set ${sets.join(', ')} where id = ? and version = ? returning version`,
     [...params, ticketId, change.expectedVersion],
@@ -104,7 +120,7 @@ export async function applyChangeTx(
     // Already applied by an earlier attempt of this same activity.
     return { version: row.version, assigneeLabel: await assigneeLabel(em, ticketId) };
   }
-  await insertTimeline(em, ticketId, key, actor, change.timeline);
+  await insertTimeline(em, ticketId, key, actor, timeline);
   if (change.sla) await writeSla(em, ticketId, key, change.sla);
   return { version: updated[0]!.version, assigneeLabel: await assigneeLabel(em, ticketId) };
 }
