@@ -51,12 +51,19 @@ import {
   takeDueEvents,
 } from './sla-tracker';
 
+const DB_RETRY = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
+
 // Database writes: quick, retried until the database is back (a ticket change must not be lost).
-const db = wf.proxyActivities<TicketActivities>({
-  // Single statements and short transactions: a lost worker is noticed within 10 s.
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+// Single statements and short transactions: a lost worker is noticed within 10 s.
+const remoteDb = wf.proxyActivities<TicketActivities>({ startToCloseTimeout: '10 seconds', retry: DB_RETRY });
+
+// The same activities as local activities: run inside the worker's workflow task with no task
+// queue round trip through the server, which roughly halves server work per ticket event and
+// lets a timer's work finish in one task. Idempotent, so a re-run after a crash is harmless.
+const localDb = wf.proxyLocalActivities<TicketActivities>({ startToCloseTimeout: '10 seconds', localRetryThreshold: '10 seconds', retry: DB_RETRY });
+
+/** Runs recorded before local activities keep their remote ones (decided once per run). */
+const LOCAL_DB_PATCH = 'local-db-activities-v1';
 
 // E-mail: slower and may fail for long; back off up to an hour between tries, give up after ~1 day.
 const mail = wf.proxyActivities<Pick<TicketActivities, 'sendTicketEmail'>>({
@@ -90,6 +97,7 @@ const escapeHtml = (x: string) => x.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', 
 
 /** One ticket's whole life: SLA clocks, escalations, auto-close, notifications (W1-W7). */
 export async function ticketLifecycle(input: TicketLifecycleInput): Promise<TicketSnapshot> {
+  const db = wf.patched(LOCAL_DB_PATCH) ? localDb : remoteDb;
   const { workflowId } = wf.workflowInfo();
   const s: CarriedState = input.carried ?? {
     ticket: input.ticket,

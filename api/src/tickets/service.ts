@@ -274,6 +274,8 @@ async function finishStart(deps: AppDeps, em: EntityManager, row: TicketRow, req
   if (row.workflow_started_at) return row;
   try {
     await ensureWorkflow(deps, em, row, requestId);
+    // Known started now: no need to wait for the workflow's own mark (the reconciler skips it).
+    await em.execute('update tickets set workflow_started_at = coalesce(workflow_started_at, now()) where id = ?', [row.id]);
   } catch (err) {
     deps.log.error({ err, ticketId: row.id, requestId }, 'workflow start failed; the reconciler will retry');
     throw unavailable(`Ticket ${row.number} was stored but its workflow could not be started yet; retry with the same Idempotency-Key`);

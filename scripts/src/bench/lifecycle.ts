@@ -180,7 +180,7 @@ const idArray = (ids: number[]) => `{${ids.join(',')}}`;
 async function startedCount(orm: MikroORM, ids: number[]): Promise<number> {
   if (ids.length === 0) return 0;
   const [row] = await orm.em.fork().execute<{ n: string }[]>(
-    'select count(*) as n from tickets where id = any(?::int[]) and workflow_started_at is not null',
+    `select count(distinct ticket_id) as n from email_log where ticket_id = any(?::int[]) and template = 'ticket_created'`,
     [idArray(ids)],
   );
   return Number(row?.n ?? 0);
@@ -189,8 +189,9 @@ async function startedCount(orm: MikroORM, ids: number[]): Promise<number> {
 async function startLags(orm: MikroORM, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];
   const rows = await orm.em.fork().execute<{ lag: string }[]>(
-    `select extract(epoch from (workflow_started_at - created_at)) * 1000 as lag
-       from tickets where id = any(?::int[]) and workflow_started_at is not null`,
+    `select extract(epoch from (min(e.created_at) - t.created_at)) * 1000 as lag
+       from tickets t join email_log e on e.ticket_id = t.id and e.template = 'ticket_created'
+      where t.id = any(?::int[]) group by t.id, t.created_at`,
     [idArray(ids)],
   );
   return rows.map((r) => Number(r.lag));
@@ -268,7 +269,8 @@ async function openWorkflowCount(temporal: Client, taskQueue: string): Promise<n
 
 async function openTicketsInDb(orm: MikroORM, categoryIds: number[]): Promise<number> {
   const [row] = await orm.em.fork().execute<{ n: string }[]>(
-    `select count(*) as n from tickets where category_id = any(?::int[]) and workflow_started_at is not null
+    `select count(*) as n from tickets t where category_id = any(?::int[])
+        and exists (select 1 from email_log e where e.ticket_id = t.id and e.template = 'ticket_created')
         and status not in ('closed', 'cancelled') and deleted_at is null`,
     [idArray(categoryIds)],
   );
@@ -317,6 +319,20 @@ function temporalVersion(pid: number | null): string {
   }
 }
 
+function gitState(): { commit: string; dirty: string[] } {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const dirty = git(['status', '--porcelain'])
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3))
+      .filter((f) => !f.startsWith('scripts/src/bench/') && !f.startsWith('docs/benchmarks'));
+    return { commit: git(['rev-parse', '--short', 'HEAD']), dirty };
+  } catch {
+    return { commit: 'unknown', dirty: [] };
+  }
+}
+
 function workerOptionsFromSource(): string[] {
   try {
     const src = fs.readFileSync(path.join(ROOT, 'worker/src/create-worker.ts'), 'utf8');
@@ -338,6 +354,7 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const t0 = performance.now();
   const loadavgStart = loadAverage();
+  const git = gitState();
   log(`${opts.quick ? 'QUICK mode (numbers are not for the record)' : 'full mode'}; load average ${loadavgStart}`);
 
   const base = new URL(requireEnv('PUBLIC_URL'));
@@ -440,6 +457,9 @@ async function main(): Promise<number> {
       // Warm-up (JIT, connection pools, Temporal task queue): not recorded.
       const warm = await closedLoop({ concurrency: 4, total: 40, send });
       await drain(orm, temporal, taskQueue, warm.ids, 60_000, 'warm-up');
+      const b0 = monitor.snapshot();
+      await sleep(5000);
+      const baseline = monitor.usage(b0, monitor.snapshot());
       for (const concurrency of opts.concurrency) {
         const before = await scrapeCreateHistogram(metricsAgent, base);
         const pg = new PgWaitSampler(orm);
@@ -477,7 +497,7 @@ async function main(): Promise<number> {
       // End to end: until the worker and Temporal have caught up with every ticket of part A.
       const d = await drain(orm, temporal, taskQueue, partAIds, opts.quick ? 300_000 : 900_000, 'A drain');
       const cEnd = monitor.snapshot();
-      partA = { tickets: partAIds.length, seconds: (cEnd.at - partAStart!.at) / 1000, cpu: monitor.usage(partAStart!, cEnd), drain: d };
+      partA = { tickets: partAIds.length, seconds: (cEnd.at - partAStart!.at) / 1000, cpu: monitor.usage(partAStart!, cEnd), baseline, drain: d };
       log(
         `A end to end: ${partAIds.length} tickets, drained ${d.complete ? '' : 'NOT '}after ${d.seconds.toFixed(0)} s ` +
           `(${d.startedAtBegin} started at the beginning; ${d.startsPerSecond === null ? '?' : d.startsPerSecond.toFixed(1)} starts/s while draining)`,
@@ -526,7 +546,7 @@ async function main(): Promise<number> {
       const events = await orm.em.fork().execute<{ ticket_id: number; type: string; late: string; target: string; actual: string; started_after_due: boolean | null }[]>(
         `select e.ticket_id, e.type, extract(epoch from (e.actual_at - e.target_at)) * 1000 as late,
                 extract(epoch from e.target_at) * 1000 as target, extract(epoch from e.actual_at) * 1000 as actual,
-                t.workflow_started_at > e.target_at as started_after_due
+                (select min(m.created_at) from email_log m where m.ticket_id = e.ticket_id and m.template = 'ticket_created') > e.target_at as started_after_due
            from sla_events e join tickets t on t.id = e.ticket_id
           where e.ticket_id = any(?::int[]) and e.clock = 'first_response' and e.type in ('warning', 'breach')`,
         [idArray(ids)],
@@ -668,6 +688,7 @@ async function main(): Promise<number> {
       totalSeconds: launcherAge ?? null,
       command: process.env.npm_lifecycle_event === 'bench:lifecycle' ? `npm run bench:lifecycle${args ? ` -- ${args}` : ''}` : `./mehrdesk bench lifecycle${args ? ` ${args}` : ''}`,
       machine: machineInfo(),
+      git,
       loadavgStart,
       loadavgEnd: loadAverage(),
       loadavgBeforeLaunch: process.env.BENCH_LOADAVG_BEFORE ?? null,

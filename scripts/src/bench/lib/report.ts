@@ -56,6 +56,16 @@ function cpuMsPerTicket(s: { cpu: CpuUsage; created: number }): Record<string, n
   return out;
 }
 
+/** Per-ticket CPU of part A end to end, minus the background CPU measured before it. */
+function e2ePerTicket(e: NonNullable<BenchResult['partA']>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [g, sec] of Object.entries(e.cpu.cpuSeconds)) {
+    const background = ((e.baseline.pct[g] ?? 0) / 100) * e.seconds;
+    out[g] = e.tickets > 0 ? (1000 * Math.max(0, sec - background)) / e.tickets : NaN;
+  }
+  return out;
+}
+
 const maxFinite = (xs: number[]) => Math.max(-Infinity, ...xs.filter(Number.isFinite));
 const sumPer = (per: Record<string, number>) => GROUP_ORDER.reduce((a, g) => a + (Number.isFinite(per[g]) ? per[g]! : 0), 0);
 const backlogText = (n: number, ageS: number) => (n > 0 ? `${fmt.n(n)} (oldest ${fmt.s(ageS)})` : '0');
@@ -125,6 +135,7 @@ export function renderReport(r: BenchResult): string {
     `- Runtime: ${fmt.s(r.benchSeconds)} for the benchmark itself${r.totalSeconds !== null ? `, ${fmt.s(r.totalSeconds)} including the launcher's stack start-up, migrations and seed (fresh data folder)` : ''}`,
     `- Machine: ${r.machine.cpuModel}, ${cores} CPUs (nproc), ${r.machine.memTotal} RAM, ${r.machine.kernel}, Node ${r.machine.node}`,
     `- Versions: ${r.versions.temporal}; ${r.versions.postgres}`,
+    `- Code: commit \`${r.git.commit}\`${r.git.dirty.length ? ` plus uncommitted changes (work in progress of other engineers at the time) in ${r.git.dirty.map((f) => `\`${f}\``).join(', ')}` : ''}`,
     `- Load average (1/5/15 min): ${r.loadavgBeforeLaunch ? `${r.loadavgBeforeLaunch} before launching, ` : ''}${r.loadavgStart} when the benchmark started (after the stack start-up), ${r.loadavgEnd} at the end. ` +
       'CPU used by processes outside this run is measured in every phase (column "other").',
     `- Everything shares the same ${cores} CPUs: API, worker, Temporal dev server, PostgreSQL, the SMTP catcher (inside the launcher process) and the load generator.`,
@@ -170,8 +181,8 @@ export function renderReport(r: BenchResult): string {
           s.server ? fmt.pct(100 * s.server.within250) : '–',
         ]),
       ),
-      `**Do the workflows keep up?** After each step the benchmark polls \`tickets.workflow_started_at\` (set by the workflow's first activity) for up to ${o.workflowCheckSeconds} s. ` +
-        'Start lag = workflow_started_at − created_at, for every ticket of the step, read after part A had drained. Backlog = Temporal task-queue backlog (tasks waiting for a worker poll) sampled every 2 s during the step and its check.',
+      `**Do the workflows keep up?** After each step the benchmark polls for each ticket's \`ticket_created\` e-mail row (written by the activity the workflow schedules in its first task) for up to ${o.workflowCheckSeconds} s. ` +
+        'Start lag = that row\u2019s created_at − the ticket\u2019s created_at, for every ticket of the step, read after part A had drained. Backlog = Temporal task-queue backlog (tasks waiting for a worker poll) sampled every 2 s during the step and its check.',
       table(
         ['Concurrency', 'Created', `Started ≤ ${o.workflowCheckSeconds} s after the step`, 'All started after', 'Start lag p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'Max workflow-task backlog', 'Max activity backlog'],
         steps.map((s) => [
@@ -187,9 +198,9 @@ export function renderReport(r: BenchResult): string {
       ...(r.partA
         ? [
             `**Catching up**: after the last step the benchmark waited until every part A workflow had started and the task queues were empty: ${r.partA.drain.complete ? `drained after ${fmt.s(r.partA.drain.seconds)}` : `**not drained** after ${fmt.s(r.partA.drain.seconds)}`}` +
-              ` (${fmt.n(r.partA.drain.tickets - r.partA.drain.startedAtBegin)} workflows still to start at the beginning` +
+              ` (${r.partA.drain.tickets === r.partA.drain.startedAtBegin ? 'every workflow had started already' : `${fmt.n(r.partA.drain.tickets - r.partA.drain.startedAtBegin)} workflows still to start at the beginning`}` +
               (r.partA.drain.startsPerSecond !== null ? `, started at **${fmt.n(r.partA.drain.startsPerSecond, 1)} workflows/s** with no new tickets arriving` : '') +
-              `). Part A end to end: ${fmt.n(r.partA.tickets)} tickets in ${fmt.s(r.partA.seconds)} = ${fmt.n(r.partA.tickets / r.partA.seconds, 1)} tickets/s fully processed.`,
+              ').',
           ]
         : []),
       `**CPU per process** during each step, in % of one core (the machine has ${cores * 100} %), from /proc/<pid>/stat (PostgreSQL includes all its backends). "other" is machine busy time not used by this run's processes.`,
@@ -200,7 +211,7 @@ export function renderReport(r: BenchResult): string {
           ...(r.partA ? [['all steps + catching up', ...cpuCells(r.partA.cpu), '']] : []),
         ],
       ),
-      '**CPU milliseconds per created ticket** (CPU time ÷ tickets created). Per step this undercounts worker and Temporal work that lagged into the next step; the last row covers all of part A until the backlog had drained, the true cost of one ticket:',
+      '**CPU milliseconds per created ticket** (CPU time ÷ tickets created). Per step this undercounts worker and Temporal work that lagged into the next step; the last row covers all of part A from the first step until the backlog had drained, minus the background CPU of an idle 5 s before the first step, i.e. the cost of one fully processed ticket:',
       table(
         ['Concurrency', ...GROUP_ORDER.map(label), 'total'],
         [
@@ -210,7 +221,7 @@ export function renderReport(r: BenchResult): string {
           }),
           ...(r.partA
             ? [(() => {
-                const per = cpuMsPerTicket({ cpu: r.partA!.cpu, created: r.partA!.tickets });
+                const per = e2ePerTicket(r.partA!);
                 return ['**end to end**', ...GROUP_ORDER.map((g) => `**${fmt.ms(per[g] ?? NaN)}**`), `**${fmt.ms(sumPer(per))}**`];
               })()]
             : []),
@@ -427,7 +438,7 @@ function analysis(
 
   if (best) {
     const e2e = r.partA;
-    const per = e2e ? cpuMsPerTicket({ cpu: e2e.cpu, created: e2e.tickets }) : cpuMsPerTicket(best);
+    const per = e2e ? e2ePerTicket(e2e) : cpuMsPerTicket(best);
     const total = sumPer(per);
     const ceiling = (cores * 1000) / total;
     const deployed = total - (per['load generator'] ?? 0) - (per['launcher (SMTP catcher)'] ?? 0);
@@ -451,14 +462,21 @@ function analysis(
           ? `That is below the ${TARGET.tps}/s target: on this machine no concurrency setting can reach it; the CPU cost per ticket has to fall or the work has to spread over more cores.`
           : `That is above the ${TARGET.tps}/s target, so CPU alone does not explain the shortfall.`),
     );
-    if (e2e) {
-      const rate = e2e.drain.startsPerSecond;
-      const lagWorst = steps.reduce((a, s) => (Number.isFinite(s.workflows.startLagMs.p99) && s.workflows.startLagMs.p99 > (Number.isFinite(a.workflows.startLagMs.p99) ? a.workflows.startLagMs.p99 : -1) ? s : a));
+    const mc = r.memory;
+    const rates: string[] = [];
+    if (e2e?.drain.startsPerSecond != null) rates.push(`${fmt.n(e2e.drain.startsPerSecond, 1)} workflows/s while catching up after part A`);
+    if (mc?.create && mc.drain) {
+      const during = mc.drain.startedAtBegin / mc.create.seconds;
+      rates.push(`${fmt.n(during, 1)}/s while part C created ${fmt.n(mc.create.tps, 1)} tickets/s`);
+      if (mc.drain.startsPerSecond != null) rates.push(`${fmt.n(mc.drain.startsPerSecond, 1)}/s while catching up after part C`);
+    }
+    const maxBacklog = Math.max(...steps.map((s) => s.backlog.maxWorkflowTasks));
+    if (rates.length || maxBacklog > 0) {
+      const lagWorst = steps.reduce((a, s) => (s.workflows.startLagMs.p99 > (Number.isFinite(a.workflows.startLagMs.p99) ? a.workflows.startLagMs.p99 : -1) ? s : a));
       out.push(
-        `- **The API accepts tickets faster than the workflows can process them.** With the API idle, the worker and Temporal started ${rate !== null ? `**${fmt.n(rate, 1)} workflows/s**` : 'workflows at an unmeasured rate'} while catching up; ` +
-          `all of part A was fully processed at ${fmt.n(e2e.tickets / e2e.seconds, 1)} tickets/s end to end, whereas the API accepted up to ${fmt.n(best.tps, 1)}/s. ` +
-          `Above that rate the workflow-task backlog grows without bound (up to ${backlogText(Math.max(...steps.map((s) => s.backlog.maxWorkflowTasks)), Math.max(...steps.map((s) => s.backlog.maxWorkflowAgeS)))} tasks waiting in part A; ` +
-          `start lag p99 ${fmt.ms(lagWorst.workflows.startLagMs.p99)} ms at c=${lagWorst.concurrency}): tickets are stored and answered with 201, but their SLA clocks, assignment e-mails and escalations start late. ` +
+        `- **The API accepts tickets faster than the workflows can process them.** The API accepted up to ${fmt.n(best.tps, 1)} tickets/s, but the worker and Temporal started ${rates.length ? rates.join('; ') : 'fewer'}. ` +
+          `Above that rate the workflow-task backlog grows without bound (up to ${backlogText(maxBacklog, Math.max(...steps.map((s) => s.backlog.maxWorkflowAgeS)))} tasks waiting in part A; ` +
+          `start lag p99 ${fmt.ms(lagWorst.workflows.startLagMs.p99)} ms at c=${lagWorst.concurrency}): tickets are stored and answered with 201, but their SLA clocks, e-mails and escalations start late. ` +
           'Nothing pushes back on the API (no admission control), so a sustained burst turns directly into SLA lateness (part B).',
       );
     }
@@ -575,13 +593,13 @@ function analysis(
   out.push('### What would lift it');
   const lifts: string[] = [];
   const best2 = v.bestAny;
-  const per = best2 ? cpuMsPerTicket(best2) : {};
+  const per = r.partA ? e2ePerTicket(r.partA) : best2 ? cpuMsPerTicket(best2) : {};
   const order = GROUP_ORDER.filter((g) => Number.isFinite(per[g])).sort((a, b) => (per[b] ?? 0) - (per[a] ?? 0));
   const text: Record<string, string> = {
     temporal:
       '**Temporal persistence.** The dev server keeps history, timers, task queues and visibility in one SQLite file written through a single connection; every ticket start writes several events, search-attribute upserts and visibility rows. Production (docker-compose.yml) runs Temporal on PostgreSQL (a connection pool, concurrent writers): benchmark that stack for production numbers. On the dev server, candidates to measure are further SQLite pragmas (`--sqlite-pragma` e.g. a larger `cache_size`, `mmap_size`, `temp_store=memory`) and fewer writes per ticket (e.g. not upserting all six search attributes when only some are set at start, since they are already set by the start request).',
     worker:
-      '**Worker.** Per ticket the workflow runs `markWorkflowStarted` and two e-mail activities and completes several workflow tasks. Options: batch the start-up activities into one, send the "created"/"assigned" e-mails from one activity, run a second worker process when more cores are available; `maxConcurrentWorkflowTaskExecutions`/`maxConcurrentActivityTaskExecutions` only help when CPU is idle.',
+      `**Worker.** ${r.history ? `A new ticket's workflow runs ${r.history.byType.ActivityTaskScheduled ?? 0} activities (\`markWorkflowStarted\`, the "created"/"assigned" e-mails, ...) and ${r.history.byType.WorkflowTaskCompleted ?? 0} workflow tasks (${r.history.events} history events)` : 'A new ticket\'s workflow runs several activities and workflow tasks'}. Options: fold the start-up activities into one (or into local activities), send the "created"/"assigned" e-mails from one activity,` run a second worker process when more cores are available; `maxConcurrentWorkflowTaskExecutions`/`maxConcurrentActivityTaskExecutions` only help when CPU is idle.',
     api:
       `**API.** One Node process (one event loop) with a pool of ${r.config.dbPoolMax} PostgreSQL connections runs the creation transaction (more than a dozen statements) and the StartWorkflowExecution call. More API processes (or Node cluster) help only with spare cores; fewer round trips per creation (one CTE instead of separate inserts, caching the policy snapshot) reduce both CPU and lock hold time.`,
     postgres:
@@ -590,7 +608,7 @@ function analysis(
       '**Load generator on a separate machine.** It shares the cores with the system under test here; its CPU share (and the SMTP catcher\'s) would go to the API, worker and Temporal.',
     'launcher (SMTP catcher)': '**SMTP catcher.** Two e-mails per ticket are parsed and stored to disk by the catcher inside the launcher; a real MTA runs elsewhere.',
   };
-  for (const g of order) if (text[g]) lifts.push(`- ${text[g]} (${label(g)}: ${fmt.ms(per[g] ?? NaN)} ms CPU per ticket in the best step.)`);
+  for (const g of order) if (text[g]) lifts.push(`- ${text[g]} (${label(g)}: ${fmt.ms(per[g] ?? NaN)} ms CPU per ticket${r.partA ? ' end to end' : ' in the best step'}.)`);
   if (!lifts.length) lifts.push(...Object.values(text).map((t) => `- ${t}`));
   lifts.push(`- **More cores.** With ${cores} cores every component competes for the same CPU; the per-ticket CPU budget above divided into the available cores gives the ceiling, so e.g. 8 cores would lift the CPU ceiling about fourfold if nothing serialises.`);
   out.push(...lifts);

@@ -35,11 +35,11 @@ export interface StepResult extends CreateRun {
   server: ServerLatency | null;
   workflows: {
     total: number;
-    /** Tickets whose workflow_started_at was set when the check ended (≤ workflowCheckSeconds after the step). */
+    /** Tickets whose workflow ran its first task (ticket_created e-mail row)  when the check ended (≤ workflowCheckSeconds after the step). */
     startedInCheck: number;
     /** Time after the step's end until every workflow had started; null if not within the check. */
     allStartedAfterMs: number | null;
-    /** workflow_started_at − created_at of the started ones. */
+    /** First-task time − created_at of the started ones. */
     startLagMs: Distribution;
   };
   cpu: CpuUsage;
@@ -68,6 +68,8 @@ export interface EndToEnd {
   /** From the first step's start until the backlog had drained. */
   seconds: number;
   cpu: CpuUsage;
+  /** 5 s with no load right before the first step: background CPU (subtracted per ticket). */
+  baseline: CpuUsage;
   drain: DrainResult;
 }
 
@@ -144,6 +146,8 @@ export interface BenchResult {
   totalSeconds: number | null;
   command: string;
   machine: MachineInfo;
+  /** Commit and files with uncommitted changes when the run started (the code measured). */
+  git: { commit: string; dirty: string[] };
   loadavgStart: string;
   loadavgEnd: string;
   loadavgBeforeLaunch: string | null;
