@@ -320,14 +320,14 @@ function temporalVersion(pid: number | null): string {
 }
 
 function gitState(): { commit: string; dirty: string[] } {
-  const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const dirty = git(['status', '--porcelain'])
       .split('\n')
       .filter(Boolean)
       .map((l) => l.slice(3))
       .filter((f) => !f.startsWith('scripts/src/bench/') && !f.startsWith('docs/benchmarks'));
-    return { commit: git(['rev-parse', '--short', 'HEAD']), dirty };
+    return { commit: git(['rev-parse', '--short', 'HEAD']).trim(), dirty };
   } catch {
     return { commit: 'unknown', dirty: [] };
   }
