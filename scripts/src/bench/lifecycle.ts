@@ -286,8 +286,10 @@ function summarizeLog(file: string): LogSummary {
     return summary;
   }
   const seen = new Set<string>();
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+  const ansi = /\x1b\[[0-9;]*m/g;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(ansi, '').trim();
+    if (!line) continue;
     let level = 0;
     let msg = line;
     try {
@@ -295,15 +297,19 @@ function summarizeLog(file: string): LogSummary {
       level = j.level ?? 0;
       msg = `${j.msg ?? ''}${j.err?.message ? `: ${j.err.message}` : ''}`;
     } catch {
-      level = /error/i.test(line) ? 50 : /warn/i.test(line) ? 40 : 30;
+      // Temporal core (Rust) lines: "<time>  WARN <module>: [TMPRLxxxx] <message>"
+      const token = /\b(ERROR|WARN|INFO|DEBUG|TRACE)\b/.exec(line)?.[1];
+      level = token === 'ERROR' ? 50 : token === 'WARN' ? 40 : /error/i.test(line) ? 50 : 30;
+      msg = line.replace(/^\S+\s+(ERROR|WARN|INFO|DEBUG|TRACE)\s+\S+:\s*/, '');
     }
     if (level >= 50) summary.errors++;
     else if (level >= 40) summary.warnings++;
     else continue;
-    const key = msg.slice(0, 160);
-    if (!seen.has(key) && summary.samples.length < 4) {
-      seen.add(key);
-      summary.samples.push(key);
+    // Group by message shape: ids and numbers vary between occurrences.
+    const shape = msg.replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/gi, '<id>').replace(/\d+(\.\d+)?/g, 'N').slice(0, 100);
+    if (!seen.has(shape) && summary.samples.length < 4) {
+      seen.add(shape);
+      summary.samples.push(`${level >= 50 ? 'error' : 'warn'}: ${msg.slice(0, 240)}`);
     }
   }
   return summary;
@@ -714,7 +720,7 @@ async function main(): Promise<number> {
     const md = renderReport(result);
     fs.mkdirSync(path.dirname(opts.out), { recursive: true });
     fs.writeFileSync(opts.out, md);
-    const rawFile = path.join(os.tmpdir(), `mehrdesk-bench-lifecycle-${opts.quick ? 'quick' : 'full'}.json`);
+    const rawFile = path.join(os.tmpdir(), `mehrdesk-bench-lifecycle-${opts.quick ? 'quick' : 'full'}-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(rawFile, JSON.stringify(result, (_k, v: unknown) => (v instanceof Set ? [...v] : v), 2));
     console.log(`\n${md}`);
     log(`report written to ${path.relative(ROOT, opts.out) || opts.out}; raw numbers in ${rawFile}; benchmark took ${((performance.now() - t0) / 1000).toFixed(0)} s`);

@@ -60,7 +60,8 @@ function cpuMsPerTicket(s: { cpu: CpuUsage; created: number }): Record<string, n
 function e2ePerTicket(e: NonNullable<BenchResult['partA']>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [g, sec] of Object.entries(e.cpu.cpuSeconds)) {
-    const background = ((e.baseline.pct[g] ?? 0) / 100) * e.seconds;
+    // The load generator's background is its own sampling, which runs throughout: not subtracted.
+    const background = g === 'load generator' ? 0 : ((e.baseline.pct[g] ?? 0) / 100) * e.seconds;
     out[g] = e.tickets > 0 ? (1000 * Math.max(0, sec - background)) / e.tickets : NaN;
   }
   return out;
