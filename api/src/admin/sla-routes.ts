@@ -8,6 +8,7 @@ import { policyChangedSignal, ticketWorkflowId } from '@mehrdesk/workflows/contr
 import type { AppDeps } from '../deps';
 import { badRequest, notFound, unprocessable } from '../http/errors';
 import { defineRoute } from '../http/route';
+import { IdParams } from '../http/params';
 
 // SLA policies and business-hours calendars (W2 editing). Saving one re-plans the SLA timers
 // of every open ticket it governs, by signalling their workflows with the new snapshot.
@@ -18,12 +19,6 @@ const TargetsByPriority = z.object(Object.fromEntries(PRIORITIES.map((p) => [p, 
 const EscalationStep = z
   .object({ on: z.enum(['warning', 'breach']), clock: z.enum(['any', 'first_response', 'resolution']), action: z.enum(ESCALATION_ACTIONS) })
   .strict();
-const id = z
-  .string()
-  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
-  .transform(Number)
-  .pipe(z.number().max(2_147_483_647, 'must be a positive integer id'));
-const IdParams = z.object({ id }).strict();
 
 const PolicyFields = {
   name: z.string().trim().min(1).max(200),

@@ -7,6 +7,7 @@ import { SLA_CLOCKS } from '@mehrdesk/core/domain';
 import type { AppDeps } from '../deps';
 import { badRequest, conflict, notFound } from '../http/errors';
 import { defineRoute } from '../http/route';
+import { IdParams, pathId } from '../http/params';
 import { dryRun, ruleDefinitionProblems } from './service';
 import { syncRuleSchedule } from './schedules';
 
@@ -14,12 +15,7 @@ import { syncRuleSchedule } from './schedules';
 // version can be read and restored; rules are ordered, enabled/disabled, dry-run against real
 // tickets, and every evaluation is in the execution log.
 
-const id = z
-  .string()
-  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
-  .transform(Number)
-  .pipe(z.number().max(2_147_483_647, 'must be a positive integer id'));
-const IdParams = z.object({ id }).strict();
+const id = pathId;
 const VersionParams = z.object({ id, version: id }).strict();
 
 const RuleDto = z

@@ -1,15 +1,11 @@
 import { z } from 'zod';
+import { pathId } from '../http/params';
 import { PRIORITIES, SLA_STATES, SOURCES, STATUSES, MESSAGE_KINDS } from '@mehrdesk/core/domain';
 
 // Request and response shapes of the ticket endpoints: validators, handler types and OpenAPI
 // components at once. Request bodies are strict: an unknown field is an error, not ignored.
 
-// Decimal digits only: `1e3` or `0x10` are not ids, whatever Number() would make of them.
-const id = z
-  .string()
-  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
-  .transform(Number)
-  .pipe(z.number().max(2_147_483_647, 'must be a positive integer id'));
+const id = pathId;
 const nullableId = z.number().int().positive().max(2_147_483_647).nullable();
 const tagList = z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -')).max(50);
 

@@ -173,8 +173,13 @@ export function isAlive(pid: number): boolean {
 
 /** All transitive children of `pid` (via /proc on Linux, `ps` elsewhere). */
 export function descendants(pid: number): number[] {
+  return descendantsOf(processTable(), pid);
+}
+
+/** Breadth-first walk of (child, parent) links from `pid`; shared with the benchmark's /proc reader. */
+export function descendantsOf(links: Iterable<readonly [child: number, parent: number]>, pid: number): number[] {
   const children = new Map<number, number[]>();
-  for (const [child, parent] of processTable()) {
+  for (const [child, parent] of links) {
     const list = children.get(parent) ?? [];
     list.push(child);
     children.set(parent, list);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { descendantsOf } from '../../stack/processes';
 
 // Linux /proc readers for the benchmark: CPU time per process tree, memory per process and a
 // description of the machine. Everything degrades to "unknown" instead of throwing.
@@ -47,21 +48,7 @@ export function processTable(): Map<number, ProcStat> {
 }
 
 export function descendantsIn(table: Map<number, ProcStat>, pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const s of table.values()) {
-    const list = children.get(s.ppid) ?? [];
-    list.push(s.pid);
-    children.set(s.ppid, list);
-  }
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const c of children.get(queue.shift()!) ?? []) {
-      out.push(c);
-      queue.push(c);
-    }
-  }
-  return out;
+  return descendantsOf([...table.values()].map((p) => [p.pid, p.ppid] as const), pid);
 }
 
 export function cmdline(pid: number): string[] {
