@@ -9,6 +9,7 @@ import { authRoutes } from './auth/routes';
 import { ticketRoutes } from './tickets/routes';
 import { slaAdminRoutes } from './admin/sla-routes';
 import { ruleRoutes } from './rules/routes';
+import { webhookRoutes } from './webhooks/routes';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './ops/health';
 import { createMetrics } from './ops/metrics';
@@ -56,6 +57,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', ticketRoutes(deps, registry));
   app.use('/api/v1', slaAdminRoutes(deps, registry));
   app.use('/api/v1', ruleRoutes(deps, registry));
+  app.use('/api/v1', webhookRoutes(deps, registry));
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
   app.get('/api/openapi.json', (_req, res) => {

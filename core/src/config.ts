@@ -19,6 +19,17 @@ const schema = z.object({
     .default('TKT'),
   TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** SSRF guard: deliveries to loopback/private addresses are refused unless this is true. */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Deliveries that fail for good in a row before a subscription is disabled. */
+  WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(20),
+  /** First retry delay; doubles per attempt up to an hour (20 attempts ≈ 14 hours in all). */
+  WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(20),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -5,6 +5,7 @@ import type { Transporter } from 'nodemailer';
 import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
 import { createTicketActivities } from './activities/ticket-activities';
+import { createWebhookActivities } from './activities/webhook-activities';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('@mehrdesk/workflows'));
 
@@ -31,7 +32,7 @@ export async function createTicketWorker(deps: TicketWorkerDeps): Promise<{ work
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.taskQueue ?? deps.config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await workflowBundle(),
-    activities: createTicketActivities(deps),
+    activities: { ...createTicketActivities(deps), ...createWebhookActivities(deps) },
     // Thousands of idle ticket workflows are normal: keep many cached so timers fire without replay.
     maxCachedWorkflows: 10_000,
     maxConcurrentWorkflowTaskExecutions: 100,

@@ -127,6 +127,31 @@ export interface ScheduledRulePage {
   nextAfter: number | null;
 }
 
+export interface WebhookRetrySettings {
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
+  maximumAttempts: number;
+}
+
+export interface EnqueueWebhooksInput {
+  ticketId: number;
+  event: string;
+  /** Identifies the originating event: deliveries are keyed by it, so a retry enqueues nothing new. */
+  eventKey: string;
+  requestId: string;
+  /** Only these subscriptions (a rule's call_webhook action); otherwise every one subscribed to the event. */
+  subscriptionIds?: number[];
+  rule?: { id: number; version: number; name: string };
+}
+
+export interface WebhookActivities {
+  enqueueWebhooks(input: EnqueueWebhooksInput): Promise<{ deliveryIds: string[]; retry: WebhookRetrySettings }>;
+  /** One HTTP try; throws a retryable failure (5xx, timeout, network) or a non-retryable one. */
+  attemptWebhookDelivery(input: { deliveryId: string; run: number }): Promise<{ statusCode: number | null }>;
+  /** The delivery failed for good: record it and disable a subscription that keeps failing. */
+  failWebhookDelivery(input: { deliveryId: string; run: number; reason: string }): Promise<void>;
+}
+
 export interface TicketActivities {
   /** One page of a time-based rule's scan over open tickets. */
   scanScheduledRule(input: { ruleId: number; afterTicketId: number; runKey: string }): Promise<ScheduledRulePage>;

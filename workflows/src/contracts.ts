@@ -16,6 +16,8 @@ import type {
 
 export const TICKET_WORKFLOW_TYPE = 'ticketLifecycle';
 export const SCHEDULED_RULE_WORKFLOW_TYPE = 'scheduledRuleRun';
+export const WEBHOOK_DELIVERY_WORKFLOW_TYPE = 'webhookDelivery';
+export const webhookWorkflowId = (deliveryId: string, run = 0): string => (run === 0 ? `webhook-${deliveryId}` : `webhook-${deliveryId}-r${run}`);
 export const ruleScheduleId = (ruleId: number): string => `rule-${ruleId}`;
 export const ticketWorkflowId = (ticketId: number): string => `ticket-${ticketId}`;
 

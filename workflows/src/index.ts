@@ -1,3 +1,4 @@
 // Entry point for the worker's workflow bundle: every workflow type the task queue serves.
 export { ticketLifecycle } from './ticket-lifecycle';
 export { scheduledRuleRun } from './scheduled-rule';
+export { webhookDelivery } from './webhook-delivery';

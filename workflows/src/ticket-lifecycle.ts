@@ -1,4 +1,5 @@
 import * as wf from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   IllegalTransitionError,
   TERMINAL_STATUSES,
@@ -12,7 +13,8 @@ import {
   type SlaClockName,
   type SlaPolicySnapshot,
 } from '@mehrdesk/core/domain';
-import type { EmailRecipient, EmailTemplate, RuleEventType, SlaEventWrite, TicketActivities, TimelineEntry } from './activity-contracts';
+import type { EmailRecipient, EmailTemplate, RuleEventType, SlaEventWrite, TicketActivities, TimelineEntry, WebhookActivities } from './activity-contracts';
+import { webhookDelivery } from './webhook-delivery';
 import {
   FAILURE,
   addMessageUpdate,
@@ -27,6 +29,7 @@ import {
   ticketQuery,
   ticketSlaStateKey,
   ticketStatusKey,
+  webhookWorkflowId,
   type Actor,
   type AddMessageRequest,
   type AddMessageResult,
@@ -61,6 +64,10 @@ const remoteDb = wf.proxyActivities<TicketActivities>({ startToCloseTimeout: '10
 // queue round trip through the server, which roughly halves server work per ticket event and
 // lets a timer's work finish in one task. Idempotent, so a re-run after a crash is harmless.
 const localDb = wf.proxyLocalActivities<TicketActivities>({ startToCloseTimeout: '10 seconds', localRetryThreshold: '10 seconds', retry: DB_RETRY });
+
+const localHooks = wf.proxyLocalActivities<Pick<WebhookActivities, 'enqueueWebhooks'>>({ startToCloseTimeout: '10 seconds', localRetryThreshold: '10 seconds', retry: DB_RETRY });
+/** Webhooks arrived after tickets were already in flight: guard their new commands. */
+const WEBHOOKS_PATCH = 'webhooks-v1';
 
 /** Runs recorded before local activities keep their remote ones (decided once per run). */
 const LOCAL_DB_PATCH = 'local-db-activities-v1';
@@ -315,6 +322,25 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     }
   }
 
+  /** Record deliveries for the subscribers of an event and start one delivery workflow each. */
+  async function emitWebhooks(event: string, requestId: string, extra: { subscriptionIds?: number[]; rule?: { id: number; version: number; name: string } } = {}) {
+    if (!wf.patched(WEBHOOKS_PATCH)) return;
+    const { deliveryIds, retry } = await localHooks.enqueueWebhooks({ ticketId: s.ticket.ticketId, event, eventKey: nextKey(`hook:${event}`), requestId, ...extra });
+    for (const deliveryId of deliveryIds) {
+      await wf
+        .startChild(webhookDelivery, {
+          workflowId: webhookWorkflowId(deliveryId),
+          args: [{ deliveryId, run: 0, retry }],
+          // Deliveries retry for hours: they must outlive a ticket that closes meanwhile.
+          parentClosePolicy: 'ABANDON',
+        })
+        .catch((err: unknown) => {
+          // Already started by an earlier attempt of this task: nothing to do.
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        });
+    }
+  }
+
   const ruleActor = (p: { ruleId: number; version: number; name: string }): Actor => ({ type: 'rule', id: null, role: null, rule: { id: p.ruleId, version: p.version, name: p.name } });
 
   /** Apply one rule's actions as the workflow's own transitions; each lands in the timeline "by rule". */
@@ -374,9 +400,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
           break;
         }
         case 'call_webhook':
-          // Webhook subscriptions arrive with the webhook delivery activity; until then the API
-          // refuses to save rules with this action, so only a hand-edited row could get here.
-          wf.log.warn('call_webhook is not available; skipped', { rule: p.ruleId });
+          await emitWebhooks('rule.action', requestId, { subscriptionIds: [a.params.subscriptionId], rule: actor.rule! });
           break;
       }
     }
@@ -421,7 +445,11 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       await applyRuleActions(m, `${workflowId}:schedule:${m.ruleId}`);
       if (s.ticket.version !== before.version) ruleEvents.push({ type: 'ticket.updated', at: Date.now(), previous: before, requestId: `${workflowId}:schedule:${m.ruleId}` });
     }
-    while (ruleEvents.length && !finished()) await runRules(ruleEvents.shift()!);
+    while (ruleEvents.length) {
+      const ev = ruleEvents.shift()!;
+      await emitWebhooks(ev.type, ev.requestId);
+      if (!finished()) await runRules(ev);
+    }
   }
 
   /** Timer work: fire due warnings/breaches exactly once each, then auto-close. */
@@ -507,6 +535,8 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       await wf.continueAsNew<typeof ticketLifecycle>({ ...input, carried: s });
     }
   }
+  // Events of the final change (e.g. closing) still notify subscribers.
+  if (ruleEvents.length || scheduledMatches.length) await lock.run(processRuleQueues);
   await wf.condition(wf.allHandlersFinished);
   await Promise.all([...background]);
   return s.ticket;

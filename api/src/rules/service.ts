@@ -30,7 +30,8 @@ export async function ruleDefinitionProblems(em: EntityManager, input: unknown):
       continue;
     }
     if (ref.kind === 'webhook_subscription') {
-      errors.push({ pointer: ref.pointer, message: 'Webhook subscriptions are not available yet, so call_webhook cannot be saved' });
+      const rows = await em.execute('select 1 from webhook_subscriptions where id = ? and deleted_at is null', [ref.id]);
+      if (rows.length === 0) errors.push({ pointer: ref.pointer, message: `No such webhook subscription: ${ref.id}` });
       continue;
     }
     const [table, what] = TABLES[ref.kind]!;

@@ -3,8 +3,9 @@ import { Migrator } from '@mikro-orm/migrations';
 import { fileURLToPath } from 'node:url';
 import { coreEntities } from './entities';
 import { automationEntities } from './automation-entities';
+import { webhookEntities } from './webhook-entities';
 
-const entities = [...coreEntities, ...automationEntities];
+const entities = [...coreEntities, ...automationEntities, ...webhookEntities];
 import { migrationsList } from './migrations';
 
 const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));
