@@ -5,20 +5,34 @@ import type { RuleActionPlan } from '@mehrdesk/workflows/contracts';
 import type { EvaluateRulesInput, PlannedRule, ScheduledRulePage } from '@mehrdesk/workflows/activity-contracts';
 import type { RuleDeps } from './rule-activities';
 
-/** Record one evaluation per rule; counters move only for the first write (activity retries). */
-async function logExecutions(em: EntityManager, ticketId: number, eventType: string, chainKey: string, depth: number, results: RuleEvaluation[]) {
-  for (const r of results) {
-    const inserted = await em.execute<{ id: number }[]>(
-      `insert into rule_executions (rule_id, rule_version, ticket_id, event_type, chain_key, chain_depth, matched, conditions, actions, duration_ms, error, idempotency_key, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, now()) on conflict (idempotency_key) do nothing returning id`,
-      [r.ruleId, r.version, ticketId, eventType, chainKey, depth, r.matched, JSON.stringify(r.conditions), JSON.stringify(r.actions), r.durationMs, r.error ?? null, `${chainKey}:${depth}:${r.ruleId}`],
-    );
-    if (inserted.length)
-      await em.execute(
-        `update rules set runs = runs + 1, matches = matches + ?, last_matched_at = case when ? then now() else last_matched_at end where id = ?`,
-        [r.matched ? 1 : 0, r.matched, r.ruleId],
-      );
-  }
+/**
+ * Record one evaluation per rule (matched or not) in one statement, and move the counters of
+ * the rows actually inserted (an activity retry inserts nothing and counts nothing).
+ */
+export async function logExecutions(em: EntityManager, ticketId: number, eventType: string, chainKey: string, depth: number, results: RuleEvaluation[]) {
+  if (results.length === 0) return;
+  const rows = results.map((r) => ({
+    rule_id: r.ruleId,
+    rule_version: r.version,
+    matched: r.matched,
+    conditions: r.conditions,
+    actions: r.actions,
+    duration_ms: r.durationMs,
+    error: r.error ?? null,
+    idempotency_key: `${chainKey}:${depth}:${r.ruleId}`,
+  }));
+  await em.execute(
+    `with inserted as (
+       insert into rule_executions (rule_id, rule_version, ticket_id, event_type, chain_key, chain_depth, matched, conditions, actions, duration_ms, error, idempotency_key, created_at)
+       select x.rule_id, x.rule_version, ?, ?, ?, ?, x.matched, x.conditions, x.actions, x.duration_ms, x.error, x.idempotency_key, now()
+         from jsonb_to_recordset(?::jsonb) as x(rule_id int, rule_version int, matched boolean, conditions jsonb, actions jsonb, duration_ms double precision, error text, idempotency_key text)
+       on conflict (idempotency_key) do nothing
+       returning rule_id, matched)
+     update rules r set runs = r.runs + 1, matches = r.matches + (case when i.matched then 1 else 0 end),
+                        last_matched_at = case when i.matched then now() else r.last_matched_at end
+       from inserted i where r.id = i.rule_id`,
+    [ticketId, eventType, chainKey, depth, JSON.stringify(rows)],
+  );
 }
 
 // The rules package validated these actions against the same catalogue the workflow applies.
