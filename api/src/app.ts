@@ -10,6 +10,7 @@ import { ticketRoutes } from './tickets/routes';
 import { slaAdminRoutes } from './admin/sla-routes';
 import { ruleRoutes } from './rules/routes';
 import { webhookRoutes } from './webhooks/routes';
+import { emailTemplateRoutes } from './admin/email-template-routes';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './ops/health';
 import { createMetrics } from './ops/metrics';
@@ -58,6 +59,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', slaAdminRoutes(deps, registry));
   app.use('/api/v1', ruleRoutes(deps, registry));
   app.use('/api/v1', webhookRoutes(deps, registry));
+  app.use('/api/v1', emailTemplateRoutes(deps, registry));
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
   app.get('/api/openapi.json', (_req, res) => {

@@ -66,4 +66,21 @@ export const WebhookAttempt = defineEntity({
   },
 });
 
-export const webhookEntities = [WebhookSubscription, WebhookDelivery, WebhookAttempt];
+
+/** Admin-edited notification texts (C1): Liquid subject and body per event and language. */
+export const EmailTemplateOverride = defineEntity({
+  name: 'EmailTemplateOverride',
+  tableName: 'email_templates',
+  uniques: [{ properties: ['key', 'locale'] }],
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    key: p.string().length(64),
+    locale: p.enum(['en', 'fa'] as const),
+    subject: p.string().length(500),
+    body: p.text(),
+    updatedBy: p.integer().nullable(),
+    updatedAt: p.datetime().onCreate(now).onUpdate(now),
+  },
+});
+
+export const webhookEntities = [WebhookSubscription, WebhookDelivery, WebhookAttempt, EmailTemplateOverride];

@@ -7,7 +7,8 @@ import type { Logger } from '@mehrdesk/core/logger';
 import type { Locale } from '@mehrdesk/core/domain';
 import { chooseAssignee } from '@mehrdesk/core/services/assignment';
 import type { SendTicketEmailInput, SendTicketEmailResult, TicketActivities } from '@mehrdesk/workflows/activity-contracts';
-import { renderEmail } from '../email/templates';
+import { renderEmail, slaVariables } from '../email/templates';
+import { renderCustom } from '../email/custom-templates';
 import { applyChangeTx, assigneeLabel, insertTimeline, TicketRowMissing, writeSla } from './ticket-writes';
 import { createRuleActivities } from './rule-activities';
 
@@ -193,7 +194,7 @@ async function deliverOnce(
   }
   const clock = typeof input.vars?.clock === 'string' ? input.vars.clock : undefined;
   const dueAt = clock === 'first_response' ? t.first_response_due_at : clock === 'resolution' ? t.resolution_due_at : null;
-  const rendered = renderEmail(input.template, to.locale, {
+  const vars = {
     ticketNumber: t.number,
     subject: t.subject,
     recipientName: to.name,
@@ -202,7 +203,11 @@ async function deliverOnce(
     clock,
     dueAt: dueAt ? new Date(dueAt) : null,
     link: `${deps.config.PUBLIC_URL}/tickets/${input.ticketId}`,
-  });
+  };
+  // An admin's edited text for this event and language wins over the built-in one.
+  const [custom] = await em.execute<{ subject: string; body: string }[]>('select subject, body from email_templates where key = ? and locale = ?', [input.template, to.locale]);
+  const sla = slaVariables(to.locale, vars);
+  const rendered = custom ? await renderCustom(custom, to.locale, vars, sla.clockName, sla.due) : renderEmail(input.template, to.locale, vars);
   const domain = new URL(deps.config.PUBLIC_URL).hostname || 'mehrdesk.local';
   const messageId = `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
   const threadId = `<ticket-${input.ticketId}@${domain}>`;

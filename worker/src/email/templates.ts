@@ -63,6 +63,17 @@ const fa: Catalogue = {
 export function renderEmail(template: EmailTemplate, locale: Locale, vars: TemplateVars): RenderedEmail {
   const date = formatDate(vars.dueAt, locale, vars.timeZone);
   const { subject, lines } = (locale === 'fa' ? fa : en)[template](vars, date);
+  return wrapEmail(locale, subject, lines, vars.link);
+}
+
+/** Localised values custom (admin-edited) templates get for the SLA variables. */
+export function slaVariables(locale: Locale, vars: TemplateVars): { clockName: string; due: string } {
+  return { clockName: clockName(locale, vars.clock), due: formatDate(vars.dueAt, locale, vars.timeZone) };
+}
+
+/** Text lines → the text part and an escaped HTML part (right-to-left for Persian). */
+export function wrapEmail(locale: Locale, subject: string, lines: string[], link: string): RenderedEmail {
+  const vars = { link };
   const linkLabel = locale === 'fa' ? 'مشاهدهٔ تیکت' : 'View ticket';
   const dir = locale === 'fa' ? 'rtl' : 'ltr';
   const text = [...lines, '', `${linkLabel}: ${vars.link}`].join('\n');

@@ -5,10 +5,12 @@ import { Migration20261121120050_Initial } from './Migration20261121120050_Initi
 import { Migration20261121123418_Automation } from './Migration20261121123418_Automation';
 import { Migration20261121124004_EmailHandoff } from './Migration20261121124004_EmailHandoff';
 import { Migration20261121132806_Webhooks } from './Migration20261121132806_Webhooks';
+import { Migration20261121133420_EmailTemplates } from './Migration20261121133420_EmailTemplates';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
   { name: 'Migration20261121123418_Automation', class: Migration20261121123418_Automation },
   { name: 'Migration20261121124004_EmailHandoff', class: Migration20261121124004_EmailHandoff },
   { name: 'Migration20261121132806_Webhooks', class: Migration20261121132806_Webhooks },
+  { name: 'Migration20261121133420_EmailTemplates', class: Migration20261121133420_EmailTemplates },
 ];
