@@ -11,6 +11,7 @@ import { slaAdminRoutes } from './admin/sla-routes';
 import { ruleRoutes } from './rules/routes';
 import { webhookRoutes } from './webhooks/routes';
 import { emailTemplateRoutes } from './admin/email-template-routes';
+import { queueBoard } from './ops/queues';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './ops/health';
 import { createMetrics } from './ops/metrics';
@@ -53,6 +54,9 @@ export function buildApp(deps: AppDeps): Express {
     req.em = deps.orm.em.fork();
     next();
   });
+  const board = queueBoard(deps);
+  app.use('/admin/queues', board.router);
+  app.locals.close = board.close;
   app.use('/api/v1', authenticate);
   app.use('/api/v1', authRoutes(deps, registry));
   app.use('/api/v1', ticketRoutes(deps, registry));

@@ -30,6 +30,22 @@ const schema = z.object({
   /** First retry delay; doubles per attempt up to an hour (20 attempts ≈ 14 hours in all). */
   WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(20),
+  /** Redis for BullMQ queues (inbound mail); the launcher starts one when unset. */
+  REDIS_URL: z.string().default('redis://127.0.0.1:6380'),
+  /** Port of the inbound SMTP listener in the worker; 0 turns the listener off. */
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  INBOUND_SMTP_HOST: z.string().default('127.0.0.1'),
+  /** Addresses the helpdesk receives and sends as: mail from them is a loop, never a ticket. */
+  INBOUND_ADDRESSES: z.string().default('support@mehrdesk.local'),
+  /** Unknown senders become customers (otherwise their mail is ignored and logged). */
+  INBOUND_CREATE_CUSTOMERS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** More messages than this from one sender within 10 minutes is treated as a mail loop. */
+  INBOUND_MAX_PER_SENDER: z.coerce.number().int().min(1).default(20),
+  /** Raw mails and attachments (content-addressed files). */
+  STORAGE_DIR: z.string().default('.data/files'),
 });
 
 export type Config = z.infer<typeof schema>;

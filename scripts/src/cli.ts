@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './stack/ports';
 import { startPostgres } from './stack/postgres';
 import { startTemporal } from './stack/temporal';
+import { startRedis } from './stack/redis';
 import { spawnManaged, stopAll, type ManagedProcess } from './stack/processes';
 import { startMailCatcher, type MailCatcher } from './mail-catcher';
 
@@ -17,14 +18,14 @@ const log = (m: string) => console.log(`[mehrdesk] ${m}`);
 
 interface Stack {
   env: NodeJS.ProcessEnv;
-  urls: { api: string; temporalUi: string; mail: string; smtp: string; database: string; temporal: string };
+  urls: { api: string; temporalUi: string; mail: string; smtp: string; database: string; temporal: string; redis: string; inboundSmtp: string };
   mail: MailCatcher;
 }
 
 interface StackOptions {
   dataDir: string;
   fresh: boolean;
-  ports: { postgres?: number; temporal?: number; temporalUi?: number; smtp?: number; mailHttp?: number; api?: number };
+  ports: { postgres?: number; temporal?: number; temporalUi?: number; smtp?: number; mailHttp?: number; api?: number; redis?: number; inboundSmtp?: number };
 }
 
 async function port(preferred: number | undefined, what: string): Promise<number> {
@@ -46,11 +47,13 @@ async function startStack(opts: StackOptions): Promise<Stack> {
     await port(opts.ports.mailHttp, 'Mail catcher UI'),
     await port(opts.ports.api, 'API'),
   ];
+  const [redisPort, inboundPort] = [await port(opts.ports.redis, 'Redis'), await port(opts.ports.inboundSmtp, 'Inbound SMTP')];
   const t0 = Date.now();
-  const [pg, temporal, mail] = await Promise.all([
+  const [pg, temporal, mail, redis] = await Promise.all([
     startPostgres({ dataDir: path.join(opts.dataDir, 'postgres'), port: pgPort, log, logFile: path.join(logs, 'postgres.log') }),
     startTemporal({ dbFile: path.join(opts.dataDir, 'temporal.db'), port: tPort, uiPort, log, logFile: path.join(logs, 'temporal.log') }),
     startMailCatcher({ smtpPort, httpPort: mailPort, dir: path.join(opts.dataDir, 'mail') }),
+    startRedis({ dataDir: path.join(opts.dataDir, 'redis'), port: redisPort, log, logFile: path.join(logs, 'redis.log') }),
   ]);
   log(`infrastructure ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const api = `http://127.0.0.1:${apiPort}`;
@@ -63,11 +66,14 @@ async function startStack(opts: StackOptions): Promise<Stack> {
     MAIL_CATCHER_URL: mail.url,
     PORT: String(apiPort),
     PUBLIC_URL: api,
+    REDIS_URL: redis.url,
+    INBOUND_SMTP_PORT: String(inboundPort),
+    STORAGE_DIR: path.join(opts.dataDir, 'files'),
   };
   return {
     env,
     mail,
-    urls: { api, temporalUi: env.TEMPORAL_UI_URL!, mail: mail.url, smtp: env.SMTP_URL!, database: pg.url, temporal: temporal.address },
+    urls: { api, temporalUi: env.TEMPORAL_UI_URL!, mail: mail.url, smtp: env.SMTP_URL!, database: pg.url, temporal: temporal.address, redis: redis.url, inboundSmtp: `smtp://127.0.0.1:${inboundPort}` },
   };
 }
 
@@ -103,7 +109,7 @@ async function start(): Promise<number> {
   const stack = await startStack({
     dataDir,
     fresh: false,
-    ports: { postgres: 54320, temporal: 7233, temporalUi: 8233, smtp: 1025, mailHttp: 8025, api: Number(process.env.PORT ?? 3000) },
+    ports: { postgres: 54320, temporal: 7233, temporalUi: 8233, smtp: 1025, mailHttp: 8025, api: Number(process.env.PORT ?? 3000), redis: 6380, inboundSmtp: 2525 },
   });
   await migrate(stack.env, true);
   const logs = path.join(dataDir, 'logs');
@@ -120,6 +126,8 @@ async function start(): Promise<number> {
       `  Mail catcher     ${stack.urls.mail}   SMTP ${stack.urls.smtp}`,
       `  PostgreSQL       ${stack.urls.database}`,
       `  Temporal         ${stack.urls.temporal}`,
+      `  Inbound e-mail   ${stack.urls.inboundSmtp}   (send mail here: it becomes tickets and replies)`,
+      `  Queues           ${stack.urls.api}/admin/queues   (bull-board, admins; Redis ${stack.urls.redis})`,
       `  Logs             ${path.relative(ROOT, logs)}/{api,worker,postgres,temporal}.log`,
       '  Demo logins (POST /api/v1/auth/login):',
       ...DEMO_LOGINS.map((u) => `    ${u.role.padEnd(10)} ${u.email.padEnd(28)} ${u.password}`),

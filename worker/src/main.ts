@@ -1,9 +1,11 @@
 import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '@mehrdesk/core/config';
 import { createLogger } from '@mehrdesk/core/logger';
 import { openOrm } from '@mehrdesk/core/db';
 import { createMailer } from './email/mailer';
 import { createTicketWorker } from './create-worker';
+import { startInboundChannel, type InboundChannel } from './inbound/channel';
 
 // Worker process: runs ticket workflows and their activities until SIGINT/SIGTERM, then drains.
 const config = loadConfig();
@@ -16,11 +18,22 @@ const orm = await openOrm(config.DATABASE_URL, { poolMax: config.DB_POOL_MAX });
 const mailer = createMailer(config.SMTP_URL);
 const { worker, connection } = await createTicketWorker({ config, orm, mailer, log });
 
+// The inbound mail channel (SMTP listener + BullMQ processing) runs here when a port is set.
+let inbound: InboundChannel | null = null;
+let clientConnection: Connection | null = null;
+if (config.INBOUND_SMTP_PORT > 0) {
+  clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  inbound = await startInboundChannel({ config, orm, temporal, log }, { smtpPort: config.INBOUND_SMTP_PORT, host: config.INBOUND_SMTP_HOST });
+}
+
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { log.info({ sig }, 'shutting down'); worker.shutdown(); });
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
 try {
   await worker.run();
 } finally {
+  await inbound?.close();
+  await clientConnection?.close();
   await connection.close();
   mailer.close();
   await orm.close();

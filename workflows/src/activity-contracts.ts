@@ -60,6 +60,7 @@ export interface PersistMessageInput {
   channel: string;
   bodyHtml: string;
   bodyText: string;
+  email?: { messageId: string | null; inReplyTo: string | null; references: string[] };
   /** Ticket changes caused by the message (reopen, first response), written in the same transaction. */
   change: Omit<ApplyTicketChangeInput, 'ticketId' | 'idempotencyKey' | 'requestId' | 'actor'> | null;
 }

@@ -117,6 +117,8 @@ export interface AddMessageRequest {
   bodyText: string;
   /** Caller-chosen key so a retried request never adds the message twice. */
   idempotencyKey: string;
+  /** E-mail threading headers of a message that arrived by e-mail. */
+  email?: { messageId: string | null; inReplyTo: string | null; references: string[] };
 }
 
 export interface AddMessageResult {

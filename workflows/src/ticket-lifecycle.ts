@@ -274,6 +274,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       channel: req.channel,
       bodyHtml: req.bodyHtml,
       bodyText: req.bodyText,
+      ...(req.email ? { email: req.email } : {}),
       change: hasChange
         ? {
             expectedVersion: t.version,

@@ -183,6 +183,8 @@ export async function createTicket(
   body: CreateBody,
   idempotencyKey: string | undefined,
   requestId: string,
+  /** Set by channels (inbound e-mail), never from HTTP input. */
+  internal: { source?: TicketSource; emailMessageId?: string | null; note?: string } = {},
 ): Promise<{ row: TicketRow; created: boolean }> {
   const hash = requestHash(body);
   if (idempotencyKey) {
@@ -212,7 +214,7 @@ export async function createTicket(
         [year],
       );
       const number = formatTicketNumber(deps.config.TICKET_NUMBER_PREFIX, year, counter!.last);
-      const source: TicketSource = body.source ?? (staff ? 'web' : 'portal');
+      const source: TicketSource = internal.source ?? body.source ?? (staff ? 'web' : 'portal');
       const [t] = await tx.execute<{ id: number }[]>(
         `insert into tickets (number, subject, body_html, requester_id, organization_id, source, category_id, priority, status,
                               group_id, assignee_id, sla_policy_id, sla_state, first_response_due_at, resolution_due_at, tags,
@@ -226,14 +228,14 @@ export async function createTicket(
       if (body.tags?.length)
         await tx.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [`{${body.tags.map((x) => `"${x}"`).join(',')}}`]);
       await tx.execute(
-        `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, "references", idempotency_key, created_at)
-         values (?, ?, 'public', ?, ?, ?, '[]'::jsonb, ?, ?)`,
-        [id, requester.id, source, html, text, `ticket-${id}:initial`, new Date(now)],
+        `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, email_message_id, "references", idempotency_key, created_at)
+         values (?, ?, 'public', ?, ?, ?, ?, '[]'::jsonb, ?, ?)`,
+        [id, requester.id, source, html, text, internal.emailMessageId ?? null, `ticket-${id}:initial`, new Date(now)],
       );
       await tx.execute(
         `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
          values (?, 'ticket.created', 'user', ?, null, null, ?::jsonb, ?::jsonb, ?, ?)`,
-        [id, user.id, JSON.stringify({ number, status: 'new', priority: body.priority, groupId, assigneeId }), JSON.stringify({ requestId, source }), `ticket-${id}:created`, new Date(now)],
+        [id, user.id, JSON.stringify({ number, status: 'new', priority: body.priority, groupId, assigneeId }), JSON.stringify({ requestId, source, ...(internal.note ? { note: internal.note } : {}) }), `ticket-${id}:created`, new Date(now)],
       );
       if (idempotencyKey) {
         await tx.execute(

@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { coreEntities } from './entities';
 import { automationEntities } from './automation-entities';
 import { webhookEntities } from './webhook-entities';
+import { inboundEntities } from './inbound-entities';
 
-const entities = [...coreEntities, ...automationEntities, ...webhookEntities];
+const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities];
 import { migrationsList } from './migrations';
 
 const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));

@@ -10,6 +10,7 @@ import { buildApp } from '@mehrdesk/api';
 import { createTicketWorker } from '@mehrdesk/worker/create-worker';
 import { createMailer } from '@mehrdesk/worker/email/mailer';
 import { createFixtures, PASSWORD, type FixtureOptions, type Fixtures } from './fixtures';
+import { startInboundChannel, type InboundChannel } from '@mehrdesk/worker/inbound/channel';
 
 // Integration-test harness over the real stack `./mehrdesk test` started (PostgreSQL, Temporal
 // dev server, SMTP catcher): the API listens on a random port and a worker polls a task queue
@@ -25,6 +26,8 @@ export interface Harness {
   mailUrl: string;
   fx: Fixtures;
   worker: Worker | null;
+  /** The inbound mail channel (SMTP listener + queue), when started with `inbound: true`. */
+  inbound: InboundChannel | null;
   login(email: string, password?: string): Promise<string>;
   call(token: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   stopWorker(): Promise<void>;
@@ -38,7 +41,7 @@ export function requireEnv(name: string): string {
   return v;
 }
 
-export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: boolean; env?: Record<string, string>; inbound?: boolean } = {}): Promise<Harness> {
   requireEnv('DATABASE_URL');
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -52,13 +55,15 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const mailer = createMailer(config.SMTP_URL);
   const fx = await createFixtures(orm.em.fork(), opts.fixtures);
+  const app = buildApp({ config, orm, temporal, log });
   const server: Server = await new Promise((resolve) => {
-    const s = buildApp({ config, orm, temporal, log }).listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
+  const inbound = opts.inbound ? await startInboundChannel({ config, orm, temporal, log }, { smtpPort: 0 }) : null;
   const h: Harness = {
     config,
     orm,
@@ -66,6 +71,7 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
     baseUrl,
     mailUrl: requireEnv('MAIL_CATCHER_URL'),
     fx,
+    inbound,
     get worker() {
       return worker;
     },
@@ -101,6 +107,8 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
       worker = null;
     },
     async close() {
+      await inbound?.close();
+      await (app.locals.close as () => Promise<void>)();
       await h.stopWorker();
       await new Promise((r) => server.close(r));
       server.closeAllConnections?.();

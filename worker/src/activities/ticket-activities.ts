@@ -44,10 +44,10 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
       activityLog(deps, input.requestId).debug({ ticketId: input.ticketId, kind: input.kind }, 'persist message');
       return orm.em.fork().transactional(async (em) => {
         const inserted = await em.execute<{ id: number; created_at: Date }[]>(
-          `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, "references", idempotency_key, created_at)
-           values (?, ?, ?, ?, ?, ?, '[]'::jsonb, ?, now())
+          `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, email_message_id, in_reply_to, "references", idempotency_key, created_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now())
            on conflict (idempotency_key) do nothing returning id, created_at`,
-          [input.ticketId, input.actor.id, input.kind, input.channel, input.bodyHtml, input.bodyText, input.idempotencyKey],
+          [input.ticketId, input.actor.id, input.kind, input.channel, input.bodyHtml, input.bodyText, input.email?.messageId ?? null, input.email?.inReplyTo ?? null, JSON.stringify(input.email?.references ?? []), input.idempotencyKey],
         );
         if (inserted.length === 0) {
           // A retry of a message that was already stored (with its ticket change, same transaction).

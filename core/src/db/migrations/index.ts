@@ -6,6 +6,7 @@ import { Migration20261121123418_Automation } from './Migration20261121123418_Au
 import { Migration20261121124004_EmailHandoff } from './Migration20261121124004_EmailHandoff';
 import { Migration20261121132806_Webhooks } from './Migration20261121132806_Webhooks';
 import { Migration20261121133420_EmailTemplates } from './Migration20261121133420_EmailTemplates';
+import { Migration20261121133602_InboundEmail } from './Migration20261121133602_InboundEmail';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
@@ -13,4 +14,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121124004_EmailHandoff', class: Migration20261121124004_EmailHandoff },
   { name: 'Migration20261121132806_Webhooks', class: Migration20261121132806_Webhooks },
   { name: 'Migration20261121133420_EmailTemplates', class: Migration20261121133420_EmailTemplates },
+  { name: 'Migration20261121133602_InboundEmail', class: Migration20261121133602_InboundEmail },
 ];

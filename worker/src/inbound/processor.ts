@@ -1,0 +1,188 @@
+import type { Client } from '@temporalio/client';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '@mehrdesk/core/config';
+import type { Logger } from '@mehrdesk/core/logger';
+import type { Role } from '@mehrdesk/core/domain';
+import { addMessageUpdate, ticketWorkflowId } from '@mehrdesk/workflows/contracts';
+import { createTicket } from '@mehrdesk/api/tickets/service';
+import { sanitizeRichText } from '@mehrdesk/api/http/sanitize';
+import { classifyAutomated } from './classify';
+import { parseInbound, type InboundMail } from './parse';
+import { readStored, storeFile } from './storage';
+import { decideThread, type ThreadLookups } from './thread';
+
+// Turns one stored inbound message into a new ticket, a reply on the right ticket, or nothing
+// (auto-replies, bounces, loops). Safe to run twice: the row's status and the idempotency keys
+// derived from the inbound id make a retried job a no-op.
+
+export interface InboundDeps {
+  config: Config;
+  orm: MikroORM;
+  temporal: Client;
+  log: Logger;
+}
+
+const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+const MAX_ATTACHMENTS = 20;
+
+interface Sender {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  locale: 'en' | 'fa';
+  organization_id: number | null;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const textToHtml = (t: string) => t.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`).join('');
+
+function lookups(em: EntityManager): ThreadLookups {
+  const ticketInfo = async (where: string, param: unknown) => {
+    const [t] = await em.execute<{ id: number; email: string; status: string; participants: string[] | null }[]>(
+      `select t.id, u.email, t.status, array(select p.email from ticket_participants p where p.ticket_id = t.id) as participants
+         from tickets t join users u on u.id = t.requester_id where ${where} and t.deleted_at is null`,
+      [param],
+    );
+    return t ?? null;
+  };
+  return {
+    async ticketByOutgoingMessageId(id) {
+      const rows = await em.execute<{ ticket_id: number }[]>('select distinct ticket_id from email_log where message_id = ? and ticket_id is not null', [id]);
+      // One notification sent for several tickets (a broadcast) must not merge them.
+      return rows.length === 0 ? null : { ticketId: rows[0]!.ticket_id, broadcast: rows.length > 1 };
+    },
+    async ticketByStoredMessageId(id) {
+      const [m] = await em.execute<{ ticket_id: number }[]>('select ticket_id from messages where email_message_id = ? order by id limit 1', [id]);
+      return m?.ticket_id ?? null;
+    },
+    async ticketByNumber(number) {
+      const t = await ticketInfo('t.number = ?', number);
+      return t ? { ticketId: t.id, requesterEmail: t.email, participants: t.participants ?? [], status: t.status } : null;
+    },
+    async ticketRequester(ticketId) {
+      const t = await ticketInfo('t.id = ?', ticketId);
+      return { email: t?.email ?? '', participants: t?.participants ?? [], status: t?.status ?? 'closed' };
+    },
+  };
+}
+
+async function senderOf(deps: InboundDeps, em: EntityManager, mail: InboundMail): Promise<Sender | null> {
+  const [u] = await em.execute<Sender[]>('select id, email, name, role, locale, organization_id from users where email = ? and active', [mail.from.address]);
+  if (u) return u;
+  if (!deps.config.INBOUND_CREATE_CUSTOMERS) return null;
+  const [created] = await em.execute<Sender[]>(
+    `insert into users (email, name, role, locale, active, available, created_at) values (?, ?, 'customer', 'en', true, false, now())
+     on conflict (email) do update set email = excluded.email returning id, email, name, role, locale, organization_id`,
+    [mail.from.address, mail.from.name || mail.from.address.split('@')[0]],
+  );
+  return created ?? null;
+}
+
+async function storeAttachments(deps: InboundDeps, em: EntityManager, mail: InboundMail, ticketId: number, messageId: number | null) {
+  for (const a of mail.attachments.slice(0, MAX_ATTACHMENTS)) {
+    if (a.size > MAX_ATTACHMENT_BYTES) {
+      deps.log.warn({ ticketId, filename: a.filename, size: a.size }, 'attachment over the size limit; not stored');
+      continue;
+    }
+    const stored = await storeFile(deps.config.STORAGE_DIR, 'attachments', a.content);
+    await em.execute(
+      `insert into attachments (ticket_id, message_id, filename, content_type, size, sha256, storage_path, created_at) values (?, ?, ?, ?, ?, ?, ?, now())`,
+      [ticketId, messageId, a.filename.slice(0, 255), a.contentType.slice(0, 255), a.size, stored.sha256, stored.path],
+    );
+  }
+}
+
+async function finish(em: EntityManager, id: number, status: string, reason: string | null, ticketId: number | null) {
+  await em.execute('update inbound_emails set status = ?, reason = ?, ticket_id = ?, processed_at = now() where id = ?', [status, reason, ticketId, id]);
+}
+
+export async function processInbound(deps: InboundDeps, inboundId: number): Promise<{ status: string; ticketId: number | null; reason: string | null }> {
+  const em = deps.orm.em.fork();
+  const [row] = await em.execute<{ raw_path: string; status: string; envelope_to: string[]; from_address: string; ticket_id: number | null; reason: string | null }[]>(
+    'select raw_path, status, envelope_to, from_address, ticket_id, reason from inbound_emails where id = ?',
+    [inboundId],
+  );
+  if (!row) throw new Error(`inbound e-mail ${inboundId} does not exist`);
+  if (row.status !== 'received' && row.status !== 'failed') return { status: row.status, ticketId: row.ticket_id, reason: row.reason };
+  const mail = await parseInbound(await readStored(deps.config.STORAGE_DIR, row.raw_path), { envelopeTo: row.envelope_to });
+  const log = deps.log.child({ inboundId, from: mail.from.address, messageId: mail.messageId });
+
+  const ours = deps.config.INBOUND_ADDRESSES.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const automated = classifyAutomated(mail, { ourAddresses: ours });
+  if (automated.automated) {
+    await finish(em, inboundId, 'ignored', automated.reason, null);
+    log.info({ reason: automated.reason }, 'inbound mail ignored');
+    return { status: 'ignored', ticketId: null, reason: automated.reason };
+  }
+  const [{ n }] = await em.execute<[{ n: number }]>(
+    `select count(*)::int as n from inbound_emails where from_address = ? and created_at > now() - interval '10 minutes'`,
+    [mail.from.address],
+  );
+  if (n > deps.config.INBOUND_MAX_PER_SENDER) {
+    const reason = `mail loop suspected: ${n} messages from ${mail.from.address} in 10 minutes`;
+    await finish(em, inboundId, 'ignored', reason, null);
+    return { status: 'ignored', ticketId: null, reason };
+  }
+  const sender = await senderOf(deps, em, mail);
+  if (!sender) {
+    const reason = `unknown sender ${mail.from.address} (INBOUND_CREATE_CUSTOMERS=false)`;
+    await finish(em, inboundId, 'ignored', reason, null);
+    return { status: 'ignored', ticketId: null, reason };
+  }
+  const host = new URL(deps.config.PUBLIC_URL).hostname;
+  const decision = await decideThread(mail, lookups(em), { ticketPrefix: deps.config.TICKET_NUMBER_PREFIX, threadIdHosts: [host, 'mehrdesk.local'] });
+  const html = mail.html ?? textToHtml(mail.text || '(empty message)');
+  const requestId = `inbound:${inboundId}`;
+  const headers = { messageId: mail.messageId, inReplyTo: mail.inReplyTo, references: mail.references };
+
+  if (decision.action === 'reply') {
+    if (decision.addParticipant)
+      await em.execute('insert into ticket_participants (ticket_id, email, created_at) values (?, ?, now()) on conflict (ticket_id, email) do nothing', [decision.ticketId, decision.addParticipant]);
+    const clean = sanitizeRichText(html);
+    try {
+      const res = await deps.temporal.workflow.getHandle(ticketWorkflowId(decision.ticketId)).executeUpdate(addMessageUpdate, {
+        updateId: requestId,
+        args: [{ actor: { type: 'user', id: sender.id, role: sender.role }, requestId, kind: 'public', channel: 'email', bodyHtml: clean.html, bodyText: clean.text || mail.text, idempotencyKey: requestId, email: headers }],
+      });
+      await storeAttachments(deps, em, mail, decision.ticketId, res.messageId);
+      await finish(em, inboundId, 'replied', decision.reason, decision.ticketId);
+      log.info({ ticketId: decision.ticketId, reason: decision.reason }, 'inbound mail added to ticket');
+      return { status: 'replied', ticketId: decision.ticketId, reason: decision.reason };
+    } catch (err) {
+      // The ticket ended between the decision and the update: treat the mail as a follow-up.
+      log.warn({ err, ticketId: decision.ticketId }, 'reply refused by the ticket workflow; opening a follow-up');
+      return openTicket(deps, em, inboundId, mail, sender, html, headers, `Follow-up to ticket ${decision.ticketId}`);
+    }
+  }
+  return openTicket(deps, em, inboundId, mail, sender, html, headers, decision.action === 'follow_up' ? `Follow-up to ticket ${decision.ofTicketId}: ${decision.reason}` : null);
+}
+
+async function openTicket(
+  deps: InboundDeps,
+  em: EntityManager,
+  inboundId: number,
+  mail: InboundMail,
+  sender: Sender,
+  html: string,
+  headers: { messageId: string | null },
+  note: string | null,
+) {
+  const user = { id: sender.id, email: sender.email, name: sender.name, role: sender.role, locale: sender.locale, organizationId: sender.organization_id, groupIds: [] };
+  const subject = (mail.subject || '(no subject)').slice(0, 300);
+  const { row } = await createTicket(
+    { config: deps.config, orm: deps.orm, temporal: deps.temporal, log: deps.log },
+    em,
+    // Staff writing in by e-mail open tickets as themselves; the channel, not the body, sets the source.
+    { ...user, role: sender.role === 'customer' ? 'customer' : sender.role },
+    { subject, body: html, priority: 'normal' },
+    `inbound:${inboundId}`,
+    `inbound:${inboundId}`,
+    { source: 'email', emailMessageId: headers.messageId, ...(note ? { note } : {}) },
+  );
+  const [initial] = await em.execute<{ id: number }[]>('select id from messages where idempotency_key = ?', [`ticket-${row.id}:initial`]);
+  await storeAttachments(deps, em, mail, row.id, initial?.id ?? null);
+  await finish(em, inboundId, 'ticket_created', note, row.id);
+  deps.log.info({ inboundId, ticketId: row.id, number: row.number }, 'inbound mail opened a ticket');
+  return { status: 'ticket_created', ticketId: row.id, reason: note };
+}
