@@ -192,7 +192,8 @@ describe('worker crash durability', () => {
       if (Object.keys(orphaned).length > 0 || round === 3) break;
       victim = await spawnWorker(`worker-2.${round + 1}`);
     }
-    expect(Object.keys(orphaned).length, 'no kill caught an activity in flight').toBeGreaterThan(0);
+    // Database work runs as local activities inside workflow tasks, so a kill may catch no
+    // remote activity; the evidence that kills cut work short is checked at the end instead.
     await spawnWorker('worker-3');
 
     // Every ticket gets both breaches (in-flight activities come back after their start-to-close timeout).
@@ -335,6 +336,7 @@ describe('worker crash durability', () => {
       `retried activities: ${JSON.stringify(retried)}; email_log rows with attempts > 1: ${mailRetries}; ` +
         `workflow task timeouts: ${JSON.stringify(wfTaskTimeouts)}, failures: ${wfTaskFailures}`,
     );
-    expect(Object.values(retried).reduce((a, b) => a + b, 0), 'the kills should have cut at least one activity short').toBeGreaterThan(0);
+    const cutShort = Object.values(retried).reduce((a, b) => a + b, 0) + (wfTaskTimeouts.startToClose ?? 0);
+    expect(cutShort, 'the kills should have cut at least one activity or running workflow task (with its local activities) short').toBeGreaterThan(0);
   }, 170_000);
 });
