@@ -33,7 +33,7 @@ import {
   TimelineEventDto,
 } from './schemas';
 import { createTicket, listTickets, loadTicketRow, toTicketDto, visibleTicket, type TicketRow } from './service';
-import { mapWorkflowError } from './workflow-bridge';
+import { mapWorkflowError, withRunRetry } from './workflow-bridge';
 
 const actorOf = (u: AuthUser): Actor => ({ type: 'user', id: u.id, role: u.role });
 
@@ -67,7 +67,7 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
       if (g.length === 0) throw unprocessable('Unknown group', [{ path: 'body.groupId', message: `No group ${req.groupId}` }]);
     }
     try {
-      await handle(id).executeUpdate(changeTicketUpdate, { args: [{ ...req, actor: actorOf(ctx.user), requestId: ctx.requestId }] });
+      await withRunRetry(() => handle(id).executeUpdate(changeTicketUpdate, { args: [{ ...req, actor: actorOf(ctx.user), requestId: ctx.requestId }] }));
     } catch (err) {
       throw mapWorkflowError(err, row.number);
     }
@@ -225,10 +225,10 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
       const key = createHash('sha256').update(`${user.id}:${idempotencyKeyOf(req) ?? randomUUID()}`).digest('hex');
       let result;
       try {
-        result = await handle(row.id).executeUpdate(addMessageUpdate, {
+        result = await withRunRetry(() => handle(row.id).executeUpdate(addMessageUpdate, {
           updateId: `message:${key}`,
           args: [{ actor: actorOf(user), requestId, kind: body.internal ? 'internal' : 'public', channel: isStaff(user.role) ? 'web' : 'portal', bodyHtml: html, bodyText: text, idempotencyKey: key }],
-        });
+        }));
       } catch (err) {
         throw mapWorkflowError(err, row.number);
       }

@@ -39,6 +39,25 @@ export async function startTicketWorkflow(temporal: Client, config: Config, inpu
   });
 }
 
+const RUN_CLOSED = /already completed|continued as new|workflow execution.*(completed|closed)/i;
+
+/**
+ * Run a workflow update, riding over Continue-As-New: an update that reaches a run just as it
+ * continues as new is refused by that run, and the retry (addressed by workflow id) reaches the
+ * new one. Only a run that stays closed is reported as finished.
+ */
+export async function withRunRetry<R>(fn: () => Promise<R>, attempts = 5): Promise<R> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const closed = err instanceof WorkflowNotFoundError || (err instanceof Error && RUN_CLOSED.test(`${err.message} ${err.cause instanceof Error ? err.cause.message : ''}`));
+      if (!closed || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 100 * i));
+    }
+  }
+}
+
 const STATUS_OF: Record<string, number> = {
   [FAILURE.versionConflict]: 409,
   [FAILURE.illegalTransition]: 409,
