@@ -39,7 +39,8 @@ export async function startTicketWorkflow(temporal: Client, config: Config, inpu
   });
 }
 
-const RUN_CLOSED = /already completed|continued as new|workflow execution.*(completed|closed)/i;
+// Same wording test as the 409 mapping below: anything that maps to "finished" is retried first.
+const RUN_CLOSED = /completed|already finished|continued as new|closed/i;
 
 /**
  * Run a workflow update, riding over Continue-As-New: an update that reaches a run just as it
