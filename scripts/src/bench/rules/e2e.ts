@@ -1,14 +1,14 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mehrdesk/core/db';
 import { createLogger } from '@mehrdesk/core/logger';
 import { activeRuleSet, buildRuleContext } from '@mehrdesk/core/services/rule-context';
-import { evaluate, type RuleDefinition, type RuleEvaluation } from '@mehrdesk/rules';
+import { evaluate, type RuleDefinition } from '@mehrdesk/rules';
 import { createRuleActivities } from '@mehrdesk/worker/activities/rule-activities';
 import type { TicketSnapshot as WorkflowSnapshot } from '@mehrdesk/workflows/contracts';
 import type { Fixtures } from '../../testing/fixtures';
 import { distribution, type Distribution } from '../lib/load';
 import { PgWaitSampler, type PgWaitSummary } from '../lib/postgres-waits';
 import { ruleName, ticketSpec } from './generate';
+import { logExecutions } from '@mehrdesk/worker/activities/rule-evaluation';
 
 // Part 2: the worker activity's path against PostgreSQL, without Temporal. The N rules are real
 // rows (inserted with the API's statements), the tickets are real rows (inserted like the
@@ -114,36 +114,6 @@ export async function insertRules(orm: MikroORM, defs: readonly RuleDefinition[]
     await tx.execute('update rule_set_state set version = version + 1, updated_at = now() where id = 1');
   });
   return now() - t0;
-}
-
-/**
- * worker/src/activities/rule-evaluation.ts logExecutions (module-private there), statement for
- * statement: one rule_executions row per evaluated rule and the rules' run/match counters.
- */
-async function logExecutions(em: EntityManager, ticketId: number, eventType: string, chainKey: string, depth: number, results: RuleEvaluation[]) {
-  if (results.length === 0) return;
-  const rows = results.map((r) => ({
-    rule_id: r.ruleId,
-    rule_version: r.version,
-    matched: r.matched,
-    conditions: r.conditions,
-    actions: r.actions,
-    duration_ms: r.durationMs,
-    error: r.error ?? null,
-    idempotency_key: `${chainKey}:${depth}:${r.ruleId}`,
-  }));
-  await em.execute(
-    `with inserted as (
-       insert into rule_executions (rule_id, rule_version, ticket_id, event_type, chain_key, chain_depth, matched, conditions, actions, duration_ms, error, idempotency_key, created_at)
-       select x.rule_id, x.rule_version, ?, ?, ?, ?, x.matched, x.conditions, x.actions, x.duration_ms, x.error, x.idempotency_key, now()
-         from jsonb_to_recordset(?::jsonb) as x(rule_id int, rule_version int, matched boolean, conditions jsonb, actions jsonb, duration_ms double precision, error text, idempotency_key text)
-       on conflict (idempotency_key) do nothing
-       returning rule_id, matched)
-     update rules r set runs = r.runs + 1, matches = r.matches + (case when i.matched then 1 else 0 end),
-                        last_matched_at = case when i.matched then now() else r.last_matched_at end
-       from inserted i where r.id = i.rule_id`,
-    [ticketId, eventType, chainKey, depth, JSON.stringify(rows)],
-  );
 }
 
 export interface E2eOptions {
