@@ -5,7 +5,7 @@ import { freePort } from './stack/ports';
 import { startPostgres } from './stack/postgres';
 import { startTemporal } from './stack/temporal';
 import { startRedis } from './stack/redis';
-import { spawnManaged, stopAll, type ManagedProcess } from './stack/processes';
+import { isAlive, spawnManaged, stopAll, type ManagedProcess } from './stack/processes';
 import { startMailCatcher, type MailCatcher } from './mail-catcher';
 
 // The project launcher behind `./mehrdesk <command>`: brings up PostgreSQL, the Temporal dev
@@ -147,18 +147,9 @@ function runDir(kind: string): string {
   fs.mkdirSync(base, { recursive: true });
   for (const d of fs.readdirSync(base)) {
     const pid = Number(d);
-    if (Number.isInteger(pid) && !isRunning(pid)) fs.rmSync(path.join(base, d), { recursive: true, force: true });
+    if (Number.isInteger(pid) && !isAlive(pid)) fs.rmSync(path.join(base, d), { recursive: true, force: true });
   }
   return path.join(base, String(process.pid));
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Static checks first: a type error or a determinism-rule violation fails the run early. */

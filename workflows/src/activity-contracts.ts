@@ -72,14 +72,9 @@ export interface RecordSlaInput {
   sla: SlaWrite;
 }
 
-export type EmailTemplate =
-  | 'ticket_created'
-  | 'ticket_assigned'
-  | 'agent_reply'
-  | 'customer_reply'
-  | 'sla_warning'
-  | 'sla_breach'
-  | 'ticket_closed';
+/** Every notification the system sends; one built-in text per template and language. */
+export const EMAIL_TEMPLATES = ['ticket_created', 'ticket_assigned', 'agent_reply', 'customer_reply', 'sla_warning', 'sla_breach', 'ticket_closed'] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
 export type EmailRecipient = 'requester' | 'assignee' | 'supervisor' | 'group' | { address: string };
 

@@ -4,6 +4,7 @@ import {
   IllegalTransitionError,
   TERMINAL_STATUSES,
   canTransition,
+  escapeHtml,
   initialClocks,
   isStaff,
   raisedPriority,
@@ -66,6 +67,7 @@ const remoteDb = wf.proxyActivities<TicketActivities>({ startToCloseTimeout: '10
 const localDb = wf.proxyLocalActivities<TicketActivities>({ startToCloseTimeout: '10 seconds', localRetryThreshold: '10 seconds', retry: DB_RETRY });
 
 const localHooks = wf.proxyLocalActivities<Pick<WebhookActivities, 'enqueueWebhooks'>>({ startToCloseTimeout: '10 seconds', localRetryThreshold: '10 seconds', retry: DB_RETRY });
+const API_MARKS_STARTED_PATCH = 'api-marks-started-v1';
 /** Webhooks arrived after tickets were already in flight: guard their new commands. */
 const WEBHOOKS_PATCH = 'webhooks-v1';
 
@@ -99,8 +101,6 @@ interface RuleEvent {
   messageId?: number;
   requestId: string;
 }
-
-const escapeHtml = (x: string) => x.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** One ticket's whole life: SLA clocks, escalations, auto-close, notifications (W1-W7). */
 export async function ticketLifecycle(input: TicketLifecycleInput): Promise<TicketSnapshot> {
@@ -515,7 +515,8 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   if (!s.createdNotified) {
     s.createdNotified = true;
     publishSearchAttributes();
-    await db.markWorkflowStarted({ ticketId: s.ticket.ticketId });
+    // Whoever starts the workflow records that it runs; runs from before kept doing it here.
+    if (!wf.patched(API_MARKS_STARTED_PATCH)) await db.markWorkflowStarted({ ticketId: s.ticket.ticketId });
     notify('ticket_created', 'requester', input.requestId);
     if (s.ticket.assigneeId !== null) notify('ticket_assigned', 'assignee', input.requestId);
     if (wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.created', previous: null, requestId: input.requestId });

@@ -2,12 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { compileRuleSet, evaluate, referencedIds, validateRule, type RuleDefinition, type Trigger } from '@mehrdesk/rules';
 import { buildRuleContext, loadStoredRules } from '@mehrdesk/core/services/rule-context';
 import type { SlaClockName } from '@mehrdesk/core/domain';
+import { EMAIL_TEMPLATES } from '@mehrdesk/workflows/activity-contracts';
 import { notFound, unprocessable } from '../http/errors';
 
 // What the rule endpoints need beyond storage: the full check of a definition (shape, then
 // the records it names) and dry-runs against real tickets.
 
-const EMAIL_TEMPLATES = ['ticket_created', 'ticket_assigned', 'agent_reply', 'customer_reply', 'sla_warning', 'sla_breach', 'ticket_closed'];
 
 const TABLES: Record<string, [string, string]> = {
   group: ['groups', 'group'],
@@ -26,7 +26,7 @@ export async function ruleDefinitionProblems(em: EntityManager, input: unknown):
   const errors: { pointer: string; message: string }[] = [];
   for (const ref of referencedIds(v.rule)) {
     if (ref.kind === 'email_template') {
-      if (!EMAIL_TEMPLATES.includes(ref.id)) errors.push({ pointer: ref.pointer, message: `Unknown e-mail template "${ref.id}" (known: ${EMAIL_TEMPLATES.join(', ')})` });
+      if (!(EMAIL_TEMPLATES as readonly string[]).includes(ref.id)) errors.push({ pointer: ref.pointer, message: `Unknown e-mail template "${ref.id}" (known: ${EMAIL_TEMPLATES.join(', ')})` });
       continue;
     }
     if (ref.kind === 'webhook_subscription') {

@@ -33,7 +33,7 @@ import {
   TimelineEventDto,
 } from './schemas';
 import { createTicket, listTickets, loadTicketRow, toTicketDto, visibleTicket, type TicketRow } from './service';
-import { mapWorkflowError, withRunRetry } from './workflow-bridge';
+import { executeTicketUpdate, mapWorkflowError } from './workflow-bridge';
 
 const actorOf = (u: AuthUser): Actor => ({ type: 'user', id: u.id, role: u.role });
 
@@ -67,7 +67,7 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
       if (g.length === 0) throw unprocessable('Unknown group', [{ path: 'body.groupId', message: `No group ${req.groupId}` }]);
     }
     try {
-      await withRunRetry(() => handle(id).executeUpdate(changeTicketUpdate, { args: [{ ...req, actor: actorOf(ctx.user), requestId: ctx.requestId }] }));
+      await executeTicketUpdate(deps.temporal, id, changeTicketUpdate, { args: [{ ...req, actor: actorOf(ctx.user), requestId: ctx.requestId }] });
     } catch (err) {
       throw mapWorkflowError(err, row.number);
     }
@@ -195,7 +195,7 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
         return undefined;
       }
       try {
-        await handle(row.id).executeUpdate(changeTicketUpdate, { args: [{ delete: true, actor: actorOf(ctx.user), requestId: ctx.requestId }] });
+        await executeTicketUpdate(deps.temporal, row.id, changeTicketUpdate, { args: [{ delete: true, actor: actorOf(ctx.user), requestId: ctx.requestId }] });
       } catch (err) {
         throw mapWorkflowError(err, row.number);
       }
@@ -225,10 +225,10 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
       const key = createHash('sha256').update(`${user.id}:${idempotencyKeyOf(req) ?? randomUUID()}`).digest('hex');
       let result;
       try {
-        result = await withRunRetry(() => handle(row.id).executeUpdate(addMessageUpdate, {
+        result = await executeTicketUpdate(deps.temporal, row.id, addMessageUpdate, {
           updateId: `message:${key}`,
           args: [{ actor: actorOf(user), requestId, kind: body.internal ? 'internal' : 'public', channel: isStaff(user.role) ? 'web' : 'portal', bodyHtml: html, bodyText: text, idempotencyKey: key }],
-        }));
+        });
       } catch (err) {
         throw mapWorkflowError(err, row.number);
       }

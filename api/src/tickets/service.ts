@@ -12,6 +12,7 @@ import {
   type TicketSource,
 } from '@mehrdesk/core/domain';
 import { chooseAssignee } from '@mehrdesk/core/services/assignment';
+import { pgArray } from '@mehrdesk/core/db';
 import { loadPolicySnapshot, resolvePolicyId } from '@mehrdesk/core/services/policies';
 import { ticketWorkflowId, type TicketLifecycleInput } from '@mehrdesk/workflows/contracts';
 import type { AuthUser } from '../auth/authenticate';
@@ -122,10 +123,14 @@ export function workflowInputFrom(row: TicketRow, policy: SlaPolicySnapshot | nu
   };
 }
 
-/** Start (or find) the workflow of a stored ticket; used by creation retries and the reconciler. */
+/**
+ * Start (or find) the workflow of a stored ticket and record that it runs; the one path for
+ * creation, its retries and the reconciler (which looks for rows not marked yet).
+ */
 export async function ensureWorkflow(deps: AppDeps, em: EntityManager, row: TicketRow, requestId: string): Promise<void> {
   const policy = row.sla_policy_id === null ? null : await loadPolicySnapshot(em, row.sla_policy_id);
   await startTicketWorkflow(deps.temporal, deps.config, workflowInputFrom(row, policy, requestId));
+  await em.execute('update tickets set workflow_started_at = coalesce(workflow_started_at, now()) where id = ?', [row.id]);
 }
 
 type CreateBody = z.infer<typeof CreateTicketBody>;
@@ -222,11 +227,11 @@ export async function createTicket(
          values (?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, 'ok', ?, ?, ?::text[], '{}'::jsonb, ?, ?, 1) returning id`,
         [number, body.subject, html, requester.id, requester.organizationId, source, body.categoryId ?? null, body.priority,
           groupId, assigneeId, policyId, toDate(dueAtOf(clocks, 'first_response')), toDate(dueAtOf(clocks, 'resolution')),
-          `{${(body.tags ?? []).map((x) => `"${x}"`).join(',')}}`, new Date(now), new Date(now)],
+          pgArray(body.tags ?? []), new Date(now), new Date(now)],
       );
       const id = t!.id;
       if (body.tags?.length)
-        await tx.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [`{${body.tags.map((x) => `"${x}"`).join(',')}}`]);
+        await tx.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [pgArray(body.tags)]);
       await tx.execute(
         `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, email_message_id, "references", idempotency_key, created_at)
          values (?, ?, 'public', ?, ?, ?, ?, '[]'::jsonb, ?, ?)`,
@@ -276,8 +281,6 @@ async function finishStart(deps: AppDeps, em: EntityManager, row: TicketRow, req
   if (row.workflow_started_at) return row;
   try {
     await ensureWorkflow(deps, em, row, requestId);
-    // Known started now: no need to wait for the workflow's own mark (the reconciler skips it).
-    await em.execute('update tickets set workflow_started_at = coalesce(workflow_started_at, now()) where id = ?', [row.id]);
   } catch (err) {
     deps.log.error({ err, ticketId: row.id, requestId }, 'workflow start failed; the reconciler will retry');
     throw unavailable(`Ticket ${row.number} was stored but its workflow could not be started yet; retry with the same Idempotency-Key`);
@@ -310,7 +313,7 @@ export async function listTickets(em: EntityManager, user: AuthUser, q: z.infer<
     params.push(user.id);
   } else if (user.role === 'agent') {
     where.push(`(t.assignee_id = ? or t.group_id = any(?::int[]))`);
-    params.push(user.id, `{${user.groupIds.join(',')}}`);
+    params.push(user.id, pgArray(user.groupIds));
   }
   if (q.status) inList('t.status', q.status);
   if (q.priority) inList('t.priority', q.priority);

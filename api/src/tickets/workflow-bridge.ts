@@ -1,5 +1,5 @@
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import {
   FAILURE,
   TICKET_WORKFLOW_TYPE,
@@ -47,7 +47,7 @@ const RUN_CLOSED = /completed|already finished|continued as new|closed/i;
  * continues as new is refused by that run, and the retry (addressed by workflow id) reaches the
  * new one. Only a run that stays closed is reported as finished.
  */
-export async function withRunRetry<R>(fn: () => Promise<R>, attempts = 5): Promise<R> {
+async function withRunRetry<R>(fn: () => Promise<R>, attempts = 5): Promise<R> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
@@ -57,6 +57,16 @@ export async function withRunRetry<R>(fn: () => Promise<R>, attempts = 5): Promi
       await new Promise((r) => setTimeout(r, 100 * i));
     }
   }
+}
+
+/** The one way to send an update to a ticket's workflow (retried across Continue-As-New). */
+export function executeTicketUpdate<Ret, Args extends [unknown, ...unknown[]]>(
+  temporal: Client,
+  ticketId: number,
+  update: UpdateDefinition<Ret, Args>,
+  options: { args: Args; updateId?: string },
+): Promise<Ret> {
+  return withRunRetry(() => temporal.workflow.getHandle(ticketWorkflowId(ticketId)).executeUpdate(update, options));
 }
 
 const STATUS_OF: Record<string, number> = {

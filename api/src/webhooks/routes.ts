@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { WEBHOOK_EVENTS } from '@mehrdesk/core/db';
+import { WEBHOOK_EVENTS, pgArray } from '@mehrdesk/core/db';
 import { WEBHOOK_DELIVERY_WORKFLOW_TYPE, webhookWorkflowId } from '@mehrdesk/workflows/contracts';
 import { checkWebhookUrl } from '@mehrdesk/worker/webhooks/ssrf';
 import { newWebhookSecret } from '@mehrdesk/worker/webhooks/signing';
@@ -129,7 +129,7 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
       const secret = newWebhookSecret();
       const [row] = await em.execute<{ id: number }[]>(
         `insert into webhook_subscriptions (name, url, secret, events, active, consecutive_failures, created_at, updated_at) values (?, ?, ?, ?::text[], ?, 0, now(), now()) returning id`,
-        [body.name, url, secret, `{${[...new Set(body.events)].join(',')}}`, body.active],
+        [body.name, url, secret, pgArray([...new Set(body.events)]), body.active],
       );
       return { ...(await subscription(em, row!.id)), secret };
     },
@@ -192,7 +192,7 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
                 disabled_reason = case when ? then null else disabled_reason end,
                 updated_at = now()
           where id = ?`,
-        [body.name ?? null, url ?? null, body.events ? `{${[...new Set(body.events)].join(',')}}` : null, body.active ?? null, body.active === true, body.active === true, body.active === true, params.id],
+        [body.name ?? null, url ?? null, body.events ? pgArray([...new Set(body.events)]) : null, body.active ?? null, body.active === true, body.active === true, body.active === true, params.id],
       );
       return subscription(em, params.id);
     },

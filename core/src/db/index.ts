@@ -2,4 +2,5 @@ export * from './entities';
 export * from './automation-entities';
 export * from './webhook-entities';
 export * from './inbound-entities';
+export { pgArray } from './sql';
 export { ormConfig, openOrm, migrateUp, type MikroORM } from './orm';

@@ -5,3 +5,4 @@ export * from './permissions';
 export * from './business-hours';
 export * from './sla';
 export * from './ticket-number';
+export * from './html';

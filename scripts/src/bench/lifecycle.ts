@@ -21,6 +21,7 @@ import { BacklogSampler, backlog } from './lib/temporal-backlog';
 import { cmdline, descendantsIn, findPids, loadAverage, machineInfo, memStatus, processAgeSeconds, processTable, pssKb } from './lib/procfs';
 import { renderReport } from './lib/report';
 import type { BenchOptions, BenchResult, CreateRun, DrainResult, EndToEnd, LogSummary, MemoryResult, MemorySnapshot, SlaResult, StepResult } from './lib/types';
+import { gitState } from './lib/git';
 
 // `npm run bench:lifecycle` (= ./mehrdesk bench lifecycle [--quick]): ticket creation throughput,
 // SLA timer precision and memory with many open ticket workflows, against a fresh embedded stack
@@ -325,20 +326,6 @@ function temporalVersion(pid: number | null): string {
   }
 }
 
-function gitState(): { commit: string; dirty: string[] } {
-  const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  try {
-    const dirty = git(['status', '--porcelain'])
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.slice(3))
-      .filter((f) => !f.startsWith('scripts/src/bench/') && !f.startsWith('docs/benchmarks'));
-    return { commit: git(['rev-parse', '--short', 'HEAD']).trim(), dirty };
-  } catch {
-    return { commit: 'unknown', dirty: [] };
-  }
-}
-
 function workerOptionsFromSource(): string[] {
   try {
     const src = fs.readFileSync(path.join(ROOT, 'worker/src/create-worker.ts'), 'utf8');
@@ -360,7 +347,7 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const t0 = performance.now();
   const loadavgStart = loadAverage();
-  const git = gitState();
+  const git = gitState(ROOT, (f) => f.startsWith('scripts/src/bench/') || f.startsWith('docs/benchmarks'));
   log(`${opts.quick ? 'QUICK mode (numbers are not for the record)' : 'full mode'}; load average ${loadavgStart}`);
 
   const base = new URL(requireEnv('PUBLIC_URL'));

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { insertRules, insertTickets, runE2e, type E2eRun } from './rules/e2e';
 import { ruleDefinition, ruleEntries, ruleStats, TEHRAN_SHIFTS, ticketContext } from './rules/generate';
 import { forceGc, runPure, type PureRun } from './rules/pure';
 import { renderRulesReport, type PartCpu, type RulesBenchResult } from './rules/report';
+import { gitState } from './lib/git';
 
 // `./mehrdesk bench rules [--quick] [--out file] [--parts pure,e2e]`: the cost of evaluating the
 // automation rules for one ticket event with 10, 100, 1,000 (and 3,000) active rules.
@@ -75,20 +75,6 @@ function options() {
 }
 export type RulesBenchOptions = ReturnType<typeof options>;
 
-function gitState(): { commit: string; dirty: string[] } {
-  const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  try {
-    const dirty = git(['status', '--porcelain'])
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.slice(3))
-      .filter((f) => !f.startsWith('scripts/src/bench/rules') && f !== 'docs/benchmarks-rules.md');
-    return { commit: git(['rev-parse', '--short', 'HEAD']).trim(), dirty };
-  } catch {
-    return { commit: 'unknown', dirty: [] };
-  }
-}
-
 /** Hypervisor steal ticks (all CPUs) from /proc/stat: CPU time the VM wanted but did not get. */
 function stealTicks(): number {
   try {
@@ -129,7 +115,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = performance.now();
   const loadavgStart = loadAverage();
-  const git = gitState();
+  const git = gitState(ROOT, (f) => f.startsWith('scripts/src/bench/rules') || f === 'docs/benchmarks-rules.md');
   const databaseUrl = process.env.DATABASE_URL;
   log(`${opts.quick ? 'QUICK mode (numbers are not for the record)' : 'full mode'}; load average ${loadavgStart}; forced GC ${forceGc ? 'available' : 'unavailable'}`);
 

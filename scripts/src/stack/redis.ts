@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { waitFor } from './ports';
 import { spawnManaged } from './processes';
+import { findOnPath, isExecutable } from './executables';
 
 export interface StartRedisOptions {
   /** Working directory of the server: holds the append-only file, kept across runs. */
@@ -206,18 +207,3 @@ export function resp(...args: string[]): string {
   return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(command: string, searchPath: string): string | undefined {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, command))) return path.join(dir, command);
-  }
-  return undefined;
-}

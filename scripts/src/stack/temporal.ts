@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { waitFor } from './ports';
 import { spawnManaged } from './processes';
+import { findOnPath, isExecutable } from './executables';
 
 export interface StartTemporalOptions {
   /** SQLite file holding workflows, timers and visibility; reused across runs. */
@@ -191,18 +192,3 @@ async function waitUntilReady(address: string, namespace: string): Promise<void>
   }
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, command))) return path.join(dir, command);
-  }
-  return undefined;
-}

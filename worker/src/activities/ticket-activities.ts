@@ -6,7 +6,7 @@ import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
 import type { Locale } from '@mehrdesk/core/domain';
 import { chooseAssignee } from '@mehrdesk/core/services/assignment';
-import type { SendTicketEmailInput, SendTicketEmailResult, TicketActivities } from '@mehrdesk/workflows/activity-contracts';
+import { EMAIL_TEMPLATES, type SendTicketEmailInput, type SendTicketEmailResult, type TicketActivities } from '@mehrdesk/workflows/activity-contracts';
 import { renderEmail, slaVariables } from '../email/templates';
 import { renderCustom } from '../email/custom-templates';
 import { applyChangeTx, assigneeLabel, insertTimeline, TicketRowMissing, writeSla } from './ticket-writes';
@@ -129,11 +129,9 @@ async function recipientsOf(em: ReturnType<MikroORM['em']['fork']>, t: EmailCont
   return em.execute<Recipient[]>('select email, name, locale from users where id = ? and active', [userId]);
 }
 
-const TEMPLATES: readonly string[] = ['ticket_created', 'ticket_assigned', 'agent_reply', 'customer_reply', 'sla_warning', 'sla_breach', 'ticket_closed'];
-
 /** Resolve the recipients and deliver to each, every one under its own idempotency key. */
 async function sendTicketEmail(deps: ActivityDeps, input: SendTicketEmailInput): Promise<SendTicketEmailResult> {
-  if (!TEMPLATES.includes(input.template)) throw ApplicationFailure.nonRetryable(`unknown e-mail template ${input.template}`, 'InvalidTemplate');
+  if (!(EMAIL_TEMPLATES as readonly string[]).includes(input.template)) throw ApplicationFailure.nonRetryable(`unknown e-mail template ${input.template}`, 'InvalidTemplate');
   const em = deps.orm.em.fork();
   const [t] = await em.execute<EmailContext[]>(
     'select number, subject, requester_id, assignee_id, group_id, first_response_due_at, resolution_due_at from tickets where id = ?',

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgArray } from '@mehrdesk/core/db';
 import type { Actor } from '@mehrdesk/workflows/contracts';
 import type { ApplyTicketChangeInput, SlaWrite, TimelineEntry } from '@mehrdesk/workflows/activity-contracts';
 
@@ -23,12 +24,10 @@ const COLUMN: Record<keyof ApplyTicketChangeInput['set'], string> = {
 };
 const TIME_FIELDS = new Set(['firstRespondedAt', 'resolvedAt', 'closedAt', 'deletedAt']);
 
-/** PostgreSQL array literal; tag values are validated by the API (no quotes, commas or braces). */
-const textArray = (values: string[]) => `{${values.map((v) => `"${v}"`).join(',')}}`;
 
 /** Keep the tag catalogue (used by pickers and autocomplete) in step with tags in use. */
 export async function rememberTags(em: EntityManager, tags: string[]) {
-  if (tags.length) await em.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [textArray(tags)]);
+  if (tags.length) await em.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [pgArray(tags)]);
 }
 
 export async function insertTimeline(em: EntityManager, ticketId: number, key: string, actor: Actor, entries: TimelineEntry[]) {
@@ -97,7 +96,7 @@ export async function applyChangeTx(
     }
     if (field === 'tags') {
       sets.push('tags = ?::text[]');
-      params.push(textArray(value as string[]));
+      params.push(pgArray(value as string[]));
       await rememberTags(em, value as string[]);
       continue;
     }

@@ -6,6 +6,7 @@ import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
 import type { WebhookActivities, WebhookRetrySettings } from '@mehrdesk/workflows/activity-contracts';
 import { deliverWebhook } from '../webhooks/deliver';
+import { pgArray } from '@mehrdesk/core/db';
 
 // Webhook deliveries (C4/W6). A delivery row per (event, subscription) with a stable id that
 // receivers de-duplicate on; every HTTP try is an attempt row (the delivery log); retries and
@@ -46,7 +47,7 @@ export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
       const em = orm.em.fork();
       const retry = webhookRetrySettings(config);
       const subs = input.subscriptionIds
-        ? await em.execute<{ id: number }[]>(`select id from webhook_subscriptions where active and deleted_at is null and id = any(?::int[])`, [`{${input.subscriptionIds.join(',')}}`])
+        ? await em.execute<{ id: number }[]>(`select id from webhook_subscriptions where active and deleted_at is null and id = any(?::int[])`, [pgArray(input.subscriptionIds)])
         : await em.execute<{ id: number }[]>(`select id from webhook_subscriptions where active and deleted_at is null and ? = any(events)`, [input.event]);
       if (subs.length === 0) return { deliveryIds: [], retry };
       const [t] = await em.execute<TicketPayloadRow[]>(

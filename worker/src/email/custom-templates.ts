@@ -1,6 +1,6 @@
 import { Liquid } from 'liquidjs';
 import type { Locale } from '@mehrdesk/core/domain';
-import type { EmailTemplate } from '@mehrdesk/workflows/activity-contracts';
+import { EMAIL_TEMPLATES, type EmailTemplate } from '@mehrdesk/workflows/activity-contracts';
 import { wrapEmail, type RenderedEmail, type TemplateVars } from './templates';
 
 // Admin-edited notification texts (C1). Admins write a Liquid subject and a plain-text body;
@@ -8,7 +8,7 @@ import { wrapEmail, type RenderedEmail, type TemplateVars } from './templates';
 // an edited template can never inject markup. Unknown variables or filters are errors at save
 // time, never a half-rendered e-mail later.
 
-export const TEMPLATE_KEYS: readonly EmailTemplate[] = ['ticket_created', 'ticket_assigned', 'agent_reply', 'customer_reply', 'sla_warning', 'sla_breach', 'ticket_closed'];
+export const TEMPLATE_KEYS: readonly EmailTemplate[] = EMAIL_TEMPLATES;
 
 /** The variables a template may use (documented in the API and used for previews). */
 export const SAMPLE_VARIABLES = {

@@ -1,5 +1,5 @@
 import type { EmailTemplate } from '@mehrdesk/workflows/activity-contracts';
-import type { Locale } from '@mehrdesk/core/domain';
+import { escapeHtml, type Locale } from '@mehrdesk/core/domain';
 
 // Notification e-mails in English and Persian. Variables are escaped for HTML; Persian mail is
 // laid out right-to-left and shows dates in the Persian (Jalali) calendar.
@@ -22,8 +22,6 @@ export interface RenderedEmail {
   html: string;
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function formatDate(d: Date | null | undefined, locale: Locale, timeZone = 'UTC'): string {
   if (!d) return '';

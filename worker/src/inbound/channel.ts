@@ -3,6 +3,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { processInbound, type InboundDeps } from './processor';
 import { storeFile } from './storage';
+import { pgArray } from '@mehrdesk/core/db';
 
 // The embedded inbound mail channel: an SMTP listener that stores every message before it says
 // "250 OK", and a BullMQ queue whose worker turns stored messages into tickets or replies.
@@ -39,7 +40,7 @@ export async function acceptInbound(deps: InboundDeps, queue: Queue, raw: Buffer
   const [row] = await deps.orm.em.fork().execute<{ id: number }[]>(
     `insert into inbound_emails (message_id, from_address, envelope_to, subject, raw_path, size, status, created_at)
      values (?, ?, ?::text[], ?, ?, ?, 'received', now()) returning id`,
-    [messageId, envelope.from.toLowerCase().slice(0, 254), `{${envelope.to.map((t) => `"${t.toLowerCase().replace(/["\\]/g, '')}"`).join(',')}}`, subject.slice(0, 998), stored.path, raw.length],
+    [messageId, envelope.from.toLowerCase().slice(0, 254), pgArray(envelope.to.map((t) => t.toLowerCase())), subject.slice(0, 998), stored.path, raw.length],
   );
   await queue.add('process', { inboundId: row!.id }, { jobId: `inbound-${row!.id}` });
   return row!.id;

@@ -2,11 +2,11 @@ import type { Client } from '@temporalio/client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
-import type { Role } from '@mehrdesk/core/domain';
-import { addMessageUpdate, ticketWorkflowId } from '@mehrdesk/workflows/contracts';
+import { escapeHtml, type Role } from '@mehrdesk/core/domain';
+import { addMessageUpdate } from '@mehrdesk/workflows/contracts';
 import { createTicket } from '@mehrdesk/api/tickets/service';
 import { sanitizeRichText } from '@mehrdesk/api/http/sanitize';
-import { withRunRetry } from '@mehrdesk/api/tickets/workflow-bridge';
+import { executeTicketUpdate } from '@mehrdesk/api/tickets/workflow-bridge';
 import { classifyAutomated } from './classify';
 import { parseInbound, type InboundMail } from './parse';
 import { readStored, storeFile } from './storage';
@@ -35,7 +35,6 @@ interface Sender {
   organization_id: number | null;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const textToHtml = (t: string) => t.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`).join('');
 
 function lookups(em: EntityManager): ThreadLookups {
@@ -142,12 +141,10 @@ export async function processInbound(deps: InboundDeps, inboundId: number): Prom
       await em.execute('insert into ticket_participants (ticket_id, email, created_at) values (?, ?, now()) on conflict (ticket_id, email) do nothing', [decision.ticketId, decision.addParticipant]);
     const clean = sanitizeRichText(html);
     try {
-      const res = await withRunRetry(() =>
-        deps.temporal.workflow.getHandle(ticketWorkflowId(decision.ticketId)).executeUpdate(addMessageUpdate, {
-          updateId: requestId,
-          args: [{ actor: { type: 'user', id: sender.id, role: sender.role }, requestId, kind: 'public', channel: 'email', bodyHtml: clean.html, bodyText: clean.text || mail.text, idempotencyKey: requestId, email: headers }],
-        }),
-      );
+      const res = await executeTicketUpdate(deps.temporal, decision.ticketId, addMessageUpdate, {
+        updateId: requestId,
+        args: [{ actor: { type: 'user', id: sender.id, role: sender.role }, requestId, kind: 'public', channel: 'email', bodyHtml: clean.html, bodyText: clean.text || mail.text, idempotencyKey: requestId, email: headers }],
+      });
       await storeAttachments(deps, em, mail, decision.ticketId, res.messageId);
       await finish(em, inboundId, 'replied', decision.reason, decision.ticketId);
       log.info({ ticketId: decision.ticketId, reason: decision.reason }, 'inbound mail added to ticket');
