@@ -9,13 +9,24 @@ import { authRoutes } from './auth/routes';
 import { ticketRoutes } from './tickets/routes';
 import { slaAdminRoutes } from './admin/sla-routes';
 import { ruleRoutes } from './rules/routes';
+import { ruleCatalogueRoutes } from './rules/catalogue-routes';
+import { groupRoutes } from './admin/groups-routes';
+import { userRoutes } from './admin/users-routes';
+import { categoryRoutes } from './admin/categories-routes';
+import { tagRoutes } from './admin/tags-routes';
 import { webhookRoutes } from './webhooks/routes';
 import { emailTemplateRoutes } from './admin/email-template-routes';
+import { notificationRoutes } from './notifications/routes';
+import { attachmentRoutes } from './attachments/routes';
+import { liveRoutes } from './live';
+import { bulkRoutes } from './tickets/bulk';
+import { macroRoutes } from './macros/routes';
 import { queueBoard } from './ops/queues';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './ops/health';
 import { createMetrics } from './ops/metrics';
 import { createRegistry, openApiDocument } from './ops/openapi';
+import { consoleRoutes } from './ops/console';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -56,19 +67,36 @@ export function buildApp(deps: AppDeps): Express {
   });
   const board = queueBoard(deps);
   app.use('/admin/queues', board.router);
-  app.locals.close = board.close;
+  const live = liveRoutes(deps, registry);
+  // Live streams end first, so the server can close; then the queue board's Redis connection.
+  app.locals.close = async () => {
+    await live.close();
+    await board.close();
+  };
   app.use('/api/v1', authenticate);
   app.use('/api/v1', authRoutes(deps, registry));
   app.use('/api/v1', ticketRoutes(deps, registry));
+  app.use('/api/v1', bulkRoutes(deps, registry));
+  app.use('/api/v1', macroRoutes(deps, registry));
+  app.use('/api/v1', live.router);
   app.use('/api/v1', slaAdminRoutes(deps, registry));
+  app.use('/api/v1', ruleCatalogueRoutes(deps, registry)); // before ruleRoutes: '/rules/:id'
   app.use('/api/v1', ruleRoutes(deps, registry));
   app.use('/api/v1', webhookRoutes(deps, registry));
   app.use('/api/v1', emailTemplateRoutes(deps, registry));
+  app.use('/api/v1', notificationRoutes(deps, registry));
+  app.use('/api/v1', attachmentRoutes(deps, registry));
+  app.use('/api/v1', groupRoutes(deps, registry));
+  app.use('/api/v1', userRoutes(deps, registry));
+  app.use('/api/v1', categoryRoutes(deps, registry));
+  app.use('/api/v1', tagRoutes(deps, registry));
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(doc);
   });
+  // The built console (web/dist), when there is one; other GETs outside /api get its index.html.
+  app.use(consoleRoutes());
   app.use((req, _res, next) => next(notFound(`Route ${req.method} ${req.path}`)));
   app.use(errorHandler);
   return app;

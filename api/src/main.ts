@@ -13,12 +13,15 @@ const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }
 const deps = { config, orm, temporal, log };
 const stopReconciler = startReconciler(deps);
 
-const server = buildApp(deps).listen(config.PORT, () => log.info({ port: config.PORT }, 'api listening'));
+const app = buildApp(deps);
+const server = app.listen(config.PORT, () => log.info({ port: config.PORT }, 'api listening'));
 server.keepAliveTimeout = 65_000;
 
 async function shutdown(sig: string) {
   log.info({ sig }, 'shutting down');
   stopReconciler();
+  // Ends live event streams (with an `end` event) and closes the LISTEN and Redis connections.
+  await (app.locals.close as () => Promise<void>)().catch((err: unknown) => log.warn({ err }, 'closing the app failed'));
   server.close();
   server.closeAllConnections();
   await connection.close();

@@ -38,6 +38,10 @@ const EXPECTED: Op[] = [
   { method: 'get',   path: '/api/v1/tickets/{id}/messages',     auth: true,  ok: 200 },
   { method: 'get',   path: '/api/v1/tickets/{id}/timeline',     auth: true,  ok: 200 },
   { method: 'get',   path: '/api/v1/tickets/{id}/sla',          auth: true,  ok: 200,                                response: 'Sla' },
+  { method: 'post',  path: '/api/v1/tickets/bulk',              auth: true,  ok: 200, body: 'BulkTicketsRequest',    response: 'BulkTicketsResult' },
+  { method: 'post',  path: '/api/v1/tickets/{id}/presence',     auth: true,  ok: 200, body: 'PresenceRequest',       response: 'PresenceList' },
+  { method: 'get',   path: '/api/v1/tickets/{id}/presence',     auth: true,  ok: 200,                                response: 'PresenceList' },
+  { method: 'post',  path: '/api/v1/tickets/{id}/macros/{macroId}/apply', auth: true, ok: 200, body: 'ApplyMacroRequest', response: 'ApplyMacroResult' },
 ];
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -162,14 +166,14 @@ describe.each(EXPECTED)('$method $path', (o) => {
   it('documents its path parameter and its request body', () => {
     const op = opOf(o);
     const pathParams = (op.parameters ?? []).filter((p: any) => p.in === 'path');
-    if (o.path.includes('{id}')) expect(pathParams).toEqual([{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[1-9]\\d{0,9}$' } }]);
-    else expect(pathParams).toEqual([]);
+    const names = [...o.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+    expect(pathParams).toEqual(names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: '^[1-9]\\d{0,9}$' } })));
     if (o.body) expect(op.requestBody).toEqual({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${o.body}` } } } });
     else expect(op.requestBody).toBeUndefined();
   });
 
   it('is really served at that method and path (anonymous call → 401, or 400 for login without a body)', async () => {
-    const r = await h.call(null, o.method.toUpperCase(), o.path.replace('{id}', '1'));
+    const r = await h.call(null, o.method.toUpperCase(), o.path.replace(/\{\w+\}/g, '1'));
     if (o.auth) {
       expect(r.status).toBe(401);
       expect(r.body).toEqual({ error: { code: 'unauthorized', message: 'Authentication required' } });
@@ -183,7 +187,7 @@ describe.each(EXPECTED)('$method $path', (o) => {
 describe('documented parameters match behaviour', () => {
   it('GET /tickets documents every query parameter the list accepts', () => {
     const params = doc.paths['/api/v1/tickets'].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort();
-    expect(params).toEqual(['assigneeId', 'createdFrom', 'createdTo', 'cursor', 'groupId', 'limit', 'priority', 'requesterId', 'slaState', 'status', 'tag'].sort());
+    expect(params).toEqual(['assigneeId', 'createdFrom', 'createdTo', 'cursor', 'groupId', 'limit', 'priority', 'q', 'requesterId', 'slaState', 'sort', 'status', 'tag', 'updatedFrom'].sort());
     const limit = doc.paths['/api/v1/tickets'].get.parameters.find((p: any) => p.name === 'limit');
     expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 25 });
   });
@@ -196,8 +200,18 @@ describe('documented parameters match behaviour', () => {
   });
 
   it('request schemas are closed (additionalProperties: false), as the API refuses unknown fields', () => {
-    for (const name of ['LoginRequest', 'CreateTicketRequest', 'PatchTicketRequest', 'ChangeStatusRequest', 'ChangePriorityRequest', 'ChangeAssigneeRequest', 'AddMessageRequest'])
+    for (const name of ['LoginRequest', 'CreateTicketRequest', 'PatchTicketRequest', 'ChangeStatusRequest', 'ChangePriorityRequest', 'ChangeAssigneeRequest', 'AddMessageRequest', 'BulkTicketsRequest', 'TicketFieldChanges', 'PresenceRequest', 'ApplyMacroRequest', 'MacroRequest'])
       expect(doc.components.schemas[name].additionalProperties, name).toBe(false);
+  });
+
+  it('GET /events documents its stream and every live event type', () => {
+    const op = doc.paths['/api/v1/events'].get;
+    expect(op.security).toEqual([{ bearerAuth: [] }]);
+    expect(op.responses['200'].content['text/event-stream'].schema).toEqual({ $ref: '#/components/schemas/LiveEvent' });
+    for (const type of ['ticket.created', 'ticket.updated', 'message.added', 'sla.changed', 'notification', 'presence', 'resync', 'heartbeat']) expect(op.description).toContain(type);
+    const types = doc.components.schemas.LiveEvent.oneOf.map((s: any) => doc.components.schemas[s.$ref.split('/').pop()].properties.type.enum[0]).sort();
+    expect(Object.keys(doc.components.schemas.LiveEvent.discriminator.mapping).sort()).toEqual(types);
+    expect(types).toEqual(['message.added', 'notification', 'presence', 'sla.changed', 'ticket.created', 'ticket.updated']);
   });
 
   it('the Ticket schema lists exactly the fields a served ticket has', async () => {

@@ -110,7 +110,11 @@ describe('rules in the ticket workflow', () => {
     const byRule = tl.filter((e) => e.actor.type === 'rule');
     expect(byRule.map((e) => e.type)).toEqual(expect.arrayContaining(['ticket.priority_changed', 'ticket.tags_changed']));
     expect(byRule[0].meta.rule).toMatchObject({ id: rule.id, version: 1, name: 'VIP invoices' });
-    const notes = (await h.call(admin, 'GET', `/api/v1/tickets/${t.id}/messages`)).body.items.filter((m: any) => m.kind === 'internal');
+    // The note is the rule's last action, persisted after the field changes seen above.
+    const notes = await eventually(async () => {
+      const items = (await h.call(admin, 'GET', `/api/v1/tickets/${t.id}/messages`)).body.items.filter((m: any) => m.kind === 'internal');
+      return items.length ? items : null;
+    }, 'the rule note');
     expect(notes.map((m: any) => m.bodyText)).toEqual(['Routed by automation']);
 
     const log = await h.call(admin, 'GET', `/api/v1/rules/executions?ruleId=${rule.id}&ticketId=${t.id}`);

@@ -193,7 +193,7 @@ const CASES: Case[] = [
   { name: 'list: createdTo without a time', as: 'agent', method: 'GET', path: '/api/v1/tickets?createdTo=2024-01-01', ...invalid('query', bad('query.createdTo')) },
   { name: 'list: assigneeId=x', as: 'agent', method: 'GET', path: '/api/v1/tickets?assigneeId=x', ...invalid('query', bad('query.assigneeId')) },
   { name: 'list: groupId=abc', as: 'agent', method: 'GET', path: '/api/v1/tickets?groupId=abc', ...invalid('query', bad('query.groupId', ID_MSG)) },
-  { name: 'list: unknown parameter', as: 'agent', method: 'GET', path: '/api/v1/tickets?sort=asc', ...invalid('query', bad('query.sort', UNKNOWN)) },
+  { name: 'list: unknown parameter', as: 'agent', method: 'GET', path: '/api/v1/tickets?order=asc', ...invalid('query', bad('query.order', UNKNOWN)) },
   { name: 'list: cursor over 200 chars', as: 'agent', method: 'GET', path: `/api/v1/tickets?cursor=${long(201, 'c')}`, ...invalid('query', bad('query.cursor')) },
   { name: 'list: garbage cursor', as: 'agent', method: 'GET', path: '/api/v1/tickets?cursor=garbage', status: 422, code: 'unprocessable', message: 'Invalid cursor', fields: [['query.cursor', 'Not a cursor returned by this API']] },
   { name: 'list: cursor with a non-integer id', as: 'agent', method: 'GET', path: `/api/v1/tickets?cursor=${Buffer.from('2024-01-01T00:00:00.000Z|x').toString('base64url')}`, status: 422, code: 'unprocessable', message: 'Invalid cursor', fields: [['query.cursor', 'Not a cursor returned by this API']] },

@@ -19,6 +19,8 @@ const schema = z.object({
     .default('TKT'),
   TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** Live event streams (SSE): heartbeat comment interval; tokens are re-checked every 4 beats. */
+  LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
   /** SSRF guard: deliveries to loopback/private addresses are refused unless this is true. */
   WEBHOOK_ALLOW_PRIVATE: z
     .enum(['true', 'false'])
@@ -46,7 +48,99 @@ const schema = z.object({
   INBOUND_MAX_PER_SENDER: z.coerce.number().int().min(1).default(20),
   /** Raw mails and attachments (content-addressed files). */
   STORAGE_DIR: z.string().default('.data/files'),
+  /** IMAP mailbox polled for inbound mail, `imaps://user:password@host[:port]`; empty turns it off. */
+  INBOUND_IMAP_URL: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      // The message never quotes the value: it carries the password.
+      if (v !== '') imapUrlProblem(v, ctx);
+    }),
+  /** Folder to read; `/` separates levels whatever the server's own delimiter is. */
+  INBOUND_IMAP_MAILBOX: z.string().default('INBOX').superRefine(mailboxPathProblem),
+  /** Poll interval; IDLE picks up new mail sooner when the server supports it. */
+  INBOUND_IMAP_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** What happens to a message once it is stored: `seen`, `delete` or `move:<folder>`. */
+  INBOUND_IMAP_AFTER: z.string().default('move:Mehrdesk/Processed').transform(parseImapAfter),
+}).superRefine((c, ctx) => {
+  const after = c.INBOUND_IMAP_AFTER;
+  if (after.action === 'move' && (after.folder === c.INBOUND_IMAP_MAILBOX || after.folder.toUpperCase() === 'INBOX' && c.INBOUND_IMAP_MAILBOX.toUpperCase() === 'INBOX'))
+    ctx.addIssue({ code: 'custom', path: ['INBOUND_IMAP_AFTER'], message: 'must move processed mail to a folder other than INBOUND_IMAP_MAILBOX' });
 });
+
+/** What the IMAP source does with a message after storing it. */
+export type ImapAfter = { action: 'seen' } | { action: 'delete' } | { action: 'move'; folder: string };
+
+/** Connection details of an IMAP account, from INBOUND_IMAP_URL. */
+export interface ImapServer {
+  secure: boolean;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+interface IssueSink {
+  addIssue(issue: { code: 'custom'; message: string }): void;
+}
+
+const IMAP_URL_SHAPE = 'must look like imaps://user:password@host[:port] or imap://user:password@host[:port] (percent-encode special characters)';
+
+/** Parses a validated INBOUND_IMAP_URL; throws (without quoting the URL) when it is invalid. */
+export function parseImapUrl(value: string): ImapServer {
+  const problems: string[] = [];
+  const server = imapUrlProblem(value, { addIssue: (i) => problems.push(i.message) });
+  if (!server) throw new Error(`INBOUND_IMAP_URL ${problems[0] ?? 'is invalid'}`);
+  return server;
+}
+
+function imapUrlProblem(value: string, ctx: IssueSink): ImapServer | null {
+  const fail = (message: string): null => {
+    ctx.addIssue({ code: 'custom', message });
+    return null;
+  };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(IMAP_URL_SHAPE);
+  }
+  if (url.protocol !== 'imap:' && url.protocol !== 'imaps:') return fail(`${IMAP_URL_SHAPE}; the scheme is ${JSON.stringify(url.protocol)}`);
+  if (!url.hostname) return fail(`${IMAP_URL_SHAPE}; the host is missing`);
+  if (!url.username || !url.password) return fail(`${IMAP_URL_SHAPE}; the user name or password is missing`);
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.hash)
+    return fail(`${IMAP_URL_SHAPE}; set the folder in INBOUND_IMAP_MAILBOX, not in the URL`);
+  let user: string;
+  let password: string;
+  try {
+    user = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    return fail(`${IMAP_URL_SHAPE}; the user name or password has a broken %-escape`);
+  }
+  const secure = url.protocol === 'imaps:';
+  return { secure, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : secure ? 993 : 143, user, password };
+}
+
+function mailboxPathProblem(value: string, ctx: IssueSink): void {
+  if (/[\x00-\x1f\x7f]/.test(value)) ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+  else if (value.length === 0 || value.length > 200) ctx.addIssue({ code: 'custom', message: 'must be 1-200 characters' });
+  else if (value.split('/').some((level) => level.trim() === '')) ctx.addIssue({ code: 'custom', message: 'must not have empty levels (leading, trailing or doubled `/`)' });
+}
+
+function parseImapAfter(value: string, ctx: IssueSink): ImapAfter {
+  if (value === 'seen' || value === 'delete') return { action: value };
+  if (value.startsWith('move:')) {
+    const folder = value.slice('move:'.length);
+    const problems: string[] = [];
+    mailboxPathProblem(folder, { addIssue: (i) => problems.push(i.message) });
+    if (problems.length === 0) return { action: 'move', folder };
+    ctx.addIssue({ code: 'custom', message: `move:<folder>: the folder ${problems[0]}` });
+  } else {
+    ctx.addIssue({ code: 'custom', message: 'must be `seen`, `delete` or `move:<folder>` (e.g. move:Mehrdesk/Processed)' });
+  }
+  return { action: 'seen' }; // not used: the parse has failed
+}
 
 export type Config = z.infer<typeof schema>;
 

@@ -105,15 +105,29 @@ export type IdReference =
   | { kind: 'email_template'; id: string; pointer: string };
 
 type NumericKind = Exclude<IdReference['kind'], 'email_template'>;
+/** What an id in a rule can refer to (the rule editor offers pickers by kind). */
+export type ReferenceKind = IdReference['kind'];
 
 /** Condition facts whose values are ids of something. */
-const ID_FACTS: Partial<Record<string, NumericKind>> = {
+export const ID_FACTS: Readonly<Partial<Record<string, NumericKind>>> = {
   'ticket.categoryId': 'category',
   'ticket.groupId': 'group',
   'ticket.assigneeId': 'user',
   'requester.organizationId': 'organization',
 };
-const ID_FIELDS: Partial<Record<string, NumericKind>> = { categoryId: 'category', groupId: 'group', assigneeId: 'user' };
+/** Tracked ticket fields (for `previous`) whose values are ids of something. */
+export const ID_FIELDS: Readonly<Partial<Record<string, NumericKind>>> = { categoryId: 'category', groupId: 'group', assigneeId: 'user' };
+
+/** Action params that name another record, by action type and param. */
+export const ACTION_REFERENCES: { readonly [T in ActionType]?: Readonly<Partial<Record<keyof ActionParams<T>, ReferenceKind>>> } = {
+  set_category: { categoryId: 'category' },
+  set_group: { groupId: 'group' },
+  assign_group: { groupId: 'group' },
+  escalate: { groupId: 'group' },
+  assign_agent: { userId: 'user' },
+  call_webhook: { subscriptionId: 'webhook_subscription' },
+  send_email: { template: 'email_template' },
+};
 
 /**
  * Every id the rule refers to — in action params (groupId, categoryId, userId, subscriptionId,
@@ -126,27 +140,12 @@ export function referencedIds(def: RuleDefinition): IdReference[] {
     if (typeof value === 'number') refs.push({ kind, id: value, pointer: toPointer(path) });
   };
   def.actions.forEach((action, i) => {
-    const at = (key: string) => ['actions', i, 'params', key];
-    switch (action.type) {
-      case 'set_category':
-        add('category', action.params.categoryId, at('categoryId'));
-        break;
-      case 'set_group':
-      case 'assign_group':
-      case 'escalate':
-        add('group', action.params.groupId, at('groupId'));
-        break;
-      case 'assign_agent':
-        add('user', action.params.userId, at('userId'));
-        break;
-      case 'call_webhook':
-        add('webhook_subscription', action.params.subscriptionId, at('subscriptionId'));
-        break;
-      case 'send_email':
-        refs.push({ kind: 'email_template', id: action.params.template, pointer: toPointer(at('template')) });
-        break;
-      default:
-        break;
+    const params = action.params as Record<string, unknown>;
+    for (const [key, kind] of Object.entries(ACTION_REFERENCES[action.type] ?? {}) as [string, ReferenceKind][]) {
+      const path = ['actions', i, 'params', key];
+      if (kind === 'email_template') {
+        if (typeof params[key] === 'string') refs.push({ kind, id: params[key], pointer: toPointer(path) });
+      } else add(kind, params[key], path);
     }
   });
   const visit = (condition: Condition, path: (string | number)[]) => {

@@ -6,6 +6,7 @@ export * from './operators';
 export * from './actions';
 export * from './validate';
 export * from './evaluate';
+export * from './catalogue';
 export { comparePointers, escapeToken, toPointer, type PathSegment } from './pointer';
 export {
   clearRegexCache,

@@ -7,6 +7,8 @@ import { startTemporal } from './stack/temporal';
 import { startRedis } from './stack/redis';
 import { isAlive, spawnManaged, stopAll, type ManagedProcess } from './stack/processes';
 import { startMailCatcher, type MailCatcher } from './mail-catcher';
+import { ensureConsoleBuilt } from './stack/console-build';
+import { resolveChromium } from './stack/chromium';
 
 // The project launcher behind `./mehrdesk <command>`: brings up PostgreSQL, the Temporal dev
 // server and the SMTP catcher with no manual step, then runs the app, the tests or a benchmark.
@@ -105,6 +107,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 }
 
 async function start(): Promise<number> {
+  await ensureConsoleBuilt(ROOT, NODE, log);
   const dataDir = process.env.MEHRDESK_DATA_DIR ?? path.join(ROOT, '.data', 'dev');
   const stack = await startStack({
     dataDir,
@@ -121,7 +124,8 @@ async function start(): Promise<number> {
     [
       '',
       'Mehrdesk is running (Ctrl-C stops everything; data stays in ' + path.relative(ROOT, dataDir) + ')',
-      `  API              ${stack.urls.api}   OpenAPI: ${stack.urls.api}/api/openapi.json`,
+      `  Console          ${stack.urls.api}/   (agents' and admins' web console; log in with a demo login below)`,
+      `  API              ${stack.urls.api}/api/v1   OpenAPI: ${stack.urls.api}/api/openapi.json`,
       `  Temporal Web UI  ${stack.urls.temporalUi}   (search e.g. TicketNumber="TKT-2026-000001")`,
       `  Mail catcher     ${stack.urls.mail}   SMTP ${stack.urls.smtp}`,
       `  PostgreSQL       ${stack.urls.database}`,
@@ -129,7 +133,7 @@ async function start(): Promise<number> {
       `  Inbound e-mail   ${stack.urls.inboundSmtp}   (send mail here: it becomes tickets and replies)`,
       `  Queues           ${stack.urls.api}/admin/queues   (bull-board, admins; Redis ${stack.urls.redis})`,
       `  Logs             ${path.relative(ROOT, logs)}/{api,worker,postgres,temporal}.log`,
-      '  Demo logins (POST /api/v1/auth/login):',
+      '  Demo logins (console, or POST /api/v1/auth/login):',
       ...DEMO_LOGINS.map((u) => `    ${u.role.padEnd(10)} ${u.email.padEnd(28)} ${u.password}`),
       '',
     ].join('\n'),
@@ -157,6 +161,7 @@ async function staticChecks(): Promise<number> {
   const bin = (name: string) => path.join(ROOT, 'node_modules', name);
   const checks: [string, string[]][] = [
     ['typecheck', [bin('typescript/bin/tsc'), '--noEmit', '-p', path.join(ROOT, 'tsconfig.json')]],
+    ['typecheck web', [bin('vue-tsc/bin/vue-tsc.js'), '--noEmit', '-p', path.join(ROOT, 'web', 'tsconfig.json')]],
     ['lint', [bin('eslint/bin/eslint.js'), '--max-warnings', '0', ROOT]],
   ];
   for (const [name, argv] of checks) {
@@ -168,17 +173,26 @@ async function staticChecks(): Promise<number> {
   return 0;
 }
 
+/** Whether a test run includes web/e2e: no file arguments at all, or one of them under web/. */
+function consoleE2eInScope(args: string[]): boolean {
+  const files = args.filter((a, i) => !a.startsWith('-') && !/^-(t|-testNamePattern|-project)$/.test(args[i - 1] ?? '') && /[/.]/.test(a));
+  return files.length === 0 || files.some((f) => f.startsWith('web') || f.includes('e2e'));
+}
+
 async function test(args: string[]): Promise<number> {
   // A full run (no file/filter arguments) also type-checks and lints; a focused run skips them.
   if (args.length === 0) {
     const code = await staticChecks();
     if (code !== 0) return code;
   }
+  // The console's end-to-end tests load the built console from the API and drive Chromium.
+  await ensureConsoleBuilt(ROOT, NODE, log);
+  const browser = consoleE2eInScope(args) ? { CHROMIUM_PATH: await resolveChromium(log) } : {};
   const dataDir = runDir('test');
   const stack = await startStack({ dataDir, fresh: true, ports: {} });
   await migrate(stack.env, true);
   const vitest = spawnManaged('vitest', NODE, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', ...args], {
-    env: { ...stack.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: { ...stack.env, ...browser, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     cwd: ROOT,
   });
   const code = await waitExit(vitest);

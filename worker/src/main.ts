@@ -6,6 +6,7 @@ import { openOrm } from '@mehrdesk/core/db';
 import { createMailer } from './email/mailer';
 import { createTicketWorker } from './create-worker';
 import { startInboundChannel, type InboundChannel } from './inbound/channel';
+import { imapSourceOptions } from './inbound/imap';
 
 // Worker process: runs ticket workflows and their activities until SIGINT/SIGTERM, then drains.
 const config = loadConfig();
@@ -18,13 +19,16 @@ const orm = await openOrm(config.DATABASE_URL, { poolMax: config.DB_POOL_MAX });
 const mailer = createMailer(config.SMTP_URL);
 const { worker, connection } = await createTicketWorker({ config, orm, mailer, log });
 
-// The inbound mail channel (SMTP listener + BullMQ processing) runs here when a port is set.
+// The inbound mail channel (BullMQ processing) runs here with its sources: the SMTP listener
+// when a port is set, the IMAP poller when a mailbox URL is set.
 let inbound: InboundChannel | null = null;
 let clientConnection: Connection | null = null;
-if (config.INBOUND_SMTP_PORT > 0) {
+const imap = imapSourceOptions(config);
+if (config.INBOUND_SMTP_PORT > 0 || imap) {
   clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-  inbound = await startInboundChannel({ config, orm, temporal, log }, { smtpPort: config.INBOUND_SMTP_PORT, host: config.INBOUND_SMTP_HOST });
+  const smtp = config.INBOUND_SMTP_PORT > 0 ? { smtpPort: config.INBOUND_SMTP_PORT, host: config.INBOUND_SMTP_HOST } : {};
+  inbound = await startInboundChannel({ config, orm, temporal, log }, { ...smtp, imap });
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { log.info({ sig }, 'shutting down'); worker.shutdown(); });

@@ -1,4 +1,5 @@
-import type { Priority, SlaClockName, SlaState, TicketStatus } from '@mehrdesk/core/domain';
+import type { NotificationEvent, Priority, SlaClockName, SlaState, TicketStatus } from '@mehrdesk/core/domain';
+import { NOTIFICATION_EVENTS } from '@mehrdesk/core/domain';
 import type { Actor, RuleActionPlan, TicketSnapshot } from './contracts';
 
 // The activities the ticket workflow calls, declared as an interface so the workflow can
@@ -73,8 +74,9 @@ export interface RecordSlaInput {
 }
 
 /** Every notification the system sends; one built-in text per template and language. */
-export const EMAIL_TEMPLATES = ['ticket_created', 'ticket_assigned', 'agent_reply', 'customer_reply', 'sla_warning', 'sla_breach', 'ticket_closed'] as const;
-export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+/** Every e-mail event is also a notification event (same keys), so preferences cover them all. */
+export const EMAIL_TEMPLATES = NOTIFICATION_EVENTS;
+export type EmailTemplate = NotificationEvent;
 
 export type EmailRecipient = 'requester' | 'assignee' | 'supervisor' | 'group' | { address: string };
 
@@ -88,7 +90,8 @@ export interface SendTicketEmailInput {
 }
 
 export interface SendTicketEmailResult {
-  status: 'sent' | 'duplicate' | 'no_recipient' | 'unconfirmed';
+  /** `muted`: every recipient turned e-mail off for this event (they may still get it in-app). */
+  status: 'sent' | 'duplicate' | 'no_recipient' | 'unconfirmed' | 'muted';
   messageId: string | null;
 }
 

@@ -1,21 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { IllegalTransitionError, TERMINAL_STATUSES, can, isStaff, remainingMs, type Priority, type TicketStatus } from '@mehrdesk/core/domain';
-import {
-  addMessageUpdate,
-  changeTicketUpdate,
-  slaQuery,
-  ticketWorkflowId,
-  type Actor,
-  type ChangeTicketRequest,
-} from '@mehrdesk/workflows/contracts';
-import type { AuthUser } from '../auth/authenticate';
+import { TERMINAL_STATUSES, can, remainingMs, type Priority, type TicketStatus } from '@mehrdesk/core/domain';
+import { publishLiveEvent, scopeOf } from '@mehrdesk/core/live-events';
+import { changeTicketUpdate, slaQuery, ticketWorkflowId, type ChangeTicketRequest } from '@mehrdesk/workflows/contracts';
 import type { AppDeps } from '../deps';
-import { conflict, forbidden, unprocessable } from '../http/errors';
+import { forbidden, unprocessable } from '../http/errors';
 import { defineRoute } from '../http/route';
-import { sanitizeRichText } from '../http/sanitize';
 import {
   AssigneeBody,
   CreateTicketBody,
@@ -32,10 +24,9 @@ import {
   TicketListDto,
   TimelineEventDto,
 } from './schemas';
-import { createTicket, listTickets, loadTicketRow, toTicketDto, visibleTicket, type TicketRow } from './service';
+import { createTicket, listTickets, toTicketDto, visibleTicket, type TicketRow } from './service';
+import { actorOf, addTicketMessage, changeTicket, type ChangeCtx, type TicketChange } from './change';
 import { executeTicketUpdate, mapWorkflowError } from './workflow-bridge';
-
-const actorOf = (u: AuthUser): Actor => ({ type: 'user', id: u.id, role: u.role });
 
 function idempotencyKeyOf(req: import('express').Request): string | undefined {
   const key = req.get('idempotency-key');
@@ -50,29 +41,7 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   const handle = (id: number) => deps.temporal.workflow.getHandle(ticketWorkflowId(id));
 
   /** Send a change through the ticket's workflow and answer with the row it persisted. */
-  async function change(ctx: { em: import('@mikro-orm/postgresql').EntityManager; user: AuthUser; requestId: string }, id: number, req: Omit<ChangeTicketRequest, 'actor' | 'requestId'>) {
-    const row = await visibleTicket(ctx.em, ctx.user, id);
-    if (TERMINAL_STATUSES.includes(row.status)) {
-      // Its workflow has ended; answer from the row so the message still names both states.
-      if (req.status !== undefined) throw conflict('illegal_transition', new IllegalTransitionError(row.status, req.status).message);
-      throw conflict('ticket_finished', `Ticket ${row.number} is ${row.status} and can no longer change`);
-    }
-    if (req.assigneeId !== undefined && req.assigneeId !== null) {
-      const [a] = await ctx.em.execute<{ email: string }[]>(`select email from users where id = ? and active and role <> 'customer'`, [req.assigneeId]);
-      if (!a) throw unprocessable('Unknown assignee', [{ path: 'body.assigneeId', message: `No active agent ${req.assigneeId}` }]);
-      req = { ...req, assigneeLabel: a.email };
-    }
-    if (req.groupId !== undefined && req.groupId !== null) {
-      const g = await ctx.em.execute('select 1 from groups where id = ?', [req.groupId]);
-      if (g.length === 0) throw unprocessable('Unknown group', [{ path: 'body.groupId', message: `No group ${req.groupId}` }]);
-    }
-    try {
-      await executeTicketUpdate(deps.temporal, id, changeTicketUpdate, { args: [{ ...req, actor: actorOf(ctx.user), requestId: ctx.requestId }] });
-    } catch (err) {
-      throw mapWorkflowError(err, row.number);
-    }
-    return dto((await loadTicketRow(ctx.em, id))!);
-  }
+  const change = async (ctx: ChangeCtx, id: number, req: TicketChange) => dto(await changeTicket(deps, ctx, id, req));
 
   defineRoute(r, registry, {
     method: 'post',
@@ -97,7 +66,7 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   defineRoute(r, registry, {
     method: 'get',
     path: '/tickets',
-    summary: 'List tickets visible to the caller, newest first, with filters and a cursor',
+    summary: 'List tickets visible to the caller (newest first unless sorted), with filters, text search and a cursor',
     tags: ['tickets'],
     action: 'ticket.list',
     query: ListTicketsQuery,
@@ -185,7 +154,21 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
       if (TERMINAL_STATUSES.includes(row.status)) {
         // Its workflow has ended, so nothing else writes this row any more: mark it here.
         await ctx.em.transactional(async (tx) => {
-          await tx.execute('update tickets set deleted_at = now(), version = version + 1 where id = ? and deleted_at is null', [row.id]);
+          const [done] = await tx.execute<{ version: number; deleted_at: Date }[]>(
+            'update tickets set deleted_at = now(), version = version + 1 where id = ? and deleted_at is null returning version, deleted_at',
+            [row.id],
+          );
+          if (done)
+            await publishLiveEvent(tx, {
+              type: 'ticket.updated',
+              ticketId: row.id,
+              version: done.version,
+              fields: ['deletedAt'],
+              values: { deletedAt: new Date(done.deleted_at).toISOString() },
+              scope: scopeOf(row),
+              actor: { type: 'user', id: ctx.user.id },
+              at: new Date().toISOString(),
+            });
           await tx.execute(
             `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
              values (?, 'ticket.deleted', 'user', ?, 'deleted', 'false', 'true', ?::jsonb, ?, now()) on conflict (idempotency_key) do nothing`,
@@ -218,21 +201,8 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     handler: async ({ req, params, body, user, em, requestId }) => {
       if (body.internal && !can(user.role, 'ticket.note')) throw forbidden('Only staff can add internal notes');
       const row = await visibleTicket(em, user, params.id);
-      if (TERMINAL_STATUSES.includes(row.status)) throw conflict('ticket_finished', `Ticket ${row.number} is ${row.status}; replies are not accepted`);
-      const { html, text } = sanitizeRichText(body.body);
-      if (!text) throw unprocessable('Body is empty after sanitising', [{ path: 'body.body', message: 'Contains no visible content' }]);
-      // Hashed: the stored key has a fixed length whatever the client sent (≤ 200 chars).
-      const key = createHash('sha256').update(`${user.id}:${idempotencyKeyOf(req) ?? randomUUID()}`).digest('hex');
-      let result;
-      try {
-        result = await executeTicketUpdate(deps.temporal, row.id, addMessageUpdate, {
-          updateId: `message:${key}`,
-          args: [{ actor: actorOf(user), requestId, kind: body.internal ? 'internal' : 'public', channel: isStaff(user.role) ? 'web' : 'portal', bodyHtml: html, bodyText: text, idempotencyKey: key }],
-        });
-      } catch (err) {
-        throw mapWorkflowError(err, row.number);
-      }
-      const [m] = await messages(em, row.id, true, result.messageId);
+      const messageId = await addTicketMessage(deps, { em, user, requestId }, row, { body: body.body, internal: body.internal, idempotencyKey: idempotencyKeyOf(req) ?? randomUUID() });
+      const [m] = await messages(em, row.id, true, messageId);
       return m!;
     },
   });
@@ -336,6 +306,14 @@ async function messages(em: import('@mikro-orm/postgresql').EntityManager, ticke
       order by m.id`,
     onlyId ? [ticketId, onlyId] : [ticketId],
   );
+  const files = rows.length
+    ? await em.execute<{ id: number; message_id: number; filename: string; content_type: string; size: number }[]>(
+        'select id, message_id, filename, content_type, size from attachments where message_id = any(?::int[]) order by id',
+        [`{${rows.map((m) => m.id).join(',')}}`],
+      )
+    : [];
+  const filesOf = (messageId: number) =>
+    files.filter((f) => f.message_id === messageId).map((f) => ({ id: f.id, filename: f.filename, contentType: f.content_type, size: f.size, url: `/api/v1/attachments/${f.id}` }));
   return rows.map((m) => ({
     id: m.id as number,
     ticketId: m.ticket_id as number,
@@ -344,6 +322,7 @@ async function messages(em: import('@mikro-orm/postgresql').EntityManager, ticke
     author: m.author_id ? { id: m.author_id as number, name: m.author_name as string, role: m.author_role as string } : null,
     bodyHtml: m.body_html as string,
     bodyText: m.body_text as string,
+    attachments: filesOf(m.id as number),
     createdAt: new Date(m.created_at as Date).toISOString(),
   }));
 }

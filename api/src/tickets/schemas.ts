@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { pathId } from '../http/params';
 import { PRIORITIES, SLA_STATES, SOURCES, STATUSES, MESSAGE_KINDS } from '@mehrdesk/core/domain';
+import { TICKET_SORTS } from './list-order';
 
 // Request and response shapes of the ticket endpoints: validators, handler types and OpenAPI
 // components at once. Request bodies are strict: an unknown field is an error, not ignored.
 
 const id = pathId;
-const nullableId = z.number().int().positive().max(2_147_483_647).nullable();
-const tagList = z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -')).max(50);
+export const nullableId = z.number().int().positive().max(2_147_483_647).nullable();
+export const tagList = z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -')).max(50);
 
 export const TicketIdParams = z.object({ id }).strict();
 
@@ -77,8 +78,11 @@ export const ListTicketsQuery = z
     tag: z.string().max(64).optional(),
     createdFrom: z.iso.datetime({ offset: true }).optional(),
     createdTo: z.iso.datetime({ offset: true }).optional(),
+    updatedFrom: z.iso.datetime({ offset: true }).optional().describe('Changed at or after (e.g. refetch after a live `resync`)'),
+    q: z.string().trim().min(1).max(200).optional().describe('Text in the subject or number (case-insensitive substring)'),
+    sort: z.enum(TICKET_SORTS).default('-createdAt').describe('Order; `-` means descending. dueAt is the nearest running SLA deadline (tickets without one last)'),
     limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).optional().describe('nextCursor of the previous page (with the same sort)'),
   })
   .strict()
   .meta({ id: 'ListTicketsQuery' });
@@ -115,6 +119,10 @@ export type TicketDtoT = z.infer<typeof TicketDto>;
 
 export const TicketListDto = z.object({ items: z.array(TicketDto), nextCursor: z.string().nullable() }).meta({ id: 'TicketList' });
 
+export const AttachmentDto = z
+  .object({ id: z.number().int(), filename: z.string(), contentType: z.string(), size: z.number().int(), url: z.string().describe('GET it with the same token') })
+  .meta({ id: 'Attachment' });
+
 export const MessageDto = z
   .object({
     id: z.number().int(),
@@ -124,6 +132,7 @@ export const MessageDto = z
     author: z.object({ id: z.number().int(), name: z.string(), role: z.string() }).nullable(),
     bodyHtml: z.string(),
     bodyText: z.string(),
+    attachments: z.array(AttachmentDto),
     createdAt: z.string(),
   })
   .meta({ id: 'Message' });
@@ -165,3 +174,23 @@ export const SlaDto = z
     observedAt: z.string(),
   })
   .meta({ id: 'Sla' });
+
+/** Field changes applied to tickets by bulk actions and macros (through each ticket's workflow). */
+export const FieldChangesBody = z
+  .object({
+    status: z.enum(STATUSES).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    assigneeId: nullableId.optional().describe('An agent, or null to unassign'),
+    groupId: nullableId.optional(),
+    addTags: tagList.min(1).optional(),
+    removeTags: tagList.min(1).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (Object.values(b).every((v) => v === undefined))
+      ctx.addIssue({ code: 'custom', message: 'Nothing to change: give at least one of status, priority, assigneeId, groupId, addTags, removeTags' });
+    const added = new Set(b.addTags ?? []);
+    for (const [i, t] of (b.removeTags ?? []).entries())
+      if (added.has(t)) ctx.addIssue({ code: 'custom', path: ['removeTags', i], message: `tag ${t} is both added and removed` });
+  })
+  .meta({ id: 'TicketFieldChanges' });

@@ -13,6 +13,7 @@ import {
 } from '@mehrdesk/core/domain';
 import { chooseAssignee } from '@mehrdesk/core/services/assignment';
 import { pgArray } from '@mehrdesk/core/db';
+import { publishLiveEvent } from '@mehrdesk/core/live-events';
 import { loadPolicySnapshot, resolvePolicyId } from '@mehrdesk/core/services/policies';
 import { ticketWorkflowId, type TicketLifecycleInput } from '@mehrdesk/workflows/contracts';
 import type { AuthUser } from '../auth/authenticate';
@@ -21,6 +22,7 @@ import { forbidden, notFound, unprocessable, unavailable, type FieldError } from
 import { sanitizeRichText } from '../http/sanitize';
 import type { CreateTicketBody, ListTicketsQuery, TicketDtoT } from './schemas';
 import { startTicketWorkflow } from './workflow-bridge';
+import { encodeCursor, keysetOrder } from './list-order';
 
 export interface TicketRow {
   id: number;
@@ -242,6 +244,16 @@ export async function createTicket(
          values (?, 'ticket.created', 'user', ?, null, null, ?::jsonb, ?::jsonb, ?, ?)`,
         [id, user.id, JSON.stringify({ number, status: 'new', priority: body.priority, groupId, assigneeId }), JSON.stringify({ requestId, source, ...(internal.note ? { note: internal.note } : {}) }), `ticket-${id}:created`, new Date(now)],
       );
+      await publishLiveEvent(tx, {
+        type: 'ticket.created',
+        ticketId: id,
+        number,
+        status: 'new',
+        priority: body.priority,
+        scope: { requesterId: requester.id, groupId, assigneeId },
+        actor: { type: 'user', id: user.id },
+        at: new Date(now).toISOString(),
+      });
       if (idempotencyKey) {
         await tx.execute(
           'insert into idempotency_keys (user_id, key, request_hash, ticket_id, created_at) values (?, ?, ?, ?, now())',
@@ -288,18 +300,6 @@ async function finishStart(deps: AppDeps, em: EntityManager, row: TicketRow, req
   return row;
 }
 
-/** Keyset cursor over (created_at desc, id desc): stable under inserts, O(limit) per page. */
-export function encodeCursor(row: { created_at: Date; id: number }): string {
-  return Buffer.from(`${new Date(row.created_at).toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: number } | null {
-  const [ts, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(ts ?? '');
-  const n = Number(id);
-  return Number.isNaN(createdAt.getTime()) || !Number.isInteger(n) ? null : { createdAt, id: n };
-}
-
 export async function listTickets(em: EntityManager, user: AuthUser, q: z.infer<typeof ListTicketsQuery>): Promise<{ rows: TicketRow[]; nextCursor: string | null }> {
   const where: string[] = ['t.deleted_at is null'];
   const params: unknown[] = [];
@@ -334,16 +334,26 @@ export async function listTickets(em: EntityManager, user: AuthUser, q: z.infer<
     where.push('t.created_at < ?');
     params.push(new Date(q.createdTo));
   }
-  if (q.cursor) {
-    const c = decodeCursor(q.cursor);
-    if (!c) throw unprocessable('Invalid cursor', [{ path: 'query.cursor', message: 'Not a cursor returned by this API' }]);
-    where.push('(t.created_at, t.id) < (?, ?)');
-    params.push(c.createdAt, c.id);
+  if (q.updatedFrom) {
+    where.push('t.updated_at >= ?');
+    params.push(new Date(q.updatedFrom));
   }
-  const rows = await em.execute<TicketRow[]>(
-    `${SELECT_TICKET} where ${where.join(' and ')} order by t.created_at desc, t.id desc limit ?`,
+  if (q.q) {
+    // Substring of the subject or number, case-insensitive (trigram indexes serve both).
+    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(`(t.subject ilike ? escape '\\' or t.number ilike ? escape '\\')`);
+    params.push(like, like);
+  }
+  const order = keysetOrder(q.sort, q.cursor);
+  if (order.after) {
+    where.push(order.after.sql);
+    params.push(...order.after.params);
+  }
+  const rows = await em.execute<(TicketRow & { sort_key: string | number | null })[]>(
+    `${SELECT_TICKET.replace('select t.*,', `select t.*, ${order.keySelect},`)} where ${where.join(' and ')} order by ${order.orderBy} limit ?`,
     [...params, q.limit + 1],
   );
   const page = rows.slice(0, q.limit);
-  return { rows: page, nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > q.limit && last ? encodeCursor(q.sort, last.sort_key, last.id) : null };
 }

@@ -142,6 +142,8 @@ export const Tag = defineEntity({
   properties: {
     id: p.integer().primary().autoincrement(),
     name: p.string().length(64).unique(),
+    /** Display colour in the console (`#rrggbb`); null = the default chip colour. */
+    colour: p.string().length(7).nullable(),
   },
 });
 

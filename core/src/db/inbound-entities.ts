@@ -23,6 +23,11 @@ export const InboundEmail = defineEntity({
     ticketId: () => p.manyToOne(Ticket).mapToPk().nullable().fieldName('ticket_id').deleteRule('set null'),
     createdAt: p.datetime().onCreate(now),
     processedAt: p.datetime().nullable(),
+    /**
+     * Identity of the message at its source when the source can deliver it twice (IMAP:
+     * account, folder, UIDVALIDITY and UID), so a re-fetch after a crash finds the stored row.
+     */
+    sourceKey: p.string().length(200).nullable().unique(),
   },
 });
 

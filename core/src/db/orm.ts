@@ -5,8 +5,10 @@ import { coreEntities } from './entities';
 import { automationEntities } from './automation-entities';
 import { webhookEntities } from './webhook-entities';
 import { inboundEntities } from './inbound-entities';
+import { notificationEntities } from './notification-entities';
+import { consoleEntities } from './console-entities';
 
-const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities];
+const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities, ...notificationEntities, ...consoleEntities];
 import { migrationsList } from './migrations';
 
 const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));

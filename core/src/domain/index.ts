@@ -6,3 +6,4 @@ export * from './business-hours';
 export * from './sla';
 export * from './ticket-number';
 export * from './html';
+export * from './notifications';

@@ -14,6 +14,10 @@ export const ACTIONS = [
   'ticket.update',
   'ticket.delete',
   'ticket.viewSla',
+  /** The in-app notification centre and notification preferences (staff only, see domain/notifications). */
+  'notification.manage',
+  /** Read the directory (users, groups, categories, tags) for pickers: staff only. */
+  'directory.read',
   'admin.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];

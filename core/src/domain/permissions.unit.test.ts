@@ -18,6 +18,8 @@ const EXPECTED: Record<Action, readonly (0 | 1)[]> = {
   'ticket.update': /*          */ [1, 1, 1, 0],
   'ticket.delete': /*          */ [1, 1, 0, 0],
   'ticket.viewSla': /*         */ [1, 1, 1, 0],
+  'notification.manage': /*    */ [1, 1, 1, 0],
+  'directory.read': /*         */ [1, 1, 1, 0],
   'admin.manage': /*           */ [1, 0, 0, 0],
 };
 

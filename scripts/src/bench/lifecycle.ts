@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '@mehrdesk/core/config';
 import { ticketWorkflowId } from '@mehrdesk/workflows/contracts';
 import { openOrm, type MikroORM } from '@mehrdesk/core/db';
-import { spawnManaged, stopAll, type ManagedProcess } from '../stack/processes';
+import { stopAll, type ManagedProcess } from '../stack/processes';
 import { createFixtures, PASSWORD, type Fixtures } from '../testing/fixtures';
 import { scrapeCreateHistogram, serverLatency } from './lib/api-metrics';
 import { CpuMonitor, type CpuGroup } from './lib/cpu';
@@ -20,7 +20,8 @@ import { PgWaitSampler } from './lib/postgres-waits';
 import { BacklogSampler, backlog } from './lib/temporal-backlog';
 import { cmdline, descendantsIn, findPids, loadAverage, machineInfo, memStatus, processAgeSeconds, processTable, pssKb } from './lib/procfs';
 import { renderReport } from './lib/report';
-import type { BenchOptions, BenchResult, CreateRun, DrainResult, EndToEnd, LogSummary, MemoryResult, MemorySnapshot, SlaResult, StepResult } from './lib/types';
+import { assertRunning, startService, summarizeLog, waitApiReady, waitWorkerPolling } from './lib/services';
+import type { BenchOptions, BenchResult, CreateRun, DrainResult, EndToEnd, MemoryResult, MemorySnapshot, SlaResult, StepResult } from './lib/types';
 import { gitState } from './lib/git';
 
 // `npm run bench:lifecycle` (= ./mehrdesk bench lifecycle [--quick]): ticket creation throughput,
@@ -112,34 +113,6 @@ function findServicePids(dataDir: string | null): { temporal: number | null; pos
     temporal: pick(dataDir ? [path.join(dataDir, 'temporal.db'), 'start-dev'] : null, ['start-dev', `--port ${temporalPort}`]),
     postgres: pick(dataDir ? [path.join(dataDir, 'postgres'), '-D'] : null, ['postgres', `-p ${pgPort}`]),
   };
-}
-
-function startService(name: 'api' | 'worker', env: NodeJS.ProcessEnv, logDir: string): ManagedProcess {
-  return spawnManaged(name, process.execPath, ['--import', 'tsx', path.join(ROOT, `${name}/src/main.ts`)], {
-    env,
-    cwd: ROOT,
-    logFile: path.join(logDir, `${name}.log`),
-  });
-}
-
-async function waitReady(base: URL, services: ManagedProcess[], timeoutMs: number): Promise<void> {
-  const agent = new http.Agent({ keepAlive: false });
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (Date.now() < deadline) {
-      for (const s of services) if (!s.running) throw new Error(`${s.name} exited during start-up:\n${s.recentOutput()}`);
-      const r = await request(agent, base, 'GET', '/readyz', { timeoutMs: 5000 });
-      if (r.status === 200) return;
-      await sleep(250);
-    }
-  } finally {
-    agent.destroy();
-  }
-  throw new Error(`${base.origin}/readyz did not answer 200 within ${timeoutMs / 1000} s`);
-}
-
-function assertRunning(services: ManagedProcess[]): void {
-  for (const s of services) if (!s.running) throw new Error(`${s.name} died during the benchmark:\n${s.recentOutput()}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,44 +251,6 @@ async function openTicketsInDb(orm: MikroORM, categoryIds: number[]): Promise<nu
   return Number(row?.n ?? 0);
 }
 
-function summarizeLog(file: string): LogSummary {
-  const summary: LogSummary = { file: path.relative(ROOT, file), errors: 0, warnings: 0, samples: [] };
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return summary;
-  }
-  const seen = new Set<string>();
-  const ansi = /\x1b\[[0-9;]*m/g;
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(ansi, '').trim();
-    if (!line) continue;
-    let level = 0;
-    let msg = line;
-    try {
-      const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-      level = j.level ?? 0;
-      msg = `${j.msg ?? ''}${j.err?.message ? `: ${j.err.message}` : ''}`;
-    } catch {
-      // Temporal core (Rust) lines: "<time>  WARN <module>: [TMPRLxxxx] <message>"
-      const token = /\b(ERROR|WARN|INFO|DEBUG|TRACE)\b/.exec(line)?.[1];
-      level = token === 'ERROR' ? 50 : token === 'WARN' ? 40 : /error/i.test(line) ? 50 : 30;
-      msg = line.replace(/^\S+\s+(ERROR|WARN|INFO|DEBUG|TRACE)\s+\S+:\s*/, '');
-    }
-    if (level >= 50) summary.errors++;
-    else if (level >= 40) summary.warnings++;
-    else continue;
-    // Group by message shape: ids and numbers vary between occurrences.
-    const shape = msg.replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/gi, '<id>').replace(/\d+(\.\d+)?/g, 'N').slice(0, 100);
-    if (!seen.has(shape) && summary.samples.length < 4) {
-      seen.add(shape);
-      summary.samples.push(`${level >= 50 ? 'error' : 'warn'}: ${msg.slice(0, 240)}`);
-    }
-  }
-  return summary;
-}
-
 function temporalVersion(pid: number | null): string {
   if (pid === null) return 'unknown';
   try {
@@ -384,7 +319,7 @@ async function main(): Promise<number> {
     const api = startService('api', serviceEnv, logDir);
     services.push(worker, api);
     const ready0 = performance.now();
-    await waitReady(base, services, 120_000);
+    await waitApiReady(base, services, 120_000);
     log(`API ready in ${((performance.now() - ready0) / 1000).toFixed(1)} s (task queue ${taskQueue}, logs in ${path.relative(ROOT, logDir)})`);
     // The worker bundles the workflow code (webpack) before it polls; give it a moment to be polling.
     await waitWorkerPolling(temporal, taskQueue, worker);
@@ -743,26 +678,6 @@ async function historyOf(temporal: Client, ticketId: number | undefined): Promis
     log(`history of ticket ${ticketId} unavailable: ${error instanceof Error ? error.message : String(error)}`);
     return null;
   }
-}
-
-/** Until the worker polls the task queue (it bundles the workflow code first), up to 2 min. */
-async function waitWorkerPolling(temporal: Client, taskQueue: string, worker: ManagedProcess): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (!worker.running) throw new Error(`worker exited during start-up:\n${worker.recentOutput()}`);
-    try {
-      const r = await temporal.workflowService.describeTaskQueue({
-        namespace: temporal.options.namespace,
-        taskQueue: { name: taskQueue },
-        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
-      });
-      if ((r.pollers ?? []).length > 0) return;
-    } catch {
-      /* not yet */
-    }
-    await sleep(500);
-  }
-  throw new Error(`the worker did not poll ${taskQueue} within 2 min`);
 }
 
 main().then(

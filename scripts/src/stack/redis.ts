@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { waitFor } from './ports';
 import { spawnManaged } from './processes';
 import { findOnPath, isExecutable } from './executables';
+import { aptInstall, rootAptGet } from './apt';
 
 export interface StartRedisOptions {
   /** Working directory of the server: holds the append-only file, kept across runs. */
@@ -22,7 +22,6 @@ export interface RedisHandle {
 
 const HOST = '127.0.0.1';
 const APT_PACKAGE = 'redis-server';
-const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 
 /**
  * Redis for BullMQ: `REDIS_URL` if given, otherwise a `redis-server` run under our process
@@ -95,9 +94,9 @@ export async function resolveRedisServer(log: (message: string) => void): Promis
   const found = findRedisServer();
   if (found) return found;
 
-  const apt = process.getuid?.() === 0 ? findOnPath('apt-get', SBIN_PATH) : undefined;
+  const apt = rootAptGet();
   if (apt) {
-    await aptInstall(apt, log);
+    await aptInstall(apt, APT_PACKAGE, APT_PACKAGE, log, 'Redis', 'set REDIS_SERVER or REDIS_URL');
     const installed = findRedisServer();
     if (installed) return installed;
     throw new Error(`apt-get installed ${APT_PACKAGE} but no redis-server executable was found afterwards`);
@@ -116,58 +115,6 @@ function findRedisServer(): string | undefined {
     // Not always on a non-login PATH (Homebrew on Apple silicon, /usr/sbin-less PATHs).
     ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/opt/homebrew/bin/redis-server'].find(isExecutable)
   );
-}
-
-/**
- * `apt-get install redis-server`. The package starts its own service on 6379; we don't want one
- * (ours runs on our port), so stop and disable it afterwards, unless it was already running
- * before, i.e. not ours to touch.
- */
-async function aptInstall(apt: string, log: (message: string) => void): Promise<void> {
-  log(`Redis: redis-server not found; installing the Debian package ${APT_PACKAGE} with apt-get (first run only)...`);
-  const started = Date.now();
-  const serviceWasRunning = serviceRunning();
-  const env = { ...process.env, PATH: SBIN_PATH, DEBIAN_FRONTEND: 'noninteractive' };
-  try {
-    for (const args of [['update'], ['install', '-y', '--no-install-recommends', APT_PACKAGE]]) {
-      const step = spawnManaged(`apt-get ${args[0]}`, apt, args, { env });
-      const { code, error } = await step.exited;
-      if (code !== 0) {
-        throw new Error(
-          `\`apt-get ${args.join(' ')}\` failed (${error?.message ?? `exit code ${code}`}); see its output above. ` +
-            `Install ${APT_PACKAGE} yourself, or set REDIS_SERVER or REDIS_URL.`,
-        );
-      }
-    }
-  } finally {
-    if (!serviceWasRunning) stopPackageService(log);
-  }
-  log(`Redis: installed ${APT_PACKAGE} in ${Math.round((Date.now() - started) / 1000)} s`);
-}
-
-function serviceRunning(): boolean {
-  return quietly('service', [APT_PACKAGE, 'status']);
-}
-
-/** Best effort: the init script stops only the process in its own pid file, never another Redis. */
-function stopPackageService(log: (message: string) => void): void {
-  const wasStarted = serviceRunning();
-  if (wasStarted) quietly('service', [APT_PACKAGE, 'stop']);
-  const disabled = fs.existsSync('/run/systemd/system')
-    ? quietly('systemctl', ['disable', APT_PACKAGE])
-    : quietly('update-rc.d', [APT_PACKAGE, 'disable']);
-  if (wasStarted || disabled) {
-    log(`Redis: ${wasStarted ? 'stopped' : 'left stopped'}${disabled ? ' and disabled' : ''} the ${APT_PACKAGE} system service the package installed (we run our own)`);
-  }
-}
-
-function quietly(cmd: string, args: string[]): boolean {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore', timeout: 60_000, env: { ...process.env, PATH: SBIN_PATH } });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Transporter } from 'nodemailer';
 import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
-import type { Locale } from '@mehrdesk/core/domain';
+import type { Locale, Role, TicketSource } from '@mehrdesk/core/domain';
+import { publishLiveEvent, scopeOf } from '@mehrdesk/core/live-events';
 import { chooseAssignee } from '@mehrdesk/core/services/assignment';
-import { EMAIL_TEMPLATES, type SendTicketEmailInput, type SendTicketEmailResult, type TicketActivities } from '@mehrdesk/workflows/activity-contracts';
+import { EMAIL_TEMPLATES, type PersistMessageInput, type SendTicketEmailInput, type SendTicketEmailResult, type TicketActivities } from '@mehrdesk/workflows/activity-contracts';
 import { renderEmail, slaVariables } from '../email/templates';
 import { renderCustom } from '../email/custom-templates';
 import { applyChangeTx, assigneeLabel, insertTimeline, TicketRowMissing, writeSla } from './ticket-writes';
 import { createRuleActivities } from './rule-activities';
+import { channelsForUsers, notifyInApp, type InAppNotification } from '../notifications/in-app';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -66,6 +68,7 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
           if (!t) throw new TicketRowMissing(`ticket ${input.ticketId} does not exist`);
           result = { version: t.version, assigneeLabel: await assigneeLabel(em, input.ticketId) };
         }
+        await announceMessage(em, input, msg.id);
         return { messageId: msg.id, createdAt: new Date(msg.created_at).toISOString(), ...result };
       }).catch(missingRow);
     },
@@ -93,6 +96,21 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
   };
 }
 
+/** message.added for live consoles: ids and kind only (customers are sent public ones only). */
+async function announceMessage(em: EntityManager, input: PersistMessageInput, messageId: number) {
+  const [t] = await em.execute<{ requester_id: number; group_id: number | null; assignee_id: number | null }[]>('select requester_id, group_id, assignee_id from tickets where id = ?', [input.ticketId]);
+  await publishLiveEvent(em, {
+    type: 'message.added',
+    ticketId: input.ticketId,
+    messageId,
+    kind: input.kind,
+    channel: input.channel as TicketSource,
+    authorId: input.actor.id,
+    scope: scopeOf(t!),
+    at: new Date().toISOString(),
+  });
+}
+
 interface EmailContext {
   number: string;
   subject: string;
@@ -104,17 +122,20 @@ interface EmailContext {
 }
 
 interface Recipient {
+  /** Null for a bare address (a rule's "send to address"): it has no preferences or in-app centre. */
+  id: number | null;
+  role: Role | null;
   email: string;
   name: string;
   locale: Locale;
 }
 
 async function recipientsOf(em: ReturnType<MikroORM['em']['fork']>, t: EmailContext, to: SendTicketEmailInput['to']): Promise<Recipient[]> {
-  if (typeof to === 'object') return [{ email: to.address, name: to.address, locale: 'en' }];
+  if (typeof to === 'object') return [{ id: null, role: null, email: to.address, name: to.address, locale: 'en' }];
   if (to === 'group') {
     if (t.group_id === null) return [];
     return em.execute<Recipient[]>(
-      `select u.email, u.name, u.locale from group_members gm join users u on u.id = gm.user_id where gm.group_id = ? and u.active order by u.id`,
+      `select u.id, u.role, u.email, u.name, u.locale from group_members gm join users u on u.id = gm.user_id where gm.group_id = ? and u.active order by u.id`,
       [t.group_id],
     );
   }
@@ -126,7 +147,7 @@ async function recipientsOf(em: ReturnType<MikroORM['em']['fork']>, t: EmailCont
     userId = g?.supervisor_id ?? null;
   }
   if (userId === null) return [];
-  return em.execute<Recipient[]>('select email, name, locale from users where id = ? and active', [userId]);
+  return em.execute<Recipient[]>('select id, role, email, name, locale from users where id = ? and active', [userId]);
 }
 
 /** Resolve the recipients and deliver to each, every one under its own idempotency key. */
@@ -143,12 +164,30 @@ async function sendTicketEmail(deps: ActivityDeps, input: SendTicketEmailInput):
     activityLog(deps, input.requestId).info({ template: input.template, to: input.to }, 'no recipient; e-mail skipped');
     return { status: 'no_recipient', messageId: null };
   }
-  let result: SendTicketEmailResult = { status: 'duplicate', messageId: null };
+  const users = recipients.flatMap((r) => (r.id !== null && r.role !== null ? [{ id: r.id, role: r.role }] : []));
+  const channels = await channelsForUsers(em, users, input.template);
+  let result: SendTicketEmailResult = { status: 'muted', messageId: null };
   for (const to of recipients) {
     const key = recipients.length === 1 && typeof input.to === 'string' && input.to !== 'group' ? input.idempotencyKey : `${input.idempotencyKey}:${to.email}`;
+    const wants = to.id === null ? { email: true, inApp: false } : channels.get(to.id)!;
+    if (wants.inApp) await notifyInApp(em, await inAppNotice(em, input, t, to.id!, key));
+    if (!wants.email) {
+      activityLog(deps, input.requestId).debug({ template: input.template, userId: to.id }, 'e-mail turned off by the recipient');
+      continue;
+    }
     result = await deliverOnce(deps, em, input, t, to, key);
   }
   return result;
+}
+
+/** What the notification centre shows: the ticket, and the message or clock behind the event. */
+async function inAppNotice(em: ReturnType<MikroORM['em']['fork']>, input: SendTicketEmailInput, t: EmailContext, userId: number, key: string): Promise<InAppNotification> {
+  let excerpt: string | null = typeof input.vars?.clock === 'string' ? input.vars.clock : null;
+  if (input.vars?.messageId) {
+    const [m] = await em.execute<{ body_text: string }[]>('select body_text from messages where id = ?', [input.vars.messageId]);
+    excerpt = m ? m.body_text.replace(/\s+/g, ' ').trim().slice(0, 200) : excerpt;
+  }
+  return { userId, ticketId: input.ticketId, event: input.template, title: `[${t.number}] ${t.subject}`, excerpt, dedupeKey: `${key}:user:${userId}` };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '@mehrdesk/core/db';
+import { publishLiveEvent, scopeOf, type LiveActor, type LiveTicketScope } from '@mehrdesk/core/live-events';
 import type { Actor } from '@mehrdesk/workflows/contracts';
 import type { ApplyTicketChangeInput, SlaWrite, TimelineEntry } from '@mehrdesk/workflows/activity-contracts';
 
@@ -8,6 +9,7 @@ import type { ApplyTicketChangeInput, SlaWrite, TimelineEntry } from '@mehrdesk/
 // version" means "this exact write already happened": that is what makes retries idempotent.
 
 const toDate = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms));
+const toIso = (ms: number | null | undefined) => toDate(ms)?.toISOString() ?? null;
 
 const COLUMN: Record<keyof ApplyTicketChangeInput['set'], string> = {
   status: 'status',
@@ -41,12 +43,28 @@ export async function insertTimeline(em: EntityManager, ticketId: number, key: s
   }
 }
 
+type ScopeRow = { requester_id: number; group_id: number | null; assignee_id: number | null };
+
 /** SLA columns (for list filters) and the SLA event log; never bumps the ticket version. */
 export async function writeSla(em: EntityManager, ticketId: number, key: string, sla: SlaWrite) {
-  await em.execute(
-    'update tickets set sla_state = ?, first_response_due_at = ?, resolution_due_at = ? where id = ?',
-    [sla.slaState, toDate(sla.firstResponseDueAt), toDate(sla.resolutionDueAt), ticketId],
+  // Only a real change is written and announced (a retried activity finds nothing to change).
+  const [changed] = await em.execute<ScopeRow[]>(
+    `update tickets set sla_state = ?, first_response_due_at = ?, resolution_due_at = ?
+      where id = ? and (sla_state, first_response_due_at, resolution_due_at) is distinct from (?::text, ?::timestamptz, ?::timestamptz)
+      returning requester_id, group_id, assignee_id`,
+    [sla.slaState, toDate(sla.firstResponseDueAt), toDate(sla.resolutionDueAt), ticketId, sla.slaState, toDate(sla.firstResponseDueAt), toDate(sla.resolutionDueAt)],
   );
+  if (changed) {
+    await publishLiveEvent(em, {
+      type: 'sla.changed',
+      ticketId,
+      state: sla.slaState,
+      firstResponseDueAt: toIso(sla.firstResponseDueAt),
+      resolutionDueAt: toIso(sla.resolutionDueAt),
+      scope: scopeOf(changed),
+      at: new Date().toISOString(),
+    });
+  }
   for (const [i, ev] of sla.events.entries()) {
     const evKey = `${key}:sla:${i}`;
     await em.execute(
@@ -109,17 +127,52 @@ export async function applyChangeTx(
   const timeline = change.timeline.map((e) =>
     e.field === 'categoryId' ? { ...e, from: old?.category_id ?? null } : e.field === 'customFields' ? { ...e, from: pick(old?.custom_fields ?? {}, Object.keys(e.to as object)) } : e,
   );
-  const updated = await em.execute<{ version: number }[]>(
-    `update tickets set ${sets.join(', ')} where id = ? and version = ? returning version`,
+  const updated = await em.execute<({ version: number } & ScopeRow)[]>(
+    `update tickets set ${sets.join(', ')} where id = ? and version = ? returning version, requester_id, group_id, assignee_id`,
     [...params, ticketId, change.expectedVersion],
   );
   if (updated.length === 0) {
     const [row] = await em.execute<{ version: number }[]>('select version from tickets where id = ?', [ticketId]);
     if (!row) throw new TicketRowMissing(`ticket ${ticketId} does not exist`);
-    // Already applied by an earlier attempt of this same activity.
+    // Already applied by an earlier attempt of this same activity (which announced it).
     return { version: row.version, assigneeLabel: await assigneeLabel(em, ticketId) };
   }
   await insertTimeline(em, ticketId, key, actor, timeline);
+  // Announced even with no field listed (an SLA-only change): the version moved all the same.
+  await publishLiveEvent(em, ticketUpdatedEvent(ticketId, updated[0]!, change.set, timeline, actor));
   if (change.sla) await writeSla(em, ticketId, key, change.sla);
   return { version: updated[0]!.version, assigneeLabel: await assigneeLabel(em, ticketId) };
+}
+
+const liveActor = (actor: Actor): LiveActor => ({ type: actor.type, id: actor.id, ...(actor.rule ? { ruleId: actor.rule.id } : {}) });
+
+/** The ticket.updated announcement: changed field names and new values (times as ISO strings). */
+function ticketUpdatedEvent(ticketId: number, row: { version: number } & ScopeRow, set: ApplyTicketChangeInput['set'], timeline: TimelineEntry[], actor: Actor) {
+  const values: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(set)) {
+    if (value === undefined) continue;
+    values[field] = field === 'customFields' ? Object.keys(value as object) : TIME_FIELDS.has(field) ? toIso(value as number | null) : value;
+  }
+  const scope = scopeOf(row);
+  // The owners before a reassignment hear of it too, so their lists can drop the ticket.
+  const was = (field: 'groupId' | 'assigneeId') => timeline.find((e) => e.field === field);
+  let previousScope: LiveTicketScope | undefined;
+  if (was('groupId') || was('assigneeId')) {
+    previousScope = {
+      requesterId: scope.requesterId,
+      groupId: was('groupId') ? (was('groupId')!.from as number | null) : scope.groupId,
+      assigneeId: was('assigneeId') ? (was('assigneeId')!.from as number | null) : scope.assigneeId,
+    };
+  }
+  return {
+    type: 'ticket.updated' as const,
+    ticketId,
+    version: row.version,
+    fields: Object.keys(values),
+    values,
+    scope,
+    ...(previousScope ? { previousScope } : {}),
+    actor: liveActor(actor),
+    at: new Date().toISOString(),
+  };
 }

@@ -9,6 +9,7 @@ import { sanitizeRichText } from '@mehrdesk/api/http/sanitize';
 import { executeTicketUpdate } from '@mehrdesk/api/tickets/workflow-bridge';
 import { classifyAutomated } from './classify';
 import { parseInbound, type InboundMail } from './parse';
+import { detectContentType } from './content-type';
 import { readStored, storeFile } from './storage';
 import { decideThread, type ThreadLookups } from './thread';
 
@@ -86,9 +87,11 @@ async function storeAttachments(deps: InboundDeps, em: EntityManager, mail: Inbo
       continue;
     }
     const stored = await storeFile(deps.config.STORAGE_DIR, 'attachments', a.content);
+    const type = await detectContentType(a.contentType, a.content);
+    if (type.declaredMismatch) deps.log.info({ ticketId, filename: a.filename, declared: type.declaredMismatch, detected: type.contentType }, 'attachment is not what its Content-Type says; stored as detected');
     await em.execute(
       `insert into attachments (ticket_id, message_id, filename, content_type, size, sha256, storage_path, created_at) values (?, ?, ?, ?, ?, ?, ?, now())`,
-      [ticketId, messageId, a.filename.slice(0, 255), a.contentType.slice(0, 255), a.size, stored.sha256, stored.path],
+      [ticketId, messageId, a.filename.slice(0, 255), type.contentType.slice(0, 255), a.size, stored.sha256, stored.path],
     );
   }
 }
@@ -105,7 +108,8 @@ export async function processInbound(deps: InboundDeps, inboundId: number): Prom
   );
   if (!row) throw new Error(`inbound e-mail ${inboundId} does not exist`);
   if (row.status !== 'received' && row.status !== 'failed') return { status: row.status, ticketId: row.ticket_id, reason: row.reason };
-  const mail = await parseInbound(await readStored(deps.config.STORAGE_DIR, row.raw_path), { envelopeTo: row.envelope_to });
+  // Sources without an SMTP envelope (IMAP) store none; Delivered-To headers stand in for it then.
+  const mail = await parseInbound(await readStored(deps.config.STORAGE_DIR, row.raw_path), row.envelope_to.length > 0 ? { envelopeTo: row.envelope_to } : {});
   const log = deps.log.child({ inboundId, from: mail.from.address, messageId: mail.messageId });
 
   const ours = deps.config.INBOUND_ADDRESSES.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);

@@ -7,6 +7,10 @@ import { Migration20261121124004_EmailHandoff } from './Migration20261121124004_
 import { Migration20261121132806_Webhooks } from './Migration20261121132806_Webhooks';
 import { Migration20261121133420_EmailTemplates } from './Migration20261121133420_EmailTemplates';
 import { Migration20261121133602_InboundEmail } from './Migration20261121133602_InboundEmail';
+import { Migration20261121142947_Notifications } from './Migration20261121142947_Notifications';
+import { Migration20261121143221_InboundSourceKey } from './Migration20261121143221_InboundSourceKey';
+import { Migration20261121144319_TagColour } from './Migration20261121144319_TagColour';
+import { Migration20261121144459_LiveConsole } from './Migration20261121144459_LiveConsole';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
@@ -15,4 +19,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121132806_Webhooks', class: Migration20261121132806_Webhooks },
   { name: 'Migration20261121133420_EmailTemplates', class: Migration20261121133420_EmailTemplates },
   { name: 'Migration20261121133602_InboundEmail', class: Migration20261121133602_InboundEmail },
+  { name: 'Migration20261121142947_Notifications', class: Migration20261121142947_Notifications },
+  { name: 'Migration20261121143221_InboundSourceKey', class: Migration20261121143221_InboundSourceKey },
+  { name: 'Migration20261121144319_TagColour', class: Migration20261121144319_TagColour },
+  { name: 'Migration20261121144459_LiveConsole', class: Migration20261121144459_LiveConsole },
 ];

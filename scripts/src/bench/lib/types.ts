@@ -131,12 +131,8 @@ export interface MemoryResult {
   cpuSettle: CpuUsage;
 }
 
-export interface LogSummary {
-  file: string;
-  errors: number;
-  warnings: number;
-  samples: string[];
-}
+import type { LogSummary } from './services';
+export type { LogSummary };
 
 export interface BenchResult {
   startedAt: Date;

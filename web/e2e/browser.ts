@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PASSWORD } from '@mehrdesk/scripts/testing/fixtures';
+
+// Headless Chromium for the console's end-to-end tests, driven by playwright-core (which never
+// downloads a browser): the executable the launcher found or installed (CHROMIUM_PATH), else
+// /usr/bin/chromium. The API under test serves the built console (web/dist).
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
+const DIST_INDEX = path.join(ROOT, 'web', 'dist', 'index.html');
+
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!fs.existsSync(executablePath)) {
+    throw new Error(
+      `Chromium not found at ${executablePath}. Run the console tests through ./mehrdesk test (it finds Chromium, or installs ` +
+        "Debian's chromium package when run as root), install it (apt-get install chromium), or set CHROMIUM_PATH.",
+    );
+  }
+  if (!fs.existsSync(DIST_INDEX)) throw new Error('web/dist is missing: run the tests through ./mehrdesk test (it builds the console) or `cd web && npx vite build`');
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+}
+
+export async function newAgentContext(browser: Browser, baseUrl: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+  context.setDefaultTimeout(15_000);
+  return context;
+}
+
+/** Sign in through the login page, as a user would. */
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('E-mail', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/inbox/);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+/** Collect what the page logs as errors, so a test can show them when it fails. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  return errors;
+}

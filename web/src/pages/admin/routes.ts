@@ -1,0 +1,78 @@
+import type { RouteRecordRaw } from 'vue-router';
+import {
+  mdiAccountKey,
+  mdiAccountMultiple,
+  mdiClockOutline,
+  mdiEmailEditOutline,
+  mdiRobotOutline,
+  mdiShapeOutline,
+  mdiTagMultiple,
+  mdiTimerOutline,
+  mdiWebhook,
+} from '@mdi/js';
+
+// The admin screens' routes, mounted under /admin for admins (router.ts). Each entry with
+// `meta.navLabel` (an i18n key such as 'admin.nav.rules') and `meta.navIcon` (an @mdi/js path)
+// is listed in the navigation drawer's "Administration" section. `meta.roles` narrows who may
+// open a route (default: admin only). Every screen is its own chunk.
+const id = (r: { params: Record<string, unknown> }) => ({ id: Number(r.params.id) });
+
+export const adminRoutes: RouteRecordRaw[] = [
+  { path: '', name: 'admin', redirect: { name: 'admin-rules' } },
+  {
+    path: 'rules',
+    name: 'admin-rules',
+    component: () => import('./rules/RulesPage.vue'),
+    meta: { title: 'admin.nav.rules', navLabel: 'admin.nav.rules', navIcon: mdiRobotOutline },
+  },
+  { path: 'rules/new', name: 'admin-rule-new', component: () => import('./rules/RuleEditorPage.vue'), props: { id: null }, meta: { title: 'admin.rules.newTitle' } },
+  { path: 'rules/:id(\\d+)', name: 'admin-rule', component: () => import('./rules/RuleEditorPage.vue'), props: id, meta: { title: 'admin.nav.rules' } },
+  {
+    path: 'sla-policies',
+    name: 'admin-sla-policies',
+    component: () => import('./sla/SlaPoliciesPage.vue'),
+    meta: { title: 'admin.nav.slaPolicies', navLabel: 'admin.nav.slaPolicies', navIcon: mdiTimerOutline },
+  },
+  {
+    path: 'calendars',
+    name: 'admin-calendars',
+    component: () => import('./sla/CalendarsPage.vue'),
+    meta: { title: 'admin.nav.calendars', navLabel: 'admin.nav.calendars', navIcon: mdiClockOutline },
+  },
+  {
+    path: 'groups',
+    name: 'admin-groups',
+    component: () => import('./groups/GroupsPage.vue'),
+    meta: { title: 'admin.nav.groups', navLabel: 'admin.nav.groups', navIcon: mdiAccountMultiple },
+  },
+  {
+    path: 'users',
+    name: 'admin-users',
+    component: () => import('./users/UsersPage.vue'),
+    meta: { title: 'admin.nav.users', navLabel: 'admin.nav.users', navIcon: mdiAccountKey },
+  },
+  {
+    path: 'categories',
+    name: 'admin-categories',
+    component: () => import('./categories/CategoriesPage.vue'),
+    meta: { title: 'admin.nav.categories', navLabel: 'admin.nav.categories', navIcon: mdiShapeOutline },
+  },
+  {
+    path: 'tags',
+    name: 'admin-tags',
+    component: () => import('./tags/TagsPage.vue'),
+    meta: { title: 'admin.nav.tags', navLabel: 'admin.nav.tags', navIcon: mdiTagMultiple },
+  },
+  {
+    path: 'email-templates',
+    name: 'admin-email-templates',
+    component: () => import('./email-templates/EmailTemplatesPage.vue'),
+    meta: { title: 'admin.nav.emailTemplates', navLabel: 'admin.nav.emailTemplates', navIcon: mdiEmailEditOutline },
+  },
+  {
+    path: 'webhooks',
+    name: 'admin-webhooks',
+    component: () => import('./webhooks/WebhooksPage.vue'),
+    meta: { title: 'admin.nav.webhooks', navLabel: 'admin.nav.webhooks', navIcon: mdiWebhook },
+  },
+];
