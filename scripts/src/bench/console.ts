@@ -280,6 +280,7 @@ function render(r: {
       ],
     ),
     `Long tasks per load: median ${d(r.loads.map((l) => l.longTasks)).p50}, totalling median ${fmt.ms(d(r.loads.map((l) => l.longTaskTotalMs)).p50)} ms of main-thread time.`,
+    ...waterfall(r.loads),
     '## JavaScript per route',
     'What the browser fetched for each route when opened directly (new context, signed in as admin), gzip level 9 of the served files; "extra" is what it costs beyond the inbox\'s chunks.',
     table(
@@ -297,6 +298,28 @@ function render(r: {
       ],
     ),
   ]);
+}
+
+/** Where the median load's time went: the script downloads and each API call, in order. */
+function waterfall(loads: LoadTimings[]): string[] {
+  if (loads.length === 0) return [];
+  const median = [...loads].sort((a, b) => a.ttiMs - b.ttiMs)[Math.floor(loads.length / 2)]!;
+  const scripts = median.requests.filter((q) => q.name.endsWith('.js'));
+  const styles = median.requests.filter((q) => q.name.endsWith('.css'));
+  const api = median.requests.filter((q) => q.name.startsWith('/api/') && q.name !== '/api/v1/events');
+  const span = (xs: { startMs: number; endMs: number }[]) => (xs.length ? `${fmt.ms(Math.min(...xs.map((x) => x.startMs)))} → ${fmt.ms(Math.max(...xs.map((x) => x.endMs)))}` : '–');
+  return [
+    `Waterfall of the median load (interactive at ${fmt.ms(median.ttiMs)} ms; ms after navigation start):`,
+    table(
+      ['Request', 'start → end'],
+      [
+        [`${scripts.length} JavaScript files`, span(scripts)],
+        [`${styles.length} style sheets`, span(styles)],
+        ...api.sort((a, b) => a.startMs - b.startMs).map((q) => [`\`GET ${q.name}\``, `${fmt.ms(q.startMs)} → ${fmt.ms(q.endMs)}`]),
+        ['First ticket row in the DOM', fmt.ms(median.firstRowMs)],
+      ],
+    ),
+  ];
 }
 
 await main();

@@ -20,21 +20,33 @@ const DATE_OPTIONS: Record<DateStyle, Intl.DateTimeFormatOptions> = {
 
 const toDate = (value: string | number | Date) => (value instanceof Date ? value : new Date(value));
 
+// Building an Intl formatter costs far more than using one (an inbox page formats hundreds of
+// dates), so each locale + options pair is built once.
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat | Intl.RelativeTimeFormat>();
+function cached<T extends Intl.DateTimeFormat | Intl.NumberFormat | Intl.RelativeTimeFormat>(kind: string, locale: string, options: object, make: () => T): T {
+  const key = `${kind}|${locale}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = make()));
+  return f as T;
+}
+const dateFormat = (locale: string, options: Intl.DateTimeFormatOptions) => cached('date', locale, options, () => new Intl.DateTimeFormat(locale, options));
+const numberFormat = (locale: string, options: Intl.NumberFormatOptions) => cached('number', locale, options, () => new Intl.NumberFormat(locale, options));
+
 export function formatDate(value: string | number | Date, locale: AppLocale, style: DateStyle = 'datetime'): string {
-  return new Intl.DateTimeFormat(INTL_LOCALES[locale], DATE_OPTIONS[style]).format(toDate(value));
+  return dateFormat(INTL_LOCALES[locale], DATE_OPTIONS[style]).format(toDate(value));
 }
 
 /** A compact numeric date: 1405/01/15 in fa (Jalali, Persian digits), 2026-04-04 in en. */
 export function formatNumericDate(value: string | number | Date, locale: AppLocale): string {
   const d = toDate(value);
-  if (locale === 'fa') return new Intl.DateTimeFormat(INTL_LOCALES.fa, { year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  if (locale === 'fa') return dateFormat(INTL_LOCALES.fa, { year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
 /** Localised digits; `text` (when given) has its ASCII digits replaced instead. */
 export function formatNumber(n: number, locale: AppLocale, text?: string): string {
-  const fmt = new Intl.NumberFormat(INTL_LOCALES[locale], { useGrouping: text === undefined });
+  const fmt = numberFormat(INTL_LOCALES[locale], { useGrouping: text === undefined });
   if (text !== undefined) return text.replace(/\d/g, (d) => fmt.format(Number(d)));
   return fmt.format(n);
 }
@@ -47,7 +59,7 @@ export function formatBytes(bytes: number, locale: AppLocale): string {
     v /= 1024;
     i++;
   }
-  return new Intl.NumberFormat(INTL_LOCALES[locale], { style: 'unit', unit: units[i], unitDisplay: 'short', maximumFractionDigits: i === 0 ? 0 : 1 }).format(v);
+  return numberFormat(INTL_LOCALES[locale], { style: 'unit', unit: units[i], unitDisplay: 'short', maximumFractionDigits: i === 0 ? 0 : 1 }).format(v);
 }
 
 const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -64,7 +76,7 @@ const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 export function formatRelative(value: string | number | Date, now: number, locale: AppLocale): string {
   const seconds = Math.round((toDate(value).getTime() - now) / 1000);
   const abs = Math.abs(seconds);
-  const rtf = new Intl.RelativeTimeFormat(INTL_LOCALES[locale], { numeric: 'auto' });
+  const rtf = cached('relative', INTL_LOCALES[locale], { numeric: 'auto' }, () => new Intl.RelativeTimeFormat(INTL_LOCALES[locale], { numeric: 'auto' }));
   if (abs < 45) return rtf.format(0, 'second');
   for (const [unit, size] of RELATIVE_UNITS) {
     if (abs >= size || unit === 'second') return rtf.format(Math.round(seconds / size), unit);

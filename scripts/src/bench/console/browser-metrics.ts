@@ -29,6 +29,8 @@ export interface LoadTimings {
   ttiMs: number;
   longTasks: number;
   longTaskTotalMs: number;
+  /** Every fetched resource (scripts, styles, API calls) on the page's clock: the waterfall. */
+  requests: { name: string; startMs: number; endMs: number }[];
 }
 
 /** Give a fresh context the signed-in session the console keeps in localStorage. */
@@ -63,6 +65,11 @@ export async function measureLoad(page: Page, rowSelector: string, quietMs = 500
         ttiMs: lastEnd,
         longTasks: w.__longTasks.length,
         longTaskTotalMs: w.__longTasks.reduce((s, t) => s + (t.end - t.start), 0),
+        requests: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((r) => ({
+          name: new URL(r.name).pathname,
+          startMs: r.startTime,
+          endMs: r.responseEnd,
+        })),
       };
     },
     { sel: rowSelector, quiet: quietMs },
