@@ -639,7 +639,7 @@ async function main(): Promise<number> {
       snapshots,
       logs,
     };
-    const md = renderReport(result);
+    const md = keepOtherBenchmarks(renderReport(result), opts.out);
     fs.mkdirSync(path.dirname(opts.out), { recursive: true });
     fs.writeFileSync(opts.out, md);
     const rawFile = path.join(os.tmpdir(), `mehrdesk-bench-lifecycle-${opts.quick ? 'quick' : 'full'}-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -678,6 +678,18 @@ async function historyOf(temporal: Client, ticketId: number | undefined): Promis
     log(`history of ticket ${ticketId} unavailable: ${error instanceof Error ? error.message : String(error)}`);
     return null;
   }
+}
+
+/**
+ * docs/benchmarks.md also carries a hand-kept "Other benchmarks" section (summaries of the other
+ * benches' reports): a rerun replaces the lifecycle figures and keeps that section, before "## Run".
+ */
+function keepOtherBenchmarks(md: string, out: string): string {
+  const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  const other = /\n## Other benchmarks\n[\s\S]*?(?=\n## )/.exec(previous)?.[0];
+  if (!other || md.includes('\n## Other benchmarks\n')) return md;
+  const at = md.indexOf('\n## Run\n');
+  return at < 0 ? `${md.trimEnd()}\n${other}\n` : `${md.slice(0, at)}${other}${md.slice(at)}`;
 }
 
 main().then(
