@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
+import { pgArray } from '@mehrdesk/core/db';
 
 // Users and roles: the role matrix (written out by hand), the picker projection staff get,
 // filters and cursor paging, validation, unique e-mail, password handling (never returned),
@@ -225,7 +226,7 @@ describe('users: the admin guards', () => {
       const [{ n }] = await em.execute<[{ n: string }]>(`select count(*) as n from users where role = 'admin' and active and id in (?, ?)`, [a.id, b.id]);
       expect(Number(n)).toBe(1);
     } finally {
-      if (others.length) await em.execute(`update users set active = true where id = any(?::int[])`, [`{${others.join(',')}}`]);
+      if (others.length) await em.execute(`update users set active = true where id = any(?::int[])`, [pgArray(others)]);
     }
   });
 });

@@ -8,6 +8,7 @@ import { conflict, notFound } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { IdParams } from '../http/params';
 import { conflictAt, nameList, ReferenceCheck, rulesReferencing, uniqueViolation } from './references';
+import { pgArray } from '@mehrdesk/core/db';
 
 // Groups (P2): name, assignment strategy, supervisor, escalation group (no cycles), SLA policy
 // and members. Staff read them (pickers, inbox filters); admins change them.
@@ -72,13 +73,13 @@ async function groupDtos(em: EntityManager, ids: number[] | null): Promise<Group
             (select count(*) from tickets t where t.group_id = g.id and t.deleted_at is null and t.status not in ('closed', 'cancelled')) as open_tickets
        from groups g left join users s on s.id = g.supervisor_id
       ${ids ? 'where g.id = any(?::int[])' : ''} order by g.name, g.id`,
-    ids ? [`{${ids.join(',')}}`] : [],
+    ids ? [pgArray(ids)] : [],
   );
   const members = rows.length
     ? await em.execute<(z.infer<typeof Member> & { group_id: number })[]>(
         `select gm.group_id, u.id, u.name, u.email, u.role, u.active, u.available
            from group_members gm join users u on u.id = gm.user_id where gm.group_id = any(?::int[]) order by u.name, u.id`,
-        [`{${rows.map((r) => r.id).join(',')}}`],
+        [pgArray(rows.map((r) => r.id))],
       )
     : [];
   return rows.map((g) => {
@@ -134,7 +135,7 @@ async function checkReferences(em: EntityManager, body: Partial<z.infer<typeof C
 async function setMembers(tx: EntityManager, groupId: number, memberIds: number[]): Promise<void> {
   await tx.execute('delete from group_members where group_id = ?', [groupId]);
   const unique = [...new Set(memberIds)];
-  if (unique.length) await tx.execute('insert into group_members (group_id, user_id) select ?, unnest(?::int[])', [groupId, `{${unique.join(',')}}`]);
+  if (unique.length) await tx.execute('insert into group_members (group_id, user_id) select ?, unnest(?::int[])', [groupId, pgArray(unique)]);
 }
 
 export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {

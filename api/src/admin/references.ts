@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { referencedIds, validateRule, type Condition, type ReferenceKind } from '@mehrdesk/rules';
 import { loadStoredRules } from '@mehrdesk/core/services/rule-context';
 import { HttpError, unprocessable, type FieldError } from '../http/errors';
+import { pgArray } from '@mehrdesk/core/db';
 
 // What the directory endpoints (groups, users, categories, tags) share: checks that referenced
 // records exist (422 naming the field), and which saved rules name a record, so a delete or
@@ -64,7 +65,7 @@ export class ReferenceCheck {
   /** Users that exist and are staff (agents, supervisors, admins); `activeOnly` also requires active. */
   async staff(path: string, ids: readonly number[], opts: { activeOnly?: boolean; list?: boolean } = {}): Promise<void> {
     if (ids.length === 0) return;
-    const rows = await this.em.execute<{ id: number; role: string; active: boolean }[]>('select id, role, active from users where id = any(?::int[])', [`{${ids.join(',')}}`]);
+    const rows = await this.em.execute<{ id: number; role: string; active: boolean }[]>('select id, role, active from users where id = any(?::int[])', [pgArray(ids)]);
     ids.forEach((id, i) => {
       const u = rows.find((r) => r.id === id);
       const at = opts.list ? `${path}.${i}` : path;
@@ -76,7 +77,7 @@ export class ReferenceCheck {
 
   async groups(path: string, ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
-    const rows = await this.em.execute<{ id: number }[]>('select id from groups where id = any(?::int[])', [`{${ids.join(',')}}`]);
+    const rows = await this.em.execute<{ id: number }[]>('select id from groups where id = any(?::int[])', [pgArray(ids)]);
     ids.forEach((id, i) => {
       if (!rows.some((r) => r.id === id)) this.problems.push({ path: `${path}.${i}`, message: `No group ${id}` });
     });

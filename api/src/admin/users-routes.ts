@@ -9,6 +9,7 @@ import { conflict, notFound, unprocessable } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { IdParams } from '../http/params';
 import { ReferenceCheck, rulesReferencing, uniqueViolation } from './references';
+import { pgArray } from '@mehrdesk/core/db';
 
 // Users and roles (P2, X2). Staff read a minimal projection for pickers; admins see and change
 // everything. Password hashes never leave the database. An admin cannot demote or deactivate
@@ -170,7 +171,7 @@ async function checkReferences(em: EntityManager, role: Role | undefined, body: 
 async function setGroups(tx: EntityManager, userId: number, groupIds: number[]): Promise<void> {
   await tx.execute('delete from group_members where user_id = ?', [userId]);
   const unique = [...new Set(groupIds)];
-  if (unique.length) await tx.execute('insert into group_members (group_id, user_id) select unnest(?::int[]), ?', [`{${unique.join(',')}}`, userId]);
+  if (unique.length) await tx.execute('insert into group_members (group_id, user_id) select unnest(?::int[]), ?', [pgArray(unique), userId]);
 }
 
 /** What keeps a user from being deleted outright (their name stays on it). */

@@ -6,6 +6,7 @@ import type { LiveEvent } from '@mehrdesk/core/live-events';
 import type { AuthUser } from '../auth/authenticate';
 import type { LiveListener } from './listener';
 import { eventFor } from './visibility';
+import { pgArray } from '@mehrdesk/core/db';
 
 // Fan-out of live events to this process's SSE streams. Each event is filtered per stream by
 // what its user may see (visibility.ts); a heartbeat comment keeps proxies and clients from
@@ -89,7 +90,7 @@ export function createLiveHub(listener: LiveListener, orm: MikroORM, log: Logger
               array(select gm.group_id from group_members gm where gm.user_id = u.id order by gm.group_id) as group_ids
          from auth_tokens t join users u on u.id = t.user_id
         where t.token_hash = any(?::text[]) and t.expires_at > now() and u.active`,
-      [`{${hashes.join(',')}}`],
+      [pgArray(hashes)],
     );
     const byHash = new Map(rows.map((r) => [r.token_hash, r]));
     for (const s of streams) {

@@ -6,6 +6,7 @@ import { DEFAULT_CHANNELS, NOTIFICATION_EVENTS } from '@mehrdesk/core/domain';
 import type { AppDeps } from '../deps';
 import { pathId } from '../http/params';
 import { defineRoute } from '../http/route';
+import { pgArray } from '@mehrdesk/core/db';
 
 // The in-app notification centre and per-user notification preferences (C1). The worker writes
 // notifications while it sends ticket e-mail (worker/src/notifications/in-app.ts); here staff
@@ -136,7 +137,7 @@ export function notificationRoutes(_deps: AppDeps, registry: OpenAPIRegistry): R
       // Only the caller's own rows: someone else's ids are silently not theirs to mark.
       const updated =
         body.ids
-          ? await em.execute<{ id: number }[]>('update notifications set read_at = now() where user_id = ? and read_at is null and id = any(?::int[]) returning id', [user.id, `{${body.ids.join(',')}}`])
+          ? await em.execute<{ id: number }[]>('update notifications set read_at = now() where user_id = ? and read_at is null and id = any(?::int[]) returning id', [user.id, pgArray(body.ids)])
           : await em.execute<{ id: number }[]>('update notifications set read_at = now() where user_id = ? and read_at is null returning id', [user.id]);
       return { updated: updated.length, unreadCount: await unreadCount(em, user.id) };
     },

@@ -27,6 +27,7 @@ import {
 import { createTicket, listTickets, toTicketDto, visibleTicket, type TicketRow } from './service';
 import { actorOf, addTicketMessage, changeTicket, type ChangeCtx, type TicketChange } from './change';
 import { executeTicketUpdate, mapWorkflowError } from './workflow-bridge';
+import { pgArray } from '@mehrdesk/core/db';
 
 function idempotencyKeyOf(req: import('express').Request): string | undefined {
   const key = req.get('idempotency-key');
@@ -309,7 +310,7 @@ async function messages(em: import('@mikro-orm/postgresql').EntityManager, ticke
   const files = rows.length
     ? await em.execute<{ id: number; message_id: number; filename: string; content_type: string; size: number }[]>(
         'select id, message_id, filename, content_type, size from attachments where message_id = any(?::int[]) order by id',
-        [`{${rows.map((m) => m.id).join(',')}}`],
+        [pgArray(rows.map((m) => m.id as number))],
       )
     : [];
   const filesOf = (messageId: number) =>

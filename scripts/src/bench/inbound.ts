@@ -11,6 +11,7 @@ import { openOrm } from '@mehrdesk/core/db';
 import { stopAll, type ManagedProcess } from '../stack/processes';
 import { CpuMonitor, type CpuGroup } from './lib/cpu';
 import { gitState } from './lib/git';
+import { runBench, writeBenchReport } from './lib/output';
 import { loadAverage, machineInfo } from './lib/procfs';
 import { assertRunning, benchLogDir, requireEnv, ROOT, stackPids, startService, summarizeLog, waitWorkerPolling } from './lib/services';
 import { attachmentBytes, SenderPool, type ReplyTarget } from './inbound/mails';
@@ -198,10 +199,7 @@ async function main(): Promise<number> {
       paced,
       logs: [summarizeLog(path.join(logDir, 'worker.log'))],
     };
-    fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-    fs.writeFileSync(opts.out, renderInboundReport(result));
-    const raw = path.join(os.tmpdir(), `mehrdesk-bench-inbound-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(raw, JSON.stringify(result, null, 1));
+    const raw = writeBenchReport('inbound', opts.out, renderInboundReport(result), result, startedAt);
     log(`report written to ${path.relative(ROOT, opts.out) || opts.out}; raw numbers in ${raw}; load average at the end ${result.run.loadavgEnd}`);
     return 0;
   } finally {
@@ -212,10 +210,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+runBench(main);

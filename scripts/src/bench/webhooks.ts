@@ -12,6 +12,7 @@ import { stopAll, type ManagedProcess } from '../stack/processes';
 import { createFixtures, PASSWORD } from '../testing/fixtures';
 import { CpuMonitor, type CpuGroup } from './lib/cpu';
 import { gitState } from './lib/git';
+import { runBench, writeBenchReport } from './lib/output';
 import { request } from './lib/load';
 import { loadAverage, machineInfo } from './lib/procfs';
 import { apiLogin, benchLogDir, requireEnv, ROOT, stackPids, startService, summarizeLog, waitApiReady, waitWorkerPolling } from './lib/services';
@@ -223,10 +224,7 @@ async function main(): Promise<number> {
       drain,
       logs: [summarizeLog(path.join(logDir, 'api.log')), summarizeLog(path.join(logDir, 'worker.log'))],
     };
-    fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-    fs.writeFileSync(opts.out, renderWebhooksReport(result));
-    const raw = path.join(os.tmpdir(), `mehrdesk-bench-webhooks-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(raw, JSON.stringify(result, null, 1));
+    const raw = writeBenchReport('webhooks', opts.out, renderWebhooksReport(result), result, startedAt);
     log(`report written to ${path.relative(ROOT, opts.out) || opts.out}; raw numbers in ${raw}; load average at the end ${result.run.loadavgEnd}`);
     return 0;
   } finally {
@@ -238,10 +236,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+runBench(main);

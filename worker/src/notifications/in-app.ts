@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { channelsFor, type NotificationChannels, type NotificationEvent, type Role } from '@mehrdesk/core/domain';
 import { publishLiveEvent } from '@mehrdesk/core/live-events';
+import { pgArray } from '@mehrdesk/core/db';
 
 // The in-app half of a ticket notification: one row per user and activity key (a retried
 // activity finds its row and adds nothing), announced on the `mehrdesk_events` channel so
@@ -12,7 +13,7 @@ export async function channelsForUsers(em: EntityManager, users: { id: number; r
   const saved = ids.length
     ? await em.execute<{ user_id: number; email: boolean; in_app: boolean }[]>(
         'select user_id, email, in_app from notification_preferences where event = ? and user_id = any(?::int[])',
-        [event, `{${ids.join(',')}}`],
+        [event, pgArray(ids)],
       )
     : [];
   const byUser = new Map(saved.map((r) => [r.user_id, { email: r.email, inApp: r.in_app }]));

@@ -1,10 +1,11 @@
 import type { MikroORM } from '@mehrdesk/core/db';
+import { pgArray } from '@mehrdesk/core/db';
 
 // What became of the benchmark's messages, read from PostgreSQL by their Message-IDs:
 // inbound_emails (status, reason, ticket, processed_at) and the ticket message each produced
 // (messages.email_message_id; for a new ticket its first message, written with the ticket row).
 
-const textArray = (xs: string[]) => `{${xs.map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+const textArray = (xs: string[]) => pgArray(xs);
 
 /** Message-ID → ticket id for the messages that have been turned into a ticket or reply so far. */
 export async function processedTickets(orm: MikroORM, messageIds: string[]): Promise<Map<string, number>> {

@@ -1,9 +1,10 @@
 import type { MikroORM } from '@mehrdesk/core/db';
+import { pgArray } from '@mehrdesk/core/db';
 
 // What the database says about the deliveries of a set of tickets: the delivery rows
 // (webhook_deliveries) and the delivery log (webhook_attempts, one row per HTTP try).
 
-const idArray = (ids: number[]) => `{${ids.join(',')}}`;
+const idArray = (ids: number[]) => pgArray(ids);
 
 export interface DeliveryProgress {
   rows: number;

@@ -95,10 +95,10 @@ describe('rule editor page', () => {
     await userEvent.click(screen.getByTestId('save-rule'));
     await waitFor(() => expect(puts(api.calls)).toHaveLength(1));
     const second = screen.getByRole('group', { name: 'Conditions, condition 2' });
-    expect(await within(second).findByText('must be one of: low, normal, high, urgent')).toBeTruthy();
+    expect(await within(second).findAllByText('must be one of: low, normal, high, urgent')).toHaveLength(1);
     expect(within(screen.getByRole('group', { name: 'Conditions, condition 1' })).queryByText('must be one of: low, normal, high, urgent')).toBeNull();
     const action = screen.getByRole('group', { name: 'Action 2' });
-    expect(within(action).getByText('must not start or end with whitespace')).toBeTruthy();
+    expect(within(action).getAllByText('must not start or end with whitespace')).toHaveLength(1);
     expect(screen.getByTestId('rule-form-error').textContent).toContain('2 problems');
   });
 

@@ -61,7 +61,7 @@ describe('rule editor: condition tree', () => {
     const nested = leafGroup('Conditions, group 3');
     expect(within(nested).getAllByTestId('condition-leaf')).toHaveLength(1);
     await user.click(within(nested).getByRole('button', { name: 'Add a nested group to Conditions, group 3' }));
-    expect(screen.getByRole('group', { name: 'Conditions, group 3, group 2' })).toBeTruthy();
+    expect(screen.getAllByRole('group', { name: 'Conditions, group 3, group 2' })).toHaveLength(1);
     expect(draft.conditions.children).toHaveLength(3);
     // Remove the innermost group, then the nested one.
     await user.click(screen.getByRole('button', { name: 'Remove Conditions, group 3, group 2' }));
@@ -78,7 +78,7 @@ describe('rule editor: condition tree', () => {
   it('wraps a condition in a group of its own and switches a group to "any"/"none"', async () => {
     const { draft } = mountTree({ trigger: 'ticket.created', conditions: { all: [{ fact: 'ticket.priority', operator: 'equal', value: 'high' }, { fact: 'ticket.subject', operator: 'textContains', value: 'x' }] }, actions: [] });
     await userEvent.click(screen.getByRole('button', { name: 'Put Conditions, condition 2 in a group of its own' }));
-    expect(screen.getByRole('group', { name: 'Conditions, group 2' })).toBeTruthy();
+    expect(screen.getAllByRole('group', { name: 'Conditions, group 2' })).toHaveLength(1);
     draft.conditions.kind = 'any';
     await tick();
     expect(toDefinition(draft).conditions).toEqual({
@@ -107,7 +107,7 @@ describe('rule editor: condition tree', () => {
     const specOf = (n: number) => leafGroup(`Conditions, condition ${n}`).querySelector('.value-input')?.getAttribute('data-spec');
     expect([1, 2, 3, 4, 5, 6, 7, 8].map(specOf)).toEqual(['enumList', 'epochMs', 'idOrNull', 'boolean', 'number', 'stringList', 'regex', 'true']);
     // Enum values are offered by name; the chosen ones show as chips.
-    expect(within(leafGroup('Conditions, condition 1')).getByText('High')).toBeTruthy();
+    expect(within(leafGroup('Conditions, condition 1')).getAllByText('High')).toHaveLength(1);
     // A date and a time for instants.
     const instant = leafGroup('Conditions, condition 2');
     expect((within(instant).getByLabelText('Time') as HTMLInputElement).type).toBe('time');
@@ -163,7 +163,7 @@ describe('rule editor: condition tree', () => {
     ]).byKey;
     await tick();
     const inner = leafGroup('Conditions, group 2, condition 1');
-    expect(within(inner).getByText('must be one of: low, normal, high, urgent')).toBeTruthy();
+    expect(within(inner).getAllByText('must be one of: low, normal, high, urgent')).toHaveLength(1);
     expect(within(leafGroup('Conditions, condition 1')).getAllByRole('alert').map((a) => a.textContent).join(' ')).toContain('message.* facts need the message.received trigger');
     expect(leafGroup('Conditions, condition 1').className).toContain('has-error');
     // Nothing lands on a node the pointers do not name.
