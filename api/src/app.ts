@@ -7,6 +7,7 @@ import type { AppDeps } from './deps';
 import { authenticate } from './auth/authenticate';
 import { authRoutes } from './auth/routes';
 import { ticketRoutes } from './tickets/routes';
+import { heldMailRoutes } from './tickets/held-mail';
 import { slaAdminRoutes } from './admin/sla-routes';
 import { ruleRoutes } from './rules/routes';
 import { ruleCatalogueRoutes } from './rules/catalogue-routes';
@@ -18,15 +19,19 @@ import { webhookRoutes } from './webhooks/routes';
 import { emailTemplateRoutes } from './admin/email-template-routes';
 import { notificationRoutes } from './notifications/routes';
 import { attachmentRoutes } from './attachments/routes';
+import { inboundRoutes } from './inbound/routes';
 import { liveRoutes } from './live';
 import { bulkRoutes } from './tickets/bulk';
 import { macroRoutes } from './macros/routes';
 import { queueBoard } from './ops/queues';
 import { errorHandler, notFound } from './http/errors';
+import { storableTextOnly } from './http/storable';
 import { healthRoutes } from './ops/health';
 import { createMetrics } from './ops/metrics';
 import { createRegistry, openApiDocument } from './ops/openapi';
 import { consoleRoutes } from './ops/console';
+import { failureRoutes } from './ops/failures-routes';
+import { redactRequest } from './http/redact';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -35,7 +40,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  const metrics = createMetrics();
+  const metrics = createMetrics(deps.orm);
   const registry = createRegistry();
 
   app.use(helmet());
@@ -51,6 +56,9 @@ export function buildApp(deps: AppDeps): Express {
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      // Credentials never reach a log: bearer tokens and cookies in headers, and the signed
+      // attachment links' `token` in the query string.
+      serializers: { req: redactRequest },
     }),
   );
   app.use(metrics.middleware);
@@ -60,6 +68,7 @@ export function buildApp(deps: AppDeps): Express {
   });
 
   app.use(express.json({ limit: '1mb', strict: true }));
+  app.use(storableTextOnly);
   // One EntityManager fork per request: no identity map shared between requests.
   app.use((req, _res, next) => {
     req.em = deps.orm.em.fork();
@@ -76,6 +85,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', authenticate);
   app.use('/api/v1', authRoutes(deps, registry));
   app.use('/api/v1', ticketRoutes(deps, registry));
+  app.use('/api/v1', heldMailRoutes(deps, registry));
   app.use('/api/v1', bulkRoutes(deps, registry));
   app.use('/api/v1', macroRoutes(deps, registry));
   app.use('/api/v1', live.router);
@@ -86,10 +96,12 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', emailTemplateRoutes(deps, registry));
   app.use('/api/v1', notificationRoutes(deps, registry));
   app.use('/api/v1', attachmentRoutes(deps, registry));
+  app.use('/api/v1', inboundRoutes(deps, registry));
   app.use('/api/v1', groupRoutes(deps, registry));
   app.use('/api/v1', userRoutes(deps, registry));
   app.use('/api/v1', categoryRoutes(deps, registry));
   app.use('/api/v1', tagRoutes(deps, registry));
+  app.use('/api/v1', failureRoutes(deps, registry));
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
   app.get('/api/openapi.json', (_req, res) => {

@@ -31,7 +31,7 @@ const processed = (messageId: string) =>
     return r && r.status !== 'received' ? r : null;
   }, `processing of ${messageId}`);
 const ticket = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}`)).body;
-const messages = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}/messages`)).body.items as { bodyText: string; channel: string; author: { name: string } | null }[];
+const messages = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}/messages`)).body.items as { kind: string; bodyText: string; channel: string; author: { name: string } | null }[];
 
 describe('inbound e-mail', () => {
   let first: { ticketId: number; number: string; receivedMessageId: string };
@@ -39,6 +39,7 @@ describe('inbound e-mail', () => {
   it('opens a ticket for a new mail from an unknown sender, with its attachment', async () => {
     const id = await send({
       from: `"Nasrin Example" <${addr('nasrin')}>`,
+      cc: addr('colleague'),
       subject: 'VPN کار نمی‌کند',
       text: 'Since this morning the VPN refuses my password.',
       attachments: [{ filename: 'error.txt', content: 'E_AUTH 401' }],
@@ -70,11 +71,14 @@ describe('inbound e-mail', () => {
     expect((await messages(first.ticketId)).some((m) => m.bodyText.includes('I am away'))).toBe(false);
   });
 
-  it('adds a CC\'d third party who replies as a participant instead of opening a ticket', async () => {
+  // The first mail copied the colleague, which made them a participant; strangers are held
+  // for review instead (inbound-strangers.int.test.ts).
+  it('threads a reply from a third party CC\'d on the first mail as a participant\'s reply instead of opening a ticket', async () => {
     const id = await send({ from: addr('colleague'), subject: `RE: ${first.number}`, text: 'I have the same problem', inReplyTo: first.receivedMessageId });
     expect(await processed(id)).toMatchObject({ status: 'replied', ticket_id: first.ticketId });
     const parts = await h.orm.em.fork().execute<{ email: string }[]>('select email from ticket_participants where ticket_id = ?', [first.ticketId]);
     expect(parts).toEqual([{ email: addr('colleague') }]);
+    expect((await messages(first.ticketId)).at(-1)).toMatchObject({ kind: 'public', bodyText: expect.stringContaining('same problem') });
     expect((await ticket(first.ticketId)).requester.email).toBe(addr('nasrin'));
   });
 

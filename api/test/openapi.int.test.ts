@@ -36,6 +36,8 @@ const EXPECTED: Op[] = [
   { method: 'delete', path: '/api/v1/tickets/{id}',             auth: true,  ok: 204 },
   { method: 'post',  path: '/api/v1/tickets/{id}/messages',     auth: true,  ok: 201, body: 'AddMessageRequest',     response: 'Message' },
   { method: 'get',   path: '/api/v1/tickets/{id}/messages',     auth: true,  ok: 200 },
+  { method: 'post',  path: '/api/v1/tickets/{id}/messages/{messageId}/publish', auth: true, ok: 200, body: 'PublishHeldMessageRequest', response: 'Message' },
+  { method: 'post',  path: '/api/v1/tickets/{id}/messages/{messageId}/dismiss', auth: true, ok: 200,                    response: 'Message' },
   { method: 'get',   path: '/api/v1/tickets/{id}/timeline',     auth: true,  ok: 200 },
   { method: 'get',   path: '/api/v1/tickets/{id}/sla',          auth: true,  ok: 200,                                response: 'Sla' },
   { method: 'post',  path: '/api/v1/tickets/bulk',              auth: true,  ok: 200, body: 'BulkTicketsRequest',    response: 'BulkTicketsResult' },

@@ -37,6 +37,20 @@ async function counts() {
             (select count(*) from idempotency_keys) as idempotency_keys,
             (select count(*) from users) as users,
             (select count(*) from auth_tokens) as auth_tokens,
+            (select count(*) from groups) as groups,
+            (select count(*) from group_members) as group_members,
+            (select count(*) from categories) as categories,
+            (select count(*) from tags) as tags,
+            (select count(*) from rules) as rules,
+            (select count(*) from rule_versions) as rule_versions,
+            (select count(*) from macros) as macros,
+            (select count(*) from webhook_subscriptions) as webhook_subscriptions,
+            (select count(*) from business_calendars) as business_calendars,
+            (select count(*) from holidays) as holidays,
+            (select count(*) from sla_policies) as sla_policies,
+            (select coalesce(sum(length(shifts::text)), 0) from business_calendars) as calendar_shifts,
+            (select coalesce(sum(length(targets::text)), 0) from sla_policies) as policy_targets,
+            (select count(*) from email_templates) as email_templates,
             (select coalesce(sum(version), 0) from tickets) as ticket_versions`,
   );
   return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
@@ -54,15 +68,15 @@ type As = 'anonymous' | keyof typeof tokens;
 interface Case {
   name: string;
   as: As;
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
   status: number;
   code: string;
   message: string;
-  /** Field paths (with their exact message where one is given); undefined = no `fields`. */
-  fields?: [path: string, message?: string | RegExp][];
+  /** Field paths (with their exact message where one is given, and pointer); undefined = no `fields`. */
+  fields?: [path: string, message?: string | RegExp, pointer?: string][];
 }
 
 const UNKNOWN = 'Unknown field';
@@ -71,6 +85,14 @@ const ID_MSG = 'must be a positive integer id';
 const MISSING = 2_147_483_647; // a valid id no row has
 const long = (n: number, ch = 'a') => ch.repeat(n);
 const ok = { subject: 'A subject', body: 'A body' };
+const NUL = 'must not contain NUL (U+0000) characters';
+const SURROGATE = 'must not contain unpaired UTF-16 surrogates (invalid Unicode)';
+const INT4_OVER = 2_147_483_648; // one past PostgreSQL's integer range
+const RULE = { trigger: 'ticket.created', conditions: { all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'x' }] }, actions: [{ type: 'set_priority', params: { priority: 'high' } }] };
+/** A ticket-list cursor as the API encodes it: base64url of [sort, key, id]. */
+const ticketCursor = (sort: string, key: unknown, id: unknown) => Buffer.from(JSON.stringify([sort, key, id])).toString('base64url');
+const userCursor = (name: unknown, id: unknown) => Buffer.from(JSON.stringify([name, id])).toString('base64url');
+const BAD_CURSOR = { status: 422, code: 'unprocessable', message: 'Invalid cursor', fields: [['query.cursor', 'Not a cursor returned by this API']] as Case['fields'] };
 
 const bad = (path: string, message?: string | RegExp): [string, (string | RegExp)?] => (message === undefined ? [path] : [path, message]);
 const invalid = (location: 'body' | 'query' | 'params', ...fields: [string, (string | RegExp)?][]) => ({
@@ -198,6 +220,92 @@ const CASES: Case[] = [
   { name: 'list: garbage cursor', as: 'agent', method: 'GET', path: '/api/v1/tickets?cursor=garbage', status: 422, code: 'unprocessable', message: 'Invalid cursor', fields: [['query.cursor', 'Not a cursor returned by this API']] },
   { name: 'list: cursor with a non-integer id', as: 'agent', method: 'GET', path: `/api/v1/tickets?cursor=${Buffer.from('2024-01-01T00:00:00.000Z|x').toString('base64url')}`, status: 422, code: 'unprocessable', message: 'Invalid cursor', fields: [['query.cursor', 'Not a cursor returned by this API']] },
 
+  // ---- text PostgreSQL cannot store: NUL and unpaired surrogates, anywhere --------------------
+  { name: 'nul: q on GET /tickets', as: 'agent', method: 'GET', path: '/api/v1/tickets?q=a%00b', ...invalid('query', bad('query.q', NUL)) },
+  { name: 'nul: tag on GET /tickets', as: 'agent', method: 'GET', path: '/api/v1/tickets?tag=vip%00', ...invalid('query', bad('query.tag', NUL)) },
+  { name: 'nul: q on GET /users', as: 'admin', method: 'GET', path: '/api/v1/users?q=%00', ...invalid('query', bad('query.q', NUL)) },
+  { name: 'nul: q on GET /users as agent', as: 'agent', method: 'GET', path: '/api/v1/users?q=ad%00min', ...invalid('query', bad('query.q', NUL)) },
+  { name: 'nul: q on GET /tags', as: 'agent', method: 'GET', path: '/api/v1/tags?q=%00', ...invalid('query', bad('query.q', NUL)) },
+  { name: 'nul: q on GET /tags/catalogue', as: 'agent', method: 'GET', path: '/api/v1/tags/catalogue?q=x%00', ...invalid('query', bad('query.q', NUL)) },
+  { name: 'nul: an unknown query parameter', as: 'agent', method: 'GET', path: '/api/v1/tickets?x=%00', ...invalid('query', bad('query.x', NUL)) },
+  { name: 'nul: ticket subject', as: 'customer', method: 'POST', path: '/api/v1/tickets', body: { ...ok, subject: 'nul\u0000byte' }, ...invalid('body', bad('body.subject', NUL)) },
+  { name: 'nul: ticket body', as: 'customer', method: 'POST', path: '/api/v1/tickets', body: { ...ok, body: '<p>nul\u0000byte</p>' }, ...invalid('body', bad('body.body', NUL)) },
+  { name: 'nul: ticket subject and body', as: 'customer', method: 'POST', path: '/api/v1/tickets', body: { subject: '\u0000', body: '\u0000' }, ...invalid('body', bad('body.subject', NUL), bad('body.body', NUL)) },
+  { name: 'nul: requester name', as: 'admin', method: 'POST', path: '/api/v1/tickets', body: { ...ok, requesterEmail: 'guest-nul@example.com', requesterName: 'Gu\u0000est' }, ...invalid('body', bad('body.requesterName', NUL)) },
+  { name: 'nul: reply body', as: 'customer', method: 'POST', path: '/api/v1/tickets/:t/messages', body: { body: '<p>nul\u0000byte</p>' }, ...invalid('body', bad('body.body', NUL)) },
+  { name: 'nul: internal note body', as: 'agent', method: 'POST', path: '/api/v1/tickets/:t/messages', body: { body: 'x\u0000', internal: true }, ...invalid('body', bad('body.body', NUL)) },
+  { name: 'nul: user name', as: 'admin', method: 'POST', path: '/api/v1/users', body: { email: 'nul-user@example.com', name: 'Nul\u0000User', role: 'agent' }, ...invalid('body', bad('body.name', NUL)) },
+  { name: 'nul: user name on PATCH', as: 'admin', method: 'PATCH', path: '/api/v1/users/AGENT1_ID', body: { name: 'x\u0000' }, ...invalid('body', bad('body.name', NUL)) },
+  { name: 'nul: user password', as: 'admin', method: 'POST', path: '/api/v1/users', body: { email: 'nul-pass@example.com', name: 'P', role: 'agent', password: 'password\u0000' }, ...invalid('body', bad('body.password', NUL)) },
+  { name: 'nul: rule name', as: 'admin', method: 'POST', path: '/api/v1/rules', body: { name: 'Rule\u0000', definition: RULE }, ...invalid('body', bad('body.name', NUL)) },
+  { name: 'nul: rule JSON (condition value)', as: 'admin', method: 'POST', path: '/api/v1/rules', body: { name: 'Rule', definition: { ...RULE, conditions: { all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'a\u0000' }] } } }, ...invalid('body', bad('body.definition.conditions.all.0.value', NUL)) },
+  { name: 'nul: rule JSON (note body)', as: 'admin', method: 'POST', path: '/api/v1/rules', body: { name: 'Rule', definition: { ...RULE, actions: [{ type: 'add_note', params: { body: 'x\u0000' } }] } }, ...invalid('body', bad('body.definition.actions.0.params.body', NUL)) },
+  { name: 'nul: macro name', as: 'admin', method: 'POST', path: '/api/v1/macros', body: { name: 'Macro\u0000', body: 'hello' }, ...invalid('body', bad('body.name', NUL)) },
+  { name: 'nul: macro body', as: 'admin', method: 'POST', path: '/api/v1/macros', body: { name: 'Macro', body: 'hel\u0000lo' }, ...invalid('body', bad('body.body', NUL)) },
+  { name: 'nul: group name', as: 'admin', method: 'POST', path: '/api/v1/groups', body: { name: 'G\u0000' }, ...invalid('body', bad('body.name', NUL)) },
+  { name: 'nul: category name', as: 'admin', method: 'POST', path: '/api/v1/categories', body: { name: 'C\u0000' }, ...invalid('body', bad('body.name', NUL)) },
+  { name: 'nul: e-mail template body', as: 'admin', method: 'PUT', path: '/api/v1/email-templates/ticket_received/en', body: { subject: 'S', body: 'B\u0000' }, ...invalid('body', bad('body.body', NUL)) },
+  { name: 'nul: webhook name', as: 'admin', method: 'POST', path: '/api/v1/webhooks', body: { name: 'W\u0000', url: 'https://example.com/hook', events: ['ticket.created'] }, ...invalid('body', bad('body.name', NUL)) },
+  { name: 'nul: calendar holiday name', as: 'admin', method: 'POST', path: '/api/v1/calendars', body: { name: 'Cal', timeZone: 'UTC', holidays: [{ date: '2026-01-01', name: 'New\u0000Year' }] }, ...invalid('body', bad('body.holidays.0.name', NUL)) },
+  { name: 'nul: login e-mail', as: 'anonymous', method: 'POST', path: '/api/v1/auth/login', body: { email: 'a\u0000@example.com', password: 'x' }, ...invalid('body', bad('body.email', NUL)) },
+  { name: 'nul: in a field name', as: 'customer', method: 'POST', path: '/api/v1/tickets', body: { ...ok, 'sub\u0000ject': 'x' }, ...invalid('body', bad('body."subject"', `field name ${NUL}`)) },
+  { name: 'surrogate: lone high surrogate in subject', as: 'customer', method: 'POST', path: '/api/v1/tickets', body: { ...ok, subject: 'broken \ud800 text' }, ...invalid('body', bad('body.subject', SURROGATE)) },
+  { name: 'surrogate: lone low surrogate in reply', as: 'customer', method: 'POST', path: '/api/v1/tickets/:t/messages', body: { body: '\udc00' }, ...invalid('body', bad('body.body', SURROGATE)) },
+  { name: 'surrogate: in a tag', as: 'admin', method: 'POST', path: '/api/v1/tickets', body: { ...ok, tags: ['ok', 'x\udbff'] }, ...invalid('body', bad('body.tags.1', SURROGATE)) },
+
+  // ---- instants: impossible dates and years outside 1970..9999 ------------------------------
+  { name: 'date: createdFrom year 0000', as: 'agent', method: 'GET', path: '/api/v1/tickets?createdFrom=0000-01-01T00:00:00Z', ...invalid('query', bad('query.createdFrom')) },
+  { name: 'date: createdTo year 0000', as: 'agent', method: 'GET', path: '/api/v1/tickets?createdTo=0000-12-31T23:59:59Z', ...invalid('query', bad('query.createdTo')) },
+  { name: 'date: updatedFrom year 0001', as: 'agent', method: 'GET', path: '/api/v1/tickets?updatedFrom=0001-01-01T00:00:00Z', ...invalid('query', bad('query.updatedFrom')) },
+  { name: 'date: createdFrom in 1969', as: 'agent', method: 'GET', path: '/api/v1/tickets?createdFrom=1969-12-31T23:59:59Z', ...invalid('query', bad('query.createdFrom')) },
+  { name: 'date: createdTo 9999-12-31 at -14:00 (year 10000 in UTC)', as: 'agent', method: 'GET', path: `/api/v1/tickets?createdTo=${encodeURIComponent('9999-12-31T23:59:59-14:00')}`, ...invalid('query', bad('query.createdTo')) },
+  { name: 'date: createdFrom 2026-02-30', as: 'agent', method: 'GET', path: '/api/v1/tickets?createdFrom=2026-02-30T00:00:00Z', ...invalid('query', bad('query.createdFrom')) },
+  { name: 'date: createdTo 2026-13-01', as: 'agent', method: 'GET', path: '/api/v1/tickets?createdTo=2026-13-01T00:00:00Z', ...invalid('query', bad('query.createdTo')) },
+  { name: 'date: updatedFrom at 24:00', as: 'agent', method: 'GET', path: '/api/v1/tickets?updatedFrom=2026-01-01T24:00:00Z', ...invalid('query', bad('query.updatedFrom')) },
+  { name: 'date: updatedFrom with offset +25:00', as: 'agent', method: 'GET', path: `/api/v1/tickets?updatedFrom=${encodeURIComponent('2026-01-01T00:00:00+25:00')}`, ...invalid('query', bad('query.updatedFrom')) },
+  { name: 'cursor: time key in year 0000', as: 'agent', method: 'GET', path: `/api/v1/tickets?cursor=${ticketCursor('-createdAt', '0000-01-01T00:00:00.000000Z', 1)}`, ...BAD_CURSOR },
+  { name: 'cursor: time key in year 10000', as: 'agent', method: 'GET', path: `/api/v1/tickets?cursor=${ticketCursor('-createdAt', '10000-01-01T00:00:00.000000Z', 1)}`, ...BAD_CURSOR },
+  { name: 'cursor: time key 2026-02-30', as: 'agent', method: 'GET', path: `/api/v1/tickets?cursor=${ticketCursor('-createdAt', '2026-02-30T00:00:00.000000Z', 1)}`, ...BAD_CURSOR },
+  { name: 'cursor: time key 2026-13-01', as: 'agent', method: 'GET', path: `/api/v1/tickets?sort=updatedAt&cursor=${ticketCursor('updatedAt', '2026-13-01T00:00:00.000000Z', 1)}`, ...BAD_CURSOR },
+  { name: 'cursor: time key at 24:00', as: 'agent', method: 'GET', path: `/api/v1/tickets?sort=dueAt&cursor=${ticketCursor('dueAt', '2026-01-01T24:00:00.000000Z', 1)}`, ...BAD_CURSOR },
+  { name: 'cursor: time key 99:99', as: 'agent', method: 'GET', path: `/api/v1/tickets?cursor=${ticketCursor('-createdAt', '2026-01-01T99:99:99.000000Z', 1)}`, ...BAD_CURSOR },
+  { name: 'cursor: ticket id beyond int4', as: 'agent', method: 'GET', path: `/api/v1/tickets?cursor=${ticketCursor('-createdAt', '2026-01-01T00:00:00.000000Z', INT4_OVER)}`, ...BAD_CURSOR },
+  { name: 'cursor: ticket id 2^53', as: 'agent', method: 'GET', path: `/api/v1/tickets?sort=priority&cursor=${ticketCursor('priority', 1, 2 ** 53)}`, ...BAD_CURSOR },
+  { name: 'cursor: users cursor with a NUL in the name', as: 'admin', method: 'GET', path: `/api/v1/users?cursor=${userCursor('a\u0000b', 1)}`, ...BAD_CURSOR },
+  { name: 'cursor: users cursor with an id beyond int4', as: 'admin', method: 'GET', path: `/api/v1/users?cursor=${userCursor('a', INT4_OVER)}`, ...BAD_CURSOR },
+  { name: 'cursor: users cursor with id 0', as: 'admin', method: 'GET', path: `/api/v1/users?cursor=${userCursor('a', 0)}`, ...BAD_CURSOR },
+
+  // ---- ids and numbers beyond PostgreSQL's integer range -------------------------------------
+  { name: 'int4: notifications/read ids', as: 'agent', method: 'POST', path: '/api/v1/notifications/read', body: { ids: [1, INT4_OVER] }, ...invalid('body', bad('body.ids.1', ID_MSG)) },
+  { name: 'int4: group memberIds', as: 'admin', method: 'POST', path: '/api/v1/groups', body: { name: 'Big ids', memberIds: [INT4_OVER] }, ...invalid('body', bad('body.memberIds.0', ID_MSG)) },
+  { name: 'int4: group supervisorId', as: 'admin', method: 'POST', path: '/api/v1/groups', body: { name: 'Big ids', supervisorId: INT4_OVER }, ...invalid('body', bad('body.supervisorId', ID_MSG)) },
+  { name: 'int4: group escalationGroupId on PATCH', as: 'admin', method: 'PATCH', path: '/api/v1/groups/SUPPORT_ID', body: { escalationGroupId: 2 ** 53 }, ...invalid('body', bad('body.escalationGroupId', ID_MSG)) },
+  { name: 'int4: user groupIds', as: 'admin', method: 'POST', path: '/api/v1/users', body: { email: 'big-ids@example.com', name: 'Big', role: 'agent', groupIds: [INT4_OVER] }, ...invalid('body', bad('body.groupIds.0', ID_MSG)) },
+  { name: 'int4: user organizationId', as: 'admin', method: 'PATCH', path: '/api/v1/users/AGENT1_ID', body: { organizationId: INT4_OVER }, ...invalid('body', bad('body.organizationId', ID_MSG)) },
+  { name: 'int4: category defaultGroupId', as: 'admin', method: 'POST', path: '/api/v1/categories', body: { name: 'Big', defaultGroupId: INT4_OVER }, ...invalid('body', bad('body.defaultGroupId', ID_MSG)) },
+  { name: 'int4: ticket categoryId', as: 'customer', method: 'POST', path: '/api/v1/tickets', body: { ...ok, categoryId: INT4_OVER }, ...invalid('body', bad('body.categoryId', ID_MSG)) },
+  { name: 'int4: ticket requesterId', as: 'admin', method: 'POST', path: '/api/v1/tickets', body: { ...ok, requesterId: INT4_OVER }, ...invalid('body', bad('body.requesterId', ID_MSG)) },
+  { name: 'int4: ticket version on PATCH', as: 'agent', method: 'PATCH', path: '/api/v1/tickets/:t', body: { version: INT4_OVER, priority: 'high' }, ...invalid('body', bad('body.version', /^must be a positive integer version/)) },
+  { name: 'int4: ticket version on status', as: 'agent', method: 'POST', path: '/api/v1/tickets/:t/status', body: { status: 'open', version: 2 ** 53 }, ...invalid('body', bad('body.version', /^must be a positive integer version/)) },
+  { name: 'int4: tag merge intoId', as: 'admin', method: 'POST', path: '/api/v1/tags/1/merge', body: { intoId: INT4_OVER }, ...invalid('body', bad('body.intoId', ID_MSG)) },
+  { name: 'int4: SLA policy calendarId', as: 'admin', method: 'PATCH', path: '/api/v1/sla-policies/1', body: { calendarId: INT4_OVER }, ...invalid('body', bad('body.calendarId', ID_MSG)) },
+  { name: 'int4: rules reorder ids', as: 'admin', method: 'POST', path: '/api/v1/rules/reorder', body: { ids: [INT4_OVER] }, ...invalid('body', bad('body.ids.0', ID_MSG)) },
+  { name: 'int4: rule expectedVersion', as: 'admin', method: 'PUT', path: '/api/v1/rules/1', body: { definition: RULE, expectedVersion: INT4_OVER }, ...invalid('body', bad('body.expectedVersion', /^must be a positive integer version/)) },
+  { name: 'int4: dry-run ticketId', as: 'admin', method: 'POST', path: '/api/v1/rules/dry-run', body: { ticketId: INT4_OVER }, ...invalid('body', bad('body.ticketId', ID_MSG)) },
+  { name: 'int4: dry-run event messageId', as: 'admin', method: 'POST', path: '/api/v1/rules/dry-run', body: { ticketId: 1, event: { type: 'message.received', messageId: INT4_OVER } }, ...invalid('body', bad('body.event.messageId', ID_MSG)) },
+  { name: 'int4: macro apply version', as: 'agent', method: 'POST', path: '/api/v1/tickets/:t/macros/1/apply', body: { version: INT4_OVER }, ...invalid('body', bad('body.version', /^must be a positive integer version/)) },
+  { name: 'int4: macro set.groupId', as: 'admin', method: 'POST', path: '/api/v1/macros', body: { name: 'Big', set: { groupId: INT4_OVER } }, ...invalid('body', bad('body.set.groupId', ID_MSG)) },
+  { name: 'int4: id in a rule action', as: 'admin', method: 'POST', path: '/api/v1/rules', body: { name: 'Big id', definition: { ...RULE, actions: [{ type: 'assign_group', params: { groupId: 2 ** 40 } }] } }, status: 400, code: 'bad_request', message: 'Rule refers to records that do not exist', fields: [['body.definition.actions.0.params.groupId', `No such group: ${2 ** 40}`, '/definition/actions/0/params/groupId']] },
+  { name: 'int4: id in a rule condition', as: 'admin', method: 'POST', path: '/api/v1/rules', body: { name: 'Big id', definition: { ...RULE, conditions: { all: [{ fact: 'ticket.groupId', operator: 'equal', value: INT4_OVER }] } } }, status: 400, code: 'bad_request', message: 'Rule refers to records that do not exist', fields: [['body.definition.conditions.all.0.value', `No such group: ${INT4_OVER}`, '/definition/conditions/all/0/value']] },
+
+  // ---- SLA calendars and policies a ticket workflow could not plan with ----------------------
+  { name: 'calendar: never open (no shifts)', as: 'admin', method: 'POST', path: '/api/v1/calendars', body: { name: 'Closed', timeZone: 'UTC' }, status: 400, code: 'bad_request', message: 'Invalid calendar', fields: [['body.shifts', /never be open/]] },
+  { name: 'calendar: every day a recurring holiday', as: 'admin', method: 'POST', path: '/api/v1/calendars', body: { name: 'Holidays', timeZone: 'UTC', alwaysOpen: true, holidays: Array.from({ length: 366 }, (_, i) => ({ date: new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10), recurringYearly: true })) }, status: 400, code: 'bad_request', message: 'Invalid calendar', fields: [['body.shifts', /^The calendar is never open/]] },
+  { name: 'calendar: PUT the fixture calendar closed', as: 'admin', method: 'PUT', path: '/api/v1/calendars/CALENDAR_ID', body: { name: 'Closed now', timeZone: 'UTC', shifts: [] }, status: 400, code: 'bad_request', message: 'Invalid calendar', fields: [['body.shifts', /never be open/]] },
+  { name: 'calendar: PUT shifts too short for the policies using it', as: 'admin', method: 'PUT', path: '/api/v1/calendars/CALENDAR_ID', body: { name: 'A minute a week', timeZone: 'UTC', shifts: [{ weekday: 1, start: '09:00', end: '09:01' }] }, status: 400, code: 'bad_request', message: 'Invalid calendar', fields: [['body.shifts', /^SLA policy ".*" needs 8 business hours, more than the calendar opens within about three years$/]] },
+  { name: 'policy: a target the calendar cannot place', as: 'admin', method: 'POST', path: '/api/v1/sla-policies', body: { name: 'Ten years', calendarId: 'CALENDAR', targets: Object.fromEntries(['low', 'normal', 'high', 'urgent'].map((p) => [p, { firstResponseSeconds: 3600, resolutionSeconds: 10 * 365 * 24 * 3600 }])) }, status: 400, code: 'bad_request', message: 'Invalid SLA policy', fields: [['body.targets.low.resolutionSeconds', 'needs 87600 business hours, more than the calendar opens within about three years']] },
+  { name: 'policy: PATCH a target the calendar cannot place', as: 'admin', method: 'PATCH', path: '/api/v1/sla-policies/POLICY_ID', body: { targets: Object.fromEntries(['low', 'normal', 'high', 'urgent'].map((p) => [p, { firstResponseSeconds: p === 'high' ? 5 * 365 * 24 * 3600 : 60, resolutionSeconds: null }])) }, status: 400, code: 'bad_request', message: 'Invalid SLA policy', fields: [['body.targets.high.firstResponseSeconds', 'needs 43800 business hours, more than the calendar opens within about three years']] },
+
   // ---- POST /auth/login --------------------------------------------------------------------
   { name: 'login: invalid email', as: 'anonymous', method: 'POST', path: '/api/v1/auth/login', body: { email: 'not-an-email', password: 'x' }, ...invalid('body', bad('body.email', 'Invalid email address')) },
   { name: 'login: email is a number', as: 'anonymous', method: 'POST', path: '/api/v1/auth/login', body: { email: 42, password: 'x' }, ...invalid('body', bad('body.email')) },
@@ -216,6 +324,7 @@ function resolve(value: unknown): unknown {
     CUSTOMER2: h.fx.users.customer2.id,
     SUPPORT: h.fx.groups.support,
     CUSTOMER_EMAIL: h.fx.users.customer.email,
+    CALENDAR: h.fx.calendarId,
   };
   if (typeof value === 'string' && value in names) return names[value];
   if (Array.isArray(value)) return value.map(resolve);
@@ -225,7 +334,7 @@ function resolve(value: unknown): unknown {
 
 async function send(c: Case) {
   const token = c.as === 'anonymous' ? null : tokens[c.as];
-  const path = c.path.replace(':t', String(ticket.id));
+  const path = c.path.replace(':t', String(ticket.id)).replace('AGENT1_ID', String(h.fx.users.agent1.id)).replace('SUPPORT_ID', String(h.fx.groups.support)).replace('CALENDAR_ID', String(h.fx.calendarId)).replace('POLICY_ID', String(h.fx.policyId));
   if (c.body instanceof Raw) return h.call(token, c.method, path, c.body.text, { 'content-type': c.body.contentType, ...c.headers });
   return h.call(token, c.method, path, resolve(c.body), c.headers);
 }
@@ -240,7 +349,7 @@ describe('malformed input is refused, names the bad field and writes nothing', (
     const res = await send(c);
     expect(res.status, JSON.stringify(res.body)?.slice(0, 500)).toBe(c.status);
     const error: Record<string, unknown> = { code: c.code, message: c.message };
-    if (c.fields) error.fields = c.fields.map(([path, message]) => ({ path, message: typeof message === 'string' ? message : expect.stringMatching(message ?? /\S/) }));
+    if (c.fields) error.fields = c.fields.map(([path, message, pointer]) => ({ path, message: typeof message === 'string' ? message : expect.stringMatching(message ?? /\S/), ...(pointer ? { pointer } : {}) }));
     expect(res.body).toEqual({ error });
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await counts()).toEqual(before);
@@ -269,6 +378,33 @@ describe('the limits themselves are accepted (so the refusals above are about th
     expect(next.body.items.map((t: any) => t.id)).not.toContain(one.body.items[0].id);
     const ranged = await h.call(tokens.admin, 'GET', `/api/v1/tickets?createdFrom=${encodeURIComponent(ticket.createdAt)}&status=new,open&priority=normal&slaState=ok&assigneeId=none`);
     expect(ranged.status).toBe(200);
+  });
+
+  it('takes an Idempotency-Key with Latin-1 bytes (what HTTP headers can carry; control characters never reach the app) and replays it', async () => {
+    const key = 'clé-ÿ-\u00a0-x';
+    const a = await h.call(tokens.customer, 'POST', '/api/v1/tickets', { subject: 'Latin-1 key', body: 'x' }, { 'idempotency-key': key });
+    expect(a.status, JSON.stringify(a.body)).toBe(201);
+    const b = await h.call(tokens.customer, 'POST', '/api/v1/tickets', { subject: 'Latin-1 key', body: 'x' }, { 'idempotency-key': key });
+    expect(b.status).toBe(200);
+    expect(b.body.id).toBe(a.body.id);
+    await eventually(async () => {
+      const [row] = await h.orm.em.fork().execute<{ workflow_started_at: Date | null }[]>('select workflow_started_at from tickets where id = ?', [a.body.id]);
+      return row?.workflow_started_at;
+    }, 'workflow start');
+  });
+
+  it('accepts instants at both ends of 1970..9999, with offsets, and cursors with keys at the ends', async () => {
+    const range = `createdFrom=1970-01-01T00:00:00Z&createdTo=9999-12-31T23:59:59.999Z&updatedFrom=${encodeURIComponent('1970-01-01T03:30:00+03:30')}`;
+    const r = await h.call(tokens.admin, 'GET', `/api/v1/tickets?${range}`);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.items.map((t: any) => t.id)).toContain(ticket.id);
+    const late = await h.call(tokens.admin, 'GET', `/api/v1/tickets?createdTo=${encodeURIComponent('9999-12-31T23:59:59+14:00')}&createdFrom=2024-02-29T12:00:00Z`);
+    expect(late.status, JSON.stringify(late.body)).toBe(200);
+    expect(late.body.items.map((t: any) => t.id)).toContain(ticket.id);
+    for (const [sort, key] of [['-createdAt', '9999-12-31T23:59:59.999999Z'], ['createdAt', '1970-01-01T00:00:00.000000Z'], ['dueAt', null]] as const) {
+      const page = await h.call(tokens.admin, 'GET', `/api/v1/tickets?sort=${sort}&cursor=${ticketCursor(sort, key, 2_147_483_647)}`);
+      expect(page.status, `${sort} ${JSON.stringify(page.body)}`).toBe(200);
+    }
   });
 });
 

@@ -18,6 +18,11 @@ const schema = z.object({
     .regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1-10 upper-case letters/digits starting with a letter')
     .default('TKT'),
   TOKEN_TTL_HOURS: z.coerce.number().positive().default(24 * 14),
+  /**
+   * Signs the one-minute attachment links the console opens (api/src/attachments/links.ts).
+   * Set a random value of its own in production, the same on every API instance.
+   */
+  ATTACHMENT_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').default('mehrdesk-development-attachment-link-secret'),
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
   /** Live event streams (SSE): heartbeat comment interval; tokens are re-checked every 4 beats. */
   LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
@@ -44,6 +49,12 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /**
+   * Mail threaded onto a ticket (token, In-Reply-To, References) by someone who is neither its
+   * requester, a participant nor staff: `hold` keeps it as an internal note for an agent to
+   * publish or dismiss; `new_ticket` opens a ticket of its own for the sender.
+   */
+  INBOUND_STRANGER_REPLIES: z.enum(['hold', 'new_ticket']).default('hold'),
   /** More messages than this from one sender within 10 minutes is treated as a mail loop. */
   INBOUND_MAX_PER_SENDER: z.coerce.number().int().min(1).default(20),
   /** Raw mails and attachments (content-addressed files). */

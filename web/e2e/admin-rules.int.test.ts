@@ -192,6 +192,8 @@ describe('the visual rule editor', () => {
       ['/admin/tags', 'Tags'],
       ['/admin/email-templates', 'E-mail templates'],
       ['/admin/webhooks', 'Webhooks'],
+      ['/admin/inbound-mail', 'Inbound mail review'],
+      ['/admin/activity-failures', 'Activity failures'],
     ];
     for (const [url, heading] of screens) {
       await page.goto(url);

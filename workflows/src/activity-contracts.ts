@@ -62,6 +62,8 @@ export interface PersistMessageInput {
   bodyHtml: string;
   bodyText: string;
   email?: { messageId: string | null; inReplyTo: string | null; references: string[] };
+  /** Stored with review status `held` and the sender's address (see AddMessageRequest). */
+  heldForReview?: { from: string };
   /** Ticket changes caused by the message (reopen, first response), written in the same transaction. */
   change: Omit<ApplyTicketChangeInput, 'ticketId' | 'idempotencyKey' | 'requestId' | 'actor'> | null;
 }
@@ -151,6 +153,19 @@ export interface WebhookActivities {
   failWebhookDelivery(input: { deliveryId: string; run: number; reason: string }): Promise<void>;
 }
 
+/** An activity the workflow gave up on (non-retryable, or out of attempts). */
+export interface RecordActivityFailureInput {
+  ticketId: number;
+  idempotencyKey: string;
+  requestId: string;
+  activity: string;
+  /** ApplicationFailure type, e.g. `UnstorableData`, `InvalidRecipient`, `TicketRowMissing`. */
+  errorType: string;
+  message: string;
+  /** What the ticket was doing, e.g. `reply`, `change`, `sla`, `rule 12`, `e-mail ticket_created`. */
+  context: string;
+}
+
 export interface TicketActivities {
   /** One page of a time-based rule's scan over open tickets. */
   scanScheduledRule(input: { ruleId: number; afterTicketId: number; runKey: string }): Promise<ScheduledRulePage>;
@@ -163,4 +178,5 @@ export interface TicketActivities {
   escalationGroupOf(input: { groupId: number }): Promise<number | null>;
   sendTicketEmail(input: SendTicketEmailInput): Promise<SendTicketEmailResult>;
   markWorkflowStarted(input: { ticketId: number }): Promise<void>;
+  recordActivityFailure(input: RecordActivityFailureInput): Promise<void>;
 }

@@ -119,6 +119,11 @@ export interface AddMessageRequest {
   idempotencyKey: string;
   /** E-mail threading headers of a message that arrived by e-mail. */
   email?: { messageId: string | null; inReplyTo: string | null; references: string[] };
+  /**
+   * Inbound mail from someone who is not on the ticket: stored as an internal note by the
+   * system actor and held until staff publish or dismiss it (it changes nothing and notifies nobody).
+   */
+  heldForReview?: { from: string };
 }
 
 export interface AddMessageResult {
@@ -146,6 +151,8 @@ export const FAILURE = {
   illegalTransition: 'IllegalTransition',
   ticketFinished: 'TicketFinished',
   invalidRequest: 'InvalidRequest',
+  /** An activity failed in a way retrying cannot fix; recorded on the ticket's timeline. */
+  notStored: 'ChangeNotStored',
 } as const;
 
 export const changeTicketUpdate = defineUpdate<ChangeTicketResult, [ChangeTicketRequest]>('changeTicket');

@@ -73,6 +73,12 @@ const WEBHOOKS_PATCH = 'webhooks-v1';
 
 /** Runs recorded before local activities keep their remote ones (decided once per run). */
 const LOCAL_DB_PATCH = 'local-db-activities-v1';
+/**
+ * Activities that fail for good (non-retryable, or out of attempts) are recorded on the ticket
+ * and the ticket carries on; before, they failed the update or, from timers and rules, the run.
+ * Decided where a failure happens, so a run already waiting on such an activity takes it up.
+ */
+const ACTIVITY_FAILURES_PATCH = 'activity-failures-v1';
 
 // E-mail: slower and may fail for long; back off up to an hour between tries, give up after ~1 day.
 const mail = wf.proxyActivities<Pick<TicketActivities, 'sendTicketEmail'>>({
@@ -132,7 +138,10 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   function notify(template: EmailTemplate, to: EmailRecipient, requestId: string, vars?: Record<string, string | number | null>) {
     const p = mail
       .sendTicketEmail({ idempotencyKey: nextKey(`mail:${template}:${typeof to === 'string' ? to : 'address'}`), requestId, ticketId: s.ticket.ticketId, template, to, vars })
-      .catch((err: unknown) => wf.log.error('e-mail gave up', { template, to, error: String(err) }));
+      .catch(async (err: unknown) => {
+        // An invalid recipient or a refused message fails once and shows on the ticket.
+        if (!(await recordedFailure(err, `e-mail ${template}`, requestId))) wf.log.error('e-mail gave up', { template, to, error: String(err) });
+      });
     background.add(p);
     void p.finally(() => background.delete(p));
   }
@@ -150,6 +159,61 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
 
   function refuse(type: string, message: string): never {
     throw wf.ApplicationFailure.create({ type, message, nonRetryable: true });
+  }
+
+  /**
+   * The activity behind an error when Temporal gave up on it (non-retryable, or out of
+   * attempts). Remote activities fail as an ActivityFailure around the cause; local ones hand
+   * the workflow their non-retryable ApplicationFailure itself (the worker names the activity
+   * in its details). The workflow's own refusals are not activity failures.
+   */
+  function gaveUp(err: unknown): { activity: string; type: string; message: string } | null {
+    if (err instanceof wf.ActivityFailure) {
+      const cause = err.cause;
+      return { activity: err.activityType, type: cause instanceof wf.ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : (cause?.name ?? 'ActivityFailure'), message: cause?.message ?? err.message };
+    }
+    if (err instanceof wf.ApplicationFailure && err.nonRetryable && !(Object.values(FAILURE) as string[]).includes(err.type ?? '')) {
+      const named = err.details?.[0] as { activity?: unknown } | undefined;
+      return { activity: typeof named?.activity === 'string' ? named.activity : 'unknown', type: err.type ?? 'ApplicationFailure', message: err.message };
+    }
+    return null;
+  }
+
+  /**
+   * Record an activity failure that retrying cannot fix (ticket timeline, the ops table and
+   * metric, an error log line) and report true, so the caller can carry on; false for any other
+   * error, which the caller rethrows.
+   */
+  async function recordedFailure(err: unknown, context: string, requestId: string): Promise<boolean> {
+    const f = gaveUp(err);
+    if (!f || !wf.patched(ACTIVITY_FAILURES_PATCH)) return false;
+    wf.log.error('activity failed for good; recorded on the ticket', { ...f, context, ticketId: s.ticket.ticketId });
+    try {
+      await db.recordActivityFailure({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('failure'), requestId, context, activity: f.activity, errorType: f.type, message: f.message });
+    } catch (recordErr) {
+      wf.log.error('could not record the activity failure', { error: String(recordErr) });
+    }
+    return true;
+  }
+
+  /** Background work (timers, rules, signals): a permanent failure is recorded and the ticket goes on. */
+  async function carryOn(context: string, requestId: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      if (!(await recordedFailure(err, context, requestId))) throw err;
+    }
+  }
+
+  /** An update's writes: a permanent failure is recorded and the update refused with a clear reason. */
+  async function orRefuse<T>(context: string, requestId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (await recordedFailure(err, context, requestId))
+        refuse(FAILURE.notStored, `Ticket ${s.ticket.number}: the ${context} could not be stored (${gaveUp(err)!.type}: ${gaveUp(err)!.message}); this is recorded on the ticket's timeline`);
+      throw err;
+    }
   }
 
   function validateChange(req: ChangeTicketRequest) {
@@ -275,6 +339,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       bodyHtml: req.bodyHtml,
       bodyText: req.bodyText,
       ...(req.email ? { email: req.email } : {}),
+      ...(req.heldForReview ? { heldForReview: req.heldForReview } : {}),
       change: hasChange
         ? {
             expectedVersion: t.version,
@@ -349,61 +414,65 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     const actor = ruleActor(p);
     for (const a of p.actions) {
       if (finished()) return;
-      const t = s.ticket;
-      switch (a.type) {
-        case 'set_status':
-          if (a.params.status !== t.status && canTransition(t.status, a.params.status)) await applyChange({ actor, requestId, status: a.params.status });
-          else if (a.params.status !== t.status) wf.log.warn('rule asked for an illegal transition; skipped', { rule: p.ruleId, from: t.status, to: a.params.status });
-          break;
-        case 'close':
-          if (t.status !== 'resolved' && canTransition(t.status, 'resolved')) await applyChange({ actor, requestId, status: 'resolved' });
-          if (s.ticket.status === 'resolved') await applyChange({ actor, requestId, status: 'closed' });
-          break;
-        case 'set_priority':
-          await applyChange({ actor, requestId, priority: a.params.priority });
-          break;
-        case 'set_category':
-          await applyChange({ actor, requestId, categoryId: a.params.categoryId });
-          break;
-        case 'set_group':
-          await applyChange({ actor, requestId, groupId: a.params.groupId });
-          break;
-        case 'set_field':
-          await applyChange({ actor, requestId, customFields: { [a.params.key]: a.params.value } });
-          break;
-        case 'assign_agent':
-          await applyChange({ actor, requestId, assigneeId: a.params.userId });
-          break;
-        case 'assign_group': {
-          const pick = await db.pickAssignee({ groupId: a.params.groupId, excludeUserIds: [], requestId });
-          await applyChange({ actor, requestId, groupId: a.params.groupId, assigneeId: pick?.userId ?? null });
-          break;
-        }
-        case 'add_tags':
-          await applyChange({ actor, requestId, tags: [...(t.tags ?? []), ...a.params.tags] });
-          break;
-        case 'remove_tags':
-          await applyChange({ actor, requestId, tags: (t.tags ?? []).filter((x) => !a.params.tags.includes(x)) });
-          break;
-        case 'add_note':
-          await db.persistMessage({ ticketId: t.ticketId, idempotencyKey: nextKey('rule-note'), requestId, actor, kind: 'internal', channel: 'web', bodyHtml: `<p>${escapeHtml(a.params.body)}</p>`, bodyText: a.params.body, change: null });
-          break;
-        case 'send_email':
-          notify(a.params.template as EmailTemplate, a.params.to, requestId, { rule: p.name });
-          break;
-        case 'escalate': {
-          const target = a.params.groupId ?? (t.groupId === null ? null : await db.escalationGroupOf({ groupId: t.groupId }));
-          if (target !== null && target !== t.groupId) {
-            const pick = await db.pickAssignee({ groupId: target, excludeUserIds: t.assigneeId === null ? [] : [t.assigneeId], requestId });
-            await applyChange({ actor, requestId, groupId: target, assigneeId: pick?.userId ?? null });
-          }
-          notify('sla_breach', 'supervisor', requestId, { rule: p.name });
-          break;
-        }
-        case 'call_webhook':
-          await emitWebhooks('rule.action', requestId, { subscriptionIds: [a.params.subscriptionId], rule: actor.rule! });
-          break;
+      await carryOn(`rule ${p.ruleId} ${a.type}`, requestId, () => applyRuleAction(a, actor, p, requestId));
+    }
+  }
+
+  async function applyRuleAction(a: RuleActionPlan, actor: Actor, p: { ruleId: number; version: number; name: string }, requestId: string) {
+    const t = s.ticket;
+    switch (a.type) {
+      case 'set_status':
+        if (a.params.status !== t.status && canTransition(t.status, a.params.status)) await applyChange({ actor, requestId, status: a.params.status });
+        else if (a.params.status !== t.status) wf.log.warn('rule asked for an illegal transition; skipped', { rule: p.ruleId, from: t.status, to: a.params.status });
+        break;
+      case 'close':
+        if (t.status !== 'resolved' && canTransition(t.status, 'resolved')) await applyChange({ actor, requestId, status: 'resolved' });
+        if (s.ticket.status === 'resolved') await applyChange({ actor, requestId, status: 'closed' });
+        break;
+      case 'set_priority':
+        await applyChange({ actor, requestId, priority: a.params.priority });
+        break;
+      case 'set_category':
+        await applyChange({ actor, requestId, categoryId: a.params.categoryId });
+        break;
+      case 'set_group':
+        await applyChange({ actor, requestId, groupId: a.params.groupId });
+        break;
+      case 'set_field':
+        await applyChange({ actor, requestId, customFields: { [a.params.key]: a.params.value } });
+        break;
+      case 'assign_agent':
+        await applyChange({ actor, requestId, assigneeId: a.params.userId });
+        break;
+      case 'assign_group': {
+        const pick = await db.pickAssignee({ groupId: a.params.groupId, excludeUserIds: [], requestId });
+        await applyChange({ actor, requestId, groupId: a.params.groupId, assigneeId: pick?.userId ?? null });
+        break;
       }
+      case 'add_tags':
+        await applyChange({ actor, requestId, tags: [...(t.tags ?? []), ...a.params.tags] });
+        break;
+      case 'remove_tags':
+        await applyChange({ actor, requestId, tags: (t.tags ?? []).filter((x) => !a.params.tags.includes(x)) });
+        break;
+      case 'add_note':
+        await db.persistMessage({ ticketId: t.ticketId, idempotencyKey: nextKey('rule-note'), requestId, actor, kind: 'internal', channel: 'web', bodyHtml: `<p>${escapeHtml(a.params.body)}</p>`, bodyText: a.params.body, change: null });
+        break;
+      case 'send_email':
+        notify(a.params.template as EmailTemplate, a.params.to, requestId, { rule: p.name });
+        break;
+      case 'escalate': {
+        const target = a.params.groupId ?? (t.groupId === null ? null : await db.escalationGroupOf({ groupId: t.groupId }));
+        if (target !== null && target !== t.groupId) {
+          const pick = await db.pickAssignee({ groupId: target, excludeUserIds: t.assigneeId === null ? [] : [t.assigneeId], requestId });
+          await applyChange({ actor, requestId, groupId: target, assigneeId: pick?.userId ?? null });
+        }
+        notify('sla_breach', 'supervisor', requestId, { rule: p.name });
+        break;
+      }
+      case 'call_webhook':
+        await emitWebhooks('rule.action', requestId, { subscriptionIds: [a.params.subscriptionId], rule: actor.rule! });
+        break;
     }
   }
 
@@ -459,7 +528,8 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     const requestId = `${workflowId}:timer`;
     const { clocks, due, events } = takeDueEvents(s.clocks, now);
     if (due.length > 0) {
-      await db.recordSla({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('sla'), requestId, sla: slaWrite(clocks, events) });
+      // Advance the clocks even when the write fails for good: each warning and breach fires once.
+      await carryOn('sla', requestId, () => db.recordSla({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('sla'), requestId, sla: slaWrite(clocks, events) }));
       s.clocks = clocks;
       publishSearchAttributes();
       for (const d of due) {
@@ -480,27 +550,29 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   wf.setHandler(changeTicketUpdate, (req) => lock.run(async () => {
     validateChange(req); // again under the lock: another update may have run since validation
     const before = s.ticket;
-    const result = await applyChange(req);
+    const result = await orRefuse('change', req.requestId, () => applyChange(req));
     if (result.changes.length && !finished() && wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId: req.requestId });
     return result;
   }), { validator: validateChange });
   wf.setHandler(addMessageUpdate, (req) => lock.run(async () => {
     if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status}; replies are not accepted`);
     const before = s.ticket;
-    const result = await addMessage(req);
-    if (wf.patched(RULES_PATCH)) queueRules({ type: 'message.received', previous: before, messageId: result.messageId, requestId: req.requestId });
+    const result = await orRefuse('message', req.requestId, () => addMessage(req));
+    // Held mail is not part of the conversation yet: rules see it once staff publish it.
+    if (!req.heldForReview && wf.patched(RULES_PATCH)) queueRules({ type: 'message.received', previous: before, messageId: result.messageId, requestId: req.requestId });
     return result;
   }), {
     validator: (req) => {
       if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status}; replies are not accepted`);
-      if (req.kind === 'internal' && (req.actor.role === null || !isStaff(req.actor.role))) refuse(FAILURE.invalidRequest, 'Only staff can add internal notes');
+      if (req.heldForReview && (req.kind !== 'internal' || req.actor.type !== 'system')) refuse(FAILURE.invalidRequest, 'Held mail is an internal note by the system');
+      if (req.kind === 'internal' && !req.heldForReview && (req.actor.role === null || !isStaff(req.actor.role))) refuse(FAILURE.invalidRequest, 'Only staff can add internal notes');
     },
   });
   wf.setHandler(policyChangedSignal, ({ policy }: { policy: SlaPolicySnapshot }) => {
     void lock.run(async () => {
       const now = Date.now();
       const clocks: SlaClock[] = onPolicyChange(s.clocks, s.policy, policy, s.ticket.priority, now);
-      await db.recordSla({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('policy'), requestId: `${workflowId}:policy`, sla: slaWrite(clocks, []) });
+      await carryOn('sla policy', `${workflowId}:policy`, () => db.recordSla({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('policy'), requestId: `${workflowId}:policy`, sla: slaWrite(clocks, []) }));
       s.policy = policy;
       s.clocks = clocks;
       wake = true;
@@ -529,8 +601,8 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     if (wakeAt === null) await wf.condition(woke);
     else await wf.condition(woke, Math.max(1, wakeAt - Date.now()));
     wake = false;
-    if (!finished()) await lock.run(processDue);
-    if (!finished() && (ruleEvents.length || scheduledMatches.length)) await lock.run(processRuleQueues);
+    if (!finished()) await lock.run(() => carryOn('timer', `${workflowId}:timer`, processDue));
+    if (!finished() && (ruleEvents.length || scheduledMatches.length)) await lock.run(() => carryOn('rules', `${workflowId}:rules`, processRuleQueues));
     if (!finished() && suggested()) {
       await wf.condition(() => wf.allHandlersFinished() && !lock.isHeld);
       await Promise.all([...background]);
@@ -538,7 +610,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     }
   }
   // Events of the final change (e.g. closing) still notify subscribers.
-  if (ruleEvents.length || scheduledMatches.length) await lock.run(processRuleQueues);
+  if (ruleEvents.length || scheduledMatches.length) await lock.run(() => carryOn('rules', `${workflowId}:rules`, processRuleQueues));
   await wf.condition(wf.allHandlersFinished);
   await Promise.all([...background]);
   return s.ticket;

@@ -5,13 +5,13 @@ import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { conflict, notFound } from '../http/errors';
 import { defineRoute } from '../http/route';
-import { IdParams } from '../http/params';
+import { bodyId, IdParams } from '../http/params';
 import { nameList, ReferenceCheck, rulesReferencing, uniqueViolation } from './references';
 
 // Ticket categories (P2): a name, the group new tickets of the category go to and the SLA
 // policy that governs them. Staff read them (ticket forms, filters); admins change them.
 
-const id = z.number().int().positive();
+const id = bodyId;
 const CategoryFields = {
   name: z.string().trim().min(1).max(200),
   defaultGroupId: id.nullable().describe('Group new tickets of this category are routed to'),

@@ -6,14 +6,14 @@ import { ASSIGNMENT_STRATEGIES, ROLES } from '@mehrdesk/core/domain';
 import type { AppDeps } from '../deps';
 import { conflict, notFound } from '../http/errors';
 import { defineRoute } from '../http/route';
-import { IdParams } from '../http/params';
+import { bodyId, IdParams } from '../http/params';
 import { conflictAt, nameList, ReferenceCheck, rulesReferencing, uniqueViolation } from './references';
 import { pgArray } from '@mehrdesk/core/db';
 
 // Groups (P2): name, assignment strategy, supervisor, escalation group (no cycles), SLA policy
 // and members. Staff read them (pickers, inbox filters); admins change them.
 
-const id = z.number().int().positive();
+const id = bodyId;
 const GroupFields = {
   name: z.string().trim().min(1).max(200),
   strategy: z.enum(ASSIGNMENT_STRATEGIES).describe('How new tickets of the group are assigned'),

@@ -2,13 +2,13 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { ESCALATION_ACTIONS, PRIORITIES, TERMINAL_STATUSES, validateCalendar } from '@mehrdesk/core/domain';
+import { addBusinessMs, ESCALATION_ACTIONS, PRIORITIES, TERMINAL_STATUSES, validateCalendar, type CalendarSpec } from '@mehrdesk/core/domain';
 import { loadCalendar, loadPolicySnapshot } from '@mehrdesk/core/services/policies';
 import { policyChangedSignal, ticketWorkflowId } from '@mehrdesk/workflows/contracts';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound, unprocessable } from '../http/errors';
 import { defineRoute } from '../http/route';
-import { IdParams } from '../http/params';
+import { bodyId, IdParams } from '../http/params';
 
 // SLA policies and business-hours calendars (W2 editing). Saving one re-plans the SLA timers
 // of every open ticket it governs, by signalling their workflows with the new snapshot.
@@ -27,7 +27,7 @@ const PolicyFields = {
   warningFraction: z.number().gt(0).lt(1),
   escalation: z.array(EscalationStep).max(20),
   autoCloseAfterSeconds: z.number().int().min(1).max(365 * 24 * 3600).nullable(),
-  calendarId: z.number().int().positive(),
+  calendarId: bodyId,
 };
 const CreatePolicyBody = z
   .object({ ...PolicyFields, isDefault: PolicyFields.isDefault.default(false), warningFraction: PolicyFields.warningFraction.default(0.8), escalation: PolicyFields.escalation.default([]), autoCloseAfterSeconds: PolicyFields.autoCloseAfterSeconds.default(null) })
@@ -66,6 +66,33 @@ function checkCalendar(body: z.infer<typeof CalendarBody>) {
   const problems = validateCalendar({ timeZone: body.timeZone, alwaysOpen: body.alwaysOpen, shifts: body.shifts as never, holidays: body.holidays });
   if (problems.length) throw badRequest('Invalid calendar', problems.map((message) => ({ path: /holiday/i.test(message) ? 'body.holidays' : /zone/i.test(message) ? 'body.timeZone' : 'body.shifts', message })));
 }
+
+/**
+ * Ticket workflows place deadlines with addBusinessMs, which gives up after about three years
+ * of calendar; a target it cannot place would make every ticket under the policy fail. So a
+ * calendar must open at all, and a policy's longest target must fit in its calendar's window.
+ */
+function fitsCalendar(cal: CalendarSpec, businessMs: number): boolean {
+  try {
+    addBusinessMs(cal, Date.now(), Math.max(businessMs, 1));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The longest target of a policy, with the body path it came from. */
+function longestTarget(targets: z.infer<typeof TargetsByPriority>): { ms: number; path: string } {
+  let longest = { ms: 0, path: 'body.targets' };
+  for (const p of PRIORITIES)
+    for (const clock of ['firstResponseSeconds', 'resolutionSeconds'] as const) {
+      const s = targets[p][clock];
+      if (s !== null && s * 1000 > longest.ms) longest = { ms: s * 1000, path: `body.targets.${p}.${clock}` };
+    }
+  return longest;
+}
+
+const unreachable = (hours: number) => `needs ${hours} business hours, more than the calendar opens within about three years`;
 
 async function policyDto(em: EntityManager, policyId: number) {
   const [p] = await em.execute<Record<string, unknown>[]>('select * from sla_policies where id = ?', [policyId]);
@@ -121,6 +148,11 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     if ((await em.execute('select 1 from business_calendars where id = ?', [calendarId])).length === 0)
       throw unprocessable('Unknown calendar', [{ path: 'body.calendarId', message: `No calendar ${calendarId}` }]);
   };
+  const checkTargetsFit = async (em: EntityManager, calendarId: number, targets: z.infer<typeof TargetsByPriority>) => {
+    const longest = longestTarget(targets);
+    if (!fitsCalendar(await loadCalendar(em, calendarId), longest.ms))
+      throw badRequest('Invalid SLA policy', [{ path: longest.ms ? longest.path : 'body.calendarId', message: longest.ms ? unreachable(Math.round(longest.ms / 3_600_000)) : 'The calendar is never open' }]);
+  };
   const uniqueName = (err: unknown, what: string): never => {
     if (/_name_unique/.test(String(err))) throw unprocessable(`A ${what} with this name exists`, [{ path: 'body.name', message: 'Already taken' }]);
     throw err;
@@ -142,6 +174,7 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     method: 'post', path: '/sla-policies', summary: 'Create an SLA policy', tags, action: 'admin.manage', body: CreatePolicyBody, status: 201, response: PolicyDto, errors: [422],
     handler: async ({ em, body }) => {
       await calendarExists(em, body.calendarId);
+      await checkTargetsFit(em, body.calendarId, body.targets);
       const newId = await em.transactional(async (tx) => {
         if (body.isDefault) await tx.execute('update sla_policies set is_default = false where is_default');
         const [row] = await tx.execute<{ id: number }[]>(
@@ -158,8 +191,9 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     method: 'patch', path: '/sla-policies/:id', summary: 'Change an SLA policy; open tickets under it are re-planned', tags, action: 'admin.manage',
     params: IdParams, body: PatchPolicyBody, response: PolicyDto, errors: [404, 422],
     handler: async ({ em, params, body }) => {
-      await policyDto(em, params.id);
+      const current = await policyDto(em, params.id);
       if (body.calendarId !== undefined) await calendarExists(em, body.calendarId);
+      if (body.calendarId !== undefined || body.targets !== undefined) await checkTargetsFit(em, body.calendarId ?? current.calendarId, body.targets ?? current.targets);
       const column: Record<string, [string, (v: unknown) => unknown]> = {
         name: ['name = ?', (v) => v],
         isDefault: ['is_default = ?', (v) => v],
@@ -196,6 +230,12 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
   });
   const saveCalendar = async (em: EntityManager, body: z.infer<typeof CalendarBody>, existing: number | null) => {
     checkCalendar(body);
+    const spec: CalendarSpec = { timeZone: body.timeZone, alwaysOpen: body.alwaysOpen, shifts: body.shifts as CalendarSpec['shifts'], holidays: body.holidays };
+    if (!fitsCalendar(spec, 0)) throw badRequest('Invalid calendar', [{ path: 'body.shifts', message: 'The calendar is never open: give shifts (or alwaysOpen) that holidays do not cancel' }]);
+    const users = existing === null ? [] : await em.execute<{ name: string; targets: z.infer<typeof TargetsByPriority> }[]>('select name, targets from sla_policies where calendar_id = ? order by id', [existing]);
+    const short = users.map((p) => ({ name: p.name, ms: longestTarget(p.targets).ms })).filter((p) => !fitsCalendar(spec, p.ms));
+    if (short.length)
+      throw badRequest('Invalid calendar', short.map((p) => ({ path: 'body.shifts', message: `SLA policy "${p.name}" ${unreachable(Math.round(p.ms / 3_600_000))}` })));
     return em.transactional(async (tx) => {
       let calId = existing;
       if (calId === null) {

@@ -10,7 +10,7 @@ import type { AuthUser } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../http/errors';
 import { defineRoute } from '../http/route';
-import { IdParams } from '../http/params';
+import { bodyId, IdParams } from '../http/params';
 import { executeTicketUpdate } from '../tickets/workflow-bridge';
 import { conflictAt, tagsInRules } from './references';
 
@@ -39,7 +39,7 @@ const PatchTagBody = z
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'Nothing to change' })
   .meta({ id: 'PatchTagRequest' });
-const MergeTagBody = z.object({ intoId: z.number().int().positive().describe('The tag that remains') }).strict().meta({ id: 'MergeTagRequest' });
+const MergeTagBody = z.object({ intoId: bodyId.describe('The tag that remains') }).strict().meta({ id: 'MergeTagRequest' });
 const RuleRefDto = z.object({ id: z.number().int(), name: z.string() });
 const Usage = z.object({ tickets: z.number().int(), openTickets: z.number().int(), rules: z.array(RuleRefDto).describe('Rules naming the tag (not rewritten by rename, merge or delete)') });
 const TagDto = z

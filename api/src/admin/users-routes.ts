@@ -2,12 +2,12 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { can, LOCALES, ROLES, type Role } from '@mehrdesk/core/domain';
+import { can, LOCALES, ROLES, unstorableReason, type Role } from '@mehrdesk/core/domain';
 import { hashPassword } from '@mehrdesk/core/services/passwords';
 import type { AppDeps } from '../deps';
 import { conflict, notFound, unprocessable } from '../http/errors';
 import { defineRoute } from '../http/route';
-import { IdParams } from '../http/params';
+import { bodyId, IdParams, isInt4Id, pathId } from '../http/params';
 import { ReferenceCheck, rulesReferencing, uniqueViolation } from './references';
 import { pgArray } from '@mehrdesk/core/db';
 
@@ -16,7 +16,7 @@ import { pgArray } from '@mehrdesk/core/db';
 // themselves, and nobody can remove the last active admin. Users with history (tickets,
 // messages, timeline entries, rule versions, rules naming them) are deactivated, not deleted.
 
-const id = z.number().int().positive();
+const id = bodyId;
 const password = z.string().min(8, 'must be at least 8 characters').max(1024);
 const UserFields = {
   email: z.string().trim().toLowerCase().email().max(254),
@@ -78,7 +78,7 @@ const ListUsersQuery = z
     role: z.enum(ROLES).optional(),
     q: z.string().trim().max(200).optional().describe('Part of the name or e-mail'),
     active: z.enum(['true', 'false']).optional(),
-    groupId: z.string().regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id').transform(Number).optional().describe('Members of this group'),
+    groupId: pathId.optional().describe('Members of this group'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(400).optional(),
   })
@@ -132,12 +132,12 @@ async function userDto(em: EntityManager, userId: number): Promise<UserAdminDtoT
   return adminDto(u);
 }
 
-/** Keyset cursor over (name, id): stable under inserts. */
+/** Keyset cursor over (name, id): stable under inserts. A decoded one must fit the columns it is compared with. */
 const encodeCursor = (u: { name: string; id: number }) => Buffer.from(JSON.stringify([u.name, u.id])).toString('base64url');
 function decodeCursor(cursor: string): [string, number] {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && Number.isSafeInteger(v[1])) return v as [string, number];
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && v[0].length <= 200 && unstorableReason(v[0]) === null && isInt4Id(v[1])) return v as [string, number];
   } catch {
     /* fall through */
   }

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '@mehrdesk/core/domain';
 import { hashToken } from './tokens';
 import { unauthorized } from '../http/errors';
@@ -23,6 +24,11 @@ interface Row {
   group_ids: number[] | null;
 }
 
+const USER_COLUMNS = `u.id, u.email, u.name, u.role, u.locale, u.organization_id,
+            array(select gm.group_id from group_members gm where gm.user_id = u.id order by gm.group_id) as group_ids`;
+
+const toAuthUser = (row: Row): AuthUser => ({ id: row.id, email: row.email, name: row.name, role: row.role, locale: row.locale, organizationId: row.organization_id, groupIds: row.group_ids ?? [] });
+
 /**
  * Resolves `Authorization: Bearer <token>` to a user. A missing header leaves the request
  * anonymous (routes decide); a present but invalid/expired token is refused outright.
@@ -33,13 +39,18 @@ export const authenticate: RequestHandler = async (req, _res, next) => {
   const m = /^Bearer\s+(\S+)$/i.exec(header);
   if (!m) throw unauthorized('Authorization header must be "Bearer <token>"');
   const [row] = await req.em.execute<Row[]>(
-    `select u.id, u.email, u.name, u.role, u.locale, u.organization_id,
-            array(select gm.group_id from group_members gm where gm.user_id = u.id order by gm.group_id) as group_ids
+    `select ${USER_COLUMNS}
        from auth_tokens t join users u on u.id = t.user_id
       where t.token_hash = ? and t.expires_at > now() and u.active`,
     [hashToken(m[1]!)],
   );
   if (!row) throw unauthorized('Invalid or expired token');
-  req.user = { id: row.id, email: row.email, name: row.name, role: row.role, locale: row.locale, organizationId: row.organization_id, groupIds: row.group_ids ?? [] };
+  req.user = toAuthUser(row);
   next();
 };
+
+/** An active user by id, as `authenticate` would see them (for credentials other than a bearer token). */
+export async function activeUser(em: EntityManager, id: number): Promise<AuthUser | null> {
+  const [row] = await em.execute<Row[]>(`select ${USER_COLUMNS} from users u where u.id = ? and u.active`, [id]);
+  return row ? toAuthUser(row) : null;
+}

@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Action } from '@mehrdesk/core/domain';
 import { can } from '@mehrdesk/core/domain';
 import { badRequest, forbidden, unauthorized, zodFields } from './errors';
+import { refuseUnstorableText } from './storable';
 import type { AuthUser } from '../auth/authenticate';
 
 // One declaration per endpoint: the zod schemas validate the request, type the handler, and
@@ -109,6 +110,8 @@ export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends 
       if (!user) throw unauthorized();
       if (!can(user.role, spec.action)) throw forbidden(`Role ${user.role} may not ${spec.action}`);
     }
+    // Query and body were checked for unstorable text in app.ts (every route); params only exist now.
+    refuseUnstorableText(req.params, 'params');
     const params = parse(spec.params, req.params, 'params');
     const query = parse(spec.query, req.query, 'query');
     if (spec.body && (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)))

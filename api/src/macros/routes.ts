@@ -7,7 +7,7 @@ import { IllegalTransitionError, canTransition, type TicketStatus } from '@mehrd
 import type { TicketFieldChanges } from '@mehrdesk/core/db';
 import type { AppDeps } from '../deps';
 import { HttpError, conflict, notFound, unprocessable } from '../http/errors';
-import { IdParams, pathId } from '../http/params';
+import { bodyVersion, IdParams, pathId } from '../http/params';
 import { defineRoute } from '../http/route';
 import { sanitizeRichText } from '../http/sanitize';
 import { checkFieldReferences } from '../tickets/bulk';
@@ -48,7 +48,7 @@ const MacroDto = z
 
 const ApplyParams = z.object({ id: pathId, macroId: pathId }).strict();
 const ApplyBody = z
-  .object({ version: z.number().int().positive().optional().describe('The ticket version you read; a stale one is refused with 409 before anything changes') })
+  .object({ version: bodyVersion.optional().describe('The ticket version you read; a stale one is refused with 409 before anything changes') })
   .strict()
   .meta({ id: 'ApplyMacroRequest' });
 const ApplyResultDto = z

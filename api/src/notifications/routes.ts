@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { DEFAULT_CHANNELS, NOTIFICATION_EVENTS } from '@mehrdesk/core/domain';
 import type { AppDeps } from '../deps';
-import { pathId } from '../http/params';
+import { bodyId, pathId } from '../http/params';
 import { defineRoute } from '../http/route';
 import { pgArray } from '@mehrdesk/core/db';
 
@@ -36,7 +36,7 @@ const ListQuery = z
   .meta({ id: 'ListNotificationsQuery' });
 const MarkReadBody = z
   .object({
-    ids: z.array(z.number().int().positive()).min(1).max(500).optional(),
+    ids: z.array(bodyId).min(1).max(500).optional(),
     all: z.literal(true).optional().describe('Mark every notification read'),
   })
   .strict()

@@ -7,7 +7,7 @@ import { SLA_CLOCKS } from '@mehrdesk/core/domain';
 import type { AppDeps } from '../deps';
 import { badRequest, conflict, notFound } from '../http/errors';
 import { defineRoute } from '../http/route';
-import { IdParams, pathId } from '../http/params';
+import { bodyId, bodyVersion, IdParams, pathId } from '../http/params';
 import { dryRun, ruleDefinitionProblems } from './service';
 import { syncRuleSchedule } from './schedules';
 
@@ -50,19 +50,19 @@ const SaveBody = z
     description: z.string().max(2000).nullable().optional(),
     definition,
     comment: z.string().max(500).optional(),
-    expectedVersion: z.number().int().positive().optional().describe('Refused with 409 when another save came first'),
+    expectedVersion: bodyVersion.optional().describe('Refused with 409 when another save came first'),
   })
   .strict()
   .meta({ id: 'SaveRuleRequest' });
 const PatchBody = z.object({ enabled: z.boolean() }).strict().meta({ id: 'PatchRuleRequest' });
-const ReorderBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }).strict().meta({ id: 'ReorderRulesRequest' });
+const ReorderBody = z.object({ ids: z.array(bodyId).min(1).max(10_000) }).strict().meta({ id: 'ReorderRulesRequest' });
 const DryRunBody = z
   .object({
-    ticketId: z.number().int().positive(),
-    ruleId: z.number().int().positive().optional(),
+    ticketId: bodyId,
+    ruleId: bodyId.optional(),
     definition: definition.optional().describe('An unsaved draft; otherwise ruleId, otherwise every enabled rule'),
     event: z
-      .object({ type: z.enum(['ticket.created', 'ticket.updated', 'message.received', 'sla.warning', 'sla.breached', 'schedule']), clock: z.enum(SLA_CLOCKS).optional(), messageId: z.number().int().positive().optional() })
+      .object({ type: z.enum(['ticket.created', 'ticket.updated', 'message.received', 'sla.warning', 'sla.breached', 'schedule']), clock: z.enum(SLA_CLOCKS).optional(), messageId: bodyId.optional() })
       .strict()
       .optional(),
   })

@@ -4,6 +4,7 @@ import { buildRuleContext, loadStoredRules } from '@mehrdesk/core/services/rule-
 import type { SlaClockName } from '@mehrdesk/core/domain';
 import { EMAIL_TEMPLATES } from '@mehrdesk/workflows/activity-contracts';
 import { notFound, unprocessable } from '../http/errors';
+import { isInt4Id } from '../http/params';
 
 // What the rule endpoints need beyond storage: the full check of a definition (shape, then
 // the records it names) and dry-runs against real tickets.
@@ -30,13 +31,14 @@ export async function ruleDefinitionProblems(em: EntityManager, input: unknown):
       continue;
     }
     if (ref.kind === 'webhook_subscription') {
-      const rows = await em.execute('select 1 from webhook_subscriptions where id = ? and deleted_at is null', [ref.id]);
+      const rows = isInt4Id(ref.id) ? await em.execute('select 1 from webhook_subscriptions where id = ? and deleted_at is null', [ref.id]) : [];
       if (rows.length === 0) errors.push({ pointer: ref.pointer, message: `No such webhook subscription: ${ref.id}` });
       continue;
     }
     const [table, what] = TABLES[ref.kind]!;
     const extra = ref.kind === 'user' && /\/actions\//.test(ref.pointer) ? ` and active and role <> 'customer'` : '';
-    const rows = await em.execute(`select 1 from ${table} where id = ?${extra}`, [ref.id]);
+    // An id no int4 column can hold names nothing (and would be an error in the query).
+    const rows = isInt4Id(ref.id) ? await em.execute(`select 1 from ${table} where id = ?${extra}`, [ref.id]) : [];
     if (rows.length === 0) errors.push({ pointer: ref.pointer, message: `No such ${extra ? 'active agent' : what}: ${ref.id}` });
   }
   return errors.length ? { kind: 'references', errors } : { kind: 'ok', rule: v.rule };

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { TicketFieldChanges } from '@mehrdesk/core/db';
 import type { AppDeps } from '../deps';
 import { HttpError, unprocessable, type FieldError } from '../http/errors';
+import { bodyId } from '../http/params';
 import { defineRoute } from '../http/route';
 import { applyFieldChanges, type ChangeCtx } from './change';
 import { FieldChangesBody, TicketDto } from './schemas';
@@ -21,7 +22,7 @@ const CONCURRENCY = 4;
 const BulkBody = z
   .object({
     ids: z
-      .array(z.number().int().positive().max(2_147_483_647))
+      .array(bodyId)
       .min(1)
       .max(MAX_IDS)
       .superRefine((ids, ctx) => {

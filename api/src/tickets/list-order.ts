@@ -1,4 +1,6 @@
 import { unprocessable } from '../http/errors';
+import { isRealUtcTimestamp } from '../http/instant';
+import { isInt4Id } from '../http/params';
 
 // Sort orders of the ticket list and their keyset cursors. Every order ends with the id as a
 // tie-breaker, so paging is stable while tickets are created or changed, and costs O(limit)
@@ -40,7 +42,8 @@ interface Cursor {
 }
 
 // Time keys travel as UTC text with microseconds: PostgreSQL keeps them, a JS Date would not,
-// and a key rounded to milliseconds would skip rows on the page boundary.
+// and a key rounded to milliseconds would skip rows on the page boundary. A key must also name
+// a real instant in range (no 2026-02-30, no year 0), or PostgreSQL's cast would fail.
 const TIME_TEXT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 const TIME_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
@@ -59,9 +62,9 @@ function decodeCursor(raw: string, sort: TicketSort, key: SortKey): Cursor {
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw invalidCursor();
   const [s, k, id] = parsed as [unknown, unknown, unknown];
-  if (!(TICKET_SORTS as readonly unknown[]).includes(s) || typeof id !== 'number' || !Number.isInteger(id) || id < 1) throw invalidCursor();
+  if (!(TICKET_SORTS as readonly unknown[]).includes(s) || !isInt4Id(id)) throw invalidCursor();
   if (s !== sort) throw invalidCursor(`This cursor pages sort=${String(s)}; ask again without a cursor to change the order`);
-  const keyOk = k === null ? key.nullable : key.kind === 'time' ? typeof k === 'string' && TIME_KEY.test(k) : Number.isInteger(k) && (k as number) >= 0 && (k as number) <= 3;
+  const keyOk = k === null ? key.nullable : key.kind === 'time' ? typeof k === 'string' && TIME_KEY.test(k) && isRealUtcTimestamp(k) : Number.isInteger(k) && (k as number) >= 0 && (k as number) <= 3;
   if (!keyOk) throw invalidCursor();
   return { sort, key: k as string | number | null, id };
 }

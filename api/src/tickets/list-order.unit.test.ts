@@ -38,4 +38,20 @@ describe('ticket list keyset orders', () => {
     expect(refused('priority', Buffer.from('{"a":1}').toString('base64url'))).toBe('Not a cursor returned by this API');
     expect(refused('priority', encodeCursor('priority', 1, 3))).toBe('accepted');
   });
+
+  it('refuses time keys that name no real instant in 1970..9999, and ids beyond int4', () => {
+    const refused = (key: string, id = 3) => {
+      try {
+        keysetOrder('-createdAt', encodeCursor('-createdAt', key, id));
+        return false;
+      } catch (err) {
+        return err instanceof HttpError && err.status === 422 && err.fields![0]!.path === 'query.cursor';
+      }
+    };
+    for (const key of ['0000-01-01T00:00:00.000000Z', '1969-12-31T23:59:59.999999Z', '2026-02-30T00:00:00.000000Z', '2026-13-01T00:00:00.000000Z', '2026-01-01T24:00:00.000000Z', '2026-01-01T23:60:00.000000Z', '10000-01-01T00:00:00.000000Z'])
+      expect(refused(key), key).toBe(true);
+    expect(refused('2026-01-01T00:00:00.000000Z', 2_147_483_648)).toBe(true);
+    for (const key of ['1970-01-01T00:00:00.000000Z', '2024-02-29T23:59:59.999999Z', '9999-12-31T23:59:59.999999Z']) expect(refused(key), key).toBe(false);
+    expect(refused('2026-01-01T00:00:00.000000Z', 2_147_483_647)).toBe(false);
+  });
 });

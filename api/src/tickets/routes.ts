@@ -299,9 +299,9 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   return r;
 }
 
-async function messages(em: import('@mikro-orm/postgresql').EntityManager, ticketId: number, includeInternal: boolean, onlyId?: number): Promise<z.infer<typeof MessageDto>[]> {
+export async function messages(em: import('@mikro-orm/postgresql').EntityManager, ticketId: number, includeInternal: boolean, onlyId?: number): Promise<z.infer<typeof MessageDto>[]> {
   const rows = await em.execute<Record<string, unknown>[]>(
-    `select m.id, m.ticket_id, m.kind, m.channel, m.body_html, m.body_text, m.created_at, u.id as author_id, u.name as author_name, u.role as author_role
+    `select m.id, m.ticket_id, m.kind, m.channel, m.body_html, m.body_text, m.created_at, m.review_status, m.held_from, u.id as author_id, u.name as author_name, u.role as author_role
        from messages m left join users u on u.id = m.author_id
       where m.ticket_id = ? ${includeInternal ? '' : `and m.kind <> 'internal'`} ${onlyId ? 'and m.id = ?' : ''}
       order by m.id`,
@@ -325,5 +325,6 @@ async function messages(em: import('@mikro-orm/postgresql').EntityManager, ticke
     bodyText: m.body_text as string,
     attachments: filesOf(m.id as number),
     createdAt: new Date(m.created_at as Date).toISOString(),
+    review: m.review_status ? { status: m.review_status as NonNullable<z.infer<typeof MessageDto>['review']>['status'], from: (m.held_from as string | null) ?? '' } : null,
   }));
 }

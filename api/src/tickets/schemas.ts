@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { pathId } from '../http/params';
-import { PRIORITIES, SLA_STATES, SOURCES, STATUSES, MESSAGE_KINDS } from '@mehrdesk/core/domain';
+import { bodyId, bodyVersion, pathId } from '../http/params';
+import { instant } from '../http/instant';
+import { PRIORITIES, SLA_STATES, SOURCES, STATUSES, MESSAGE_KINDS, MESSAGE_REVIEW_STATUSES } from '@mehrdesk/core/domain';
 import { TICKET_SORTS } from './list-order';
 
 // Request and response shapes of the ticket endpoints: validators, handler types and OpenAPI
 // components at once. Request bodies are strict: an unknown field is an error, not ignored.
 
 const id = pathId;
-export const nullableId = z.number().int().positive().max(2_147_483_647).nullable();
+export const nullableId = bodyId.nullable();
 export const tagList = z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -')).max(50);
 
 export const TicketIdParams = z.object({ id }).strict();
@@ -17,11 +18,11 @@ export const CreateTicketBody = z
     subject: z.string().trim().min(1).max(300),
     body: z.string().min(1).max(100_000).describe('HTML; sanitised before storage'),
     priority: z.enum(PRIORITIES).default('normal'),
-    categoryId: z.number().int().positive().optional(),
+    categoryId: bodyId.optional(),
     source: z.enum(SOURCES).optional().describe('Staff only; customers get "portal"'),
-    groupId: z.number().int().positive().optional().describe('Staff only'),
-    assigneeId: z.number().int().positive().optional().describe('Staff only; otherwise chosen by the group strategy'),
-    requesterId: z.number().int().positive().optional().describe('Staff only'),
+    groupId: bodyId.optional().describe('Staff only'),
+    assigneeId: bodyId.optional().describe('Staff only; otherwise chosen by the group strategy'),
+    requesterId: bodyId.optional().describe('Staff only'),
     requesterEmail: z.string().trim().toLowerCase().email().max(254).optional().describe('Staff only: a guest requester, created as a customer if unknown'),
     requesterName: z.string().trim().min(1).max(200).optional(),
     tags: tagList.optional(),
@@ -35,7 +36,7 @@ export const IdempotencyHeaders = z.object({
 
 export const PatchTicketBody = z
   .object({
-    version: z.number().int().positive().describe('The version you read; a stale one is refused with 409'),
+    version: bodyVersion.describe('The version you read; a stale one is refused with 409'),
     status: z.enum(STATUSES).optional(),
     priority: z.enum(PRIORITIES).optional(),
     assigneeId: nullableId.optional(),
@@ -48,7 +49,7 @@ export const PatchTicketBody = z
   })
   .meta({ id: 'PatchTicketRequest' });
 
-const optionalVersion = { version: z.number().int().positive().optional() };
+const optionalVersion = { version: bodyVersion.optional() };
 export const StatusBody = z.object({ status: z.enum(STATUSES), ...optionalVersion }).strict().meta({ id: 'ChangeStatusRequest' });
 export const PriorityBody = z.object({ priority: z.enum(PRIORITIES), ...optionalVersion }).strict().meta({ id: 'ChangePriorityRequest' });
 export const AssigneeBody = z.object({ assigneeId: nullableId, ...optionalVersion }).strict().meta({ id: 'ChangeAssigneeRequest' });
@@ -65,7 +66,7 @@ const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
     .union([z.string(), z.array(z.string())])
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(item).min(1));
+    .pipe(z.array(item).min(1).max(20));
 
 export const ListTicketsQuery = z
   .object({
@@ -76,9 +77,9 @@ export const ListTicketsQuery = z
     assigneeId: z.union([z.literal('me'), z.literal('none'), id]).optional(),
     requesterId: id.optional(),
     tag: z.string().max(64).optional(),
-    createdFrom: z.iso.datetime({ offset: true }).optional(),
-    createdTo: z.iso.datetime({ offset: true }).optional(),
-    updatedFrom: z.iso.datetime({ offset: true }).optional().describe('Changed at or after (e.g. refetch after a live `resync`)'),
+    createdFrom: instant.optional(),
+    createdTo: instant.optional(),
+    updatedFrom: instant.optional().describe('Changed at or after (e.g. refetch after a live `resync`)'),
     q: z.string().trim().min(1).max(200).optional().describe('Text in the subject or number (case-insensitive substring)'),
     sort: z.enum(TICKET_SORTS).default('-createdAt').describe('Order; `-` means descending. dueAt is the nearest running SLA deadline (tickets without one last)'),
     limit: z.coerce.number().int().min(1).max(100).default(25),
@@ -134,8 +135,19 @@ export const MessageDto = z
     bodyText: z.string(),
     attachments: z.array(AttachmentDto),
     createdAt: z.string(),
+    review: z
+      .object({ status: z.enum(MESSAGE_REVIEW_STATUSES), from: z.string() })
+      .nullable()
+      .describe('Inbound mail from someone not on the ticket, kept as an internal note: held until staff publish (a public reply by `from`) or dismiss it; null otherwise'),
   })
   .meta({ id: 'Message' });
+
+export const PublishHeldBody = z
+  .object({ addParticipant: z.boolean().default(false).describe('Also make the sender a participant: their later mail threads as replies') })
+  .strict()
+  .meta({ id: 'PublishHeldMessageRequest' });
+
+export const HeldMessageParams = z.object({ id, messageId: id }).strict();
 
 export const TimelineEventDto = z
   .object({

@@ -74,6 +74,7 @@ const STATUS_OF: Record<string, number> = {
   [FAILURE.illegalTransition]: 409,
   [FAILURE.ticketFinished]: 409,
   [FAILURE.invalidRequest]: 400,
+  [FAILURE.notStored]: 422,
 };
 
 /** Translate a failed workflow update/query into the HTTP error a client should see. */
@@ -82,6 +83,7 @@ export function mapWorkflowError(err: unknown, ticketNumber: string): HttpError 
     const type = err.cause.type ?? '';
     const status = STATUS_OF[type];
     if (status === 400) return badRequest(err.cause.message);
+    if (status === 422) return new HttpError(422, 'change_not_stored', err.cause.message);
     if (status === 409) return conflict(type === FAILURE.versionConflict ? 'version_conflict' : type === FAILURE.illegalTransition ? 'illegal_transition' : 'ticket_finished', err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return conflict('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);

@@ -3,6 +3,7 @@ import {
   ASSIGNMENT_STRATEGIES,
   LOCALES,
   MESSAGE_KINDS,
+  MESSAGE_REVIEW_STATUSES,
   PRIORITIES,
   ROLES,
   SLA_CLOCKS,
@@ -197,6 +198,12 @@ export const Message = defineEntity({
     references: p.json<string[]>().defaultRaw(`'[]'`),
     idempotencyKey: p.string().length(200).unique(),
     createdAt: p.datetime().onCreate(now),
+    /**
+     * Inbound mail from someone not on the ticket is kept as an internal note, `held` until
+     * staff publish it (a public reply by `heldFrom`) or dismiss it; null for every other message.
+     */
+    reviewStatus: p.enum(MESSAGE_REVIEW_STATUSES).nullable(),
+    heldFrom: p.string().length(254).nullable(),
   },
 });
 

@@ -6,3 +6,4 @@ export * from './notification-entities';
 export * from './console-entities';
 export { pgArray } from './sql';
 export { ormConfig, openOrm, migrateUp, type MikroORM } from './orm';
+export * from './ops-entities';

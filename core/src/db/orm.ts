@@ -7,8 +7,9 @@ import { webhookEntities } from './webhook-entities';
 import { inboundEntities } from './inbound-entities';
 import { notificationEntities } from './notification-entities';
 import { consoleEntities } from './console-entities';
+import { opsEntities } from './ops-entities';
 
-const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities, ...notificationEntities, ...consoleEntities];
+const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities, ...notificationEntities, ...consoleEntities, ...opsEntities];
 import { migrationsList } from './migrations';
 
 const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));

@@ -487,8 +487,13 @@ function requireFinite(name: string, value: number): void {
   }
 }
 
+/** The calendar has too little open time within the scan horizon (~3 years) to place the instant. */
+export class BeyondCalendarHorizon extends Error {
+  override name = 'BeyondCalendarHorizon';
+}
+
 function scanLimitError(fn: string, cal: CalendarSpec, fromMs: number): Error {
-  return new Error(
+  return new BeyondCalendarHorizon(
     `${fn}: scanned ${MAX_SCAN_DAYS} days (~3 years) after ${new Date(fromMs).toISOString()} ` +
       `without finding enough open time in calendar (timeZone ${cal.timeZone}); ` +
       'check that its shifts are not all cancelled by holidays',

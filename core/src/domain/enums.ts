@@ -13,6 +13,9 @@ export type TicketSource = (typeof SOURCES)[number];
 
 export const MESSAGE_KINDS = ['public', 'internal', 'system', 'automated'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
+/** Inbound mail from someone not on the ticket: held for staff, then published or dismissed. */
+export const MESSAGE_REVIEW_STATUSES = ['held', 'published', 'dismissed'] as const;
+export type MessageReviewStatus = (typeof MESSAGE_REVIEW_STATUSES)[number];
 
 export const ASSIGNMENT_STRATEGIES = ['round_robin', 'least_open', 'manual'] as const;
 export type AssignmentStrategy = (typeof ASSIGNMENT_STRATEGIES)[number];

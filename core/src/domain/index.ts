@@ -7,3 +7,4 @@ export * from './sla';
 export * from './ticket-number';
 export * from './html';
 export * from './notifications';
+export * from './storable-text';

@@ -1,4 +1,4 @@
-import { addBusinessMs, businessMsBetween, type CalendarSpec } from './business-hours';
+import { addBusinessMs, BeyondCalendarHorizon, businessMsBetween, type CalendarSpec } from './business-hours';
 import type { Priority, SlaClockName, SlaState } from './enums';
 
 // SLA clock maths (W2), pure so the API (initial deadlines), the workflow (timers) and unit
@@ -56,6 +56,21 @@ export function targetMsFor(policy: SlaPolicySnapshot, priority: Priority, clock
   return s === null || s === undefined ? null : s * 1000;
 }
 
+/**
+ * The instant `durationMs` of business time after `now`, or null when the calendar has too little
+ * open time in the next ~3 years to place it (a calendar whose shifts are all holidays, a target
+ * of years): the clock then runs with no deadline rather than failing the ticket's workflow on
+ * every attempt, which would freeze the ticket.
+ */
+function deadline(cal: CalendarSpec, now: number, durationMs: number): number | null {
+  try {
+    return addBusinessMs(cal, now, durationMs);
+  } catch (err) {
+    if (err instanceof BeyondCalendarHorizon) return null;
+    throw err;
+  }
+}
+
 /** Recompute due and warning instants of a running clock from what is left of its target. */
 function schedule(c: SlaClock, cal: CalendarSpec, now: number, warningFraction: number): SlaClock {
   const left = Math.max(0, c.targetMs - c.consumedMs);
@@ -63,8 +78,8 @@ function schedule(c: SlaClock, cal: CalendarSpec, now: number, warningFraction: 
   return {
     ...c,
     runningSince: now,
-    dueAt: addBusinessMs(cal, now, left),
-    warnAt: c.warned ? c.warnAt : addBusinessMs(cal, now, warnLeft),
+    dueAt: deadline(cal, now, left),
+    warnAt: c.warned ? c.warnAt : deadline(cal, now, warnLeft),
   };
 }
 

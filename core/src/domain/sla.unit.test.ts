@@ -454,3 +454,23 @@ describe('initialClocks / dueAtOf', () => {
     expect(dueAtOf([res], 'first_response')).toBeNull();
   });
 });
+
+describe('deadlines beyond the calendar horizon', () => {
+  // Never open: every day of the year is a recurring holiday, so every shift is cancelled.
+  const everyDay = Array.from({ length: 366 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10));
+  const CLOSED: CalendarSpec = { ...OFFICE, holidays: everyDay.map((date) => ({ date, recurringYearly: true })) };
+
+  it('runs the clock with no deadline instead of failing (a throw here would freeze the ticket workflow)', () => {
+    const c = startClock('first_response', HOUR, CLOSED, at('2026-11-02T10:00:00Z'), WF, true);
+    expect(c).toMatchObject({ runningSince: at('2026-11-02T10:00:00Z'), dueAt: null, warnAt: null, breached: false });
+    expect(nextClockEvent(c)).toBeNull();
+    // Paused and resumed, it still plans nothing and throws nothing.
+    const resumed = resumeClock(pauseClock(c, CLOSED, at('2026-11-02T11:00:00Z')), CLOSED, at('2026-11-02T12:00:00Z'), WF);
+    expect(resumed.dueAt).toBeNull();
+  });
+
+  it('a target of more business time than three years hold has no deadline either', () => {
+    const tenYears = 10 * 365 * 24 * HOUR;
+    expect(startClock('resolution', tenYears, OFFICE, at('2026-11-02T10:00:00Z'), WF, true).dueAt).toBeNull();
+  });
+});

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { waitFor } from './ports';
-import { spawnManaged } from './processes';
+import { isAlive, spawnManaged } from './processes';
 import { findOnPath, isExecutable } from './executables';
 
 export interface StartTemporalOptions {
@@ -68,7 +68,44 @@ export async function resolveTemporalCli(log: (message: string) => void): Promis
   if (found) return found;
 
   const go = findOnPath('go') ?? ['/usr/local/go/bin/go'].find(isExecutable);
-  if (go) {
+  if (go) return buildOnce(go, log);
+  throw new Error(
+    'The Temporal CLI (`temporal`) is required but was not found. Either:\n' +
+      '  - install it: `brew install temporal`, or `curl -sSf https://temporal.download/cli.sh | sh` and put it on PATH, or\n' +
+      `  - install Go >= 1.21 (https://go.dev/dl/) and re-run; it builds \`go install ${TEMPORAL_CLI_PACKAGE}\` into ${path.dirname(LOCAL_CLI)}, or\n` +
+      '  - set TEMPORAL_CLI=/path/to/temporal, or TEMPORAL_ADDRESS=host:port to use a running server.',
+  );
+}
+
+const BUILD_LOCK = path.join(path.dirname(LOCAL_CLI), '.temporal-build.lock');
+
+/**
+ * One build at a time: concurrent launchers (several terminals, parallel focused test runs) on
+ * a fresh clone would each start a 10-minute `go install` on the same few cores. The first
+ * takes the lock (an exclusive-create file holding its pid); the others wait for the binary,
+ * and take over when the holder died.
+ */
+async function buildOnce(go: string, log: (message: string) => void): Promise<string> {
+  fs.mkdirSync(path.dirname(BUILD_LOCK), { recursive: true });
+  let waiting = false;
+  for (;;) {
+    if (isExecutable(LOCAL_CLI)) return LOCAL_CLI;
+    try {
+      fs.writeFileSync(BUILD_LOCK, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const holder = Number(fs.readFileSync(BUILD_LOCK, 'utf8') || 0);
+      if (!holder || !isAlive(holder)) {
+        fs.rmSync(BUILD_LOCK, { force: true });
+        continue;
+      }
+      if (!waiting) log(`waiting for another launcher (pid ${holder}) to finish building the Temporal CLI`);
+      waiting = true;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  try {
+    if (isExecutable(LOCAL_CLI)) return LOCAL_CLI;
     log(`Temporal CLI not found: building ${TEMPORAL_CLI_PACKAGE} into ${path.dirname(LOCAL_CLI)} (first run only, a few minutes)...`);
     const started = Date.now();
     const build = spawnManaged('go install', go, ['install', TEMPORAL_CLI_PACKAGE], {
@@ -80,13 +117,9 @@ export async function resolveTemporalCli(log: (message: string) => void): Promis
       return LOCAL_CLI;
     }
     throw new Error(`Building the Temporal CLI failed (${error?.message ?? `exit code ${code}`}); see the [go install] output above`);
+  } finally {
+    fs.rmSync(BUILD_LOCK, { force: true });
   }
-  throw new Error(
-    'The Temporal CLI (`temporal`) is required but was not found. Either:\n' +
-      '  - install it: `brew install temporal`, or `curl -sSf https://temporal.download/cli.sh | sh` and put it on PATH, or\n' +
-      `  - install Go >= 1.21 (https://go.dev/dl/) and re-run; it builds \`go install ${TEMPORAL_CLI_PACKAGE}\` into ${path.dirname(LOCAL_CLI)}, or\n` +
-      '  - set TEMPORAL_CLI=/path/to/temporal, or TEMPORAL_ADDRESS=host:port to use a running server.',
-  );
 }
 
 /**

@@ -134,31 +134,31 @@ export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
 }
 
 /**
- * GET a binary resource (attachments) with the bearer token and open it in a new tab as a
- * blob URL: a plain link cannot carry the Authorization header.
+ * Open an attachment in a new tab. A tab cannot send the bearer token, so the console asks for
+ * a one-minute link signed for this user and file, and the browser fetches the file from the
+ * server with its sandbox headers (CSP sandbox, nosniff, Content-Disposition). Never a blob:
+ * URL: that would show an HTML or SVG file in the console's own origin, scripts and all.
+ * With pop-ups blocked, the same link is downloaded instead.
  */
-export async function openAuthorized(url: string, filename: string): Promise<void> {
+export async function openAttachment(attachment: { id: number; filename: string }): Promise<void> {
+  // Opened before the request, while the click still counts as a user gesture for pop-up blockers.
   const win = window.open('', '_blank');
-  let res: Response;
+  let link: { url: string };
   try {
-    res = await globalThis.fetch(new URL(url, baseUrl() || undefined), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    link = await unwrap(api.POST('/api/v1/attachments/{id}/link', { params: { path: { id: String(attachment.id) } } }));
   } catch (err) {
     win?.close();
-    throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+    throw err;
   }
-  if (!res.ok) {
-    win?.close();
-    throw apiErrorFrom(res.status, await res.json().catch(() => null));
-  }
-  const blob = await res.blob();
-  const href = URL.createObjectURL(blob);
-  if (win) win.location.href = href;
-  else {
-    // Pop-ups blocked: download instead.
+  const href = new URL(link.url, baseUrl() || globalThis.location.href).href;
+  if (win) {
+    win.opener = null;
+    win.location.href = href;
+  } else {
     const a = document.createElement('a');
     a.href = href;
-    a.download = filename;
+    a.download = attachment.filename;
+    a.rel = 'noopener noreferrer';
     a.click();
   }
-  setTimeout(() => URL.revokeObjectURL(href), 60_000);
 }

@@ -40,3 +40,7 @@ export const TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>
   closed: [],
   cancelled: [],
 };
+
+// The admins' review lists of work that did not go through (pages/admin/inbound-mail, activity-failures).
+export type InboundEmail = Schemas['InboundEmail'];
+export type ActivityFailure = Schemas['ActivityFailure'];

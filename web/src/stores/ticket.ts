@@ -246,6 +246,22 @@ export const useTicketStore = defineStore('ticket', () => {
     await Promise.allSettled([loadMessages(t.id), loadTimeline(t.id), loadSla(t.id)]);
   }
 
+  /**
+   * Review inbound mail held because its sender is not on the ticket: publish it as the
+   * sender's reply (optionally making them a participant) or dismiss it.
+   */
+  async function reviewHeld(messageId: number, action: 'publish' | 'publishAndAdd' | 'dismiss'): Promise<Message> {
+    const t = ticket.value;
+    if (!t) throw new Error('no ticket open');
+    const params = { path: { id: String(t.id), messageId: String(messageId) } };
+    const result =
+      action === 'dismiss'
+        ? await unwrap(api.POST('/api/v1/tickets/{id}/messages/{messageId}/dismiss', { params }))
+        : await unwrap(api.POST('/api/v1/tickets/{id}/messages/{messageId}/publish', { params, body: { addParticipant: action === 'publishAndAdd' } }));
+    if (ticketId.value === t.id) await Promise.allSettled([loadMessages(t.id), loadTicket(t.id), loadTimeline(t.id), loadSla(t.id)]);
+    return result;
+  }
+
   /** Tell the others what I am doing on this ticket (viewing, typing, left). */
   async function announce(state: PresenceState, options: { keepalive?: boolean } = {}): Promise<void> {
     const id = ticketId.value;
@@ -259,6 +275,6 @@ export const useTicketStore = defineStore('ticket', () => {
 
   return {
     ticketId, ticket, messages, timeline, sla, slaReadAt, slaError, previous, colleagues, activeColleagues, macros, macrosAvailable, loading, error, saving,
-    open, close, update, reply, applyMacro, announce, loadMacros, loadSla, seePresence,
+    open, close, update, reply, reviewHeld, applyMacro, announce, loadMacros, loadSla, seePresence,
   };
 });

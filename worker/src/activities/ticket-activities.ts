@@ -4,14 +4,16 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Transporter } from 'nodemailer';
 import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
-import type { Locale, Role, TicketSource } from '@mehrdesk/core/domain';
+import { toStorableText, type Locale, type Role, type TicketSource } from '@mehrdesk/core/domain';
 import { publishLiveEvent, scopeOf } from '@mehrdesk/core/live-events';
 import { chooseAssignee } from '@mehrdesk/core/services/assignment';
 import { EMAIL_TEMPLATES, type PersistMessageInput, type SendTicketEmailInput, type SendTicketEmailResult, type TicketActivities } from '@mehrdesk/workflows/activity-contracts';
 import { renderEmail, slaVariables } from '../email/templates';
+import { permanentSmtpFailure, recipientProblem, type SmtpFailureType } from '../email/smtp-failures';
 import { renderCustom } from '../email/custom-templates';
 import { applyChangeTx, assigneeLabel, insertTimeline, TicketRowMissing, writeSla } from './ticket-writes';
 import { createRuleActivities } from './rule-activities';
+import { recordActivityFailure } from './failure-record';
 import { channelsForUsers, notifyInApp, type InAppNotification } from '../notifications/in-app';
 
 export interface ActivityDeps {
@@ -27,29 +29,25 @@ function activityLog(deps: ActivityDeps, requestId: string) {
   return deps.log.child({ requestId, workflowId: info.workflowExecution?.workflowId, activity: info.activityType, attempt: info.attempt });
 }
 
-function missingRow(err: unknown): never {
-  // The row is committed before the workflow starts, so this is a real inconsistency: stop
-  // retrying and let the workflow (and ops, in Temporal UI) see the failure.
-  if (err instanceof TicketRowMissing) throw ApplicationFailure.nonRetryable(err.message, 'TicketRowMissing');
-  throw err;
-}
-
 export function createTicketActivities(deps: ActivityDeps): TicketActivities {
   const { orm } = deps;
   return {
     async applyTicketChange(input) {
       activityLog(deps, input.requestId).debug({ ticketId: input.ticketId, set: input.set }, 'apply ticket change');
-      return orm.em.fork().transactional((em) => applyChangeTx(em, input.ticketId, input.idempotencyKey, input.actor, input)).catch(missingRow);
+      return orm.em.fork().transactional((em) => applyChangeTx(em, input.ticketId, input.idempotencyKey, input.actor, input));
     },
 
-    async persistMessage(input) {
+    async persistMessage(raw) {
+      // Updates queued before the entry points refused NUL (tickets frozen by that) are stored now, stripped.
+      const input = storableMessage(raw);
       activityLog(deps, input.requestId).debug({ ticketId: input.ticketId, kind: input.kind }, 'persist message');
       return orm.em.fork().transactional(async (em) => {
         const inserted = await em.execute<{ id: number; created_at: Date }[]>(
-          `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, email_message_id, in_reply_to, "references", idempotency_key, created_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now())
+          `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, email_message_id, in_reply_to, "references", idempotency_key, review_status, held_from, created_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, now())
            on conflict (idempotency_key) do nothing returning id, created_at`,
-          [input.ticketId, input.actor.id, input.kind, input.channel, input.bodyHtml, input.bodyText, input.email?.messageId ?? null, input.email?.inReplyTo ?? null, JSON.stringify(input.email?.references ?? []), input.idempotencyKey],
+          [input.ticketId, input.actor.id, input.kind, input.channel, input.bodyHtml, input.bodyText, input.email?.messageId ?? null, input.email?.inReplyTo ?? null, JSON.stringify(input.email?.references ?? []), input.idempotencyKey,
+            input.heldForReview ? 'held' : null, input.heldForReview?.from.slice(0, 254) ?? null],
         );
         if (inserted.length === 0) {
           // A retry of a message that was already stored (with its ticket change, same transaction).
@@ -59,7 +57,9 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
         }
         const msg = inserted[0]!;
         await insertTimeline(em, input.ticketId, input.idempotencyKey, input.actor, [
-          { type: input.kind === 'internal' ? 'message.note_added' : 'message.reply_added', field: null, from: null, to: { messageId: msg.id }, meta: { kind: input.kind, channel: input.channel } },
+          input.heldForReview
+            ? { type: 'message.held', field: null, from: null, to: { messageId: msg.id }, meta: { kind: input.kind, channel: input.channel, from: input.heldForReview.from } }
+            : { type: input.kind === 'internal' ? 'message.note_added' : 'message.reply_added', field: null, from: null, to: { messageId: msg.id }, meta: { kind: input.kind, channel: input.channel } },
         ]);
         let result = { version: 0, assigneeLabel: '' };
         if (input.change) result = await applyChangeTx(em, input.ticketId, `${input.idempotencyKey}:change`, input.actor, input.change);
@@ -70,7 +70,7 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
         }
         await announceMessage(em, input, msg.id);
         return { messageId: msg.id, createdAt: new Date(msg.created_at).toISOString(), ...result };
-      }).catch(missingRow);
+      });
     },
 
     async recordSla(input) {
@@ -92,8 +92,18 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
     },
 
     sendTicketEmail: (input) => sendTicketEmail(deps, input),
+    recordActivityFailure: (input) => recordActivityFailure(deps, input),
     ...createRuleActivities(deps),
   };
+}
+
+function storableMessage(input: PersistMessageInput): PersistMessageInput {
+  const email = input.email && {
+    messageId: input.email.messageId === null ? null : toStorableText(input.email.messageId),
+    inReplyTo: input.email.inReplyTo === null ? null : toStorableText(input.email.inReplyTo),
+    references: input.email.references.map(toStorableText),
+  };
+  return { ...input, bodyHtml: toStorableText(input.bodyHtml), bodyText: toStorableText(input.bodyText), ...(email ? { email } : {}) };
 }
 
 /** message.added for live consoles: ids and kind only (customers are sent public ones only). */
@@ -255,6 +265,8 @@ async function deliverOnce(
      on conflict (idempotency_key) do update set attempts = email_log.attempts + 1`,
     [idempotencyKey, input.ticketId, input.template, to.email, rendered.subject, messageId],
   );
+  const badAddress = recipientProblem(to.email);
+  if (badAddress) await failForGood(em, log, idempotencyKey, 'InvalidRecipient', `Cannot send ${input.template} to ${to.name}: ${badAddress}`);
   await em.execute('update email_log set handed_off_at = now(), last_error = null where idempotency_key = ?', [idempotencyKey]);
   try {
     await deps.mailer.sendMail({
@@ -269,6 +281,8 @@ async function deliverOnce(
       headers: { 'Auto-Submitted': 'auto-generated', 'X-Mehrdesk-Ticket': t.number, 'X-Mehrdesk-Event': input.template },
     });
   } catch (err) {
+    const permanent = permanentSmtpFailure(err);
+    if (permanent) await failForGood(em, log, idempotencyKey, permanent, `The mail server refused ${input.template} to ${to.email}: ${err instanceof Error ? err.message : String(err)}`);
     // A clean SMTP failure: not delivered, so the retry may send again.
     await em.execute('update email_log set last_error = ?, handed_off_at = null where idempotency_key = ?', [String(err).slice(0, 2000), idempotencyKey]);
     log.warn({ err, template: input.template }, 'smtp send failed; will retry');
@@ -277,4 +291,11 @@ async function deliverOnce(
   await em.execute(`update email_log set status = 'sent', sent_at = now(), last_error = null where idempotency_key = ?`, [idempotencyKey]);
   log.info({ template: input.template, to: to.email, messageId }, 'e-mail sent');
   return { status: 'sent', messageId };
+}
+
+/** Record a send that no retry can fix, then fail the activity without retries (the workflow records it on the ticket). */
+async function failForGood(em: ReturnType<MikroORM['em']['fork']>, log: Logger, idempotencyKey: string, type: SmtpFailureType, message: string): Promise<never> {
+  await em.execute(`update email_log set status = 'failed', last_error = ?, handed_off_at = null where idempotency_key = ?`, [message.slice(0, 2000), idempotencyKey]);
+  log.warn({ failureType: type, message }, 'e-mail cannot be delivered; not retrying');
+  throw ApplicationFailure.nonRetryable(message, type);
 }

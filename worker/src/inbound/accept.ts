@@ -1,11 +1,13 @@
 import type { Queue } from 'bullmq';
 import { pgArray } from '@mehrdesk/core/db';
+import { toStorableText } from '@mehrdesk/core/domain';
 import type { InboundDeps } from './processor';
 import { storeFile } from './storage';
 
 // The step every inbound source shares: store the raw message, record it and queue its
 // processing. Once acceptInbound has resolved the message is safe, and only then may a source
-// acknowledge it (SMTP answers 250, IMAP marks or moves it).
+// acknowledge it (SMTP answers 250, IMAP marks or moves it). The texts of the row are made
+// storable (toStorableText: a NUL in a subject must not make the source refuse the mail forever).
 
 /** Largest raw message a source accepts (SMTP answers 552; IMAP leaves it flagged for a person). */
 export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
@@ -40,7 +42,15 @@ export async function acceptInbound(
   const [row] = await em.execute<{ id: number }[]>(
     `insert into inbound_emails (message_id, from_address, envelope_to, subject, raw_path, size, status, created_at, source_key)
      values (?, ?, ?::text[], ?, ?, ?, 'received', now(), ?) on conflict (source_key) do nothing returning id`,
-    [messageId, envelope.from.toLowerCase().slice(0, 254), pgArray(envelope.to.map((t) => t.toLowerCase())), subject.slice(0, 998), stored.path, raw.length, sourceKey],
+    [
+      messageId === null ? null : toStorableText(messageId),
+      toStorableText(envelope.from.toLowerCase().slice(0, 254)),
+      pgArray(envelope.to.map((t) => toStorableText(t.toLowerCase()))),
+      toStorableText(subject.slice(0, 998)),
+      stored.path,
+      raw.length,
+      sourceKey,
+    ],
   );
   const duplicate = row === undefined;
   const [existing] = duplicate ? await em.execute<{ id: number }[]>('select id from inbound_emails where source_key = ?', [sourceKey]) : [];

@@ -1,6 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import { Queue, Worker } from 'bullmq';
-import { processInbound, type InboundDeps } from './processor';
+import { markFailed, processInbound, type InboundDeps } from './processor';
 import { acceptInbound, MAX_MESSAGE_BYTES } from './accept';
 import { INBOUND_QUEUE, inboundQueue, redisConnection } from './queue';
 import { startImapSource, type ImapSource, type ImapSourceOptions } from './imap';
@@ -8,7 +8,8 @@ import { startImapSource, type ImapSource, type ImapSourceOptions } from './imap
 // The embedded inbound mail channel: its sources (an SMTP listener that stores every message
 // before it says "250 OK", an IMAP mailbox poller), and a BullMQ queue whose worker turns stored
 // messages into tickets or replies. Failed jobs stay in Redis (visible and retryable in
-// bull-board); the raw mail stays on disk.
+// bull-board), and a job's last failed attempt marks its mail 'failed' with the reason, where the
+// admins' review list shows it; the raw mail stays on disk.
 
 export { acceptInbound };
 
@@ -35,10 +36,23 @@ export interface InboundChannelOptions {
 export async function startInboundChannel(deps: InboundDeps, opts: InboundChannelOptions): Promise<InboundChannel> {
   const { queue, close: closeQueue } = inboundQueue(deps.config.REDIS_URL);
   const workerConnection = redisConnection(deps.config.REDIS_URL);
-  const worker = new Worker(INBOUND_QUEUE, async (job) => processInbound(deps, Number(job.data.inboundId)), {
-    connection: workerConnection,
-    concurrency: opts.concurrency ?? 4,
-  });
+  const worker = new Worker(
+    INBOUND_QUEUE,
+    async (job) => {
+      const inboundId = Number(job.data.inboundId);
+      try {
+        return await processInbound(deps, inboundId);
+      } catch (err) {
+        const attempts = job.opts.attempts ?? 1;
+        if (job.attemptsMade + 1 >= attempts) {
+          const reason = `processing failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${err instanceof Error ? err.message : String(err)}`;
+          await markFailed(deps, inboundId, reason).catch((e: unknown) => deps.log.error({ err: e, inboundId }, 'could not mark an inbound mail as failed'));
+        }
+        throw err;
+      }
+    },
+    { connection: workerConnection, concurrency: opts.concurrency ?? 4 },
+  );
   worker.on('failed', (job, err) => deps.log.warn({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'inbound mail job failed'));
 
   const closeProcessing = async () => {

@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { NO_TEXT_HTML, ticketBodyHtml } from './body';
 import { classifyAutomated } from './classify';
-import { extractMessageIds, parseInbound } from './parse';
+import { extractMessageIds, parseInbound, type InboundMail } from './parse';
 import {
   decideThread,
   findTicketToken,
@@ -123,6 +125,7 @@ describe('parseInbound', () => {
       references: [],
       subject: 'Printer broken',
       from: { address: 'alice@customer.example', name: 'Alice Example' },
+      fromSource: 'from',
       to: ['support@mehrdesk.local', 'other@customer.example'],
       cc: ['bob@customer.example'],
       deliveredTo: ['support@mehrdesk.local'],
@@ -284,7 +287,7 @@ describe('decideThread', () => {
     const { decision, calls } = await decide(
       raw(base([`In-Reply-To: ${NOTIF_42}`, `References: <ticket-42@${HOST}> ${NOTIF_42}`], 'Re: Printer broken'), 'ok'),
     );
-    expect(decision).toEqual({ action: 'reply', ticketId: 42, addParticipant: null, reason: 'in-reply-to:outgoing' });
+    expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'in-reply-to:outgoing' });
     expect(calls).toEqual([`outgoing ${NOTIF_42}`, 'requester 42']);
   });
 
@@ -312,14 +315,14 @@ describe('decideThread', () => {
     expect(mail.threadIndex).toBe('AQHZx2lZ8Kq1c3b0Tk2w7m3qZJ1s3A==');
     expect(mail.text).toBe('Danke, funktioniert wieder. Grüße\n');
     const { decision, calls } = await decide(message);
-    expect(decision).toEqual({ action: 'reply', ticketId: 42, addParticipant: null, reason: 'references:outgoing' });
+    expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'references:outgoing' });
     // newest reference first, stops at the first hit
     expect(calls).toEqual([`outgoing ${NOTIF_42}`, 'requester 42']);
   });
 
   it('References resolve a stored message id (reply to a message we stored)', async () => {
     const { decision, calls } = await decide(raw(base([`References: ${STORED_42} <unknown@elsewhere>`], 'RE: x'), 'x'));
-    expect(decision).toEqual({ action: 'reply', ticketId: 42, addParticipant: null, reason: 'references:stored' });
+    expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'references:stored' });
     expect(calls).toEqual([
       'outgoing <unknown@elsewhere>',
       'stored <unknown@elsewhere>',
@@ -334,7 +337,6 @@ describe('decideThread', () => {
     expect((await decide(message)).decision).toEqual({
       action: 'reply',
       ticketId: 42,
-      addParticipant: null,
       reason: 'references:thread-id',
     });
     expect((await decide(message, { threadIdHosts: [HOST] })).decision.action).toBe('reply');
@@ -346,7 +348,7 @@ describe('decideThread', () => {
     const { decision, calls } = await decide(
       raw(base([], 'پاسخ: [EXTERNAL] RE: Antw: Drucker [TKT-2026-000042] kaputt'), 'noch da'),
     );
-    expect(decision).toEqual({ action: 'reply', ticketId: 42, addParticipant: null, reason: 'subject-token' });
+    expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'subject-token' });
     expect(calls).toEqual(['number TKT-2026-000042']);
   });
 
@@ -367,7 +369,6 @@ describe('decideThread', () => {
     expect((await decide(raw(base([], 'RE: [HD-2026-000012]'), 'x'), { ticketPrefix: 'HD' })).decision).toEqual({
       action: 'reply',
       ticketId: 12,
-      addParticipant: null,
       reason: 'subject-token',
     });
   });
@@ -379,10 +380,12 @@ describe('decideThread', () => {
         'x',
       ),
     );
-    expect(decision).toEqual({ action: 'reply', ticketId: 42, addParticipant: null, reason: 'in-reply-to:outgoing' });
+    expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'in-reply-to:outgoing' });
   });
 
-  it("a CC'd third party replying -> reply with addParticipant (no new ticket)", async () => {
+  // A third party who is not yet a participant is held for review (see "strangers" below);
+  // participants are recorded from the To/Cc of mail the requester sends.
+  it("a third party replying who is not a participant -> hold (no new ticket, not a public reply)", async () => {
     const { decision } = await decide(
       raw(
         [
@@ -396,12 +399,7 @@ describe('decideThread', () => {
         'I have the same problem.',
       ),
     );
-    expect(decision).toEqual({
-      action: 'reply',
-      ticketId: 42,
-      addParticipant: 'carol@customer.example',
-      reason: 'references:outgoing',
-    });
+    expect(decision).toEqual({ action: 'hold', ticketId: 42, from: 'carol@customer.example', reason: 'references:outgoing' });
   });
 
   it("a BCC'd reply (we are in neither To nor Cc) still threads and never changes the requester", async () => {
@@ -419,13 +417,8 @@ describe('decideThread', () => {
     expect(mail.cc).toEqual([]);
     expect(mail.deliveredTo).toEqual(['support@mehrdesk.local']);
     const decision = await decideThread(mail, fakeLookups());
-    // The decision carries no requester at all: only a participant to add.
-    expect(decision).toEqual({
-      action: 'reply',
-      ticketId: 42,
-      addParticipant: 'dave@partner.example',
-      reason: 'in-reply-to:outgoing',
-    });
+    // The decision carries no requester at all; Dave is no participant, so his mail is held.
+    expect(decision).toEqual({ action: 'hold', ticketId: 42, from: 'dave@partner.example', reason: 'in-reply-to:outgoing' });
   });
 
   it('a reply to a broadcast notification is NOT merged into one of its tickets', async () => {
@@ -444,7 +437,7 @@ describe('decideThread', () => {
     const { decision } = await decide(
       raw(base([`In-Reply-To: ${BROADCAST}`], 'Re: Maintenance Saturday [TKT-2026-000042]'), 'x'),
     );
-    expect(decision).toEqual({ action: 'reply', ticketId: 42, addParticipant: null, reason: 'subject-token' });
+    expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'subject-token' });
   });
 
   it('a forwarded message opens a new ticket even if its headers point at a ticket', async () => {
@@ -467,7 +460,7 @@ describe('decideThread', () => {
     expect(decision).toEqual({ action: 'new_ticket' });
   });
 
-  it('a forwarded message with a token threads by the token', async () => {
+  it('a forwarded message with a token threads by the token (held: Erin is not on the ticket)', async () => {
     const { decision, calls } = await decide(
       raw(
         [
@@ -479,12 +472,7 @@ describe('decideThread', () => {
         'fyi',
       ),
     );
-    expect(decision).toEqual({
-      action: 'reply',
-      ticketId: 42,
-      addParticipant: 'erin@customer.example',
-      reason: 'subject-token',
-    });
+    expect(decision).toEqual({ action: 'hold', ticketId: 42, from: 'erin@customer.example', reason: 'subject-token' });
     expect(calls).toEqual(['number TKT-2026-000042']);
   });
 
@@ -497,7 +485,7 @@ describe('decideThread', () => {
     expect(isForwarded({ subject: 'Printer broken', text: mail.text })).toBe(false);
     expect(isForwarded({ subject: 'Printer', text: 'Begin forwarded message:\n\nFrom: x' })).toBe(true);
     const { decision } = await decide(raw(base([`In-Reply-To: ${NOTIF_42}`], mail.subject), mail.text));
-    expect(decision).toEqual({ action: 'reply', ticketId: 42, addParticipant: null, reason: 'in-reply-to:outgoing' });
+    expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'in-reply-to:outgoing' });
   });
 
   it('a reply to a closed ticket -> follow_up (by header and by token)', async () => {
@@ -515,7 +503,7 @@ describe('decideThread', () => {
 
   it('header threading takes precedence over a (different) subject token', async () => {
     const { decision } = await decide(raw(base([`In-Reply-To: ${NOTIF_42}`], 'Re: [TKT-2026-000007]'), 'x'));
-    expect(decision).toEqual({ action: 'reply', ticketId: 42, addParticipant: null, reason: 'in-reply-to:outgoing' });
+    expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'in-reply-to:outgoing' });
   });
 
   it('normalizeSubject strips tags and reply/forward prefixes in any language', () => {
@@ -621,5 +609,128 @@ describe('classifyAutomated', () => {
     expect(
       classifyAutomated({ ...mail, headers: { ...mail.headers, 'content-type': 'multipart/mixed' } }, OURS),
     ).toEqual({ automated: true, reason: 'report:message/delivery-status' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The hard cases of real-world mail (worker/test/fixtures/mail/*.eml, written for these tests).
+
+const fixture = (name: string) => readFile(new URL(`../../test/fixtures/mail/${name}.eml`, import.meta.url));
+const FIXTURES = [
+  'whitespace-only-body',
+  'remote-image-only-html',
+  'reply-to-without-from',
+  'two-from-first-broken',
+  'from-null-address-first',
+  'encoded-word-name-with-comma',
+  'no-usable-sender',
+  'gb2312-undeclared',
+  'shift-jis-undeclared',
+  'latin1-undeclared',
+  'nul-in-subject-and-body',
+  'nameless-parts',
+];
+/** Every string of a parsed mail (attachment bytes left out). */
+const strings = (mail: InboundMail) => JSON.stringify({ ...mail, attachments: mail.attachments.map((a) => a.filename) });
+
+describe('parseInbound over the hard-case corpus', () => {
+  it.each(FIXTURES)('%s: every text is storable and nothing is a replacement character', async (name) => {
+    const text = strings(await parseInbound(await fixture(name)));
+    expect(text).not.toMatch(/\\u0000|\uFFFD/);
+  });
+
+  it.each([
+    ['reply-to-without-from', { address: 'kaveh.rostami@mail.example', name: 'Kaveh Rostami' }, 'reply-to'],
+    ['two-from-first-broken', { address: 'lena.vogt@firma.example', name: 'Lena Vogt' }, 'from'],
+    ['from-null-address-first', { address: 'dana.whitfield@partner.example', name: 'Dana Whitfield' }, 'from'],
+    ['encoded-word-name-with-comma', { address: 'andreas.buerling@werk.example', name: 'Bürling, Andreas' }, 'from'],
+  ])('%s: the sender is the first usable address', async (name, from, source) => {
+    const mail = await parseInbound(await fixture(name));
+    expect(mail.from).toEqual(from);
+    expect(mail.fromSource).toBe(source);
+  });
+
+  it('no usable From, Sender, Reply-To or envelope address: no sender at all, never a made-up one', async () => {
+    const raw = await fixture('no-usable-sender');
+    expect(await parseInbound(raw)).toMatchObject({ from: { address: '', name: '' }, fromSource: null });
+    expect(await parseInbound(raw, { envelopeFrom: '' })).toMatchObject({ from: { address: '', name: '' }, fromSource: null });
+    expect(await parseInbound(raw, { envelopeFrom: 'not an address' })).toMatchObject({ from: { address: '' }, fromSource: null });
+    expect(await parseInbound(raw, { envelopeFrom: 'Reports@Legacy-App.Example' })).toMatchObject({
+      from: { address: 'reports@legacy-app.example', name: '' },
+      fromSource: 'envelope',
+    });
+  });
+
+  it('Sender comes before Reply-To, the envelope last; without an envelope Return-Path stands in (IMAP)', async () => {
+    const mail = (extra: string[]) => raw(['To: support@mehrdesk.local', 'Subject: s', ...extra], 'x');
+    expect(await parseInbound(mail(['From: broken', 'Sender: Desk <desk@customer.example>', 'Reply-To: r@customer.example']), { envelopeFrom: 'e@customer.example' })).toMatchObject({
+      from: { address: 'desk@customer.example', name: 'Desk' },
+      fromSource: 'sender',
+    });
+    expect(await parseInbound(mail(['Return-Path: <bounce@customer.example>']))).toMatchObject({ from: { address: 'bounce@customer.example' }, fromSource: 'envelope' });
+    expect(await parseInbound(mail(['Return-Path: <bounce@customer.example>']), { envelopeFrom: '' })).toMatchObject({ from: { address: '' }, fromSource: null });
+    // a syntactically broken or overlong address is not usable
+    const long = `${'a'.repeat(250)}@x.example`;
+    expect(await parseInbound(mail([`From: ${long}`, 'Reply-To: x@@y.example, ok@customer.example']))).toMatchObject({ from: { address: 'ok@customer.example' }, fromSource: 'reply-to' });
+  });
+
+  it.each([
+    ['gb2312-undeclared', '打印机不能用', '王小明', '我们办公室的打印机从昨天开始就不能用了'],
+    ['shift-jis-undeclared', 'プリンターが壊れました', '山田太郎', '二階のプリンターが昨日から動きません'],
+    ['latin1-undeclared', 'Drucker im Büro defekt', 'Jürgen Müller', 'Grüße aus Köln'],
+  ])('%s: undeclared 8-bit header and body are detected, not turned into U+FFFD', async (name, subject, sender, body) => {
+    const mail = await parseInbound(await fixture(name));
+    expect(mail.subject).toBe(subject);
+    expect(mail.from.name).toBe(sender);
+    expect(mail.text).toContain(body);
+  });
+
+  it('an undeclared 8-bit part inside a multipart gets its charset; its declared sibling is read as declared', async () => {
+    const mail = await parseInbound(
+      Buffer.concat([
+        Buffer.from(raw(['From: a@customer.example', 'Subject: s', 'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="b"'], '--b\nContent-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n')),
+        Buffer.from('Die Rechnung f\xfcr M\xe4rz ist falsch, bitte pr\xfcfen Sie die Betr\xe4ge.\r\n', 'latin1'),
+        Buffer.from('--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Die Rechnung für März</p>\r\n--b--\r\n'),
+      ]),
+    );
+    expect(mail.text).toBe('Die Rechnung für März ist falsch, bitte prüfen Sie die Beträge.\n');
+    expect(mail.html).toBe('<p>Die Rechnung für März</p>\n');
+  });
+
+  it('declared charsets and valid UTF-8 are left alone', async () => {
+    const latin1 = Buffer.concat([Buffer.from(raw(base([]).map((h) => h.replace('charset=utf-8', 'charset=iso-8859-15')), '')), Buffer.from('Gr\xfc\xdfe \xa4\r\n', 'latin1')]);
+    expect((await parseInbound(latin1)).text).toBe('Grüße €\n');
+    const utf8 = Buffer.from(raw(['From: Jörg <j@customer.example>', 'Subject: Grüße', 'Content-Type: text/plain'], 'Grüße'));
+    expect(await parseInbound(utf8)).toMatchObject({ subject: 'Grüße', from: { name: 'Jörg' }, text: 'Grüße\n' });
+  });
+
+  it('NULs in subject and body are removed, lone surrogates replaced (storable text)', async () => {
+    const mail = await parseInbound(await fixture('nul-in-subject-and-body'));
+    expect(mail.subject).toBe('Export failed');
+    expect(mail.text).toContain('name=ACME GmbH');
+    expect(mail.from).toEqual({ address: 'olaf.berg@legacy.example', name: 'Olaf Berg' });
+  });
+
+  it('parts without names get names from Content-ID, Content-Type or the attached message subject', async () => {
+    const mail = await parseInbound(await fixture('nameless-parts'));
+    expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+      ['image001.png', 'image/png'],
+      ['attachment-2.pdf', 'application/pdf'],
+      ['Your order 4711 has shipped.eml', 'message/rfc822'],
+    ]);
+  });
+});
+
+describe('ticketBodyHtml', () => {
+  it('whitespace-only and remote-image-only bodies become the "(no text)" marker', async () => {
+    expect(ticketBodyHtml(await parseInbound(await fixture('whitespace-only-body')))).toBe(NO_TEXT_HTML);
+    expect(ticketBodyHtml(await parseInbound(await fixture('remote-image-only-html')))).toBe(NO_TEXT_HTML);
+    expect(ticketBodyHtml({ html: null, text: '' })).toBe(NO_TEXT_HTML);
+  });
+
+  it('keeps visible HTML, and falls back to the text part when the HTML shows nothing', () => {
+    expect(ticketBodyHtml({ html: '<p>Hello</p>', text: 'Hello' })).toBe('<p>Hello</p>');
+    expect(ticketBodyHtml({ html: '<img src="http://x.example/a.png">', text: 'See the <picture>\n\nthanks' })).toBe('<p>See the &lt;picture&gt;</p><p>thanks</p>');
+    expect(ticketBodyHtml({ html: null, text: 'line 1\nline 2' })).toBe('<p>line 1<br>line 2</p>');
   });
 });

@@ -1,10 +1,15 @@
 // Inbound e-mail: raw RFC 5322 message -> the plain data the decision logic works on.
-// Pure apart from the MIME parse itself (postal-mime, no I/O).
-import PostalMime from 'postal-mime';
-import type { Address, Email } from 'postal-mime';
+// Pure apart from the MIME parse itself (postal-mime, no I/O). Mail cannot be refused, so every
+// text it yields is storable (NULs removed, lone surrogates replaced: toStorableText).
+import mime from 'mime';
+import PostalMime, { decodeWords } from 'postal-mime';
+import type { Address, Attachment, Email } from 'postal-mime';
+import { toStorableText } from '@mehrdesk/core/domain';
+import { declareUndeclaredCharsets } from './charset';
+import { mailboxes, resolveSender, type SenderSource } from './sender';
 
 export interface InboundAttachment {
-  /** Decoded file name, '' when the part names none. */
+  /** Decoded file name; for a part that names none, one made up by partName. */
   filename: string;
   /** Lower-case MIME type, e.g. `application/pdf`, `message/delivery-status`. */
   contentType: string;
@@ -21,8 +26,10 @@ export interface InboundMail {
   /** References in header order (oldest first), `<id>` form, de-duplicated. */
   references: string[];
   subject: string;
-  /** Lower-cased address; '' when the message has no usable From. */
+  /** The sender (see sender.ts): a valid lower-cased address, or '' when the message has none. */
   from: { address: string; name: string };
+  /** Where the sender's address was found; null when nowhere. */
+  fromSource: SenderSource | null;
   to: string[];
   cc: string[];
   /**
@@ -46,6 +53,8 @@ export interface InboundMail {
 export interface ParseOptions {
   /** Envelope recipients from the SMTP transaction / mail provider webhook. */
   envelopeTo?: readonly string[];
+  /** Envelope sender (MAIL FROM, '' for the null sender); when absent (IMAP) the Return-Path header stands in. */
+  envelopeFrom?: string;
 }
 
 const ANGLE_ID_RE = /<([^<>\s]+)>/g;
@@ -68,25 +77,45 @@ export function normalizeMessageId(value: string | null | undefined): string | n
   return extractMessageIds(value)[0] ?? null;
 }
 
-function flatten(list: Address[] | undefined): { address: string; name: string }[] {
-  const out: { address: string; name: string }[] = [];
-  for (const a of list ?? []) {
-    if (a.group) {
-      for (const m of a.group) out.push({ address: m.address, name: m.name });
-    } else if (a.address !== undefined) {
-      out.push({ address: a.address, name: a.name });
-    }
+function addresses(list: Address[] | undefined): string[] {
+  const out: string[] = [];
+  for (const a of mailboxes(list ?? [])) {
+    const addr = toStorableText(a.address.trim().toLowerCase());
+    if (addr && !out.includes(addr)) out.push(addr);
   }
   return out;
 }
 
-function addresses(list: Address[] | undefined): string[] {
-  const out: string[] = [];
-  for (const a of flatten(list)) {
-    const addr = a.address.trim().toLowerCase();
-    if (addr && !out.includes(addr)) out.push(addr);
-  }
-  return out;
+/** A file-name-safe form of a text (a subject): no path or shell specials, no control characters. */
+const fileNameOf = (text: string) =>
+  text
+    .replace(/[\p{Cc}\\/:*?"<>|]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+|\.+$/g, '')
+    .slice(0, 100)
+    .trim();
+
+/** The Subject of an attached message, read from its header block. */
+function attachedSubject(content: Uint8Array): string {
+  const head = new TextDecoder().decode(content.subarray(0, 64 * 1024)).split(/\r?\n\r?\n/)[0] ?? '';
+  const m = /^subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(head);
+  return m ? decodeWords(m[1]!.replace(/\r?\n/g, '')) : '';
+}
+
+/**
+ * A name for a part that names none: its Content-ID (`<image001.png@01DC…>` -> `image001.png`),
+ * the subject of an attached message (`Order 4711.eml`), else `attachment-<n>` — each with the
+ * extension of its type when it does not already have one.
+ */
+export function partName(a: Pick<Attachment, 'mimeType' | 'contentId'>, content: Uint8Array, n: number): string {
+  const type = a.mimeType.toLowerCase();
+  const extension = mime.getExtension(type);
+  const cid = fileNameOf((a.contentId ?? '').replace(/^<|>$/g, '').split('@')[0] ?? '');
+  const base = cid || (type === 'message/rfc822' ? fileNameOf(attachedSubject(content)) : '') || `attachment-${n}`;
+  const known = mime.getAllExtensions(type);
+  const hasExtension = known !== null && [...known].some((e) => base.toLowerCase().endsWith(`.${e}`));
+  return extension && !hasExtension ? `${base}.${extension}` : base;
 }
 
 function envelopeFromHeaders(email: Email): string[] {
@@ -102,51 +131,52 @@ function envelopeFromHeaders(email: Email): string[] {
 }
 
 export async function parseInbound(raw: Buffer | string, options: ParseOptions = {}): Promise<InboundMail> {
-  const email = await PostalMime.parse(raw);
+  const email = await PostalMime.parse(declareUndeclaredCharsets(typeof raw === 'string' ? Buffer.from(raw) : raw));
+  const storable = (s: string | undefined) => toStorableText(s ?? '');
 
   const headers: Record<string, string> = {};
   for (const h of email.headers) {
-    if (!(h.key in headers)) headers[h.key] = h.value.trim();
+    const key = storable(h.key);
+    if (!(key in headers)) headers[key] = storable(h.value.trim());
   }
 
   const references: string[] = [];
-  for (const id of extractMessageIds(email.references)) {
+  for (const id of extractMessageIds(storable(email.references))) {
     if (!references.includes(id)) references.push(id);
   }
 
-  const fromList = flatten(email.from ? [email.from] : undefined);
-  const from = fromList[0]
-    ? { address: fromList[0].address.trim().toLowerCase(), name: fromList[0].name }
-    : { address: '', name: '' };
+  const sender = resolveSender(email.headers, options.envelopeFrom);
 
   const deliveredTo = options.envelopeTo
-    ? [...new Set(options.envelopeTo.map((a) => a.trim().toLowerCase()).filter((a) => a !== ''))]
-    : envelopeFromHeaders(email);
+    ? [...new Set(options.envelopeTo.map((a) => storable(a.trim().toLowerCase())).filter((a) => a !== ''))]
+    : envelopeFromHeaders(email).map(storable);
 
-  const attachments: InboundAttachment[] = email.attachments.map((a) => {
+  const attachments: InboundAttachment[] = email.attachments.map((a, i) => {
     const content =
       typeof a.content === 'string'
         ? new TextEncoder().encode(a.content)
         : a.content instanceof Uint8Array
           ? a.content
           : new Uint8Array(a.content);
-    return { filename: a.filename ?? '', contentType: a.mimeType.toLowerCase(), size: content.byteLength, content };
+    const filename = storable(a.filename ?? '').trim() || storable(partName(a, content, i + 1));
+    return { filename, contentType: storable(a.mimeType.toLowerCase()), size: content.byteLength, content };
   });
 
   return {
-    messageId: normalizeMessageId(email.messageId),
-    inReplyTo: normalizeMessageId(email.inReplyTo),
+    messageId: normalizeMessageId(storable(email.messageId)),
+    inReplyTo: normalizeMessageId(storable(email.inReplyTo)),
     references,
-    subject: (email.subject ?? '').trim(),
-    from,
+    subject: storable(email.subject).trim(),
+    from: { address: sender.address, name: sender.name },
+    fromSource: sender.source,
     to: addresses(email.to),
     cc: addresses(email.cc),
     deliveredTo,
     headers,
-    text: email.text ?? '',
-    html: email.html ?? null,
+    text: storable(email.text),
+    html: email.html === undefined ? null : storable(email.html),
     attachments,
     threadIndex: headers['thread-index'] || null,
-    date: email.date ?? null,
+    date: email.date === undefined ? null : storable(email.date),
   };
 }

@@ -2,16 +2,18 @@ import type { Client } from '@temporalio/client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
-import { escapeHtml, type Role } from '@mehrdesk/core/domain';
+import { isStaff, toStorableText, type Role } from '@mehrdesk/core/domain';
+import { addParticipants } from '@mehrdesk/core/services/participants';
 import { addMessageUpdate } from '@mehrdesk/workflows/contracts';
 import { createTicket } from '@mehrdesk/api/tickets/service';
 import { sanitizeRichText } from '@mehrdesk/api/http/sanitize';
 import { executeTicketUpdate } from '@mehrdesk/api/tickets/workflow-bridge';
+import { ticketBodyHtml } from './body';
 import { classifyAutomated } from './classify';
 import { parseInbound, type InboundMail } from './parse';
 import { detectContentType } from './content-type';
 import { readStored, storeFile } from './storage';
-import { decideThread, type ThreadLookups } from './thread';
+import { copiedAddresses, decideThread, type ThreadLookups } from './thread';
 
 // Turns one stored inbound message into a new ticket, a reply on the right ticket, or nothing
 // (auto-replies, bounces, loops). Safe to run twice: the row's status and the idempotency keys
@@ -36,7 +38,10 @@ interface Sender {
   organization_id: number | null;
 }
 
-const textToHtml = (t: string) => t.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`).join('');
+const ourAddresses = (config: Config) => config.INBOUND_ADDRESSES.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+
+/** Why a mail without any usable sender address is ignored (see sender.ts): it waits in the admins' review list. */
+export const UNKNOWN_SENDER_REASON = 'unknown sender: no usable From, Sender, Reply-To or envelope address';
 
 function lookups(em: EntityManager): ThreadLookups {
   const ticketInfo = async (where: string, param: unknown) => {
@@ -75,7 +80,7 @@ async function senderOf(deps: InboundDeps, em: EntityManager, mail: InboundMail)
   const [created] = await em.execute<Sender[]>(
     `insert into users (email, name, role, locale, active, available, created_at) values (?, ?, 'customer', 'en', true, false, now())
      on conflict (email) do update set email = excluded.email returning id, email, name, role, locale, organization_id`,
-    [mail.from.address, mail.from.name || mail.from.address.split('@')[0]],
+    [mail.from.address, toStorableText((mail.from.name || mail.from.address.split('@')[0]!).slice(0, 200))],
   );
   return created ?? null;
 }
@@ -100,24 +105,54 @@ async function finish(em: EntityManager, id: number, status: string, reason: str
   await em.execute('update inbound_emails set status = ?, reason = ?, ticket_id = ?, processed_at = now() where id = ?', [status, reason, ticketId, id]);
 }
 
+/**
+ * Records that a mail could not be processed, with why, on its row: the admins' review list
+ * (GET /api/v1/inbound-emails?status=failed) shows it and can queue it again. Called for the
+ * last attempt of a job, so a failure never lives only in the queue.
+ */
+export async function markFailed(deps: InboundDeps, inboundId: number, reason: string): Promise<void> {
+  await deps.orm.em
+    .fork()
+    .execute(`update inbound_emails set status = 'failed', reason = ?, processed_at = now() where id = ? and status in ('received', 'failed')`, [toStorableText(reason.slice(0, 500)), inboundId]);
+}
+
 export async function processInbound(deps: InboundDeps, inboundId: number): Promise<{ status: string; ticketId: number | null; reason: string | null }> {
   const em = deps.orm.em.fork();
-  const [row] = await em.execute<{ raw_path: string; status: string; envelope_to: string[]; from_address: string; ticket_id: number | null; reason: string | null }[]>(
-    'select raw_path, status, envelope_to, from_address, ticket_id, reason from inbound_emails where id = ?',
+  const [row] = await em.execute<{ raw_path: string; status: string; envelope_to: string[]; from_address: string; ticket_id: number | null; reason: string | null; source_key: string | null }[]>(
+    'select raw_path, status, envelope_to, from_address, ticket_id, reason, source_key from inbound_emails where id = ?',
     [inboundId],
   );
   if (!row) throw new Error(`inbound e-mail ${inboundId} does not exist`);
   if (row.status !== 'received' && row.status !== 'failed') return { status: row.status, ticketId: row.ticket_id, reason: row.reason };
   // Sources without an SMTP envelope (IMAP) store none; Delivered-To headers stand in for it then.
-  const mail = await parseInbound(await readStored(deps.config.STORAGE_DIR, row.raw_path), row.envelope_to.length > 0 ? { envelopeTo: row.envelope_to } : {});
+  // Only SMTP rows (no source key) hold MAIL FROM; an IMAP row's from_address came from the headers.
+  const raw = await readStored(deps.config.STORAGE_DIR, row.raw_path);
+  const envelope = { ...(row.envelope_to.length > 0 ? { envelopeTo: row.envelope_to } : {}), ...(row.source_key === null ? { envelopeFrom: row.from_address } : {}) };
+  let mail: InboundMail;
+  try {
+    mail = await parseInbound(raw, envelope);
+  } catch (err) {
+    // The parser's limits (header size, nesting): the same bytes fail the same way on every retry.
+    const reason = toStorableText(`unparseable message: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500));
+    await finish(em, inboundId, 'failed', reason, null);
+    return { status: 'failed', ticketId: null, reason };
+  }
   const log = deps.log.child({ inboundId, from: mail.from.address, messageId: mail.messageId });
+  // The decoded subject (encoded words, detected charsets) for the review list.
+  await em.execute('update inbound_emails set subject = ? where id = ?', [toStorableText(mail.subject.slice(0, 998)), inboundId]);
 
-  const ours = deps.config.INBOUND_ADDRESSES.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const ours = ourAddresses(deps.config);
   const automated = classifyAutomated(mail, { ourAddresses: ours });
   if (automated.automated) {
     await finish(em, inboundId, 'ignored', automated.reason, null);
     log.info({ reason: automated.reason }, 'inbound mail ignored');
     return { status: 'ignored', ticketId: null, reason: automated.reason };
+  }
+  if (!mail.from.address) {
+    // Never a customer without an address (all such mail would share one): a person decides.
+    await finish(em, inboundId, 'ignored', UNKNOWN_SENDER_REASON, null);
+    log.info({ reason: UNKNOWN_SENDER_REASON }, 'inbound mail ignored');
+    return { status: 'ignored', ticketId: null, reason: UNKNOWN_SENDER_REASON };
   }
   const [{ n }] = await em.execute<[{ n: number }]>(
     `select count(*)::int as n from inbound_emails where from_address = ? and created_at > now() - interval '10 minutes'`,
@@ -135,31 +170,43 @@ export async function processInbound(deps: InboundDeps, inboundId: number): Prom
     return { status: 'ignored', ticketId: null, reason };
   }
   const host = new URL(deps.config.PUBLIC_URL).hostname;
-  const decision = await decideThread(mail, lookups(em), { ticketPrefix: deps.config.TICKET_NUMBER_PREFIX, threadIdHosts: [host, 'mehrdesk.local'] });
-  const html = mail.html ?? textToHtml(mail.text || '(empty message)');
+  const decision = await decideThread(
+    mail,
+    lookups(em),
+    { ticketPrefix: deps.config.TICKET_NUMBER_PREFIX, threadIdHosts: [host, 'mehrdesk.local'], strangerReplies: deps.config.INBOUND_STRANGER_REPLIES },
+    { address: sender.email, staff: isStaff(sender.role) },
+  );
+  const html = ticketBodyHtml(mail);
   const requestId = `inbound:${inboundId}`;
   const headers = { messageId: mail.messageId, inReplyTo: mail.inReplyTo, references: mail.references };
 
-  if (decision.action === 'reply') {
-    if (decision.addParticipant)
-      await em.execute('insert into ticket_participants (ticket_id, email, created_at) values (?, ?, now()) on conflict (ticket_id, email) do nothing', [decision.ticketId, decision.addParticipant]);
+  if (decision.action === 'reply' || decision.action === 'hold') {
+    // A stranger's mail (see thread.ts) is stored as an internal note held for staff review: it
+    // reaches neither the requester nor the ticket's state until an agent publishes it.
+    const held = decision.action === 'hold';
+    // Whom a sender on the ticket copies joins the conversation; a stranger adds nobody.
+    if (!held) await addParticipants(em, decision.ticketId, copiedAddresses(mail, ours));
+    const reason = held ? `held for review (${decision.reason}): ${decision.from || 'the sender'} is not the requester, a participant or staff` : decision.reason;
     const clean = sanitizeRichText(html);
+    const message = held
+      ? { actor: { type: 'system' as const, id: null, role: null }, kind: 'internal' as const, heldForReview: { from: decision.from } }
+      : { actor: { type: 'user' as const, id: sender.id, role: sender.role }, kind: 'public' as const };
     try {
       const res = await executeTicketUpdate(deps.temporal, decision.ticketId, addMessageUpdate, {
         updateId: requestId,
-        args: [{ actor: { type: 'user', id: sender.id, role: sender.role }, requestId, kind: 'public', channel: 'email', bodyHtml: clean.html, bodyText: clean.text || mail.text, idempotencyKey: requestId, email: headers }],
+        args: [{ ...message, requestId, channel: 'email', bodyHtml: clean.html, bodyText: clean.text || mail.text, idempotencyKey: requestId, email: headers }],
       });
       await storeAttachments(deps, em, mail, decision.ticketId, res.messageId);
-      await finish(em, inboundId, 'replied', decision.reason, decision.ticketId);
-      log.info({ ticketId: decision.ticketId, reason: decision.reason }, 'inbound mail added to ticket');
-      return { status: 'replied', ticketId: decision.ticketId, reason: decision.reason };
+      await finish(em, inboundId, 'replied', reason, decision.ticketId);
+      log.info({ ticketId: decision.ticketId, reason }, held ? 'inbound mail held for review on ticket' : 'inbound mail added to ticket');
+      return { status: 'replied', ticketId: decision.ticketId, reason };
     } catch (err) {
       // The ticket ended between the decision and the update: treat the mail as a follow-up.
       log.warn({ err, ticketId: decision.ticketId }, 'reply refused by the ticket workflow; opening a follow-up');
       return openTicket(deps, em, inboundId, mail, sender, html, headers, `Follow-up to ticket ${decision.ticketId}`);
     }
   }
-  return openTicket(deps, em, inboundId, mail, sender, html, headers, decision.action === 'follow_up' ? `Follow-up to ticket ${decision.ofTicketId}: ${decision.reason}` : null);
+  return openTicket(deps, em, inboundId, mail, sender, html, headers, decision.action === 'follow_up' ? `Follow-up to ticket ${decision.ofTicketId}: ${decision.reason}` : (decision.reason ?? null));
 }
 
 async function openTicket(
@@ -184,6 +231,8 @@ async function openTicket(
     `inbound:${inboundId}`,
     { source: 'email', emailMessageId: headers.messageId, ...(note ? { note } : {}) },
   );
+  // Whom the first mail copies are participants: their replies thread as replies (see thread.ts).
+  await addParticipants(em, row.id, copiedAddresses(mail, ourAddresses(deps.config)));
   const [initial] = await em.execute<{ id: number }[]>('select id from messages where idempotency_key = ?', [`ticket-${row.id}:initial`]);
   await storeAttachments(deps, em, mail, row.id, initial?.id ?? null);
   await finish(em, inboundId, 'ticket_created', note, row.id);

@@ -15,15 +15,30 @@
 //      "AW:", "پاسخ:" or "[EXTERNAL]" tags therefore does not matter).
 //   4. Otherwise a new ticket.
 // A thread hit on a closed/cancelled ticket becomes `follow_up` (processor opens a linked
-// ticket). A sender who is neither requester nor participant is returned as
-// `addParticipant` (a CC'd third party replying); the requester is never changed here, so a
-// BCC'd reply (our address in neither To nor Cc) threads like any other reply.
+// ticket). On an open ticket only its requester, its participants (people copied on mail the
+// requester sent) and staff may reply. Anyone else could be phishing through a guessed ticket
+// number or a forwarded notification, so their mail is `hold` (an internal note an agent
+// publishes or dismisses) or, with `strangerReplies: 'new_ticket'`, a ticket of its own. The
+// requester is never changed here, so a BCC'd reply (our address in neither To nor Cc) from
+// the requester threads like any other reply.
+import type { Config } from '@mehrdesk/core/config';
 import type { InboundMail } from './parse';
 
 export type Decision =
-  | { action: 'new_ticket' }
-  | { action: 'reply'; ticketId: number; addParticipant: string | null; reason: string }
+  | { action: 'new_ticket'; reason?: string }
+  | { action: 'reply'; ticketId: number; reason: string }
+  | { action: 'hold'; ticketId: number; from: string; reason: string }
   | { action: 'follow_up'; ofTicketId: number; reason: string };
+
+/** What happens to mail threaded onto a ticket by someone who is not on it. */
+export type StrangerReplies = Config['INBOUND_STRANGER_REPLIES'];
+
+/** Who the mail is from, as the processor resolved it. */
+export interface ThreadSender {
+  address: string;
+  /** A staff member (agent, supervisor, admin) may write into any ticket. */
+  staff: boolean;
+}
 
 export interface ThreadLookups {
   ticketByOutgoingMessageId(id: string): Promise<{ ticketId: number; broadcast: boolean } | null>;
@@ -44,6 +59,8 @@ export interface ThreadOptions {
    * foreign helpdesk using the same pattern could collide, so set it in production).
    */
   threadIdHosts?: readonly string[];
+  /** Mail threaded onto a ticket by someone not on it. Default `hold`. */
+  strangerReplies?: StrangerReplies;
 }
 
 type MailForThread = Pick<InboundMail, 'subject' | 'inReplyTo' | 'references' | 'from' | 'text'>;
@@ -145,24 +162,42 @@ async function threadByHeaders(mail: MailForThread, lookups: ThreadLookups, opti
 function decide(
   ticketId: number,
   ticket: { email: string; participants: string[]; status: string },
-  sender: string,
+  sender: ThreadSender,
   reason: string,
   options: ThreadOptions,
 ): Decision {
   const closed = options.closedStatuses ?? DEFAULT_CLOSED;
+  // A follow-up is a ticket of the sender's own: nothing reaches the closed ticket's requester.
   if (closed.includes(ticket.status)) return { action: 'follow_up', ofTicketId: ticketId, reason };
-  const s = sender.toLowerCase();
+  const s = sender.address.toLowerCase();
   const known = [ticket.email, ...ticket.participants].map((a) => a.toLowerCase());
-  const addParticipant = s === '' || known.includes(s) ? null : s;
-  return { action: 'reply', ticketId, addParticipant, reason };
+  if (sender.staff || (s !== '' && known.includes(s))) return { action: 'reply', ticketId, reason };
+  if (options.strangerReplies === 'new_ticket') return { action: 'new_ticket', reason: `${s || 'an unknown sender'} is not on ticket ${ticketId} (${reason})` };
+  return { action: 'hold', ticketId, from: s, reason };
+}
+
+/** How many copied addresses one mail may make participants (a mail to a whole list is not a conversation). */
+const MAX_COPIED = 50;
+
+/**
+ * People the sender copied (To and Cc), minus our own addresses and the sender: they become
+ * participants of the ticket, so their replies thread as replies rather than being held.
+ */
+export function copiedAddresses(mail: Pick<InboundMail, 'from' | 'to' | 'cc'>, ourAddresses: readonly string[]): string[] {
+  const skip = new Set([...ourAddresses, mail.from.address].map((a) => a.toLowerCase()));
+  const out = new Set<string>();
+  for (const a of [...mail.to, ...mail.cc].map((x) => x.trim().toLowerCase())) {
+    if (a !== '' && !skip.has(a)) out.add(a);
+  }
+  return [...out].slice(0, MAX_COPIED);
 }
 
 export async function decideThread(
   mail: MailForThread,
   lookups: ThreadLookups,
   options: ThreadOptions = {},
+  sender: ThreadSender = { address: mail.from.address, staff: false },
 ): Promise<Decision> {
-  const sender = mail.from.address;
   const token = findTicketToken(mail.subject, options.ticketPrefix ?? 'TKT');
 
   if (!isForwarded(mail)) {

@@ -32,34 +32,97 @@ export const defaultLookup: WebhookLookup = async (hostname) => {
 type Classified = { address: string; family: 4 | 6; display: string; range: string | null };
 
 /**
- * Classify one address. `range` is null for public unicast; otherwise the ipaddr.js range
- * name (IPv4-mapped IPv6 addresses are judged by the IPv4 address they embed and connected
- * to as that IPv4 address).
+ * An IPv6 form that carries an IPv4 address: the traffic ends up at (or is tunnelled via) that
+ * IPv4 host, so the IPv4 address decides. `publicAs` says how a destination whose embedded
+ * addresses are all public is reached: as the plain IPv4 address, as the IPv6 address itself
+ * (NAT64's well-known prefix, which DNS64 resolvers hand out on IPv6-only networks), or not at
+ * all (deprecated or site-specific forms, refused whatever they embed).
+ */
+interface Embedding {
+  form: string;
+  ipv4: ipaddr.IPv4[];
+  publicAs: 'ipv4' | 'ipv6' | null;
+}
+
+function embeddedIPv4(v6: ipaddr.IPv6): Embedding | null {
+  const b = v6.toByteArray();
+  const v4 = (...at: number[]) => new ipaddr.IPv4(at.map((i) => b[i] ?? 0));
+  const zeros = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
+  const is = (...prefix: number[]) => prefix.every((x, i) => b[i] === x);
+  const last = v4(12, 13, 14, 15);
+  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return { form: 'IPv4-mapped', ipv4: [last], publicAs: 'ipv4' };
+  // ::a.b.c.d (RFC 4291 §2.5.5.1, deprecated); :: and ::1 are judged as IPv6 unspecified/loopback.
+  if (zeros(0, 12) && !(zeros(12, 15) && (b[15] ?? 0) <= 1)) return { form: 'IPv4-compatible', ipv4: [last], publicAs: null };
+  if (zeros(0, 8) && b[8] === 0xff && b[9] === 0xff && zeros(10, 12)) return { form: 'IPv4-translated', ipv4: [last], publicAs: null }; // RFC 6145
+  if (is(0, 0x64, 0xff, 0x9b) && zeros(4, 12)) return { form: 'NAT64', ipv4: [last], publicAs: 'ipv6' }; // RFC 6052
+  if (is(0, 0x64, 0xff, 0x9b, 0, 1)) {
+    // RFC 8215 local-use prefix: the operator's prefix length (/96, /64, /56 or /48) decides
+    // where the IPv4 address sits (RFC 6052 §2.2, skipping bits 64-71), so every candidate is judged.
+    return { form: 'NAT64 local-use', ipv4: [last, v4(9, 10, 11, 12), v4(7, 9, 10, 11), v4(6, 7, 9, 10)], publicAs: null };
+  }
+  if (is(0x20, 0x02)) return { form: '6to4', ipv4: [v4(2, 3, 4, 5)], publicAs: null }; // RFC 3056
+  if (is(0x20, 0x01, 0, 0)) {
+    // Teredo (RFC 4380): the server's address, and the client's with every bit inverted.
+    const client = new ipaddr.IPv4([12, 13, 14, 15].map((i) => (b[i] ?? 0) ^ 0xff));
+    return { form: 'Teredo', ipv4: [v4(4, 5, 6, 7), client], publicAs: null };
+  }
+  return null;
+}
+
+/**
+ * Canonical text of an IP address as the WHATWG URL parser writes it (the parser that read
+ * the webhook URL), so an address from DNS is judged exactly like the same address typed
+ * into a URL, whatever its spelling (hex groups, dotted tail, zero compression, case).
+ */
+function canonicalIp(text: string): { family: 4 | 6; text: string } | null {
+  try {
+    if (/^[0-9a-f:.]+$/i.test(text) && text.includes(':')) {
+      const host = new URL(`http://[${text}]/`).hostname;
+      return { family: 6, text: host.slice(1, -1) };
+    }
+    if (/^[0-9a-fx.]+$/i.test(text)) {
+      const host = new URL(`http://${text}/`).hostname;
+      if (isIP(host) === 4) return { family: 4, text: host };
+    }
+  } catch {
+    // not an address the URL parser accepts
+  }
+  return null;
+}
+
+/**
+ * Classify one address. `range` is null for public unicast; otherwise why it is refused (the
+ * ipaddr.js range name; for IPv6 forms embedding IPv4, the form and the embedded address).
+ * A zone id (`%eth0`) does not change the judgement and is kept for connecting.
  */
 function classify(address: string): Classified | { invalid: string } {
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    parsed = ipaddr.parse(address);
-  } catch {
-    return { invalid: address };
+  const zoneAt = address.indexOf('%');
+  const zone = zoneAt < 0 ? '' : address.slice(zoneAt);
+  if (zone !== '' && !/^%[0-9a-z_.-]+$/i.test(zone)) return { invalid: address };
+  const canonical = canonicalIp(zoneAt < 0 ? address : address.slice(0, zoneAt));
+  if (!canonical || (zone !== '' && canonical.family === 4)) return { invalid: address };
+
+  if (canonical.family === 4) {
+    const range = ipaddr.IPv4.parse(canonical.text).range();
+    return { address: canonical.text, family: 4, display: canonical.text, range: range === 'unicast' ? null : range };
   }
-  if (parsed.kind() === 'ipv6') {
-    const v6 = parsed as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) {
-      const v4 = v6.toIPv4Address();
-      const range = v4.range();
-      return {
-        address: v4.toString(),
-        family: 4,
-        display: `::ffff:${v4.toString()}`,
-        range: range === 'unicast' ? null : `IPv4-mapped ${range}`,
-      };
-    }
+  const v6 = ipaddr.IPv6.parse(canonical.text);
+  const pinned = `${canonical.text}${zone}`;
+  const embedding = embeddedIPv4(v6);
+  if (!embedding) {
     const range = v6.range();
-    return { address: v6.toString(), family: 6, display: v6.toString(), range: range === 'unicast' ? null : range };
+    return { address: pinned, family: 6, display: canonical.text, range: range === 'unicast' ? null : range };
   }
-  const range = (parsed as ipaddr.IPv4).range();
-  return { address: parsed.toString(), family: 4, display: parsed.toString(), range: range === 'unicast' ? null : range };
+  const [first] = embedding.ipv4;
+  if (embedding.publicAs === 'ipv4' && first) {
+    // Connected to as the IPv4 address it embeds (the kernel would do the same).
+    const range = first.range();
+    const display = `::ffff:${first.toString()}`;
+    return { address: first.toString(), family: 4, display, range: range === 'unicast' ? null : `${embedding.form} ${range}` };
+  }
+  const bad = embedding.ipv4.find((v4) => v4.range() !== 'unicast');
+  const range = bad ? `${embedding.form}, embeds ${bad.range()} ${bad.toString()}` : embedding.publicAs ? null : embedding.form;
+  return { address: pinned, family: 6, display: canonical.text, range };
 }
 
 function errorCode(err: unknown): string {

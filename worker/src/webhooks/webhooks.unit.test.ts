@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverWebhook, MAX_EXCERPT_BYTES, USER_AGENT, type DeliveryRequest } from './deliver';
 import {
@@ -11,7 +12,7 @@ import {
   signPayload,
   verifySignature,
 } from './signing';
-import { checkWebhookUrl, type WebhookLookup } from './ssrf';
+import { checkWebhookUrl, type ResolvedAddress, type WebhookLookup } from './ssrf';
 
 const SECRET = 'whsec_test_secret';
 const NOW = 1_800_000_000;
@@ -381,6 +382,165 @@ describe('checkWebhookUrl', () => {
       reason: 'could not resolve empty.example.com: no addresses',
       retryable: true,
     });
+  });
+});
+
+/**
+ * IPv6 forms that embed an IPv4 address must be judged by that address whatever their
+ * spelling, both as URL literals and as DNS answers (which are pinned for the connection).
+ */
+describe('checkWebhookUrl: IPv6 forms embedding IPv4', () => {
+  const SEED = 20_260_808; // fixed: a failure reproduces; `seed` and `path` are printed on failure
+  type Bytes = number[];
+  const octets = (n: number): Bytes => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+  const dotted = (v4: Bytes) => v4.join('.');
+  const ipv4In = (base: string, bits: number) => {
+    const start = base.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    return fc.integer({ min: 0, max: 2 ** (32 - bits) - 1 }).map((n) => octets(start + n));
+  };
+  const nonPublicIPv4 = fc.oneof(
+    ipv4In('127.0.0.0', 8),
+    ipv4In('10.0.0.0', 8),
+    ipv4In('172.16.0.0', 12),
+    ipv4In('192.168.0.0', 16),
+    ipv4In('169.254.0.0', 16),
+    ipv4In('100.64.0.0', 10),
+    ipv4In('0.0.0.0', 8).filter((o) => dotted(o) !== '0.0.0.0' && dotted(o) !== '0.0.0.1'), // ::, ::1 are IPv6's own
+  );
+  const publicIPv4 = fc.integer({ min: 11 * 2 ** 24, max: 100 * 2 ** 24 - 1 }).map(octets); // 11/8 to 99/8: all public unicast
+  const filler = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 16, maxLength: 16 });
+
+  interface Form {
+    name: string;
+    embed: (v4: Bytes, rnd: Bytes) => Bytes;
+    /** The refusal names the generated address (false where several embedded addresses are judged). */
+    namesIt: boolean;
+  }
+  const zeros = (n: number): Bytes => Array<number>(n).fill(0);
+  const forms: Form[] = [
+    { name: 'IPv4-mapped', embed: (v4) => [...zeros(10), 0xff, 0xff, ...v4], namesIt: true },
+    { name: 'IPv4-compatible', embed: (v4) => [...zeros(12), ...v4], namesIt: true },
+    { name: 'IPv4-translated', embed: (v4) => [...zeros(8), 0xff, 0xff, 0, 0, ...v4], namesIt: true },
+    { name: 'NAT64', embed: (v4) => [0, 0x64, 0xff, 0x9b, ...zeros(8), ...v4], namesIt: true },
+    { name: 'NAT64 local-use', embed: (v4, r) => [0, 0x64, 0xff, 0x9b, 0, 1, ...r.slice(6, 12), ...v4], namesIt: false }, // /96
+    { name: 'NAT64 local-use', embed: (v4, r) => [0, 0x64, 0xff, 0x9b, 0, 1, v4[0]!, v4[1]!, 0, v4[2]!, v4[3]!, ...r.slice(11)], namesIt: false }, // /48
+    { name: '6to4', embed: (v4, r) => [0x20, 0x02, ...v4, ...r.slice(6)], namesIt: true },
+    { name: 'Teredo', embed: (v4, r) => [0x20, 0x01, 0, 0, ...v4, ...r.slice(8)], namesIt: false }, // server
+    { name: 'Teredo', embed: (v4, r) => [0x20, 0x01, 0, 0, ...r.slice(4, 12), ...v4.map((o) => o ^ 0xff)], namesIt: false }, // client
+  ];
+
+  /** How an address is written: padding, case, dotted tail, which zero run is "::", zone id. */
+  const spelling = fc.record({
+    pad: fc.boolean(),
+    letters: fc.constantFrom('lower', 'upper', 'mixed'),
+    dottedTail: fc.boolean(),
+    compress: fc.nat(),
+    zone: fc.constantFrom('', '%eth0', '%1', '%en0'),
+  });
+  type Spelling = typeof spelling extends fc.Arbitrary<infer T> ? T : never;
+
+  function spell(bytes: Bytes, s: Spelling): string {
+    const groups = Array.from({ length: s.dottedTail ? 6 : 8 }, (_, i) => bytes[2 * i]! * 256 + bytes[2 * i + 1]!);
+    const hex = groups.map((g) => g.toString(16).padStart(s.pad ? 4 : 1, '0'));
+    const runs: [number, number][] = [];
+    for (let i = 0; i < groups.length; i++) for (let j = i; j < groups.length && groups[j] === 0; j++) runs.push([i, j - i + 1]);
+    const run = runs[s.compress % (runs.length + 1)]; // one choice is "no compression"
+    let text = run ? `${hex.slice(0, run[0]).join(':')}::${hex.slice(run[0] + run[1]).join(':')}` : hex.join(':');
+    if (s.dottedTail) text += `${text.endsWith('::') ? '' : ':'}${dotted(bytes.slice(12))}`;
+    if (s.letters === 'upper') text = text.toUpperCase();
+    if (s.letters === 'mixed') text = [...text].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join('');
+    return text + s.zone;
+  }
+
+  const embedded = (v4: fc.Arbitrary<Bytes>) =>
+    fc.record({ form: fc.constantFrom(...forms), v4, rnd: filler, spelling }).map(({ form, v4, rnd, spelling: s }) => {
+      const text = spell(form.embed(v4, rnd), s);
+      expect(isIP(text.replace(/%.*/, ''))).toBe(6); // the generator writes real IPv6 addresses
+      return { form, v4, text, zone: s.zone };
+    });
+
+  const noLookup: WebhookLookup = async (host) => {
+    throw new Error(`unexpected lookup of ${host}`);
+  };
+  const expectJudgedRefusal = (res: Awaited<ReturnType<typeof checkWebhookUrl>>, form: Form, v4: Bytes) => {
+    expect(res).toMatchObject({ ok: false, retryable: false });
+    if (res.ok) return;
+    expect(res.reason).toContain(form.name);
+    expect(res.reason).toMatch(form.namesIt ? new RegExp(`${dotted(v4).replaceAll('.', '\\.')}\\b`) : / embeds /);
+  };
+
+  it('refuses them as URL literals whenever the embedded address is not public', async () => {
+    await fc.assert(
+      fc.asyncProperty(embedded(nonPublicIPv4), async ({ form, v4, text, zone }) => {
+        const res = await checkWebhookUrl(`http://[${text.replace('%', '%25')}]:8080/hook`, { allowPrivate: false, lookup: noLookup });
+        if (zone !== '') expect(res).toEqual({ ok: false, reason: 'not a valid absolute URL', retryable: false }); // no zone ids in URLs
+        else expectJudgedRefusal(res, form, v4);
+      }),
+      { seed: SEED, numRuns: 400 },
+    );
+  });
+
+  it('refuses them as DNS answers whenever the embedded address is not public, even next to a public one', async () => {
+    await fc.assert(
+      fc.asyncProperty(embedded(nonPublicIPv4), fc.boolean(), async ({ form, v4, text }, publicFirst) => {
+        const answers: ResolvedAddress[] = [{ address: text, family: 6 }];
+        if (publicFirst) answers.unshift({ address: '93.184.216.34', family: 4 });
+        const res = await checkWebhookUrl('https://hooks.example.com/in', { allowPrivate: false, lookup: async () => answers });
+        expectJudgedRefusal(res, form, v4);
+      }),
+      { seed: SEED, numRuns: 400 },
+    );
+  });
+
+  it('never connects to them when delivering (the pinned path)', async () => {
+    await fc.assert(
+      fc.asyncProperty(embedded(fc.constant([127, 0, 0, 1])), async ({ text }) => {
+        const before = received.length;
+        const lookup: WebhookLookup = async () => [{ address: text, family: 6 }];
+        const out = await deliverWebhook(request(`http://receiver.example:${port}/ok`, { allowPrivate: false, lookup }));
+        expect(out.outcome).toBe('refused');
+        expect(received.length).toBe(before);
+      }),
+      { seed: SEED, numRuns: 100 },
+    );
+  });
+
+  it('judges public embedded addresses by their form', async () => {
+    await fc.assert(
+      fc.asyncProperty(embedded(publicIPv4), async ({ form, v4, text, zone }) => {
+        const res = await checkWebhookUrl('https://hooks.example.com/in', { allowPrivate: false, lookup: async () => [{ address: text, family: 6 }] });
+        if (form.name === 'IPv4-mapped') {
+          expect(res).toMatchObject({ ok: true, address: dotted(v4), family: 4 }); // connected to as plain IPv4
+        } else if (form.name === 'NAT64') {
+          const [a, b, c, d] = v4 as [number, number, number, number];
+          const tail = `${(a * 256 + b).toString(16)}:${(c * 256 + d).toString(16)}`;
+          expect(res).toMatchObject({ ok: true, address: `64:ff9b::${tail}${zone}`, family: 6 }); // DNS64 on IPv6-only networks
+        } else if (form.namesIt) {
+          expect(res).toEqual({ ok: false, reason: expect.stringMatching(new RegExp(`\\(${form.name}\\), which is not allowed$`)), retryable: false });
+        } else {
+          expect(res).toMatchObject({ ok: false, reason: expect.stringContaining(form.name), retryable: false });
+        }
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['http://[::127.0.0.1]/', 'address ::7f00:1 (IPv4-compatible, embeds loopback 127.0.0.1) is not allowed'],
+    ['http://[::7f00:1]/', 'address ::7f00:1 (IPv4-compatible, embeds loopback 127.0.0.1) is not allowed'],
+    ['http://[::a9fe:a9fe]/', 'address ::a9fe:a9fe (IPv4-compatible, embeds linkLocal 169.254.169.254) is not allowed'],
+    ['http://[::8.8.8.8]/', 'address ::808:808 (IPv4-compatible) is not allowed'],
+    ['http://[::ffff:0:10.0.0.1]/', 'address ::ffff:0:a00:1 (IPv4-translated, embeds private 10.0.0.1) is not allowed'],
+    ['http://[64:ff9b::192.168.1.1]/', 'address 64:ff9b::c0a8:101 (NAT64, embeds private 192.168.1.1) is not allowed'],
+    ['http://[2002:a9fe:a9fe::1]/', 'address 2002:a9fe:a9fe::1 (6to4, embeds linkLocal 169.254.169.254) is not allowed'],
+    ['http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/', 'address 2001:0:4136:e378:8000:63bf:80ff:fffe (Teredo, embeds loopback 127.0.0.1) is not allowed'],
+  ])('refuses %s naming the embedded address', async (url, reason) => {
+    expect(await checkWebhookUrl(url, { allowPrivate: false, lookup: noLookup })).toEqual({ ok: false, reason, retryable: false });
+  });
+
+  it('keeps a zone id when pinning an allowed private destination', async () => {
+    const lookup: WebhookLookup = async () => [{ address: 'FE80::1%eth0', family: 6 }];
+    expect(await checkWebhookUrl('http://link.example/', { allowPrivate: true, lookup })).toMatchObject({ ok: true, address: 'fe80::1%eth0', family: 6 });
   });
 });
 

@@ -11,6 +11,8 @@ import { Migration20261121142947_Notifications } from './Migration20261121142947
 import { Migration20261121143221_InboundSourceKey } from './Migration20261121143221_InboundSourceKey';
 import { Migration20261121144319_TagColour } from './Migration20261121144319_TagColour';
 import { Migration20261121144459_LiveConsole } from './Migration20261121144459_LiveConsole';
+import { Migration20261202035053_HeldInboundMail } from './Migration20261202035053_HeldInboundMail';
+import { Migration20261202041500_ActivityFailures } from './Migration20261202041500_ActivityFailures';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
@@ -23,4 +25,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121143221_InboundSourceKey', class: Migration20261121143221_InboundSourceKey },
   { name: 'Migration20261121144319_TagColour', class: Migration20261121144319_TagColour },
   { name: 'Migration20261121144459_LiveConsole', class: Migration20261121144459_LiveConsole },
+  { name: 'Migration20261202035053_HeldInboundMail', class: Migration20261202035053_HeldInboundMail },
+  { name: 'Migration20261202041500_ActivityFailures', class: Migration20261202041500_ActivityFailures },
 ];

@@ -2,7 +2,9 @@ import type { RouteRecordRaw } from 'vue-router';
 import {
   mdiAccountKey,
   mdiAccountMultiple,
+  mdiAlertOctagonOutline,
   mdiClockOutline,
+  mdiEmailAlertOutline,
   mdiEmailEditOutline,
   mdiRobotOutline,
   mdiShapeOutline,
@@ -74,5 +76,17 @@ export const adminRoutes: RouteRecordRaw[] = [
     name: 'admin-webhooks',
     component: () => import('./webhooks/WebhooksPage.vue'),
     meta: { title: 'admin.nav.webhooks', navLabel: 'admin.nav.webhooks', navIcon: mdiWebhook },
+  },
+  {
+    path: 'inbound-mail',
+    name: 'admin-inbound-mail',
+    component: () => import('./inbound-mail/InboundMailPage.vue'),
+    meta: { title: 'admin.nav.inboundMail', navLabel: 'admin.nav.inboundMail', navIcon: mdiEmailAlertOutline },
+  },
+  {
+    path: 'activity-failures',
+    name: 'admin-activity-failures',
+    component: () => import('./activity-failures/ActivityFailuresPage.vue'),
+    meta: { title: 'admin.nav.activityFailures', navLabel: 'admin.nav.activityFailures', navIcon: mdiAlertOctagonOutline },
   },
 ];
