@@ -15,6 +15,7 @@ import { groupRoutes } from './admin/groups-routes';
 import { userRoutes } from './admin/users-routes';
 import { categoryRoutes } from './admin/categories-routes';
 import { tagRoutes } from './admin/tags-routes';
+import { settingsRoutes } from './admin/settings-routes';
 import { webhookRoutes } from './webhooks/routes';
 import { emailTemplateRoutes } from './admin/email-template-routes';
 import { notificationRoutes } from './notifications/routes';
@@ -101,6 +102,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', userRoutes(deps, registry));
   app.use('/api/v1', categoryRoutes(deps, registry));
   app.use('/api/v1', tagRoutes(deps, registry));
+  app.use('/api/v1', settingsRoutes(deps, registry));
   app.use('/api/v1', failureRoutes(deps, registry));
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);

@@ -451,6 +451,7 @@ afterAll(async () => {
       await tx.execute('update rules set enabled = false, deleted_at = coalesce(deleted_at, now()) where id > ?', [globals!.maxRuleId]);
       await tx.execute('update rule_set_state set version = version + 1, updated_at = now() where id = 1');
       await tx.execute('update webhook_subscriptions set active = false where id > ?', [globals!.maxWebhookId]);
+      await tx.execute('delete from settings'); // admin choices (e.g. inbound strangerReplies): back to the environment's defaults
     });
   }
   await h?.close();

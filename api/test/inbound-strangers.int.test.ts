@@ -6,8 +6,8 @@ import { eventually, startHarness, type Harness } from '@mehrdesk/scripts/testin
 // Mail threaded onto someone else's ticket (by token, In-Reply-To or References) from an address
 // that is neither its requester, a participant nor staff: held as an internal note for review,
 // never shown to the requester; staff publish it (a customer reply by that sender), publish and
-// add the sender as a participant, or dismiss it. INBOUND_STRANGER_REPLIES=new_ticket opens a
-// ticket of its own instead.
+// add the sender as a participant, or dismiss it. Admins may choose a ticket of its own instead
+// (PUT /api/v1/settings/inbound); INBOUND_STRANGER_REPLIES is the default until they do.
 
 interface InboundRow {
   status: string;
@@ -24,6 +24,8 @@ interface MessageView {
 
 async function setUp(env: Record<string, string> = {}) {
   const h = await startHarness({ inbound: true, env });
+  // The environment's default applies only while no admin choice is stored (the database is shared by every test file).
+  await h.orm.em.fork().execute(`delete from settings where key = 'inbound'`);
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: h.inbound!.smtpPort, secure: false, ignoreTLS: true });
   const send = async (mail: Parameters<typeof transport.sendMail>[0]) => (await transport.sendMail({ to: 'support@mehrdesk.local', ...mail })).messageId as string;
   const processed = (messageId: string) =>
@@ -159,9 +161,46 @@ describe('inbound mail from senders who are not on the ticket (default: held for
     expect((await h.call(admin, 'POST', `/api/v1/tickets/${t.id}/messages/999999999/dismiss`, {})).status).toBe(404);
     expect((await held('PHISH-PERMS')).review).toMatchObject({ status: 'held' });
   });
+
+  describe("the admin setting (PUT /api/v1/settings/inbound) decides, read for every mail", () => {
+    const setting = (body?: unknown, token: string | null = admin) => h.call(token, body === undefined ? 'GET' : 'PUT', '/api/v1/settings/inbound', body);
+    // Put back what the environment decides, for the tests and files that follow.
+    afterAll(() => h.orm.em.fork().execute(`delete from settings where key = 'inbound'`));
+
+    it('new_ticket: a stranger’s mail opens a ticket of its own; back to hold: held again', async () => {
+      expect((await setting()).body).toEqual({ strangerReplies: 'hold', source: 'default' });
+      expect(await setting({ strangerReplies: 'new_ticket' })).toMatchObject({ status: 200, body: { strangerReplies: 'new_ticket', source: 'admin' } });
+      expect((await setting()).body).toEqual({ strangerReplies: 'new_ticket', source: 'admin' });
+      const opened = await processed(await send({ from: h.fx.users.customer2.email, subject: `Re: [${t.number}] action required`, text: 'ADMIN-NEW-TICKET' }));
+      expect(opened).toMatchObject({ status: 'ticket_created', reason: expect.stringContaining('is not on ticket') });
+      expect(opened.ticket_id).not.toBe(t.id);
+      expect((await h.call(admin, 'GET', `/api/v1/tickets/${opened.ticket_id}`)).body.requester.email).toBe(h.fx.users.customer2.email);
+      expect((await messages(admin)).some((m) => m.bodyText.includes('ADMIN-NEW-TICKET'))).toBe(false);
+
+      expect(await setting({ strangerReplies: 'hold' })).toMatchObject({ status: 200, body: { strangerReplies: 'hold', source: 'admin' } });
+      const row = await processed(await send({ from: h.fx.users.customer2.email, subject: `Re: [${t.number}] action required`, text: 'ADMIN-HOLD-AGAIN' }));
+      expect(row).toMatchObject({ status: 'replied', ticket_id: t.id, reason: expect.stringContaining('held for review') });
+      expect(await held('ADMIN-HOLD-AGAIN')).toMatchObject({ kind: 'internal', review: { status: 'held' } });
+    });
+
+    it('only admins read or change it; a bad value is a 400 naming the field and changes nothing', async () => {
+      const agent = await h.login(h.fx.users.agent1.email);
+      const before = (await setting()).body;
+      expect((await setting(undefined, agent)).status).toBe(403);
+      expect((await setting({ strangerReplies: 'new_ticket' }, agent)).status).toBe(403);
+      expect((await setting({ strangerReplies: 'new_ticket' }, customer)).status).toBe(403);
+      expect((await setting({ strangerReplies: 'new_ticket' }, null)).status).toBe(401);
+      for (const body of [{ strangerReplies: 'publish' }, {}, { strangerReplies: 'hold', extra: true }, { strangerReplies: null }]) {
+        const bad = await setting(body);
+        expect(bad.status, JSON.stringify(body)).toBe(400);
+        expect(JSON.stringify(bad.body.error.fields)).toMatch(/strangerReplies|extra/);
+      }
+      expect((await setting()).body).toEqual(before);
+    });
+  });
 });
 
-describe('inbound mail from senders who are not on the ticket, INBOUND_STRANGER_REPLIES=new_ticket', () => {
+describe('inbound mail from senders who are not on the ticket, INBOUND_STRANGER_REPLIES=new_ticket as the default', () => {
   let h: Harness;
   let send: Awaited<ReturnType<typeof setUp>>['send'];
   let processed: Awaited<ReturnType<typeof setUp>>['processed'];
@@ -172,6 +211,7 @@ describe('inbound mail from senders who are not on the ticket, INBOUND_STRANGER_
 
   it('opens a ticket of its own for the stranger, and leaves the original ticket untouched', async () => {
     const admin = await h.login(h.fx.users.admin.email);
+    expect((await h.call(admin, 'GET', '/api/v1/settings/inbound')).body).toEqual({ strangerReplies: 'new_ticket', source: 'default' });
     const original = await processed(await send({ from: h.fx.users.customer.email, subject: 'Printer', text: 'Printer jammed' }));
     const number = (await h.call(admin, 'GET', `/api/v1/tickets/${original.ticket_id}`)).body.number as string;
     const row = await processed(await send({ from: h.fx.users.customer2.email, subject: `Re: [${number}] Printer`, text: 'STRANGER-NEW-TICKET' }));

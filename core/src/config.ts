@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** What becomes of mail a stranger threads onto a ticket (see INBOUND_STRANGER_REPLIES); admins may override it (services/settings.ts). */
+export const STRANGER_REPLY_MODES = ['hold', 'new_ticket'] as const;
+
 // Environment is validated once at start-up so a typo fails loudly instead of at first use.
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -52,9 +55,10 @@ const schema = z.object({
   /**
    * Mail threaded onto a ticket (token, In-Reply-To, References) by someone who is neither its
    * requester, a participant nor staff: `hold` keeps it as an internal note for an agent to
-   * publish or dismiss; `new_ticket` opens a ticket of its own for the sender.
+   * publish or dismiss; `new_ticket` opens a ticket of its own for the sender. The default only:
+   * an admin's choice (PUT /api/v1/settings/inbound) overrides it.
    */
-  INBOUND_STRANGER_REPLIES: z.enum(['hold', 'new_ticket']).default('hold'),
+  INBOUND_STRANGER_REPLIES: z.enum(STRANGER_REPLY_MODES).default('hold'),
   /** More messages than this from one sender within 10 minutes is treated as a mail loop. */
   INBOUND_MAX_PER_SENDER: z.coerce.number().int().min(1).default(20),
   /** Raw mails and attachments (content-addressed files). */

@@ -32,7 +32,7 @@ beforeAll(async () => {
   probe = { id: created.body.id, number: created.body.number };
   context = await newAgentContext(browser, h.baseUrl);
   page = await context.newPage();
-  errors.push(...collectErrors(page));
+  collectErrors(page, errors);
 });
 
 afterAll(async () => {

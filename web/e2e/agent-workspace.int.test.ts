@@ -51,7 +51,7 @@ describe('agent workspace in the browser', () => {
 
   it('an agent signs in and finds the new ticket in the inbox', async () => {
     a = await one.newPage();
-    errors.push(...collectErrors(a));
+    collectErrors(a, errors);
     await a.goto('/');
     await a.waitForURL(/\/login/);
     await screenshot(a, '01-login');
@@ -78,7 +78,7 @@ describe('agent workspace in the browser', () => {
 
   it('a second agent on the same ticket sees a collision warning, and the first sees them typing', async () => {
     b = await two.newPage();
-    errors.push(...collectErrors(b));
+    collectErrors(b, errors);
     await signIn(b, h.fx.users.agent2.email);
     await ticketPage(b);
     const agent1Name = `agent1 ${h.fx.suffix}`;

@@ -38,7 +38,7 @@ beforeAll(async () => {
   }, 'the ticket from the mail');
   context = await newAgentContext(browser, h.baseUrl);
   page = await context.newPage();
-  errors.push(...collectErrors(page));
+  collectErrors(page, errors);
   page.on('dialog', (d) => {
     errors.push(`dialog: ${d.message()}`);
     void d.dismiss();

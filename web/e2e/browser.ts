@@ -41,7 +41,11 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await page.getByLabel('E-mail', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/inbox/);
+  await page.waitForURL(/\/inbox/).catch(async (err: unknown) => {
+    // Say where the page stayed and what it showed, not only that it timed out.
+    const alert = await page.getByRole('alert').allInnerTexts().catch(() => []);
+    throw new Error(`sign-in of ${email} did not reach the inbox: still at ${page.url()}${alert.length ? `, showing "${alert.join(' | ')}"` : ''} (${String(err).split('\n')[0]})`);
+  });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -49,11 +53,21 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Collect what the page logs as errors, so a test can show them when it fails. */
-export function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+/**
+ * Record the page's errors into `into` as they happen (uncaught exceptions, console errors,
+ * failed requests and API answers of 400 or more), so a failing test can say what the page saw.
+ */
+export function collectErrors(page: Page, into: string[]): void {
+  page.on('pageerror', (err) => into.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    if (msg.type() === 'error') into.push(`console: ${msg.text()}`);
   });
-  return errors;
+  page.on('requestfailed', (req) => {
+    // Leaving a page aborts its open requests (the event stream above all): that is no error.
+    const reason = req.failure()?.errorText ?? 'unknown';
+    if (reason !== 'net::ERR_ABORTED') into.push(`request failed: ${req.method()} ${req.url()} (${reason})`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400 && res.url().includes('/api/')) into.push(`http ${res.status()}: ${res.request().method()} ${res.url()}`);
+  });
 }

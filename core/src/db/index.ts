@@ -7,3 +7,4 @@ export * from './console-entities';
 export { pgArray } from './sql';
 export { ormConfig, openOrm, migrateUp, type MikroORM } from './orm';
 export * from './ops-entities';
+export * from './settings-entities';

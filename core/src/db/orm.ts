@@ -8,8 +8,9 @@ import { inboundEntities } from './inbound-entities';
 import { notificationEntities } from './notification-entities';
 import { consoleEntities } from './console-entities';
 import { opsEntities } from './ops-entities';
+import { settingsEntities } from './settings-entities';
 
-const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities, ...notificationEntities, ...consoleEntities, ...opsEntities];
+const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities, ...notificationEntities, ...consoleEntities, ...opsEntities, ...settingsEntities];
 import { migrationsList } from './migrations';
 
 const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));

@@ -3714,6 +3714,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inbound e-mail settings in force (an admin choice, or the default from the environment) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboundSettings"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Choose the inbound e-mail settings (applies to the next mail processed) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InboundSettingsRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboundSettings"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sla-policies": {
         parameters: {
             query?: never;
@@ -7630,6 +7753,25 @@ export interface components {
             subject: string;
             ticketId: number | null;
             to: string[];
+        };
+        InboundSettings: {
+            /**
+             * @description `default`: INBOUND_STRANGER_REPLIES, no admin has chosen; `admin`: stored by an admin
+             * @enum {string}
+             */
+            source: "default" | "admin";
+            /**
+             * @description `hold`: an internal note held for an agent to publish or dismiss; `new_ticket`: a ticket of its own for the sender
+             * @enum {string}
+             */
+            strangerReplies: "hold" | "new_ticket";
+        };
+        InboundSettingsRequest: {
+            /**
+             * @description `hold`: an internal note held for an agent to publish or dismiss; `new_ticket`: a ticket of its own for the sender
+             * @enum {string}
+             */
+            strangerReplies: "hold" | "new_ticket";
         };
         LiveActor: {
             id: number | null;

@@ -44,3 +44,6 @@ export const TRANSITIONS: Readonly<Record<TicketStatus, readonly TicketStatus[]>
 // The admins' review lists of work that did not go through (pages/admin/inbound-mail, activity-failures).
 export type InboundEmail = Schemas['InboundEmail'];
 export type ActivityFailure = Schemas['ActivityFailure'];
+// Admin settings (pages/admin/inbound-settings).
+export type InboundSettings = Schemas['InboundSettings'];
+export type StrangerReplies = InboundSettings['strangerReplies'];

@@ -4,6 +4,7 @@ import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
 import { isStaff, toStorableText, type Role } from '@mehrdesk/core/domain';
 import { addParticipants } from '@mehrdesk/core/services/participants';
+import { inboundSettings } from '@mehrdesk/core/services/settings';
 import { addMessageUpdate } from '@mehrdesk/workflows/contracts';
 import { createTicket } from '@mehrdesk/api/tickets/service';
 import { sanitizeRichText } from '@mehrdesk/api/http/sanitize';
@@ -173,7 +174,8 @@ export async function processInbound(deps: InboundDeps, inboundId: number): Prom
   const decision = await decideThread(
     mail,
     lookups(em),
-    { ticketPrefix: deps.config.TICKET_NUMBER_PREFIX, threadIdHosts: [host, 'mehrdesk.local'], strangerReplies: deps.config.INBOUND_STRANGER_REPLIES },
+    // Read per mail: an admin's change applies to the next mail without a restart.
+    { ticketPrefix: deps.config.TICKET_NUMBER_PREFIX, threadIdHosts: [host, 'mehrdesk.local'], strangerReplies: (await inboundSettings(em, deps.config)).strangerReplies },
     { address: sender.email, staff: isStaff(sender.role) },
   );
   const html = ticketBodyHtml(mail);

@@ -13,6 +13,7 @@ import { Migration20261121144319_TagColour } from './Migration20261121144319_Tag
 import { Migration20261121144459_LiveConsole } from './Migration20261121144459_LiveConsole';
 import { Migration20261202035053_HeldInboundMail } from './Migration20261202035053_HeldInboundMail';
 import { Migration20261202041500_ActivityFailures } from './Migration20261202041500_ActivityFailures';
+import { Migration20261202045659_Settings } from './Migration20261202045659_Settings';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
@@ -27,4 +28,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121144459_LiveConsole', class: Migration20261121144459_LiveConsole },
   { name: 'Migration20261202035053_HeldInboundMail', class: Migration20261202035053_HeldInboundMail },
   { name: 'Migration20261202041500_ActivityFailures', class: Migration20261202041500_ActivityFailures },
+  { name: 'Migration20261202045659_Settings', class: Migration20261202045659_Settings },
 ];

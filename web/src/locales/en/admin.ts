@@ -12,6 +12,7 @@ export default {
     emailTemplates: 'E-mail templates',
     webhooks: 'Webhooks',
     inboundMail: 'Inbound mail review',
+    inboundSettings: 'Inbound e-mail',
     activityFailures: 'Activity failures',
   },
   common: {
@@ -536,5 +537,20 @@ export default {
     markHandledNamed: 'Mark handled: {activity} on {ticket}',
     handledToast: 'Failure of {activity} marked handled',
     handledBy: 'Handled {when} by {who}',
+  },
+  inboundSettings: {
+    help: 'How the helpdesk treats incoming e-mail. Applies to the next mail received; no restart needed.',
+    strangerLabel: 'Mail added to a ticket by someone who is not on it',
+    strangerHelp: 'A mail that names an existing ticket (its number in the subject, or a reply to its notification) but comes from someone who is not the requester, a participant or staff.',
+    strangers: {
+      hold: 'Hold it for review',
+      holdHelp: 'It is added to the ticket as an internal note that the customer does not see. An agent publishes it as a reply, adds the sender as a participant, or dismisses it.',
+      new_ticket: 'Open a new ticket',
+      new_ticketHelp: 'The sender gets a ticket of their own; the existing ticket is left untouched.',
+    },
+    sourceDefault: 'Currently the server default (INBOUND_STRANGER_REPLIES).',
+    sourceAdmin: 'Chosen by an admin.',
+    save: 'Save',
+    saved: 'Inbound e-mail settings saved',
   },
 };

@@ -5,6 +5,7 @@ import {
   mdiAlertOctagonOutline,
   mdiClockOutline,
   mdiEmailAlertOutline,
+  mdiEmailArrowLeftOutline,
   mdiEmailEditOutline,
   mdiRobotOutline,
   mdiShapeOutline,
@@ -82,6 +83,12 @@ export const adminRoutes: RouteRecordRaw[] = [
     name: 'admin-inbound-mail',
     component: () => import('./inbound-mail/InboundMailPage.vue'),
     meta: { title: 'admin.nav.inboundMail', navLabel: 'admin.nav.inboundMail', navIcon: mdiEmailAlertOutline },
+  },
+  {
+    path: 'inbound-settings',
+    name: 'admin-inbound-settings',
+    component: () => import('./inbound-settings/InboundSettingsPage.vue'),
+    meta: { title: 'admin.nav.inboundSettings', navLabel: 'admin.nav.inboundSettings', navIcon: mdiEmailArrowLeftOutline },
   },
   {
     path: 'activity-failures',

@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { InboundSettings, inboundSettings, saveInboundSettings } from '@mehrdesk/core/services/settings';
+import type { AppDeps } from '../deps';
+import { defineRoute } from '../http/route';
+
+// Settings admins change at run time. Inbound e-mail: what becomes of mail a stranger (not the
+// requester, a participant or staff) threads onto a ticket; INBOUND_STRANGER_REPLIES is the
+// default until an admin chooses, and the worker reads the choice for every mail.
+
+const InboundSettingsBody = InboundSettings.extend({
+  strangerReplies: InboundSettings.shape.strangerReplies.describe('`hold`: an internal note held for an agent to publish or dismiss; `new_ticket`: a ticket of its own for the sender'),
+})
+  .strict()
+  .meta({ id: 'InboundSettingsRequest' });
+const InboundSettingsDto = InboundSettingsBody.extend({
+  source: z.enum(['default', 'admin']).describe('`default`: INBOUND_STRANGER_REPLIES, no admin has chosen; `admin`: stored by an admin'),
+}).meta({ id: 'InboundSettings' });
+
+export function settingsRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
+  const r = Router();
+  const tags = ['admin: settings'];
+
+  defineRoute(r, registry, {
+    method: 'get', path: '/settings/inbound', summary: 'Inbound e-mail settings in force (an admin choice, or the default from the environment)', tags, action: 'admin.manage',
+    response: InboundSettingsDto,
+    handler: async ({ em }) => inboundSettings(em, deps.config),
+  });
+  defineRoute(r, registry, {
+    method: 'put', path: '/settings/inbound', summary: 'Choose the inbound e-mail settings (applies to the next mail processed)', tags, action: 'admin.manage',
+    body: InboundSettingsBody, response: InboundSettingsDto,
+    handler: async ({ em, body, user }) => {
+      await saveInboundSettings(em, body, user.id);
+      return inboundSettings(em, deps.config);
+    },
+  });
+  return r;
+}
