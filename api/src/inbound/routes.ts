@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { inboundQueue } from '@mehrdesk/worker/inbound/queue';
+import { inboundQueue } from '@mehrdesk/core/queues/inbound-queue';
 import type { AppDeps } from '../deps';
 import { conflict, notFound, unavailable } from '../http/errors';
 import { IdParams } from '../http/params';

@@ -9,7 +9,7 @@ import type { AppDeps } from '../deps';
 import { HttpError, conflict, notFound, unprocessable } from '../http/errors';
 import { bodyVersion, IdParams, pathId } from '../http/params';
 import { defineRoute } from '../http/route';
-import { sanitizeRichText } from '../http/sanitize';
+import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { checkFieldReferences } from '../tickets/bulk';
 import { addTicketMessage, applyFieldChanges, type ChangeCtx } from '../tickets/change';
 import { FieldChangesBody, TicketDto } from '../tickets/schemas';

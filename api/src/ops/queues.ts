@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { inboundQueue } from '@mehrdesk/worker/inbound/queue';
+import { inboundQueue } from '@mehrdesk/core/queues/inbound-queue';
 import type { AppDeps } from '../deps';
 import { authenticate } from '../auth/authenticate';
 import { forbidden, unauthorized } from '../http/errors';

@@ -6,7 +6,7 @@ import { addMessageUpdate, changeTicketUpdate, type Actor, type ChangeTicketRequ
 import type { AuthUser } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
 import { HttpError, conflict, unprocessable } from '../http/errors';
-import { sanitizeRichText } from '../http/sanitize';
+import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { loadTicketRow, visibleTicket, type TicketRow } from './service';
 import { executeTicketUpdate, mapWorkflowError } from './workflow-bridge';
 

@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { MessageReviewStatus, Role } from '@mehrdesk/core/domain';
+import type { MessageReviewStatus } from '@mehrdesk/core/domain';
 import { addParticipants } from '@mehrdesk/core/services/participants';
+import { ensureCustomer } from '@mehrdesk/core/services/customers';
 import { addMessageUpdate } from '@mehrdesk/workflows/contracts';
 import type { AppDeps } from '../deps';
 import { conflict, notFound, unprocessable } from '../http/errors';
@@ -41,16 +42,6 @@ async function heldMessage(em: EntityManager, ticketId: number, messageId: numbe
   return { ...m, held_from: m.held_from ?? '' };
 }
 
-/** The sender's account; an address we do not know yet becomes a customer, as inbound mail does. */
-async function senderAccount(em: EntityManager, email: string): Promise<{ id: number; role: Role }> {
-  const [u] = await em.execute<{ id: number; role: Role }[]>(
-    `insert into users (email, name, role, locale, active, available, created_at) values (?, ?, 'customer', 'en', true, false, now())
-     on conflict (email) do update set email = excluded.email returning id, role`,
-    [email, email.split('@')[0]],
-  );
-  return u!;
-}
-
 async function recordReview(tx: EntityManager, ticketId: number, held: HeldRow, user: AuthUser, requestId: string, type: 'published' | 'dismissed', extra: Record<string, unknown> = {}) {
   await tx.execute('update messages set review_status = ? where id = ?', [type, held.id]);
   await tx.execute(
@@ -78,7 +69,7 @@ export function heldMailRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
       const first = await heldMessage(em, row.id, params.messageId, false);
       if (!first.held_from) throw unprocessable('The held mail has no sender address to publish it as', [{ path: 'params.messageId', message: 'Sender unknown: dismiss it instead' }]);
       // Committed before the workflow stores a message authored by it (outside the lock below).
-      const sender = await senderAccount(em, first.held_from);
+      const sender = await ensureCustomer(em, first.held_from);
       const publishedId = await em.transactional(async (tx) => {
         const held = await heldMessage(tx, row.id, params.messageId, true);
         const key = `publish-held:${held.id}`;

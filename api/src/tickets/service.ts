@@ -19,7 +19,7 @@ import { ticketWorkflowId, type TicketLifecycleInput } from '@mehrdesk/workflows
 import type { AuthUser } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
 import { forbidden, notFound, unprocessable, unavailable, type FieldError } from '../http/errors';
-import { sanitizeRichText } from '../http/sanitize';
+import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import type { CreateTicketBody, ListTicketsQuery, TicketDtoT } from './schemas';
 import { startTicketWorkflow } from './workflow-bridge';
 import { encodeCursor, keysetOrder } from './list-order';

@@ -1,5 +1,5 @@
 import { escapeHtml } from '@mehrdesk/core/domain';
-import { sanitizeRichText } from '@mehrdesk/api/http/sanitize';
+import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import type { InboundMail } from './parse';
 
 // The HTML body a ticket or reply gets from an inbound mail. A mail cannot be refused, so a body

@@ -2,7 +2,7 @@ import { SMTPServer } from 'smtp-server';
 import { Queue, Worker } from 'bullmq';
 import { markFailed, processInbound, type InboundDeps } from './processor';
 import { acceptInbound, MAX_MESSAGE_BYTES } from './accept';
-import { INBOUND_QUEUE, inboundQueue, redisConnection } from './queue';
+import { INBOUND_QUEUE, inboundQueue, redisConnection } from '@mehrdesk/core/queues/inbound-queue';
 import { startImapSource, type ImapSource, type ImapSourceOptions } from './imap';
 
 // The embedded inbound mail channel: its sources (an SMTP listener that stores every message

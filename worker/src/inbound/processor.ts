@@ -2,12 +2,13 @@ import type { Client } from '@temporalio/client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
-import { isStaff, toStorableText, type Role } from '@mehrdesk/core/domain';
+import { isStaff, toStorableText } from '@mehrdesk/core/domain';
 import { addParticipants } from '@mehrdesk/core/services/participants';
+import { ensureCustomer, type CustomerAccount } from '@mehrdesk/core/services/customers';
 import { inboundSettings } from '@mehrdesk/core/services/settings';
 import { addMessageUpdate } from '@mehrdesk/workflows/contracts';
 import { createTicket } from '@mehrdesk/api/tickets/service';
-import { sanitizeRichText } from '@mehrdesk/api/http/sanitize';
+import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { executeTicketUpdate } from '@mehrdesk/api/tickets/workflow-bridge';
 import { ticketBodyHtml } from './body';
 import { classifyAutomated } from './classify';
@@ -30,14 +31,8 @@ export interface InboundDeps {
 const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 const MAX_ATTACHMENTS = 20;
 
-interface Sender {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  locale: 'en' | 'fa';
-  organization_id: number | null;
-}
+/** Who wrote the mail: an existing user, or the customer created for the address. */
+type Sender = CustomerAccount;
 
 const ourAddresses = (config: Config) => config.INBOUND_ADDRESSES.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
 
@@ -78,12 +73,7 @@ async function senderOf(deps: InboundDeps, em: EntityManager, mail: InboundMail)
   const [u] = await em.execute<Sender[]>('select id, email, name, role, locale, organization_id from users where email = ? and active', [mail.from.address]);
   if (u) return u;
   if (!deps.config.INBOUND_CREATE_CUSTOMERS) return null;
-  const [created] = await em.execute<Sender[]>(
-    `insert into users (email, name, role, locale, active, available, created_at) values (?, ?, 'customer', 'en', true, false, now())
-     on conflict (email) do update set email = excluded.email returning id, email, name, role, locale, organization_id`,
-    [mail.from.address, toStorableText((mail.from.name || mail.from.address.split('@')[0]!).slice(0, 200))],
-  );
-  return created ?? null;
+  return ensureCustomer(em, mail.from.address, mail.from.name);
 }
 
 async function storeAttachments(deps: InboundDeps, em: EntityManager, mail: InboundMail, ticketId: number, messageId: number | null) {

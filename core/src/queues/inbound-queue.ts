@@ -1,8 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
-// The inbound mail queue on its own, so the API (bull-board) can open it without loading the
-// SMTP and IMAP sources.
+// The inbound mail queue on its own, below the API and the worker: the worker processes it, the
+// API (bull-board, the admins' reprocess) adds to it, without either importing the other or
+// loading the SMTP and IMAP sources.
 
 export const INBOUND_QUEUE = 'inbound-email';
 
