@@ -33,6 +33,9 @@ import { createRegistry, openApiDocument } from './ops/openapi';
 import { consoleRoutes } from './ops/console';
 import { failureRoutes } from './ops/failures-routes';
 import { redactRequest } from './http/redact';
+import { createRateLimits } from './http/rate-limit';
+import { kbRoutes } from './kb';
+import { searchRoutes } from './search/routes';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -78,10 +81,14 @@ export function buildApp(deps: AppDeps): Express {
   const board = queueBoard(deps);
   app.use('/admin/queues', board.router);
   const live = liveRoutes(deps, registry);
-  // Live streams end first, so the server can close; then the queue board's Redis connection.
+  const limits = createRateLimits(deps);
+  const search = searchRoutes(deps, registry);
+  // Live streams end first, so the server can close; then the Redis connections (queue board, rate limits).
   app.locals.close = async () => {
     await live.close();
     await board.close();
+    await limits.close();
+    await search.close();
   };
   app.use('/api/v1', authenticate);
   app.use('/api/v1', authRoutes(deps, registry));
@@ -104,6 +111,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', tagRoutes(deps, registry));
   app.use('/api/v1', settingsRoutes(deps, registry));
   app.use('/api/v1', failureRoutes(deps, registry));
+  app.use('/api/v1', kbRoutes(deps, registry, limits));
+  app.use('/api/v1', search.router);
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
   app.get('/api/openapi.json', (_req, res) => {

@@ -4,13 +4,14 @@ import { createLogger } from '@mehrdesk/core/logger';
 import { openOrm } from '@mehrdesk/core/db';
 import { buildApp } from './app';
 import { startReconciler } from './reconciler';
+import { createSearchBackend } from '@mehrdesk/search/select-backend';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
 const orm = await openOrm(config.DATABASE_URL, { poolMax: config.DB_POOL_MAX });
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-const deps = { config, orm, temporal, log };
+const deps = { config, orm, temporal, log, search: createSearchBackend(config, orm, log) };
 const stopReconciler = startReconciler(deps);
 
 const app = buildApp(deps);

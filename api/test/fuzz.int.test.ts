@@ -48,6 +48,14 @@ const RENEWABLE: Record<string, { gone: string; create: () => Promise<number> }>
     gone: 'select x.id from unnest(?::int[]) x(id) where not exists (select 1 from macros m where m.id = x.id)',
     create: async () => (await created(tokens.admin, 'POST', '/api/v1/macros', { name: `Fuzz macro ${Date.now()}`, body: 'Canned', set: { priority: 'high' } })).id,
   },
+  'kb-articles': {
+    gone: 'select x.id from unnest(?::int[]) x(id) where not exists (select 1 from kb_articles a where a.id = x.id)',
+    create: async () => (await created(tokens.admin, 'POST', '/api/v1/kb/articles', { translations: { en: { title: `Fuzz article ${Date.now()}`, bodyHtml: '<p>x</p>', status: 'published' } } })).id,
+  },
+  'kb-categories': {
+    gone: 'select x.id from unnest(?::int[]) x(id) where not exists (select 1 from kb_categories c where c.id = x.id)',
+    create: async () => (await created(tokens.admin, 'POST', '/api/v1/kb/categories', { names: { en: `Fuzz category ${Date.now()}` } })).id,
+  },
   rules: {
     gone: 'select id from rules where id = any(?::int[]) and deleted_at is not null',
     create: async () =>
@@ -134,7 +142,13 @@ const deref = (schema: any): any => (schema?.$ref ? deref(doc.components.schemas
 /** Which pool an id-like field draws from (or null: not an id). Unknown resources only get ids nothing has. */
 function resourceOf(ctx: Ctx): string | null {
   const n = ctx.name;
-  const first = ctx.op.replace('/api/v1/', '').split('/')[0]!;
+  const [first, second] = ctx.op.replace('/api/v1/', '').split('/') as [string, string | undefined];
+  // Knowledge base: /kb/<resource>/{id}; categories also by categoryId/parentId, in the public API too.
+  if (first === 'kb' || first === 'public') {
+    if (n === 'id' && first === 'kb') return `kb-${second}`;
+    if (n === 'categoryId' || n === 'parentId') return 'kb-categories';
+    if (n === 'versionId') return 'kb-versions';
+  }
   if (n === 'id') return first;
   if (n === 'ids') return first === 'tickets' ? 'tickets' : first === 'rules' ? 'rules' : first === 'notifications' ? 'notifications' : 'none';
   if (/^(assignee|requester|supervisor|user|author|member)Ids?$/.test(n)) return 'users';
@@ -422,7 +436,11 @@ beforeAll(async () => {
     macros: [await RENEWABLE.macros!.create()],
     rules: [await RENEWABLE.rules!.create()],
     messages: [message.id],
+    'kb-categories': [await RENEWABLE['kb-categories']!.create()],
+    'kb-articles': [await RENEWABLE['kb-articles']!.create()],
   });
+  const kbVersions = await h.call(tokens.admin, 'GET', `/api/v1/kb/articles/${pools['kb-articles']![0]}/versions`);
+  pools['kb-versions'] = kbVersions.body.items.map((v: { id: number }) => v.id);
 
   const tables = await h.orm.em.fork().execute<{ tablename: string }[]>(
     // ticket_presence: entries expire and are swept by a timer, whatever the requests do.

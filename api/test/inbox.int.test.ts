@@ -22,7 +22,7 @@ let all: T[] = [];
 const PRIORITIES = ['low', 'urgent', 'normal', 'high', 'urgent', 'low', 'normal', 'high', 'normal'];
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ search: true });
   [admin, agent1, customer2] = await Promise.all([h.login(h.fx.users.admin.email), h.login(h.fx.users.agent1.email), h.login(h.fx.users.customer2.email)]);
   const created: T[] = [];
   for (const [i, priority] of PRIORITIES.entries()) {
@@ -125,6 +125,7 @@ describe('GET /tickets sort and cursor', () => {
 
 describe('GET /tickets q and updatedFrom', () => {
   it('q finds text in the subject (case-insensitively) and the number', async () => {
+    await h.searchCaughtUp();
     expect((await list('q=KUMQUAT')).map((t) => t.id)).toEqual([all.find((t) => t.subject.includes('kumquat'))!.id]);
     const target = all[3]!;
     expect((await list(`q=${encodeURIComponent(target.number)}`)).map((t) => t.id)).toEqual([target.id]);

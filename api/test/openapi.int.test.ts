@@ -189,7 +189,7 @@ describe.each(EXPECTED)('$method $path', (o) => {
 describe('documented parameters match behaviour', () => {
   it('GET /tickets documents every query parameter the list accepts', () => {
     const params = doc.paths['/api/v1/tickets'].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort();
-    expect(params).toEqual(['assigneeId', 'createdFrom', 'createdTo', 'cursor', 'groupId', 'limit', 'priority', 'q', 'requesterId', 'slaState', 'sort', 'status', 'tag', 'updatedFrom'].sort());
+    expect(params).toEqual(['assigneeId', 'createdFrom', 'createdTo', 'cursor', 'groupId', 'ids', 'limit', 'priority', 'q', 'requesterId', 'slaState', 'sort', 'status', 'tag', 'updatedFrom'].sort());
     const limit = doc.paths['/api/v1/tickets'].get.parameters.find((p: any) => p.name === 'limit');
     expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 25 });
   });

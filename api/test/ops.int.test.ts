@@ -28,7 +28,7 @@ describe('health', () => {
     expect(r.body).toEqual({ status: 'ok' });
   });
 
-  it('GET /readyz → 200 with PostgreSQL and Temporal checked and ok', async () => {
+  it('GET /readyz → 200 with PostgreSQL and Temporal checked and ok, and names the search backend', async () => {
     const r = await h.call(null, 'GET', '/readyz');
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toEqual({
@@ -36,6 +36,7 @@ describe('health', () => {
       checks: {
         postgres: { ok: true, ms: expect.any(Number) },
         temporal: { ok: true, ms: expect.any(Number) },
+        search: { backend: 'postgres', ok: true, ms: expect.any(Number) },
       },
     });
     expect(r.body.checks.postgres.ms).toBeGreaterThanOrEqual(0);

@@ -61,8 +61,27 @@ const schema = z.object({
   INBOUND_STRANGER_REPLIES: z.enum(STRANGER_REPLY_MODES).default('hold'),
   /** More messages than this from one sender within 10 minutes is treated as a mail loop. */
   INBOUND_MAX_PER_SENDER: z.coerce.number().int().min(1).default(20),
+  /**
+   * Meilisearch (`http://host:7700`): when set, tickets, customers and articles are searched
+   * there; otherwise in PostgreSQL (full-text search with pg_trgm), the embedded default.
+   */
+  MEILI_HOST: z.string().url().or(z.literal('')).default(''),
+  MEILI_MASTER_KEY: z.string().default(''),
+  /** Prefix of the Meilisearch index names, so several installations can share one server. */
+  MEILI_INDEX_PREFIX: z.string().regex(/^[a-z][a-z0-9_-]{0,40}$/, 'letters, digits, - and _').default('mehrdesk'),
   /** Raw mails and attachments (content-addressed files). */
   STORAGE_DIR: z.string().default('.data/files'),
+  /** Largest knowledge-base image an editor may upload (bytes); larger ones answer 413. */
+  KB_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+  /**
+   * Keys the anonymous clients of the public API are told apart by (rate limits, feedback) are an
+   * HMAC of their address with this secret, so no address is stored. Same value on every instance.
+   */
+  CLIENT_KEY_SECRET: z.string().min(32, 'must be at least 32 characters').default('mehrdesk-development-client-key-secret'),
+  /** Public KB search requests per client and minute (shared by all API replicas through Redis). */
+  RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Public KB "was this helpful?" submissions per client and hour. */
+  RATE_LIMIT_PUBLIC_FEEDBACK_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
   /** IMAP mailbox polled for inbound mail, `imaps://user:password@host[:port]`; empty turns it off. */
   INBOUND_IMAP_URL: z
     .string()

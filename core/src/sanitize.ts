@@ -22,7 +22,32 @@ const RICH: sanitizeHtml.IOptions = {
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ' };
 
 export function sanitizeRichText(html: string): { html: string; text: string } {
-  const clean = sanitizeHtml(html, RICH).trim();
+  return withText(sanitizeHtml(html, RICH).trim());
+}
+
+/**
+ * Knowledge-base article bodies: the rich-text rules plus images, but only images uploaded to
+ * the knowledge base itself (`/api/v1/kb/images/<id>/<name>`), so a published article never
+ * makes a reader's browser fetch from another site. Any other `<img>` is dropped.
+ */
+export const KB_IMAGE_SRC = /^\/api\/v1\/kb\/images\/[1-9]\d{0,9}\/[^/?#\s"'<>\\]{1,255}$/;
+const ARTICLE: sanitizeHtml.IOptions = {
+  ...RICH,
+  allowedTags: [...(RICH.allowedTags as string[]), 'img'],
+  allowedAttributes: { ...(RICH.allowedAttributes as Record<string, sanitizeHtml.AllowedAttribute[]>), img: ['src', 'alt', 'title', 'width', 'height'] },
+  allowProtocolRelative: false,
+  transformTags: {
+    ...RICH.transformTags,
+    img: (tagName, attribs) => (attribs.src && KB_IMAGE_SRC.test(attribs.src) ? { tagName, attribs } : { tagName, attribs: {} }),
+  },
+  exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
+};
+
+export function sanitizeArticleHtml(html: string): { html: string; text: string } {
+  return withText(sanitizeHtml(html, ARTICLE).trim());
+}
+
+function withText(clean: string): { html: string; text: string } {
   const withBreaks = clean.replace(/<br\s*\/?>/gi, '\n').replace(/<\/(p|div|li|h\d|tr|blockquote|pre)>/gi, '\n');
   const text = sanitizeHtml(withBreaks, { allowedTags: [], allowedAttributes: {} })
     .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (m) => ENTITIES[m] ?? m)

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sanitizeRichText } from './sanitize';
+import { sanitizeArticleHtml, sanitizeRichText } from './sanitize';
 
 const html = (input: string) => sanitizeRichText(input).html;
 const FORCED = 'rel="noopener noreferrer nofollow" target="_blank"';
@@ -70,5 +70,20 @@ describe('sanitizeRichText: what is still removed', () => {
 
   it('renders the plain text without the added attributes', () => {
     expect(sanitizeRichText('<p>Read <a href="https://e.test/">the guide</a></p><p>then reply</p>').text).toBe('Read the guide\nthen reply');
+  });
+});
+
+describe('sanitizeArticleHtml: knowledge-base bodies', () => {
+  it('keeps images uploaded to the knowledge base and drops every other image', () => {
+    const html = '<p>a<img src="/api/v1/kb/images/12/shot.png" alt="Shot" onerror="x()" style="width:9px">' +
+      '<img src="https://tracker.example/p.gif"><img src="//evil.example/x.png"><img src="/api/v1/kb/images/0/x.png">' +
+      '<img src="/api/v1/kb/images/3/../../secret"><img src="javascript:alert(1)"><img>b</p>';
+    expect(sanitizeArticleHtml(html)).toEqual({ html: '<p>a<img src="/api/v1/kb/images/12/shot.png" alt="Shot" />b</p>', text: 'ab' });
+  });
+
+  it('otherwise follows the rich-text rules (scripts, handlers and styles removed, links made safe)', () => {
+    const html = '<h2 onclick="x()">Title</h2><script>alert(1)</script><p style="color:red"><a href="https://example.com" target="_self">link</a></p>';
+    expect(sanitizeArticleHtml(html).html).toBe(sanitizeRichText(html).html);
+    expect(sanitizeRichText('<img src="/api/v1/kb/images/12/shot.png">').html).toBe('');
   });
 });

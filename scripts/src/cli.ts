@@ -106,13 +106,16 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not become ready within ${timeoutMs / 1000} s`);
 }
 
+const DEV_PORTS = { postgres: 54320, temporal: 7233, temporalUi: 8233, smtp: 1025, mailHttp: 8025, api: Number(process.env.PORT ?? 3000), redis: 6380, inboundSmtp: 2525 };
+const DEV_DATABASE_URL = 'postgres://mehrdesk:mehrdesk@127.0.0.1:54320/mehrdesk';
+
 async function start(): Promise<number> {
   await ensureConsoleBuilt(ROOT, NODE, log);
   const dataDir = process.env.MEHRDESK_DATA_DIR ?? path.join(ROOT, '.data', 'dev');
   const stack = await startStack({
     dataDir,
     fresh: false,
-    ports: { postgres: 54320, temporal: 7233, temporalUi: 8233, smtp: 1025, mailHttp: 8025, api: Number(process.env.PORT ?? 3000), redis: 6380, inboundSmtp: 2525 },
+    ports: DEV_PORTS,
   });
   await migrate(stack.env, true);
   const logs = path.join(dataDir, 'logs');
@@ -217,6 +220,22 @@ async function bench(name: string | undefined, args: string[]): Promise<number> 
   return code;
 }
 
+/**
+ * Rebuild the search indexes of the development installation (or of DATABASE_URL): against the
+ * running system when `./mehrdesk start` is up, else with its PostgreSQL started for the purpose.
+ */
+async function reindex(): Promise<number> {
+  if (process.env.DATABASE_URL) return waitExit(runNode('reindex', 'scripts/src/reindex.ts', [], process.env));
+  const running = await waitForHttp(`http://127.0.0.1:${Number(process.env.PORT ?? 3000)}/readyz`, 1).then(() => true, () => false);
+  if (running) return waitExit(runNode('reindex', 'scripts/src/reindex.ts', [], { ...process.env, DATABASE_URL: DEV_DATABASE_URL }));
+  const stack = await startStack({ dataDir: process.env.MEHRDESK_DATA_DIR ?? path.join(ROOT, '.data', 'dev'), fresh: false, ports: DEV_PORTS });
+  await migrate(stack.env, false);
+  const code = await waitExit(runNode('reindex', 'scripts/src/reindex.ts', [], stack.env));
+  await stack.mail.close();
+  await stopAll();
+  return code;
+}
+
 async function migrationCreate(name: string | undefined): Promise<number> {
   const stack = await startStack({ dataDir: runDir('migrations'), fresh: true, ports: {} });
   await migrate(stack.env, false);
@@ -232,10 +251,11 @@ const commands: Record<string, () => Promise<number>> = {
   test: () => test(rest),
   bench: () => bench(rest[0], rest.slice(1)),
   'migration:create': () => migrationCreate(rest[0]),
+  reindex,
 };
 const run = commands[command ?? ''];
 if (!run) {
-  console.error('usage: ./mehrdesk <start|test [vitest args]|bench <name>|migration:create <Name>>');
+  console.error('usage: ./mehrdesk <start|test [vitest args]|bench <name>|migration:create <Name>|reindex>');
   process.exit(2);
 }
 run().then(

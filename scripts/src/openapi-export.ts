@@ -44,7 +44,7 @@ export async function buildOpenApiDocument(): Promise<OpenAPI3> {
   const config = loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent' });
   // Every request forks an EntityManager up front; the fork is only used by route handlers.
   const orm = { em: { fork: () => unavailable('orm.em') } } as unknown as AppDeps['orm'];
-  const deps: AppDeps = { config, orm, temporal: unavailable('temporal'), log: createLogger('openapi-export', 'silent') };
+  const deps: AppDeps = { config, orm, temporal: unavailable('temporal'), search: unavailable('search'), log: createLogger('openapi-export', 'silent') };
   const app = buildApp(deps);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteLocationRaw, type RouteRecordRaw } from 'vue-router';
 import type { User } from '@/api/types';
 import { adminRoutes } from '@/pages/admin/routes';
+import { kbRoutes } from '@/pages/kb/routes';
 import { useAuthStore } from '@/stores/auth';
 
 // Every page is loaded on first visit (its own chunk). Routes are for signed-in staff unless
@@ -33,6 +34,8 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/pages/settings/NotificationSettingsPage.vue'),
         meta: { title: 'common.notifications.settings.title' },
       },
+      { path: 'search', name: 'search', component: () => import('@/pages/search/SearchPage.vue'), meta: { title: 'search.title' } },
+      ...kbRoutes,
       ...(adminRoutes.length ? [{ path: 'admin', meta: { roles: ['admin'] as User['role'][] }, children: adminRoutes }] : []),
       { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/pages/NotFoundPage.vue'), meta: { title: 'common.app.notFoundTitle' } },
     ],

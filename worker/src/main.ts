@@ -7,6 +7,8 @@ import { createMailer } from './email/mailer';
 import { createTicketWorker } from './create-worker';
 import { startInboundChannel, type InboundChannel } from './inbound/channel';
 import { imapSourceOptions } from './inbound/imap';
+import { startSearchIndexing } from './search/indexing';
+import { createSearchBackend } from '@mehrdesk/search/select-backend';
 
 // Worker process: runs ticket workflows and their activities until SIGINT/SIGTERM, then drains.
 const config = loadConfig();
@@ -18,6 +20,9 @@ Runtime.install({
 const orm = await openOrm(config.DATABASE_URL, { poolMax: config.DB_POOL_MAX });
 const mailer = createMailer(config.SMTP_URL);
 const { worker, connection } = await createTicketWorker({ config, orm, mailer, log });
+// Search indexing (outbox → index) runs in every worker; one drain at a time across them.
+const searchBackend = createSearchBackend(config, orm, log);
+const searchIndexing = await startSearchIndexing({ config, orm, log, backend: searchBackend });
 
 // The inbound mail channel (BullMQ processing) runs here with its sources: the SMTP listener
 // when a port is set, the IMAP poller when a mailbox URL is set.
@@ -37,6 +42,8 @@ try {
   await worker.run();
 } finally {
   await inbound?.close();
+  await searchIndexing.close();
+  await searchBackend.close();
   await clientConnection?.close();
   await connection.close();
   mailer.close();

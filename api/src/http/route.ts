@@ -32,6 +32,8 @@ export interface RouteSpec<B extends AnyObject, Q extends AnyObject, P extends A
   /** Omit for public endpoints; otherwise the permission the caller's role needs. */
   action: Action | null;
   body?: B;
+  /** A multipart/form-data request body, for OpenAPI only: the handler parses it (e.g. with multer). */
+  upload?: AnyObject;
   query?: Q;
   params?: P;
   headers?: AnyObject;
@@ -50,7 +52,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict (stale version or illegal status change)',
   413: 'Request body larger than 1 MB',
+  415: 'Unsupported media type',
   422: 'Semantically invalid',
+  429: 'Too many requests; `Retry-After` says after how many seconds to try again',
   503: 'A backing service is unavailable',
 };
 
@@ -77,7 +81,7 @@ export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends 
   spec: RouteSpec<B, Q, P, R>,
 ): void {
   const status = spec.status ?? 200;
-  const errorCodes = [...new Set([400, ...(spec.action ? [401, 403] : []), ...(spec.body ? [413] : []), ...(spec.errors ?? [])])];
+  const errorCodes = [...new Set([400, ...(spec.action ? [401, 403] : []), ...(spec.body || spec.upload ? [413] : []), ...(spec.upload ? [415] : []), ...(spec.errors ?? [])])];
   const config: RouteConfig = {
     method: spec.method,
     path: `/api/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`,
@@ -89,6 +93,7 @@ export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends 
       ...(spec.query ? { query: spec.query as never } : {}),
       ...(spec.headers ? { headers: spec.headers as never } : {}),
       ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
+      ...(spec.upload ? { body: { content: { 'multipart/form-data': { schema: spec.upload } }, required: true } } : {}),
     },
     responses: {
       [status]: spec.response

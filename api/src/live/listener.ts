@@ -64,7 +64,7 @@ export function createLiveListener(orm: MikroORM, log: Logger): LiveListener {
     let c: PgClient;
     try {
       const connection = orm.em.getConnection() as unknown as PostgreSqlConnection;
-      const pool = (await connection.getNativeClient()) as { Client: new (options: unknown) => PgClient };
+      const pool = (await connection.getNativeClient()) as unknown as { Client: new (options: unknown) => PgClient };
       if (closed) return;
       c = new pool.Client(connection.mapOptions({ application_name: listenerApplicationName(), keepAlive: true } as never));
     } catch (err) {

@@ -18,12 +18,14 @@ export function healthRoutes(deps: AppDeps): Router {
         return { ok: false, ms: Math.round(performance.now() - started), error: err instanceof Error ? err.message : String(err) };
       }
     };
-    const [postgres, temporal] = await Promise.all([
+    const [postgres, temporal, search] = await Promise.all([
       check(() => deps.orm.em.fork().execute('select 1')),
       check(() => deps.temporal.workflowService.getSystemInfo({})),
+      check(() => deps.search.stats()),
     ]);
+    // Search being down degrades search only: it is reported (with the backend in use), not gating.
     const ready = postgres.ok && temporal.ok;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, temporal } });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, temporal, search: { backend: deps.search.name, ...search } } });
   });
   return r;
 }

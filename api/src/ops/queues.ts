@@ -3,6 +3,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { inboundQueue } from '@mehrdesk/core/queues/inbound-queue';
+import { searchQueues } from '@mehrdesk/core/queues/search-queues';
 import type { AppDeps } from '../deps';
 import { authenticate } from '../auth/authenticate';
 import { forbidden, unauthorized } from '../http/errors';
@@ -45,12 +46,13 @@ export function queueBoard(deps: AppDeps): { router: Router; close(): Promise<vo
     // bull-board's UI uses inline scripts/styles that the API-wide CSP would block.
     res.removeHeader('Content-Security-Policy');
     if (!board) {
-      const { queue, close } = inboundQueue(deps.config.REDIS_URL);
-      queue.on('error', (err) => deps.log.warn({ err }, 'queue connection error'));
+      const inbound = inboundQueue(deps.config.REDIS_URL);
+      const search = searchQueues(deps.config.REDIS_URL);
+      for (const q of [inbound.queue, search.index, search.rebuild]) q.on('error', (err) => deps.log.warn({ err }, 'queue connection error'));
       const adapter = new ExpressAdapter();
       adapter.setBasePath(BASE);
-      createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter: adapter });
-      board = { router: adapter.getRouter(), close };
+      createBullBoard({ queues: [inbound.queue, search.index, search.rebuild].map((q) => new BullMQAdapter(q)), serverAdapter: adapter });
+      board = { router: adapter.getRouter(), close: async () => void (await Promise.all([inbound.close(), search.close()])) };
     }
     board.router(req, res, next);
   });

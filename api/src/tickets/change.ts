@@ -4,7 +4,7 @@ import { IllegalTransitionError, TERMINAL_STATUSES, isStaff } from '@mehrdesk/co
 import type { TicketFieldChanges } from '@mehrdesk/core/db';
 import { addMessageUpdate, changeTicketUpdate, type Actor, type ChangeTicketRequest } from '@mehrdesk/workflows/contracts';
 import type { AuthUser } from '../auth/authenticate';
-import type { AppDeps } from '../deps';
+import type { CoreDeps } from '../deps';
 import { HttpError, conflict, unprocessable } from '../http/errors';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { loadTicketRow, visibleTicket, type TicketRow } from './service';
@@ -25,7 +25,7 @@ export type TicketChange = Omit<ChangeTicketRequest, 'actor' | 'requestId'>;
 export const actorOf = (u: AuthUser): Actor => ({ type: 'user', id: u.id, role: u.role });
 
 /** Send a change through the ticket's workflow and return the row it persisted. */
-export async function changeTicket(deps: AppDeps, ctx: ChangeCtx, id: number, req: TicketChange): Promise<TicketRow> {
+export async function changeTicket(deps: CoreDeps, ctx: ChangeCtx, id: number, req: TicketChange): Promise<TicketRow> {
   const row = await visibleTicket(ctx.em, ctx.user, id);
   if (TERMINAL_STATUSES.includes(row.status)) {
     // Its workflow has ended; answer from the row so the message still names both states.
@@ -62,7 +62,7 @@ const isVersionConflict = (err: unknown) => err instanceof HttpError && err.code
  * they are sent with its version; a concurrent change makes that stale and the edit is
  * recomputed (a few times) instead of overwriting someone else's tags.
  */
-export async function applyFieldChanges(deps: AppDeps, ctx: ChangeCtx, id: number, set: TicketFieldChanges, expectedVersion?: number): Promise<TicketRow> {
+export async function applyFieldChanges(deps: CoreDeps, ctx: ChangeCtx, id: number, set: TicketFieldChanges, expectedVersion?: number): Promise<TicketRow> {
   const { addTags, removeTags, ...fields } = set;
   const editsTags = Boolean(addTags?.length || removeTags?.length);
   for (let attempt = 1; ; attempt++) {
@@ -82,7 +82,7 @@ export async function applyFieldChanges(deps: AppDeps, ctx: ChangeCtx, id: numbe
 }
 
 /** Add a reply or internal note through the workflow; returns the new message's id. */
-export async function addTicketMessage(deps: AppDeps, ctx: ChangeCtx, row: TicketRow, input: { body: string; internal: boolean; idempotencyKey: string }): Promise<number> {
+export async function addTicketMessage(deps: CoreDeps, ctx: ChangeCtx, row: TicketRow, input: { body: string; internal: boolean; idempotencyKey: string }): Promise<number> {
   if (TERMINAL_STATUSES.includes(row.status)) throw conflict('ticket_finished', `Ticket ${row.number} is ${row.status}; replies are not accepted`);
   const { html, text } = sanitizeRichText(input.body);
   if (!text) throw unprocessable('Body is empty after sanitising', [{ path: 'body.body', message: 'Contains no visible content' }]);

@@ -74,7 +74,7 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     response: TicketListDto,
     errors: [422],
     handler: async ({ query, user, em }) => {
-      const { rows, nextCursor } = await listTickets(em, user, query);
+      const { rows, nextCursor } = await listTickets(em, user, query, deps.search);
       return { items: rows.map(dto), nextCursor };
     },
   });

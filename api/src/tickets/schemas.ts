@@ -62,11 +62,11 @@ export const MessageBody = z
   .strict()
   .meta({ id: 'AddMessageRequest' });
 
-const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
+const csv = <T extends z.ZodType<unknown, string>>(item: T, max = 20) =>
   z
     .union([z.string(), z.array(z.string())])
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(item).min(1).max(20));
+    .pipe(z.array(item).min(1).max(max));
 
 export const ListTicketsQuery = z
   .object({
@@ -80,7 +80,8 @@ export const ListTicketsQuery = z
     createdFrom: instant.optional(),
     createdTo: instant.optional(),
     updatedFrom: instant.optional().describe('Changed at or after (e.g. refetch after a live `resync`)'),
-    q: z.string().trim().min(1).max(200).optional().describe('Text in the subject or number (case-insensitive substring)'),
+    q: z.string().trim().min(1).max(200).optional().describe('Words in the subject, number, conversation, requester (and, for staff, internal notes): the same matching as GET /search; at most 1,000 most recently changed matches'),
+    ids: csv(id, 100).optional().describe('Only these tickets (comma-separated, at most 100): e.g. to ask whether a changed ticket matches `q`'),
     sort: z.enum(TICKET_SORTS).default('-createdAt').describe('Order; `-` means descending. dueAt is the nearest running SLA deadline (tickets without one last)'),
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().max(200).optional().describe('nextCursor of the previous page (with the same sort)'),

@@ -17,9 +17,10 @@ import { publishLiveEvent } from '@mehrdesk/core/live-events';
 import { loadPolicySnapshot, resolvePolicyId } from '@mehrdesk/core/services/policies';
 import { ticketWorkflowId, type TicketLifecycleInput } from '@mehrdesk/workflows/contracts';
 import type { AuthUser } from '../auth/authenticate';
-import type { AppDeps } from '../deps';
+import type { CoreDeps } from '../deps';
 import { forbidden, notFound, unprocessable, unavailable, type FieldError } from '../http/errors';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
+import { normalizeSearchText, searchViewerOf, type SearchBackend } from '@mehrdesk/search';
 import type { CreateTicketBody, ListTicketsQuery, TicketDtoT } from './schemas';
 import { startTicketWorkflow } from './workflow-bridge';
 import { encodeCursor, keysetOrder } from './list-order';
@@ -129,7 +130,7 @@ export function workflowInputFrom(row: TicketRow, policy: SlaPolicySnapshot | nu
  * Start (or find) the workflow of a stored ticket and record that it runs; the one path for
  * creation, its retries and the reconciler (which looks for rows not marked yet).
  */
-export async function ensureWorkflow(deps: AppDeps, em: EntityManager, row: TicketRow, requestId: string): Promise<void> {
+export async function ensureWorkflow(deps: CoreDeps, em: EntityManager, row: TicketRow, requestId: string): Promise<void> {
   const policy = row.sla_policy_id === null ? null : await loadPolicySnapshot(em, row.sla_policy_id);
   await startTicketWorkflow(deps.temporal, deps.config, workflowInputFrom(row, policy, requestId));
   await em.execute('update tickets set workflow_started_at = coalesce(workflow_started_at, now()) where id = ?', [row.id]);
@@ -184,7 +185,7 @@ const requestHash = (body: CreateBody) => createHash('sha256').update(JSON.strin
  * workflow; a ticket whose start failed is started by that retry or by the reconciler.
  */
 export async function createTicket(
-  deps: AppDeps,
+  deps: CoreDeps,
   em: EntityManager,
   user: AuthUser,
   body: CreateBody,
@@ -289,7 +290,7 @@ async function priorForKey(em: EntityManager, userId: number, key: string, hash:
   return loadTicketRow(em, k.ticket_id);
 }
 
-async function finishStart(deps: AppDeps, em: EntityManager, row: TicketRow, requestId: string): Promise<TicketRow> {
+async function finishStart(deps: CoreDeps, em: EntityManager, row: TicketRow, requestId: string): Promise<TicketRow> {
   if (row.workflow_started_at) return row;
   try {
     await ensureWorkflow(deps, em, row, requestId);
@@ -300,7 +301,10 @@ async function finishStart(deps: AppDeps, em: EntityManager, row: TicketRow, req
   return row;
 }
 
-export async function listTickets(em: EntityManager, user: AuthUser, q: z.infer<typeof ListTicketsQuery>): Promise<{ rows: TicketRow[]; nextCursor: string | null }> {
+/** A text filter lists at most this many (most recently changed) matching tickets. */
+export const MAX_TEXT_MATCHES = 1000;
+
+export async function listTickets(em: EntityManager, user: AuthUser, q: z.infer<typeof ListTicketsQuery>, search: SearchBackend): Promise<{ rows: TicketRow[]; nextCursor: string | null }> {
   const where: string[] = ['t.deleted_at is null'];
   const params: unknown[] = [];
   const inList = (col: string, values: readonly unknown[]) => {
@@ -338,11 +342,19 @@ export async function listTickets(em: EntityManager, user: AuthUser, q: z.infer<
     where.push('t.updated_at >= ?');
     params.push(new Date(q.updatedFrom));
   }
+  if (q.ids) {
+    where.push('t.id = any(?::int[])');
+    params.push(pgArray(q.ids));
+  }
   if (q.q) {
-    // Substring of the subject or number, case-insensitive (trigram indexes serve both).
-    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(`(t.subject ilike ? escape '\\' or t.number ilike ? escape '\\')`);
-    params.push(like, like);
+    // The search backend decides what matches (the same answer as GET /search), within the
+    // caller's visibility; the filters it knows narrow it there, so old matches are not cut off.
+    const ids = await search.matchingTicketIds(q.q, searchViewerOf(user), MAX_TEXT_MATCHES, {
+      status: q.status, priority: q.priority, groupId: q.groupId === undefined ? undefined : [q.groupId], ids: q.ids,
+      tag: q.tag ? [normalizeSearchText(q.tag).trim()] : undefined,
+    });
+    where.push('t.id = any(?::int[])');
+    params.push(pgArray(ids));
   }
   const order = keysetOrder(q.sort, q.cursor);
   if (order.after) {

@@ -8,3 +8,4 @@ export { pgArray } from './sql';
 export { ormConfig, openOrm, migrateUp, type MikroORM } from './orm';
 export * from './ops-entities';
 export * from './settings-entities';
+export * from './kb-entities';

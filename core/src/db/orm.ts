@@ -9,8 +9,9 @@ import { notificationEntities } from './notification-entities';
 import { consoleEntities } from './console-entities';
 import { opsEntities } from './ops-entities';
 import { settingsEntities } from './settings-entities';
+import { kbEntities } from './kb-entities';
 
-const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities, ...notificationEntities, ...consoleEntities, ...opsEntities, ...settingsEntities];
+const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities, ...notificationEntities, ...consoleEntities, ...opsEntities, ...settingsEntities, ...kbEntities];
 import { migrationsList } from './migrations';
 
 const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));

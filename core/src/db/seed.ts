@@ -1,10 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EscalationStep, Priority, SlaTargets } from '../domain';
 import { hashPassword } from '../services/passwords';
+import { seedKnowledgeBase } from './seed-kb';
 
 // Demo data for the embedded run: one login per role, two groups with an escalation path, a
 // business-hours calendar (Tehran office week) and a 24x7 one, and SLA policies on both.
-// Idempotent: does nothing once the demo admin exists.
+// Idempotent: does nothing once the demo admin exists; the demo knowledge base (seed-kb.ts) is
+// added on its own once, so databases seeded before it existed get it too.
 
 export const DEMO_LOGINS = [
   { email: 'admin@mehrdesk.local', password: 'admin-demo-1', role: 'admin', name: 'Ava Admin' },
@@ -30,6 +32,13 @@ const ESCALATION: EscalationStep[] = [
 ];
 
 export async function seedDemo(em: EntityManager): Promise<boolean> {
+  const people = await seedPeople(em);
+  const [admin] = await em.execute<{ id: number }[]>(`select id from users where email = ?`, [DEMO_LOGINS[0].email]);
+  const kb = await seedKnowledgeBase(em, admin?.id ?? null);
+  return people || kb;
+}
+
+async function seedPeople(em: EntityManager): Promise<boolean> {
   const exists = await em.execute(`select 1 from users where email = ?`, [DEMO_LOGINS[0].email]);
   if (exists.length) return false;
   await em.transactional(async (tx) => {

@@ -19,14 +19,20 @@ export const ACTIONS = [
   /** Read the directory (users, groups, categories, tags) for pickers: staff only. */
   'directory.read',
   'admin.manage',
+  /** Read the knowledge base as staff (every article, drafts and internal ones included). */
+  'kb.read',
+  /** Write the knowledge base: categories, articles, translations, images. */
+  'kb.write',
+  /** Global search (tickets, customers, articles), each role within what it may see. */
+  'search.use',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const GRANTS: Readonly<Record<Role, readonly Action[]>> = {
   admin: ACTIONS,
   supervisor: ACTIONS.filter((a) => a !== 'admin.manage'),
-  agent: ACTIONS.filter((a) => a !== 'admin.manage' && a !== 'ticket.delete'),
-  customer: ['auth.session', 'ticket.create', 'ticket.list', 'ticket.view', 'ticket.reply'],
+  agent: ACTIONS.filter((a) => a !== 'admin.manage' && a !== 'ticket.delete' && a !== 'kb.write'),
+  customer: ['auth.session', 'ticket.create', 'ticket.list', 'ticket.view', 'ticket.reply', 'search.use'],
 };
 
 export function can(role: Role, action: Action): boolean {

@@ -21,6 +21,9 @@ const EXPECTED: Record<Action, readonly (0 | 1)[]> = {
   'notification.manage': /*    */ [1, 1, 1, 0],
   'directory.read': /*         */ [1, 1, 1, 0],
   'admin.manage': /*           */ [1, 0, 0, 0],
+  'kb.read': /*                */ [1, 1, 1, 0],
+  'kb.write': /*               */ [1, 1, 0, 0],
+  'search.use': /*             */ [1, 1, 1, 1],
 };
 
 const CELLS = (Object.keys(EXPECTED) as Action[]).flatMap((action) =>

@@ -11,6 +11,9 @@ import { createTicketWorker } from '@mehrdesk/worker/create-worker';
 import { createMailer } from '@mehrdesk/worker/email/mailer';
 import { createFixtures, PASSWORD, type FixtureOptions, type Fixtures } from './fixtures';
 import { startInboundChannel, type InboundChannel } from '@mehrdesk/worker/inbound/channel';
+import { startSearchIndexing, type SearchIndexing } from '@mehrdesk/worker/search/indexing';
+import { createSearchBackend } from '@mehrdesk/search/select-backend';
+import { pendingChanges, type SearchBackend } from '@mehrdesk/search';
 
 // Integration-test harness over the real stack `./mehrdesk test` started (PostgreSQL, Temporal
 // dev server, SMTP catcher): the API listens on a random port and a worker polls a task queue
@@ -26,6 +29,11 @@ export interface Harness {
   mailUrl: string;
   fx: Fixtures;
   worker: Worker | null;
+  search: SearchBackend;
+  /** The search indexer (outbox listener + drain queue), when started with `search: true`. */
+  indexing: SearchIndexing | null;
+  /** Resolves once every change written so far is in the search index (needs `search: true`). */
+  searchCaughtUp(): Promise<void>;
   /** The inbound mail channel (SMTP listener + queue), when started with `inbound: true`. */
   inbound: InboundChannel | null;
   login(email: string, password?: string): Promise<string>;
@@ -41,7 +49,7 @@ export function requireEnv(name: string): string {
   return v;
 }
 
-export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: boolean; env?: Record<string, string>; inbound?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: boolean; env?: Record<string, string>; inbound?: boolean; search?: boolean } = {}): Promise<Harness> {
   requireEnv('DATABASE_URL');
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -55,7 +63,8 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const mailer = createMailer(config.SMTP_URL);
   const fx = await createFixtures(orm.em.fork(), opts.fixtures);
-  const app = buildApp({ config, orm, temporal, log });
+  const search = createSearchBackend(config, orm);
+  const app = buildApp({ config, orm, temporal, log, search });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -64,6 +73,7 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
   const inbound = opts.inbound ? await startInboundChannel({ config, orm, temporal, log }, { smtpPort: 0 }) : null;
+  const indexing = opts.search ? await startSearchIndexing({ config, orm, log, backend: search }) : null;
   const h: Harness = {
     config,
     orm,
@@ -72,6 +82,12 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
     mailUrl: requireEnv('MAIL_CATCHER_URL'),
     fx,
     inbound,
+    search,
+    indexing,
+    async searchCaughtUp() {
+      if (!indexing) throw new Error('searchCaughtUp() needs startHarness({ search: true })');
+      await eventually(async () => (await pendingChanges(orm.em.fork())) === 0, 'the search outbox to drain', 30_000, 50);
+    },
     get worker() {
       return worker;
     },
@@ -108,6 +124,8 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
     },
     async close() {
       await inbound?.close();
+      await indexing?.close();
+      await search.close();
       await (app.locals.close as () => Promise<void>)();
       await h.stopWorker();
       await new Promise((r) => server.close(r));

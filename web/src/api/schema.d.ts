@@ -2125,6 +2125,1228 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kb/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Articles (newest change first), with each translation’s title, slug and status */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A category id, or `none` for articles without a category */
+                    categoryId?: "none" | string;
+                    /** @description Articles with a translation in this language */
+                    lang?: "en" | "fa";
+                    limit?: number;
+                    offset?: number | null;
+                    /** @description Text in a title or slug (case-insensitive substring) */
+                    q?: string;
+                    /** @description Articles with a translation in one of these statuses (in `lang`, when given) */
+                    status?: string | string[];
+                    visibility?: "public" | "internal";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbArticleList"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an article with one or both translations (each saved as its version 1) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateKbArticleRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbArticle"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Semantically invalid */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/articles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One article with its translations and reader statistics */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbArticle"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an article with its translations, versions, feedback and view counts */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change what the translations share: category, visibility, tags */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PatchKbArticleRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbArticle"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Semantically invalid */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/kb/articles/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Views and reader feedback of an article */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbFeedbackReport"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/articles/{id}/translations/{lang}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or save one translation (writes a version with author and time) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    lang: "en" | "fa";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PutKbTranslationRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbArticle"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Semantically invalid */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/articles/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Versions of the article’s translations (per language, newest first) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this translation’s versions */
+                    lang?: "en" | "fa";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["KbVersionSummary"][];
+                        };
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/articles/{id}/versions/{versionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version in full (title, slug, body) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    versionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbVersion"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/articles/{id}/versions/{versionId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a version’s title, slug and body as a new version (status unchanged) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    versionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbArticle"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Semantically invalid */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The category tree (ordered), with article counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["KbCategory"][];
+                        };
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a category */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateKbCategoryRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbCategory"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Semantically invalid */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an empty category (409 while it has subcategories or articles) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename, move or reorder a category */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PatchKbCategoryRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbCategory"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Semantically invalid */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/kb/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload an image for articles (multipart field `file`, at most 5242880 bytes) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /**
+                         * Format: binary
+                         * @description A PNG, JPEG, GIF or WebP image (checked by its content)
+                         */
+                        file: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbImage"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/images/{id}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An article image (binary; public, cached for a year: an image never changes) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No content */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/macros": {
         parameters: {
             query?: never;
@@ -2749,6 +3971,300 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/kb/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published articles in one language (newest first) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only articles directly in this category */
+                    categoryId?: string;
+                    lang?: "en" | "fa";
+                    limit?: number;
+                    offset?: number | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PublicKbArticleList"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/kb/articles/{lang}/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A published article by language and slug (counts a view) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    lang: "en" | "fa";
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PublicKbArticle"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/kb/articles/{lang}/{slug}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** "Was this helpful?" for a published article (rate limited per client) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    lang: "en" | "fa";
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["KbFeedbackRequest"];
+                };
+            };
+            responses: {
+                /** @description No content */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/kb/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The category tree in one language (only categories with published articles) */
+        get: {
+            parameters: {
+                query?: {
+                    lang?: "en" | "fa";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["PublicKbCategory"][];
+                        };
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/kb/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search published public articles, with highlights (rate limited per client) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Only articles in this language (default: both) */
+                    lang?: "en" | "fa";
+                    limit?: number;
+                    /** @description Words to find; "quoted words" must be adjacent; the last word matches as a prefix */
+                    q: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PublicKbSearchResult"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3714,6 +5230,230 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search tickets, customers and knowledge-base articles the caller may see, with highlights and facet counts */
+        get: {
+            parameters: {
+                query: {
+                    categoryId?: string | string[];
+                    /** @description Count facets (default true) */
+                    facets?: "true" | "false";
+                    groupId?: string | string[];
+                    kbCategoryId?: string | string[];
+                    lang?: string | string[];
+                    limit?: number;
+                    offset?: number | null;
+                    priority?: string | string[];
+                    /** @description Words to find; "quoted words" must be adjacent; the last word matches as a prefix */
+                    q: string;
+                    status?: string | string[];
+                    tag?: string | string[];
+                    types?: string | string[];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SearchResult"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/reindex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rebuild every search index from PostgreSQL without downtime (a new index, then a swap); progress at GET /search/reindex/{id} */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SearchRebuild"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/reindex/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress of a search index rebuild */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SearchRebuild"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/inbound": {
         parameters: {
             query?: never;
@@ -4647,9 +6387,11 @@ export interface paths {
                     /** @description nextCursor of the previous page (with the same sort) */
                     cursor?: string;
                     groupId?: string;
+                    /** @description Only these tickets (comma-separated, at most 100): e.g. to ask whether a changed ticket matches `q` */
+                    ids?: string | string[];
                     limit?: number;
                     priority?: string | string[];
-                    /** @description Text in the subject or number (case-insensitive substring) */
+                    /** @description Words in the subject, number, conversation, requester (and, for staff, internal notes): the same matching as GET /search; at most 1,000 most recently changed matches */
                     q?: string;
                     requesterId?: string;
                     slaState?: string | string[];
@@ -7498,6 +9240,56 @@ export interface components {
              */
             supervisorId: number | null;
         };
+        CreateKbArticleRequest: {
+            /** @default null */
+            categoryId: number | null;
+            /** @default [] */
+            tags: string[];
+            translations: {
+                en?: {
+                    /** @description HTML; sanitised before storage (images only from /api/v1/kb/images) */
+                    bodyHtml: string;
+                    /** @description Unique per language; generated from the title when omitted */
+                    slug?: string;
+                    /**
+                     * @description draft → published → archived, archived → draft; a new translation starts as draft or published
+                     * @enum {string}
+                     */
+                    status: "draft" | "published" | "archived";
+                    title: string;
+                };
+                fa?: {
+                    /** @description HTML; sanitised before storage (images only from /api/v1/kb/images) */
+                    bodyHtml: string;
+                    /** @description Unique per language; generated from the title when omitted */
+                    slug?: string;
+                    /**
+                     * @description draft → published → archived, archived → draft; a new translation starts as draft or published
+                     * @enum {string}
+                     */
+                    status: "draft" | "published" | "archived";
+                    title: string;
+                };
+            };
+            /**
+             * @default public
+             * @enum {string}
+             */
+            visibility: "public" | "internal";
+        };
+        CreateKbCategoryRequest: {
+            names: {
+                en?: string;
+                fa?: string;
+            };
+            /**
+             * @description Parent category; null = top level
+             * @default null
+             */
+            parentId: number | null;
+            /** @description Order among its siblings (ascending); default: after the last one */
+            position?: number;
+        };
         CreateRuleRequest: {
             comment?: string;
             /** @description Rule definition: trigger, schedule, conditions (all/any/not trees) and actions; see the rule schema */
@@ -7773,6 +9565,132 @@ export interface components {
              */
             strangerReplies: "hold" | "new_ticket";
         };
+        KbArticle: {
+            author: components["schemas"]["KbUserRef"];
+            categoryId: number | null;
+            createdAt: string;
+            id: number;
+            stats: {
+                helpful: number;
+                notHelpful: number;
+                views: number;
+            };
+            tags: string[];
+            translations: {
+                en?: components["schemas"]["KbTranslation"];
+                fa?: components["schemas"]["KbTranslation"];
+            };
+            updatedAt: string;
+            version: number;
+            /** @enum {string} */
+            visibility: "public" | "internal";
+        };
+        KbArticleList: {
+            items: components["schemas"]["KbArticleSummary"][];
+            total: number;
+        };
+        KbArticleSummary: {
+            categoryId: number | null;
+            id: number;
+            tags: string[];
+            translations: {
+                en?: components["schemas"]["KbTranslationSummary"];
+                fa?: components["schemas"]["KbTranslationSummary"];
+            };
+            updatedAt: string;
+            version: number;
+            /** @enum {string} */
+            visibility: "public" | "internal";
+        };
+        KbCategory: {
+            /** @description Articles directly in this category (any status and visibility) */
+            articleCount: number;
+            children: components["schemas"]["KbCategory"][];
+            id: number;
+            names: {
+                en?: string;
+                fa?: string;
+            };
+            parentId: number | null;
+            position: number;
+        };
+        KbFeedbackReport: {
+            helpful: number;
+            /** @description The latest 200 */
+            items: {
+                comment: string | null;
+                createdAt: string;
+                helpful: boolean;
+                /** @enum {string} */
+                lang: "en" | "fa";
+            }[];
+            notHelpful: number;
+            views: {
+                en: number;
+                fa: number;
+                total: number;
+            };
+        };
+        KbFeedbackRequest: {
+            comment?: string;
+            helpful: boolean;
+        };
+        KbImage: {
+            contentType: string;
+            filename: string;
+            id: number;
+            size: number;
+            /** @description Path to embed in an article body (<img src>) */
+            url: string;
+        };
+        KbTranslation: {
+            bodyHtml: string;
+            createdAt: string;
+            id: number;
+            publishedAt: string | null;
+            slug: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "archived";
+            title: string;
+            updatedAt: string;
+            updatedBy: components["schemas"]["KbUserRef"];
+            version: number;
+        };
+        KbTranslationSummary: {
+            id: number;
+            slug: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "archived";
+            title: string;
+        };
+        KbUserRef: {
+            id: number;
+            name: string;
+        } | null;
+        KbVersion: {
+            author: components["schemas"]["KbUserRef"];
+            bodyHtml: string;
+            createdAt: string;
+            id: number;
+            /** @enum {string} */
+            lang: "en" | "fa";
+            number: number;
+            slug: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "archived";
+            title: string;
+        };
+        KbVersionSummary: {
+            author: components["schemas"]["KbUserRef"];
+            createdAt: string;
+            id: number;
+            /** @enum {string} */
+            lang: "en" | "fa";
+            number: number;
+            /** @enum {string} */
+            status: "draft" | "published" | "archived";
+            title: string;
+        };
         LiveActor: {
             id: number | null;
             ruleId?: number;
@@ -8034,6 +9952,23 @@ export interface components {
             /** @description A staff user notified on escalations */
             supervisorId?: number | null;
         };
+        PatchKbArticleRequest: {
+            categoryId?: number | null;
+            /** @description Replaces the whole tag set */
+            tags?: string[];
+            /** @description The article version you read; a stale one is refused with 409 */
+            version: number;
+            /** @enum {string} */
+            visibility?: "public" | "internal";
+        };
+        PatchKbCategoryRequest: {
+            names?: {
+                en?: string;
+                fa?: string;
+            };
+            parentId?: number | null;
+            position?: number;
+        };
         PatchRuleRequest: {
             enabled: boolean;
         };
@@ -8132,12 +10067,81 @@ export interface components {
              */
             state: "viewing" | "typing" | "left";
         };
+        PublicKbArticle: {
+            /** @description Slugs of the published translations, this one included */
+            alternates: {
+                en?: string;
+                fa?: string;
+            };
+            articleId: number;
+            bodyHtml: string;
+            categoryId: number | null;
+            /** @description Translation id */
+            id: number;
+            /** @enum {string} */
+            lang: "en" | "fa";
+            publishedAt: string | null;
+            slug: string;
+            tags: string[];
+            title: string;
+            updatedAt: string;
+        };
+        PublicKbArticleList: {
+            items: components["schemas"]["PublicKbArticleSummary"][];
+            total: number;
+        };
+        PublicKbArticleSummary: {
+            articleId: number;
+            categoryId: number | null;
+            /** @description The first 200 characters of the plain text */
+            excerpt: string;
+            /** @description Translation id */
+            id: number;
+            /** @enum {string} */
+            lang: "en" | "fa";
+            publishedAt: string | null;
+            slug: string;
+            tags: string[];
+            title: string;
+            updatedAt: string;
+        };
+        PublicKbCategory: {
+            /** @description Published articles in this category and below, in the requested language */
+            articleCount: number;
+            children: components["schemas"]["PublicKbCategory"][];
+            id: number;
+            /** @description In the requested language (the other one when it has none) */
+            name: string;
+            parentId: number | null;
+            position: number;
+        };
+        PublicKbSearchResult: {
+            /** @enum {string} */
+            backend: "postgres" | "meilisearch";
+            /** @description Articles only (type `article`); `id` is the translation id */
+            hits: components["schemas"]["SearchHit"][];
+            total: number;
+        };
         PublishHeldMessageRequest: {
             /**
              * @description Also make the sender a participant: their later mail threads as replies
              * @default false
              */
             addParticipant: boolean;
+        };
+        PutKbTranslationRequest: {
+            /** @description HTML; sanitised before storage (images only from /api/v1/kb/images) */
+            bodyHtml: string;
+            /** @description Unique per language; generated from the title when omitted */
+            slug?: string;
+            /**
+             * @description draft → published → archived, archived → draft; a new translation starts as draft or published
+             * @enum {string}
+             */
+            status: "draft" | "published" | "archived";
+            title: string;
+            /** @description The translation version you read: required when the translation exists (stale → 409) */
+            version?: number;
         };
         PutNotificationPreferencesRequest: {
             preferences: components["schemas"]["NotificationPreference"][];
@@ -8300,6 +10304,85 @@ export interface components {
             /** @description Refused with 409 when another save came first */
             expectedVersion?: number;
             name?: string;
+        };
+        SearchHit: {
+            article?: {
+                articleId: number;
+                kbCategoryId: number | null;
+                /** @enum {string} */
+                lang: "en" | "fa";
+                slug: string;
+                status: string;
+                /** @enum {string} */
+                visibility: "public" | "internal";
+            };
+            customer?: {
+                email: string;
+                organization: string | null;
+            };
+            /** @description Safe HTML: escaped text, matched words in <mark> */
+            highlights: {
+                body?: string;
+                internal?: string;
+                title?: string;
+            };
+            id: number;
+            score: number;
+            ticket?: {
+                assigneeId: number | null;
+                categoryId: number | null;
+                groupId: number | null;
+                number: string;
+                /** @enum {string} */
+                priority: "low" | "normal" | "high" | "urgent";
+                requesterName: string;
+                /** @enum {string} */
+                status: "new" | "open" | "pending" | "on_hold" | "resolved" | "closed" | "cancelled";
+                updatedAt: string;
+            };
+            title: string;
+            /** @enum {string} */
+            type: "ticket" | "customer" | "article";
+        };
+        SearchRebuild: {
+            backend: string;
+            done: number;
+            error: string | null;
+            finishedAt: string | null;
+            id: number;
+            startedAt: string;
+            /** @enum {string} */
+            status: "running" | "done" | "failed";
+            total: number;
+        };
+        SearchResult: {
+            /** @enum {string} */
+            backend: "postgres" | "meilisearch";
+            facets: {
+                categoryId?: {
+                    [key: string]: number;
+                };
+                groupId?: {
+                    [key: string]: number;
+                };
+                kbCategoryId?: {
+                    [key: string]: number;
+                };
+                priority?: {
+                    [key: string]: number;
+                };
+                status?: {
+                    [key: string]: number;
+                };
+                tag?: {
+                    [key: string]: number;
+                };
+                type?: {
+                    [key: string]: number;
+                };
+            } | null;
+            hits: components["schemas"]["SearchHit"][];
+            total: number;
         };
         Sla: {
             autoCloseAt: string | null;

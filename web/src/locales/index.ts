@@ -3,10 +3,14 @@ import enCommon from './en/common';
 import enInbox from './en/inbox';
 import enTicket from './en/ticket';
 import enAdmin from './en/admin';
+import enSearch from './en/search';
+import enKb from './en/kb';
 import faCommon from './fa/common';
 import faInbox from './fa/inbox';
 import faTicket from './fa/ticket';
 import faAdmin from './fa/admin';
+import faSearch from './fa/search';
+import faKb from './fa/kb';
 
 // Every message of the console by locale. English is the source; Persian mirrors its keys
 // (locales.unit.test.ts fails on a key missing in either). Vuetify's own strings ride along
@@ -24,8 +28,8 @@ export const INTL_LOCALES: Readonly<Record<AppLocale, string>> = {
 };
 
 export const messages = {
-  en: { common: enCommon, inbox: enInbox, ticket: enTicket, admin: enAdmin, $vuetify: vuetifyEn },
-  fa: { common: faCommon, inbox: faInbox, ticket: faTicket, admin: faAdmin, $vuetify: vuetifyFa },
+  en: { common: enCommon, inbox: enInbox, ticket: enTicket, admin: enAdmin, search: enSearch, kb: enKb, $vuetify: vuetifyEn },
+  fa: { common: faCommon, inbox: faInbox, ticket: faTicket, admin: faAdmin, search: faSearch, kb: faKb, $vuetify: vuetifyFa },
 };
 
 export type MessageSchema = (typeof messages)['en'];

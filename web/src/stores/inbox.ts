@@ -99,7 +99,11 @@ export function buildTicketQuery(filters: InboxFilters, sort: SortValue, page: {
   return q;
 }
 
-/** Whether a ticket belongs in the list the filters describe (for tickets that arrive live). */
+/**
+ * Whether a ticket belongs in the list the filters describe (for tickets that arrive live),
+ * apart from the search text: only the server knows what `q` matches (messages, notes,
+ * stemming, Persian variants), so the store asks it instead (`GET /tickets?q=…&ids=…`).
+ */
 export function matchesFilters(t: Ticket, f: InboxFilters, meId: number | null): boolean {
   if (f.status.length && !f.status.includes(t.status)) return false;
   if (f.priority.length && !f.priority.includes(t.priority)) return false;
@@ -113,8 +117,6 @@ export function matchesFilters(t: Ticket, f: InboxFilters, meId: number | null):
   if (f.createdFrom && t.createdAt < startOfDayIso(f.createdFrom)) return false;
   if (f.createdTo && t.createdAt > endOfDayIso(f.createdTo)) return false;
   if (f.updatedFrom && t.updatedAt < f.updatedFrom) return false;
-  const q = f.q.trim().toLowerCase();
-  if (q && !`${t.number} ${t.subject} ${t.requester.name} ${t.requester.email}`.toLowerCase().includes(q)) return false;
   return true;
 }
 
@@ -139,6 +141,9 @@ export function compareTickets(sort: SortValue): (a: Ticket, b: Ticket) => numbe
 
 /** List parameters an older API does not know (it answers "Unknown field"): dropped then. */
 const OPTIONAL_PARAMS = ['sort', 'q', 'updatedFrom'] as const;
+
+/** The list endpoint's limit on `ids`. */
+const IDS_PER_REQUEST = 100;
 
 /** Fields of the Ticket DTO a live `ticket.updated` may carry new values for. */
 const PATCHABLE: readonly (keyof Ticket)[] = [
@@ -232,10 +237,11 @@ export const useInboxStore = defineStore('inbox', () => {
     }
   }
 
-  function selectView(v: ViewId) {
+  /** Show a view; `over` replaces some of its filters (a customer's tickets from the search). */
+  function selectView(v: ViewId, over: Partial<InboxFilters> = {}) {
     view.value = v;
     const preset = viewPreset(v);
-    filters.value = preset.filters;
+    filters.value = { ...preset.filters, ...over };
     sort.value = preset.sort;
     return refresh();
   }
@@ -294,19 +300,55 @@ export const useInboxStore = defineStore('inbox', () => {
     flushTimer ??= setTimeout(() => void flush(), 150);
   }
 
+  /**
+   * Which of these tickets the current filters and search text match, by the server's answer
+   * (the list endpoint narrowed to `ids`, at most 100 a request); null when it cannot say.
+   */
+  async function matchingOnServer(ids: number[]): Promise<Ticket[] | null> {
+    const gen = generation;
+    const out: Ticket[] = [];
+    try {
+      for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
+        const chunk = ids.slice(i, i + IDS_PER_REQUEST);
+        const q: TicketListQuery = { ...query(null), ids: chunk.join(','), limit: chunk.length };
+        const page = await unwrap(api.GET('/api/v1/tickets', { params: { query: q } }));
+        out.push(...page.items);
+      }
+    } catch {
+      return null;
+    }
+    // A reload since then lists whatever matches now.
+    return gen === generation ? out : [];
+  }
+
   async function flush() {
     flushTimer = null;
     const ids = [...toFetch];
     toFetch.clear();
     const meId = useAuthStore().user?.id ?? null;
-    const fetched = await Promise.all(ids.map((id) => unwrap(api.GET('/api/v1/tickets/{id}', { params: { path: { id: String(id) } } })).catch(() => null)));
+    const searching = filters.value.q.trim() !== '' && searchSupported.value;
+    const loaded = new Set(items.value.map((t) => t.id));
+    // Loaded rows are refreshed one by one; with a search active, tickets not in the list are
+    // asked about in one batch (the server applies every filter, the search text included).
+    const toGet = searching ? ids.filter((id) => loaded.has(id)) : ids;
+    const toAsk = searching ? ids.filter((id) => !loaded.has(id)) : [];
+    const [fetched, matched] = await Promise.all([
+      Promise.all(toGet.map((id) => unwrap(api.GET('/api/v1/tickets/{id}', { params: { path: { id: String(id) } } })).catch(() => null))),
+      toAsk.length ? matchingOnServer(toAsk) : Promise.resolve([] as Ticket[]),
+    ]);
     const fresh = fetched.filter((t): t is Ticket => t !== null);
     upsert(fresh);
+    if (matched === null) {
+      // The server could not answer: offer a reload instead of guessing.
+      newSinceLoad.value += toAsk.length;
+      return;
+    }
     const present = new Set(items.value.map((t) => t.id));
     const cmp = compareTickets(sort.value);
     let list = items.value;
-    for (const t of fresh) {
-      if (present.has(t.id) || !matchesFilters(t, filters.value, meId)) continue;
+    const candidates = searching ? matched : fresh.filter((t) => matchesFilters(t, filters.value, meId));
+    for (const t of candidates) {
+      if (present.has(t.id)) continue;
       // Insert where the server would list it, unless that is beyond what is loaded.
       const at = list.findIndex((row) => cmp(t, row) < 0);
       if (at === -1 && nextCursor.value !== null) {

@@ -61,7 +61,8 @@ describe('inbox filters → GET /tickets query', () => {
     expect(matchesFilters(ticketFixture({ status: 'open', assigneeId: 6 }), f, 5)).toBe(false);
     expect(matchesFilters(ticketFixture({ status: 'resolved', assigneeId: 5 }), f, 5)).toBe(false);
     expect(matchesFilters(ticketFixture({ tags: ['vpn'] }), { ...emptyFilters(), tag: 'vpn' }, null)).toBe(true);
-    expect(matchesFilters(ticketFixture({ subject: 'Printer jam' }), { ...emptyFilters(), q: 'printer' }, null)).toBe(true);
+    // The search text is the server's to match (messages, stems, Persian variants): not judged here.
+    expect(matchesFilters(ticketFixture({ subject: 'VPN down' }), { ...emptyFilters(), q: 'printer' }, null)).toBe(true);
   });
 });
 
@@ -149,6 +150,51 @@ describe('inbox store', () => {
     await inbox.flushLive();
     // #6 is open and newest by updatedAt: first; #7 is resolved: not in "all open".
     expect(inbox.items.map((t) => t.id)).toEqual([6, 5, 4]);
+    inbox.detachLive();
+  });
+
+  it('with a search active, asks the server which live tickets match (one batch), instead of matching locally', async () => {
+    const api$ = fakeApi({
+      'GET /api/v1/tickets': (call) => {
+        if (!call.query.has('ids')) return { body: page([5, 4], null) };
+        // The server says: of 6, 7 and 8 only 8 matches "printer" (say, in a customer's reply).
+        const asked = call.query.get('ids')!.split(',').map(Number);
+        return { body: { items: asked.filter((id) => id === 8).map((id) => ticketFixture({ id, subject: 'Nothing about it here', updatedAt: '2026-05-03T00:00:00.000Z' })), nextCursor: null } };
+      },
+      'GET /api/v1/tickets/5': { body: ticketFixture({ id: 5, version: 3, priority: 'high' }) },
+    });
+    useAuthStore().user = { id: 1, email: 'a@x', name: 'A', role: 'agent', locale: 'en', organizationId: null, groupIds: [1] };
+    const inbox = useInboxStore();
+    await inbox.selectView('allOpen');
+    await inbox.setFilters({ q: 'printer' });
+    inbox.attachLive();
+    const live = useLiveStore();
+    for (const id of [6, 7, 8]) live.dispatch({ event: 'ticket.created', data: JSON.stringify({ ticketId: id }), id: null });
+    live.dispatch({ event: 'ticket.updated', data: JSON.stringify({ ticketId: 5, version: 3, fields: ['priority'], truncated: true }), id: null });
+    await inbox.flushLive();
+    const asks = api$.calls.filter((c) => c.path === '/api/v1/tickets' && c.query.has('ids'));
+    expect(asks).toHaveLength(1);
+    expect(asks[0]!.query.get('ids')).toBe('6,7,8');
+    expect(asks[0]!.query.get('q')).toBe('printer');
+    expect(asks[0]!.query.getAll('status')).toEqual(['new', 'open', 'pending', 'on_hold']);
+    // No single-ticket fetch for tickets not in the list; the loaded one is refreshed.
+    expect(api$.calls.filter((c) => /^\/api\/v1\/tickets\/\d+$/.test(c.path)).map((c) => c.path)).toEqual(['/api/v1/tickets/5']);
+    expect(inbox.items.map((t) => t.id)).toEqual([8, 5, 4]);
+    expect(inbox.items.find((t) => t.id === 5)?.priority).toBe('high');
+    inbox.detachLive();
+  });
+
+  it('when the server cannot say whether live tickets match the search, offers a reload instead of guessing', async () => {
+    fakeApi({
+      'GET /api/v1/tickets': (call) => (call.query.has('ids') ? { status: 503, body: { error: { code: 'unavailable', message: 'search backend down' } } } : { body: page([5], null) }),
+    });
+    const inbox = useInboxStore();
+    await inbox.selectView('allOpen', { q: 'printer' });
+    inbox.attachLive();
+    useLiveStore().dispatch({ event: 'ticket.created', data: JSON.stringify({ ticketId: 6 }), id: null });
+    await inbox.flushLive();
+    expect(inbox.items.map((t) => t.id)).toEqual([5]);
+    expect(inbox.newSinceLoad).toBe(1);
     inbox.detachLive();
   });
 });

@@ -14,6 +14,8 @@ import { Migration20261121144459_LiveConsole } from './Migration20261121144459_L
 import { Migration20261202035053_HeldInboundMail } from './Migration20261202035053_HeldInboundMail';
 import { Migration20261202041500_ActivityFailures } from './Migration20261202041500_ActivityFailures';
 import { Migration20261202045659_Settings } from './Migration20261202045659_Settings';
+import { Migration20261202070000_KnowledgeBase } from './Migration20261202070000_KnowledgeBase';
+import { Migration20261202080000_Search } from './Migration20261202080000_Search';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
@@ -29,4 +31,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202035053_HeldInboundMail', class: Migration20261202035053_HeldInboundMail },
   { name: 'Migration20261202041500_ActivityFailures', class: Migration20261202041500_ActivityFailures },
   { name: 'Migration20261202045659_Settings', class: Migration20261202045659_Settings },
+  { name: 'Migration20261202070000_KnowledgeBase', class: Migration20261202070000_KnowledgeBase },
+  { name: 'Migration20261202080000_Search', class: Migration20261202080000_Search },
 ];

@@ -173,4 +173,14 @@ export default {
     updatedBy: 'This ticket was just changed',
     newMessage: 'New message',
   },
+  kb: {
+    button: 'Knowledge base',
+    title: 'Insert from the knowledge base',
+    search: 'Search articles',
+    empty: 'No articles match.',
+    insertLink: 'Insert link',
+    insertText: 'Insert text',
+    notPublic: 'Only published public articles can be linked: customers cannot open the others.',
+    missing: 'This language of the article no longer exists.',
+  },
 };

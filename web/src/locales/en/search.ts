@@ -1,0 +1,40 @@
+// English strings of the global search (app shell dialog and search page). Persian: ../fa/search.ts.
+export default {
+  title: 'Search',
+  button: 'Search',
+  open: 'Search everything (/ or Ctrl+K)',
+  placeholder: 'Search tickets, customers and articles',
+  hint: 'Type to search tickets (subjects and every message), customers and knowledge-base articles.',
+  empty: 'No results for “{q}”.',
+  keys: '↑ ↓ to move, Enter to open, Esc to close',
+  seeAll: 'See all results ({count})',
+  results: 'Search results',
+  activeFilters: 'Active filters',
+  removeFilter: 'Remove filter {facet}: {value}',
+  facetChip: '{value}, {count} results',
+  totalText: 'No results | One result | {count} results',
+  ticketMeta: '{requester} · {group} · updated {updated}',
+  groups: {
+    ticket: 'Tickets',
+    customer: 'Customers',
+    article: 'Articles',
+  },
+  types: {
+    ticket: 'Tickets',
+    customer: 'Customers',
+    article: 'Articles',
+  },
+  facets: {
+    type: 'Type',
+    status: 'Status',
+    priority: 'Priority',
+    groupId: 'Group',
+    categoryId: 'Category',
+    kbCategoryId: 'KB category',
+    tag: 'Tag',
+  },
+  lang: {
+    en: 'English',
+    fa: 'Persian',
+  },
+};

@@ -1,0 +1,40 @@
+// جست‌وجوی سراسری (پنجرهٔ نوار بالا و صفحهٔ جست‌وجو). منبع انگلیسی: ../en/search.ts.
+export default {
+  title: 'جست‌وجو',
+  button: 'جست‌وجو',
+  open: 'جست‌وجو در همه‌چیز (/ یا Ctrl+K)',
+  placeholder: 'جست‌وجوی تیکت‌ها، مشتریان و مقاله‌ها',
+  hint: 'برای جست‌وجو در تیکت‌ها (موضوع و همهٔ پیام‌ها)، مشتریان و مقاله‌های پایگاه دانش بنویسید.',
+  empty: 'نتیجه‌ای برای «{q}» پیدا نشد.',
+  keys: '↑ ↓ برای جابه‌جایی، Enter برای باز کردن، Esc برای بستن',
+  seeAll: 'دیدن همهٔ نتیجه‌ها ({count})',
+  results: 'نتیجه‌های جست‌وجو',
+  activeFilters: 'فیلترهای فعال',
+  removeFilter: 'برداشتن فیلتر {facet}: {value}',
+  facetChip: '{value}، {count} نتیجه',
+  totalText: 'نتیجه‌ای نیست | یک نتیجه | {count} نتیجه',
+  ticketMeta: '{requester} · {group} · به‌روزرسانی {updated}',
+  groups: {
+    ticket: 'تیکت‌ها',
+    customer: 'مشتریان',
+    article: 'مقاله‌ها',
+  },
+  types: {
+    ticket: 'تیکت‌ها',
+    customer: 'مشتریان',
+    article: 'مقاله‌ها',
+  },
+  facets: {
+    type: 'نوع',
+    status: 'وضعیت',
+    priority: 'اولویت',
+    groupId: 'گروه',
+    categoryId: 'دسته',
+    kbCategoryId: 'دستهٔ پایگاه دانش',
+    tag: 'برچسب',
+  },
+  lang: {
+    en: 'انگلیسی',
+    fa: 'فارسی',
+  },
+};
