@@ -50,7 +50,9 @@ export class Migration20261202080000_Search extends Migration {
       "public_visible" boolean not null default false, "has_internal" boolean not null default false,
       "tsv" tsvector not null, "internal_tsv" tsvector null,
       primary key ("kind", "doc_id")) with (toast_tuple_target = 128);`);
-    this.addSql(`alter table "search_documents" alter column "tsv" set storage external, alter column "internal_tsv" set storage external;`);
+    // Only the tsvectors leave the row: the tags array (read for every match by the tag facet
+    // and filter) stays in it.
+    this.addSql(`alter table "search_documents" alter column "tsv" set storage external, alter column "internal_tsv" set storage external, alter column "tags" set storage main;`);
     this.addSql(`create table "search_texts" (
       "kind" text not null, "doc_id" int not null,
       "display_title" text not null default '', "title" text not null default '', "body" text not null default '', "internal" text not null default '',

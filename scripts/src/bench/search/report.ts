@@ -251,7 +251,7 @@ export function renderSearchReport(r: SearchBenchResult): string {
 
   p(
     '## What was tried',
-    `**First design → this design.** The first design of the PostgreSQL backend was measured with this benchmark on ${FIRST_DESIGN.date} (same data, same queries, same machine, which was busy as well): overall p95 ${fmt.ms(FIRST_DESIGN.overall.all![1])} / p99 ${fmt.ms(FIRST_DESIGN.overall.all![2])} ms, reindex ${fmt.s(FIRST_DESIGN.reindexSeconds)}, index ${fmt.n(FIRST_DESIGN.sizeMiB, 1)} MiB. What changed since:`,
+    `**First design → this design.** The first design of the PostgreSQL backend was measured with this benchmark on ${FIRST_DESIGN.date} (${r.options.full ? 'same data, same queries, same machine, which was busy as well' : `**at 100,000 tickets: this run has ${fmt.n(r.options.tickets)}, so the columns below are not comparable**`}): overall p95 ${fmt.ms(FIRST_DESIGN.overall.all![1])} / p99 ${fmt.ms(FIRST_DESIGN.overall.all![2])} ms, reindex ${fmt.s(FIRST_DESIGN.reindexSeconds)}, index ${fmt.n(FIRST_DESIGN.sizeMiB, 1)} MiB. What changed since:`,
     CHANGES.map((c) => `- ${c}`),
     table(
       ['Overall', 'first design p50 / p95 / p99 ms', 'this run p50 / p95 / p99 ms'],
