@@ -94,7 +94,8 @@ describe('search and knowledge base in the browser', () => {
     await page.keyboard.press('Control+k');
     await page.getByTestId('search-see-all').click();
     await page.waitForURL(new RegExp(`/search\\?q=${word}$`));
-    await page.getByTestId('search-results').getByTestId(`search-hit-ticket-${ticket.id}`).waitFor();
+    // The dialog may still be fading out with its own copy of the hit: look on the page only.
+    await page.getByTestId('search-page').getByTestId(`search-hit-ticket-${ticket.id}`).waitFor();
     await page.goto(`/tickets/${ticket.id}`);
     await page.getByTestId('ticket-number').waitFor();
 
