@@ -22,7 +22,8 @@ const errors: string[] = [];
 const TAG = `vip-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
-  h = await startHarness();
+  // The dry-run's ticket picker finds tickets through the search index (GET /tickets?q=).
+  h = await startHarness({ search: true });
   browser = await launchChromium();
   customer = await h.login(h.fx.users.customer.email);
   admin = await h.login(h.fx.users.admin.email);
@@ -30,6 +31,7 @@ beforeAll(async () => {
   const created = await h.call(customer, 'POST', '/api/v1/tickets', { subject: `URGENT: payroll export fails ${h.fx.suffix}`, body: '<p>Since the upgrade.</p>', categoryId: h.fx.categoryId });
   expect(created.status).toBe(201);
   probe = { id: created.body.id, number: created.body.number };
+  await h.searchCaughtUp();
   context = await newAgentContext(browser, h.baseUrl);
   page = await context.newPage();
   collectErrors(page, errors);
