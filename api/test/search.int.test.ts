@@ -124,7 +124,7 @@ describe('search index rebuild', () => {
     // The rebuilt table has the indexes the migration gave the first one.
     const indexes = await h.orm.em.fork().execute<{ indexname: string }[]>(`select indexname from pg_indexes where tablename = 'search_documents' order by indexname`);
     const names = indexes.map((i) => i.indexname.replace(/_r\d+/, ''));
-    expect(names.filter((n) => !n.endsWith('pkey'))).toEqual(['search_documents_assignee', 'search_documents_group', 'search_documents_internal_tsv', 'search_documents_requester', 'search_documents_tsv']);
+    expect(names.filter((n) => !n.endsWith('pkey'))).toEqual(['search_documents_assignee', 'search_documents_day', 'search_documents_group', 'search_documents_internal_tsv', 'search_documents_requester', 'search_documents_tsv']);
     expect(names.filter((n) => n.endsWith('pkey'))).toHaveLength(1);
     expect((await h.call(tokens.admin, 'GET', '/api/v1/search/reindex/999999')).status).toBe(404);
     const ready = await h.call(null, 'GET', '/readyz');

@@ -83,6 +83,14 @@ export interface SearchRequest {
   facets?: boolean;
 }
 
+/**
+ * Totals and facets are exact up to this many matches, in every backend (it is Meilisearch's
+ * default maxTotalHits, and its index settings say so explicitly); beyond it a search reports
+ * this many and `exhaustive: false`. Counting every match of a common word would read every
+ * matching document, whatever the page shows.
+ */
+export const EXHAUSTIVE_LIMIT = 1000;
+
 export const FACETS = ['type', 'status', 'priority', 'groupId', 'categoryId', 'kbCategoryId', 'tag'] as const;
 export type FacetName = (typeof FACETS)[number];
 export type FacetCounts = Record<FacetName, Record<string, number>>;
@@ -101,7 +109,13 @@ export interface SearchHit {
 
 export interface SearchResult {
   backend: BackendName;
+  /** Matches, counted exactly up to EXHAUSTIVE_LIMIT. */
   total: number;
+  /**
+   * False when there were more matches than EXHAUSTIVE_LIMIT: `total` is then that limit, pages
+   * reach no further, and the facets count the most recent of them.
+   */
+  exhaustive: boolean;
   hits: SearchHit[];
   facets: FacetCounts | null;
 }

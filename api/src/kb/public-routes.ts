@@ -25,7 +25,7 @@ const PublicSearchQuery = z
   .strict()
   .meta({ id: 'PublicKbSearchQuery' });
 const PublicSearchResultDto = z
-  .object({ backend: z.enum(['postgres', 'meilisearch']), total: z.number().int(), hits: z.array(SearchHitDto).describe('Articles only (type `article`); `id` is the translation id') })
+  .object({ backend: z.enum(['postgres', 'meilisearch']), total: z.number().int(), exhaustive: z.boolean().describe('False when total is the search limit and more articles match'), hits: z.array(SearchHitDto).describe('Articles only (type `article`); `id` is the translation id') })
   .meta({ id: 'PublicKbSearchResult' });
 
 export function kbPublicRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits: RateLimits): Router {
@@ -65,7 +65,7 @@ export function kbPublicRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits:
     handler: async ({ query }) => {
       // The public viewer: the backend itself restricts the query to published public articles.
       const result = await deps.search.search({ q: query.q, filters: { types: ['article'], lang: query.lang ? [query.lang] : undefined }, limit: query.limit, offset: 0, facets: false }, { kind: 'public' });
-      return { backend: result.backend, total: result.total, hits: result.hits };
+      return { backend: result.backend, total: result.total, exhaustive: result.exhaustive, hits: result.hits };
     },
   });
 

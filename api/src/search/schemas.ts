@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DOC_KINDS, FACETS, KB_LANGS, MAX_QUERY_LENGTH } from '@mehrdesk/search';
+import { DOC_KINDS, EXHAUSTIVE_LIMIT, FACETS, KB_LANGS, MAX_QUERY_LENGTH } from '@mehrdesk/search';
 import { PRIORITIES, STATUSES } from '@mehrdesk/core/domain';
 import { pathId } from '../http/params';
 
@@ -53,7 +53,8 @@ export const SearchHitDto = z
 export const SearchResultDto = z
   .object({
     backend: z.enum(['postgres', 'meilisearch']),
-    total: z.number().int(),
+    total: z.number().int().describe(`Matches, counted exactly up to ${EXHAUSTIVE_LIMIT}`),
+    exhaustive: z.boolean().describe(`False when more than ${EXHAUSTIVE_LIMIT} documents match: total is then ${EXHAUSTIVE_LIMIT}, pages reach no further, and facets count the most recent ${EXHAUSTIVE_LIMIT}`),
     hits: z.array(SearchHitDto),
     facets: z.record(z.enum(FACETS), z.record(z.string(), z.number().int())).nullable(),
   })

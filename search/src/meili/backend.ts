@@ -2,7 +2,7 @@ import { Meilisearch, MeilisearchApiError, type EnqueuedTask, type EnqueuedTaskP
 import type { DocKey, RebuildTarget, SearchBackend, SearchDocument, SearchRequest, SearchResult, SearchViewer } from '../contract';
 import { docKey, emptyFacets, toFacetCounts, toHit, toMeiliDocument, type MeiliDocument, type MeiliHit } from './mapping';
 import { queryText, searchParams, ticketIdParams } from './request';
-import { INDEX_SETTINGS, isRebuildIndexName, liveIndexName, PRIMARY_KEY, rebuildIndexName } from './settings';
+import { INDEX_SETTINGS, isRebuildIndexName, liveIndexName, MAX_TOTAL_HITS, PRIMARY_KEY, rebuildIndexName } from './settings';
 
 // The Meilisearch backend: one index for every kind of document (`kind` attribute, primary key
 // `${kind}-${id}`), visibility and filters as a Meilisearch filter in every request, snippets
@@ -96,11 +96,13 @@ export function createMeiliBackend(opts: MeiliBackendOptions): SearchBackend {
 
     async search(request: SearchRequest, viewer: SearchViewer): Promise<SearchResult> {
       const q = queryText(request.q);
-      if (q === null) return { backend: 'meilisearch', total: 0, hits: [], facets: request.facets === false ? null : emptyFacets() };
+      if (q === null) return { backend: 'meilisearch', total: 0, exhaustive: true, hits: [], facets: request.facets === false ? null : emptyFacets() };
       const res = await index(live).search<MeiliHit>(q, searchParams(request, viewer));
       return {
         backend: 'meilisearch',
-        total: totalOf(res),
+        total: Math.min(totalOf(res), MAX_TOTAL_HITS),
+        // Meilisearch stops counting at maxTotalHits: reaching it means there may be more.
+        exhaustive: totalOf(res) < MAX_TOTAL_HITS,
         hits: res.hits.map(toHit),
         facets: request.facets === false ? null : toFacetCounts(res.facetDistribution),
       };

@@ -1,3 +1,4 @@
+import { EXHAUSTIVE_LIMIT } from '../contract';
 import type { Settings } from 'meilisearch';
 
 // The one Meilisearch index (all kinds, told apart by `kind`), its names, and the settings
@@ -34,8 +35,8 @@ export const PERSIAN_SEPARATORS = ['\u060c', '\u061b', '\u061f', '\u066a', '\u06
 
 /** Facet values returned per facet; the tag facet is cut to the same 50 as the PostgreSQL backend. */
 export const MAX_VALUES_PER_FACET = 100;
-/** Upper bound of `total` and of how far one can page. */
-export const MAX_TOTAL_HITS = 10_000;
+/** Upper bound of `total` and of how far one can page: the contract's, as in the PostgreSQL backend. */
+export const MAX_TOTAL_HITS = EXHAUSTIVE_LIMIT;
 
 export const INDEX_SETTINGS: Settings = {
   searchableAttributes: [...STAFF_SEARCHABLE],

@@ -1,11 +1,12 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { pgArray } from '@mehrdesk/core/db';
-import type { DocKey, FacetCounts, FacetName, RebuildTarget, SearchBackend, SearchDocument, SearchHit, SearchRequest, SearchResult, SearchViewer } from '../contract';
+import { EXHAUSTIVE_LIMIT, type DocKey, type FacetCounts, type FacetName, type RebuildTarget, type SearchBackend, type SearchDocument, type SearchFilters, type SearchHit, type SearchRequest, type SearchResult, type SearchViewer } from '../contract';
 import { MARK_END, MARK_START } from '../highlight';
 import { buildHit, emptyFacets } from '../hits';
 import { isEmptyQuery, parseQuery } from '../query';
-import { toTsQuery } from './tsquery';
+import { toTsQuery, type TsQuery } from './tsquery';
 import { filterSql, searchesInternal, viewerScope, type SqlPart } from './visibility';
+import { FILTER_COLUMNS, filterTokenGroups, tokenTsQuery, windowOf, type Window } from './tokens';
 
 // The embedded default backend: search_documents (narrow rows: the filter, facet, order and
 // visibility columns, and the tsvectors out of line) with GIN indexes, search_texts for the
@@ -14,20 +15,50 @@ import { filterSql, searchesInternal, viewerScope, type SqlPart } from './visibi
 
 const LIVE = 'search_documents';
 const LIVE_TEXTS = 'search_texts';
+/** Ranking reads each candidate's tsvector (out of line): the most recent matches are ranked, the rest follow by recency. */
+export const RANK_POOL = 100;
 /**
- * Ranking reads every candidate's tsvector, so it runs over the most recent matches only: a
- * word in half the corpus costs the same as a rare one. Older matches still count in `total`
- * and the facets; they rank after the pool.
+ * Word positions, which phrases need, are only in the tsvectors (out of line): a phrase is
+ * checked on at most this many of the most recent documents having all its words, and the
+ * result is exhaustive only when there were no more.
  */
-export const RANK_POOL = 300;
+export const PHRASE_CANDIDATES = 500;
+/** The newest documents (of those the viewer may see) a staff search looks at first (tokens.ts). */
+export const FIRST_WINDOW = 2_500;
 /**
- * Phrases need word positions, which only the tsvectors (stored out of line) have: a phrase is
- * checked on the most recent documents having all its words, at most this many. Its total and
- * facets count what that check found.
+ * Where a snippet should start: the words of the tsquery text (what was typed and the typo
+ * corrections) in lower case, each also cut to its first 70 % (at least four letters), which
+ * finds the other forms of a stemmed word (`printers` → `printe`, found in `printer`).
  */
-export const PHRASE_POOL = 1000;
-/** Snippets are cut from the start of long texts: ts_headline parses all it is given. */
-const SNIPPET_SOURCE = 20_000;
+export function snippetNeedles(tsq: string): string[] {
+  const out = new Set<string>();
+  for (const m of tsq.matchAll(/'([^']+)'/g)) {
+    const word = m[1]!.toLowerCase();
+    out.add(word);
+    const cut = Math.max(4, Math.ceil(word.length * 0.7));
+    if (cut < word.length) out.add(word.slice(0, cut));
+  }
+  return [...out];
+}
+
+interface PreparedQuery {
+  tsq: string;
+  /** For a query with phrases: the same words without adjacency, which the index answers alone. */
+  words: string | null;
+  /** Documents expected to match out of all (tsquery.ts), or null when unknown. */
+  estimate: TsQuery['estimate'];
+  internal: boolean;
+}
+
+/**
+ * ts_headline parses all it is given, and the documents that match are often the long threads:
+ * it gets this much text, starting a little before the first place a query word appears.
+ */
+const SNIPPET_SOURCE = 800;
+const SNIPPET_LEAD = 200;
+/** The text a snippet is cut from: around the first needle found (snippetNeedles), else the start. */
+const snippetSource = (col: string) =>
+  `substr(${col}, greatest(1, coalesce((select min(p) from unnest(hq.needles) n, lateral (select nullif(strpos(lower(${col}), n), 0) p) x), 1) - ${SNIPPET_LEAD}), ${SNIPPET_SOURCE})`;
 const HEADLINE = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWords=8, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
 const TITLE_HEADLINE = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
 const CONFIG = `'mehrdesk_search'`;
@@ -39,11 +70,13 @@ const DOC_COLUMNS = ['kind', 'doc_id', 'version', 'lang', 'updated_at', 'request
   'status', 'priority', 'tags', 'public_visible', 'has_internal', 'tsv', 'internal_tsv'] as const;
 const TEXT_COLUMNS = ['kind', 'doc_id', 'display_title', 'title', 'body', 'internal', 'number', 'requester_name', 'email', 'organization',
   'article_id', 'slug', 'visibility'] as const;
+/** Window, filter and visibility tokens (tokens.ts), from the same values as the columns. */
+const TOKENS = `search_tokens(x.updated_at, x.kind, x.status, x.priority, x.group_id, x.category_id, x.kb_category_id, x.assignee_id, x.requester_id, x.lang, x.public_visible)`;
 /** The tsvectors, computed by PostgreSQL from the normalised text: the title weighs most. */
 const DOC_VALUES = `x.kind, x.doc_id, x.version, x.lang, x.updated_at, x.requester_id, x.assignee_id, x.group_id, x.category_id, x.kb_category_id,
   x.status, x.priority, x.tags, x.public_visible, x.internal <> '',
-  setweight(to_tsvector(${CONFIG}, x.title), 'A') || setweight(to_tsvector(${CONFIG}, x.body), 'B') || setweight(to_tsvector(${CONFIG}, x.joined), 'C'),
-  case when x.internal <> '' then to_tsvector(${CONFIG}, x.internal) end`;
+  setweight(to_tsvector(${CONFIG}, x.title), 'A') || setweight(to_tsvector(${CONFIG}, x.body), 'B') || setweight(to_tsvector(${CONFIG}, x.joined), 'C') || ${TOKENS},
+  case when x.internal <> '' then to_tsvector(${CONFIG}, x.internal) || ${TOKENS} end`;
 
 function toRecord(d: SearchDocument): Record<string, unknown> {
   return {
@@ -64,7 +97,7 @@ function tables(target?: RebuildTarget): { docs: string; texts: string } {
 }
 
 /** Words worth offering as corrections: letters only, of a length people misspell. */
-const termFilter = (col: string) => `length(${col}) between 3 and 40 and ${col} !~ '[0-9_@./-]'`;
+const termFilter = (col: string) => `length(${col}) between 3 and 40 and ${col} !~ '[0-9_@./~-]'`;
 
 interface HitRow {
   kind: SearchHit['type'];
@@ -136,7 +169,15 @@ const FACET_SQL = `(select jsonb_build_object(${Object.entries(FACET_COLUMNS)
   from (select ${Object.values(FACET_COLUMNS).join(', ')}, count(*) n, ${Object.values(FACET_COLUMNS).map((c) => `grouping(${c}) as g_${c}`).join(', ')}
           from matched group by grouping sets (${Object.values(FACET_COLUMNS).map((c) => `(${c})`).join(', ')})) g)`;
 
-export function createPostgresBackend(orm: MikroORM): SearchBackend {
+export interface PostgresBackendOptions {
+  /** Matches counted exactly (see EXHAUSTIVE_LIMIT); lower in tests, to reach the bound with a small corpus. */
+  exhaustiveLimit: number;
+  rankPool: number;
+  firstWindow: number;
+}
+
+export function createPostgresBackend(orm: MikroORM, overrides: Partial<PostgresBackendOptions> = {}): SearchBackend {
+  const options: PostgresBackendOptions = { exhaustiveLimit: EXHAUSTIVE_LIMIT, rankPool: RANK_POOL, firstWindow: FIRST_WINDOW, ...overrides };
   const em = () => orm.em.fork() as EntityManager;
 
   /**
@@ -144,30 +185,138 @@ export function createPostgresBackend(orm: MikroORM): SearchBackend {
    * `words`, the same words without the adjacency (answered by the index alone), and whether
    * internal notes count.
    */
-  async function prepareQuery(db: EntityManager, text: string, viewer: SearchViewer) {
+  async function prepareQuery(db: EntityManager, text: string, viewer: SearchViewer): Promise<PreparedQuery | null> {
     const parsed = parseQuery(text);
     if (isEmptyQuery(parsed)) return null;
     const tsq = await toTsQuery(db, parsed);
     if (!tsq) return null;
-    const words = parsed.phrases.length ? await toTsQuery(db, { ...parsed, terms: [...parsed.phrases.flat(), ...parsed.terms], phrases: [] }) : null;
-    return { tsq, words, internal: searchesInternal(viewer) };
+    return { tsq: tsq.text, words: tsq.words, estimate: tsq.estimate, internal: searchesInternal(viewer) };
   }
 
-  /** The match over `d`: the public text, and for staff the internal notes too. */
-  const matchSql = (sql: Sql, tsq: string, internal: boolean) =>
-    internal ? `(d.tsv @@ ${sql.tsq(tsq)} or (d.has_internal and d.internal_tsv @@ ${sql.tsq(tsq)}))` : `d.tsv @@ ${sql.tsq(tsq)}`;
+  /**
+   * The match over `d`: the words in the public text, and for staff in the internal notes too,
+   * ANDed with the tokens (tokens.ts) of the viewer's scope, the filters and the window.
+   */
+  const matchSql = (sql: Sql, tsq: string, internal: boolean, tokens: string | null) => {
+    const query = () => (tokens ? `(${sql.tsq(tsq)} && ${sql.value(tokens)}::tsquery)` : sql.tsq(tsq));
+    return internal ? `(d.tsv @@ ${query()} or (d.has_internal and d.internal_tsv @@ ${query()}))` : `d.tsv @@ ${query()}`;
+  };
 
   /**
-   * Run a search statement. A common word matches most documents, and the planner then prefers
-   * reading the whole table, evaluating the match on every row's out-of-line tsvector, to the
-   * GIN index that answers it without them; it is told not to (nor to JIT-compile), and given
-   * the memory to keep tens of thousands of matches off disk.
+   * Search statements run in a transaction of their own settings: a common word matches most
+   * documents, and the planner would then read the whole table, checking every row's
+   * out-of-line tsvector, rather than the GIN index that answers without them; nor is there
+   * anything to gain from JIT-compiling a statement that runs for milliseconds.
    */
-  async function run<T extends object>(db: EntityManager, statement: string, params: unknown[]): Promise<T[]> {
+  async function inSearchTransaction<T>(db: EntityManager, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
     return db.transactional(async (tx) => {
       await tx.execute(`select set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), set_config('work_mem', '32MB', true)`);
-      return tx.execute<T[]>(statement, params);
+      return fn(tx as EntityManager);
     });
+  }
+
+  /**
+   * The days (since 1970-01-01) of the `size`-th newest document the viewer may see, of the
+   * newest and of the oldest document (index-only scans of the day index, which includes the
+   * visibility columns); first is null when the viewer sees fewer.
+   */
+  async function windowDays(tx: EntityManager, viewer: SearchViewer, size: number): Promise<{ first: number | null; last: number; oldest: number } | null> {
+    const scope = viewerScope(viewer);
+    const day = `search_day(d.updated_at) - date '1970-01-01'`;
+    const [row] = await tx.execute<{ first: number | null; last: number | null; oldest: number | null }[]>(
+      `select (select ${day} from ${LIVE} d where ${scope.sql} order by search_day(d.updated_at) desc offset ? limit 1) as first,
+              (select ${day} from ${LIVE} d order by search_day(d.updated_at) desc limit 1) as last,
+              (select ${day} from ${LIVE} d order by search_day(d.updated_at) limit 1) as oldest`,
+      [...scope.params, size - 1],
+    );
+    return row?.last != null && row.oldest != null ? { first: row.first, last: row.last, oldest: row.oldest } : null;
+  }
+
+  /**
+   * How many of the newest documents should hold cap + 1 matches by the words' counts, with
+   * half again as many for a margin (the blocks of the window add more); null when that is the
+   * whole index (the words are rare: one pass answers).
+   */
+  function firstWindowSize(cap: number, estimate: PreparedQuery['estimate']): number | null {
+    if (!estimate) return options.firstWindow;
+    if (estimate.matches <= 2 * cap) return null;
+    const size = Math.ceil((1.5 * (cap + 1) * estimate.documents) / estimate.matches);
+    return size >= estimate.documents ? null : Math.max(options.firstWindow, size);
+  }
+
+  /**
+   * The share of documents the filters leave, from the planner's statistics of their columns
+   * (most common values; a value not among them counts as rare), as if independent.
+   */
+  async function filterSelectivity(tx: EntityManager, filters: SearchFilters | undefined): Promise<number> {
+    const chosen = (Object.entries(FILTER_COLUMNS) as [keyof typeof FILTER_COLUMNS, string][]).filter(([field]) => filters?.[field]?.length);
+    if (chosen.length === 0) return 1;
+    const [row] = await tx.execute<{ share: number | null }[]>(
+      `select exp(sum(ln(greatest(x.share, 0.0001)))) as share
+         from (select (select coalesce(sum(m.f), 0) from unnest(s.most_common_vals::text::text[], s.most_common_freqs) as m(v, f) where m.v = any(w.vals)) as share
+                 from (values ${chosen.map(() => '(?, ?::text[])').join(', ')}) as w(col, vals)
+                 join pg_stats s on s.schemaname = current_schema() and s.tablename = '${LIVE}' and s.attname = w.col) x`,
+      chosen.flatMap(([field, col]) => [col, pgArray((filters![field] ?? []).map(String))]),
+    );
+    return row?.share ?? 1;
+  }
+
+  interface Round {
+    /** Candidates found (at most cap + 1). */
+    n: number;
+    /** Whether this round's answer stands: more than `cap` found, or no window. */
+    final: boolean;
+  }
+
+  /**
+   * The recency windows' loop. `statement(window)` answers from the `cap` most recent matches
+   * within the window (null: the whole index); when the window held more than `cap`, they are
+   * the most recent of all and the answer stands. The first window holds the newest documents
+   * the viewer may see, as many as should hold enough matches by the words' counts
+   * (firstWindowSize); each next one spans as many more days as the
+   * matches found say it takes to find enough (at least twice as many), until it would
+   * reach the oldest document: one pass over the whole index then answers, exactly. Customers
+   * and the public see few documents, so their searches take that pass at once.
+   */
+  async function windowed<R extends Round>(tx: EntityManager, viewer: SearchViewer, cap: number, estimate: PreparedQuery['estimate'], filters: SearchFilters | undefined, statement: (window: Window | null) => Sql & { text: string }): Promise<R> {
+    const share = estimate ? await filterSelectivity(tx, filters) : 1;
+    const size = firstWindowSize(cap, estimate && { ...estimate, matches: estimate.matches * share });
+    const days = viewer.kind === 'staff' && size !== null ? await windowDays(tx, viewer, size) : null;
+    let first = days?.first ?? null;
+    while (days && first !== null && first > days.oldest) {
+      const window = windowOf(first, days.last);
+      if (!window) break;
+      const s = statement(window);
+      const [row] = await tx.execute<R[]>(s.text, s.params);
+      if (row?.final) return row;
+      const found = row?.n ?? 0;
+      // No recent match at all says little about older ones: look at everything.
+      if (found === 0) break;
+      const span = days.last - window.from + 1;
+      first = days.last - Math.ceil(span * Math.max(2, (1.5 * (cap + 1)) / found)) + 1;
+    }
+    const s = statement(null);
+    const [row] = await tx.execute<R[]>(s.text, s.params);
+    return row!;
+  }
+
+  /**
+   * The common head of search statements: `cand`, the cap + 1 most recent documents matching
+   * the words (for a phrase: having all its words; the index answers that alone) that the viewer
+   * may see, within the window; `fin`, whether this answer stands (see windowed()); `matched`,
+   * the cap most recent of them that match (phrases checked on the candidates' tsvectors).
+   */
+  function head(sql: Sql, q: PreparedQuery, viewer: SearchViewer, filters: SearchFilters | undefined, cap: number, window: Window | null): string {
+    const columns = 'd.kind, d.doc_id, d.updated_at, d.status, d.priority, d.group_id, d.category_id, d.kb_category_id, d.tags';
+    const tokens = tokenTsQuery(filterTokenGroups(viewer, filters), window);
+    const cand = `select ${columns} from ${LIVE} d
+       where ${matchSql(sql, q.words ?? q.tsq, q.internal, tokens)} and ${sql.part(viewerScope(viewer))} and ${sql.part(filterSql(filters))}
+       order by d.updated_at desc, d.kind, d.doc_id limit ${cap + 1}`;
+    const firstCap = `select * from cand order by updated_at desc, kind, doc_id limit ${cap}`;
+    const matched = q.words ? `select c.* from (${firstCap}) c join ${LIVE} d using (kind, doc_id) where ${matchSql(sql, q.tsq, q.internal, null)}` : firstCap;
+    return `with cand as materialized (${cand}),
+      fin as materialized (select n, (n > ${cap} or ${window ? 'false' : 'true'}) as final from (select count(*)::int as n from cand) c),
+      matched as materialized (${matched})`;
   }
 
   return {
@@ -181,52 +330,69 @@ export function createPostgresBackend(orm: MikroORM): SearchBackend {
     async search(request: SearchRequest, viewer: SearchViewer): Promise<SearchResult> {
       const db = em();
       const q = await prepareQuery(db, request.q, viewer);
-      if (!q) return { backend: 'postgres', total: 0, hits: [], facets: request.facets === false ? null : emptyFacets() };
-      const sql = new Sql();
-      const columns = 'd.kind, d.doc_id, d.updated_at, d.status, d.priority, d.group_id, d.category_id, d.kb_category_id, d.tags';
-      const scoped = (tsq: string) =>
-        `select ${columns} from ${LIVE} d where ${matchSql(sql, tsq, q.internal)} and ${sql.part(viewerScope(viewer))} and ${sql.part(filterSql(request.filters))}`;
-      const matched = q.words
-        ? `select ${columns} from (${scoped(q.words)} order by d.updated_at desc, d.kind, d.doc_id limit ${PHRASE_POOL}) c
-             join ${LIVE} d using (kind, doc_id) where ${matchSql(sql, q.tsq, q.internal)}`
-        : scoped(q.tsq);
-      const internalHit = q.internal ? `d.has_internal and d.internal_tsv @@ ${sql.tsq(q.tsq)}` : 'false';
-      const internalRank = q.internal ? `case when d.has_internal then ts_rank_cd(d.internal_tsv, ${sql.tsq(q.tsq)}, 32) * 0.8 else 0 end` : '0';
-      const page = `select p.kind, p.doc_id, p.updated_at, ${internalHit} as internal_hit,
-               (greatest(ts_rank_cd(d.tsv, ${sql.tsq(q.tsq)}, 32), ${internalRank}) * 0.8
-                 + 0.2 / (1 + extract(epoch from now() - p.updated_at) / 2592000)) as score
-          from pool p join ${LIVE} d using (kind, doc_id)
-         order by score desc, p.kind, p.doc_id
-         limit ${sql.value(request.limit)} offset ${sql.value(request.offset)}`;
-      const hits = `select p.kind, p.doc_id, p.score, p.updated_at, t.display_title, t.number, s.status, s.priority, s.group_id, s.category_id,
-               s.assignee_id, t.requester_name, t.email, t.organization, t.article_id, s.lang, t.slug, t.visibility, s.kb_category_id,
-               ts_headline(${CONFIG}, t.title, hq.tsq, '${TITLE_HEADLINE}') as title_hl,
-               ts_headline(${CONFIG}, left(t.body, ${SNIPPET_SOURCE}), hq.tsq, '${HEADLINE}') as body_hl,
-               case when p.internal_hit then ts_headline(${CONFIG}, left(t.internal, ${SNIPPET_SOURCE}), hq.tsq, '${HEADLINE}') end as internal_hl
-          from page p join ${LIVE_TEXTS} t using (kind, doc_id) join ${LIVE} s using (kind, doc_id), (select ${sql.tsq(q.tsq)} as tsq) hq`;
-      const statement = `
-        with matched as materialized (${matched}),
-        pool as (select kind, doc_id, updated_at from matched order by updated_at desc, kind, doc_id limit ${RANK_POOL}),
-        page as (${page})
-        select (select count(*) from matched)::int as total, ${request.facets === false ? 'null::jsonb' : FACET_SQL} as facets,
-               coalesce((select jsonb_agg(h order by h.score desc, h.kind, h.doc_id) from (${hits}) h), '[]'::jsonb) as hits`;
-      const [row] = await run<{ total: number; facets: FacetCounts | null; hits: HitRow[] }>(db, statement, sql.params);
+      const facets = request.facets !== false;
+      if (!q) return { backend: 'postgres', total: 0, exhaustive: true, hits: [], facets: facets ? emptyFacets() : null };
+      const cap = q.words ? Math.min(options.exhaustiveLimit, PHRASE_CANDIDATES) : options.exhaustiveLimit;
+      const row = await inSearchTransaction(db, (tx) =>
+        windowed<Round & { total: number | null; facets: FacetCounts | null; hits: HitRow[] | null }>(tx, viewer, cap, q.estimate, request.filters, (window) => {
+          const sql = new Sql();
+          const prefix = head(sql, q, viewer, request.filters, cap, window);
+          const internalRank = q.internal ? `case when d.has_internal then ts_rank_cd(d.internal_tsv, ${sql.tsq(q.tsq)}, 32) * 0.8 else 0 end` : '0';
+          // The most recent matches ranked by relevance (and a little recency), then the rest by recency.
+          const ranked = `select p.kind, p.doc_id, p.updated_at,
+                 (greatest(ts_rank_cd(d.tsv, ${sql.tsq(q.tsq)}, 32), ${internalRank}) * 0.8
+                   + 0.2 / (1 + extract(epoch from now() - p.updated_at) / 2592000))::float8 as score
+            from (select kind, doc_id, updated_at from matched order by updated_at desc, kind, doc_id limit ${options.rankPool}) p join ${LIVE} d using (kind, doc_id)`;
+          const page = `select kind, doc_id, updated_at, score, row_number() over (order by score desc nulls last, updated_at desc, kind, doc_id) as ord from (
+              ${ranked}
+              union all
+              select kind, doc_id, updated_at, null from (select kind, doc_id, updated_at from matched order by updated_at desc, kind, doc_id offset ${options.rankPool}) r) o
+            order by score desc nulls last, updated_at desc, kind, doc_id
+            limit ${sql.value(request.limit)} offset ${sql.value(request.offset)}`;
+          const internalHit = q.internal ? `s.has_internal and s.internal_tsv @@ hq.tsq` : 'false';
+          const hits = `select p.kind, p.doc_id, coalesce(p.score, 0) as score, p.updated_at, t.display_title, t.number, s.status, s.priority, s.group_id, s.category_id,
+                 s.assignee_id, t.requester_name, t.email, t.organization, t.article_id, s.lang, t.slug, t.visibility, s.kb_category_id,
+                 ts_headline(${CONFIG}, t.title, hq.tsq, '${TITLE_HEADLINE}') as title_hl,
+                 ts_headline(${CONFIG}, ${snippetSource('t.body')}, hq.tsq, '${HEADLINE}') as body_hl,
+                 case when ${internalHit} then ts_headline(${CONFIG}, ${snippetSource('t.internal')}, hq.tsq, '${HEADLINE}') end as internal_hl,
+                 p.ord
+            from (${page}) p
+            join ${LIVE_TEXTS} t using (kind, doc_id) join ${LIVE} s using (kind, doc_id), (select ${sql.tsq(q.tsq)} as tsq, ${sql.value(pgArray(snippetNeedles(q.tsq)))}::text[] as needles) hq`;
+          // Facets and hits only for the round whose answer stands (a CASE evaluates its subqueries lazily).
+          const text = `${prefix}
+            select f.n, f.final,
+                   case when f.final then (select count(*) from matched)::int end as total,
+                   case when f.final then ${facets ? FACET_SQL : 'null::jsonb'} end as facets,
+                   case when f.final then coalesce((select jsonb_agg(h order by h.ord) from (${hits}) h), '[]'::jsonb) end as hits
+              from fin f`;
+          return Object.assign(sql, { text });
+        }),
+      );
       return {
         backend: 'postgres',
-        total: row?.total ?? 0,
-        hits: (row?.hits ?? []).map(toHit),
-        facets: request.facets === false ? null : { ...emptyFacets(), ...(row?.facets ?? {}) },
+        total: row.total ?? 0,
+        exhaustive: row.n <= cap,
+        hits: (row.hits ?? []).map(toHit),
+        facets: facets ? { ...emptyFacets(), ...(row.facets ?? {}) } : null,
       };
     },
 
     async matchingTicketIds(text, viewer, cap, filters) {
       const db = em();
       const q = await prepareQuery(db, text, viewer);
-      if (!q) return [];
-      const sql = new Sql();
-      const where = `${matchSql(sql, q.tsq, q.internal)} and ${sql.part(viewerScope(viewer))} and ${sql.part(filterSql({ ...filters, types: ['ticket'] }))}`;
-      const rows = await run<{ doc_id: number }>(db, `select d.doc_id from ${LIVE} d where ${where} order by d.updated_at desc, d.doc_id limit ${sql.value(cap)}`, sql.params);
-      return rows.map((r) => r.doc_id);
+      if (!q || cap <= 0) return [];
+      const row = await inSearchTransaction(db, (tx) =>
+        windowed<Round & { ids: number[] | null }>(tx, viewer, cap, q.estimate, { ...filters, types: ['ticket'] }, (window) => {
+          const sql = new Sql();
+          const prefix = head(sql, q, viewer, { ...filters, types: ['ticket'] }, cap, window);
+          const text = `${prefix}
+            select f.n, f.final,
+                   case when f.final then (select coalesce(array_agg(doc_id order by updated_at desc, doc_id), '{}') from matched) end as ids
+              from fin f`;
+          return Object.assign(sql, { text });
+        }),
+      );
+      return row.ids ?? [];
     },
 
     async write(docs: SearchDocument[], removed: DocKey[], target?: RebuildTarget) {
@@ -284,9 +450,9 @@ export function createPostgresBackend(orm: MikroORM): SearchBackend {
       });
       await db.execute(`analyze ${docs}`);
       await db.execute(
-        `insert into search_terms (term)
-         select word from ts_stat('select tsv || coalesce(internal_tsv, ''''::tsvector) from ${docs}') where ${termFilter('word')}
-         on conflict do nothing`,
+        `insert into search_terms (term, ndoc)
+         select word, ndoc from ts_stat('select tsv || coalesce(internal_tsv, ''''::tsvector) from ${docs}') where ${termFilter('word')}
+         on conflict (term) do update set ndoc = excluded.ndoc`,
       );
     },
 

@@ -10118,6 +10118,8 @@ export interface components {
         PublicKbSearchResult: {
             /** @enum {string} */
             backend: "postgres" | "meilisearch";
+            /** @description False when total is the search limit and more articles match */
+            exhaustive: boolean;
             /** @description Articles only (type `article`); `id` is the translation id */
             hits: components["schemas"]["SearchHit"][];
             total: number;
@@ -10358,6 +10360,8 @@ export interface components {
         SearchResult: {
             /** @enum {string} */
             backend: "postgres" | "meilisearch";
+            /** @description False when more than 1000 documents match: total is then 1000, pages reach no further, and facets count the most recent 1000 */
+            exhaustive: boolean;
             facets: {
                 categoryId?: {
                     [key: string]: number;
@@ -10382,6 +10386,7 @@ export interface components {
                 };
             } | null;
             hits: components["schemas"]["SearchHit"][];
+            /** @description Matches, counted exactly up to 1000 */
             total: number;
         };
         Sla: {

@@ -47,5 +47,5 @@ export function searchQuery(p: SearchParams): SearchApiQuery {
 
 export async function search(p: SearchParams): Promise<SearchResponse> {
   const res = await unwrap(api.GET('/api/v1/search', { params: { query: searchQuery(p) } }));
-  return { backend: res.backend, total: res.total ?? 0, hits: res.hits ?? [], facets: res.facets ?? {} };
+  return { backend: res.backend, total: res.total ?? 0, exhaustive: res.exhaustive ?? true, hits: res.hits ?? [], facets: res.facets ?? {} };
 }

@@ -105,6 +105,8 @@ export function useFormatters() {
     date: (value: string | number | Date, style: DateStyle = 'datetime') => formatDate(value, locale.value, style),
     numericDate: (value: string | number | Date) => formatNumericDate(value, locale.value),
     number: (n: number) => formatNumber(n, locale.value),
+    /** A count that may be a lower bound (a search stops counting at its limit): `1,000+`. */
+    count: (n: number, exact = true) => `${formatNumber(n, locale.value)}${exact ? '' : '+'}`,
     bytes: (n: number) => formatBytes(n, locale.value),
     relative: (value: string | number | Date, now = Date.now()) => formatRelative(value, now, locale.value),
     duration: (seconds: number) => {

@@ -85,6 +85,8 @@ export const useSearchStore = defineStore('search', () => {
   const hits = ref<SearchHit[]>([]);
   const facets = ref<SearchFacets>({});
   const total = ref(0);
+  /** False when more matched than the server counts: total and facet counts are lower bounds. */
+  const exhaustive = ref(true);
   const backend = ref<string | null>(null);
   const offset = ref(0);
   const limit = ref(PAGE_SIZE);
@@ -117,6 +119,7 @@ export const useSearchStore = defineStore('search', () => {
     hits.value = [];
     facets.value = {};
     total.value = 0;
+    exhaustive.value = true;
     answered.value = null;
     activeIndex.value = -1;
     error.value = null;
@@ -139,6 +142,7 @@ export const useSearchStore = defineStore('search', () => {
       hits.value = res.hits;
       facets.value = res.facets;
       total.value = res.total;
+      exhaustive.value = res.exhaustive;
       backend.value = res.backend;
       answered.value = query.value;
       activeIndex.value = flat.value.length ? 0 : -1;
@@ -223,7 +227,7 @@ export const useSearchStore = defineStore('search', () => {
   }
 
   return {
-    query, filters, hits, facets, total, backend, offset, limit, loading, error, answered, activeIndex,
+    query, filters, hits, facets, total, exhaustive, backend, offset, limit, loading, error, answered, activeIndex,
     groups, flat, activeHit, chips, hasFilters, canSearch, empty, pageCount, page,
     run, setQuery, toggleFacet, removeFacet, goToPage, move, setActive, load, reset,
   };

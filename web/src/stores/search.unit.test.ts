@@ -6,7 +6,7 @@ import { DEBOUNCE_MS, facetChips, groupHits, hitTarget, searchParams, useSearchS
 
 const hit = (type: SearchHit['type'], id: number, over: Partial<SearchHit> = {}): SearchHit => ({ type, id, score: 1, title: `${type} ${id}`, highlights: {}, ...over });
 
-const answer = (hits: SearchHit[], facets: SearchResponse['facets'] = {}): SearchResponse => ({ backend: 'postgres', total: hits.length, hits, facets });
+const answer = (hits: SearchHit[], facets: SearchResponse['facets'] = {}): SearchResponse => ({ backend: 'postgres', total: hits.length, exhaustive: true, hits, facets });
 
 describe('search helpers', () => {
   it('groups hits by type in a fixed order, whatever order the server ranked them in', () => {
@@ -149,5 +149,16 @@ describe('search store', () => {
     expect(api$.calls[1]!.query.get('offset')).toBe('40');
     expect(api$.calls[1]!.query.get('status')).toBe('open');
     expect(s.page).toBe(3);
+  });
+
+  it('keeps whether the total is exact: beyond the server limit it is a lower bound, and a new answer resets it', async () => {
+    fakeApi({ 'GET /api/v1/search': (call) => ({ body: { ...answer([hit('ticket', 1)]), total: call.query.get('q') === 'email' ? 1000 : 1, exhaustive: call.query.get('q') !== 'email' } }) });
+    const s = useSearchStore();
+    await s.load('email');
+    expect(s.total).toBe(1000);
+    expect(s.exhaustive).toBe(false);
+    expect(s.pageCount).toBe(50);
+    await s.load('kerberos');
+    expect(s.exhaustive).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ import { Migration20261202041500_ActivityFailures } from './Migration20261202041
 import { Migration20261202045659_Settings } from './Migration20261202045659_Settings';
 import { Migration20261202070000_KnowledgeBase } from './Migration20261202070000_KnowledgeBase';
 import { Migration20261202080000_Search } from './Migration20261202080000_Search';
+import { Migration20261202100000_SearchRecency } from './Migration20261202100000_SearchRecency';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
@@ -33,4 +34,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202045659_Settings', class: Migration20261202045659_Settings },
   { name: 'Migration20261202070000_KnowledgeBase', class: Migration20261202070000_KnowledgeBase },
   { name: 'Migration20261202080000_Search', class: Migration20261202080000_Search },
+  { name: 'Migration20261202100000_SearchRecency', class: Migration20261202100000_SearchRecency },
 ];

@@ -149,7 +149,7 @@ async function persianDigitNumbers(em: EntityManager, n: number): Promise<string
   return rows.map((r) => r.d).filter(Boolean);
 }
 
-async function queryLists(ctx: Ctx): Promise<Record<string, Record<string, Query[]>>> {
+export async function queryLists(ctx: Pick<Ctx, "orm" | "groupIds" | "roles">): Promise<Record<string, Record<string, Query[]>>> {
   const em = ctx.orm.em.fork();
   const [g1, g2] = ctx.groupIds;
   const digits = await persianDigitNumbers(em, 2);
@@ -199,7 +199,7 @@ export function viewerOf(role: RoleName, roles: Roles): SearchViewer {
   return { kind: 'staff', role: 'admin', userId: 0, groupIds: [] };
 }
 
-function requestOf(role: RoleName, category: CategoryDef | undefined, query: Query): SearchRequest {
+export function requestOf(role: RoleName, category: CategoryDef | undefined, query: Query): SearchRequest {
   const p = query.params ?? {};
   const list = (v: string | undefined) => (v ? v.split(',') : undefined);
   const filters: SearchFilters = role === 'public'

@@ -22,11 +22,15 @@ const hits: SearchHit[] = [
   { type: 'customer', id: 9, score: 0.4, title: 'Vida VPN-user', highlights: { title: 'Vida <mark>VPN</mark>-user' }, customer: { email: 'vida@example.test', organization: null } },
 ];
 
-function mount() {
+function mount(beyondLimit = false) {
   const api = fakeApi({
     'GET /api/v1/search': (call) => ({
-      body: {
+      body: beyondLimit ? {
+        backend: 'postgres', total: 1000, exhaustive: false, hits: hits.filter((x) => x.type === 'ticket'),
+        facets: { type: { ticket: 1000 }, status: { open: 700, closed: 300 } },
+      } : {
         backend: 'postgres',
+        exhaustive: true,
         total: call.query.get('status') ? 1 : 3,
         hits: call.query.get('status') ? hits.filter((x) => x.type === 'ticket') : hits,
         facets: { type: { ticket: 1, customer: 1, article: 1 }, status: { open: 1 } },
@@ -101,6 +105,14 @@ describe('global search dialog', () => {
     await userEvent.keyboard('{Enter}');
     await waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/admin/kb/articles/7?lang=en'));
     expect(open.value).toBe(false);
+  });
+
+  it('marks counts as lower bounds when more matched than the server counts', async () => {
+    mount(true);
+    await userEvent.type(await input(), 'email');
+    expect((await screen.findByTestId('search-see-all')).textContent).toContain('(1,000+)');
+    expect(screen.getByTestId('facet-status-open').textContent).toContain('700+');
+    expect(screen.getByText(/Tickets · 1,000\+/)).toBeTruthy();
   });
 
   it('"see all results" leads to the search page with the query and filters', async () => {

@@ -13,6 +13,7 @@ export default {
   removeFilter: 'Remove filter {facet}: {value}',
   facetChip: '{value}, {count} results',
   totalText: 'No results | One result | {count} results',
+  totalAtLeast: '{count} results: the most recent are shown; add words or filters to narrow them',
   ticketMeta: '{requester} · {group} · updated {updated}',
   groups: {
     ticket: 'Tickets',

@@ -13,6 +13,7 @@ export default {
   removeFilter: 'برداشتن فیلتر {facet}: {value}',
   facetChip: '{value}، {count} نتیجه',
   totalText: 'نتیجه‌ای نیست | یک نتیجه | {count} نتیجه',
+  totalAtLeast: '{count} نتیجه: جدیدترین‌ها نشان داده می‌شوند؛ برای محدودتر کردن، واژه یا فیلتر بیفزایید',
   ticketMeta: '{requester} · {group} · به‌روزرسانی {updated}',
   groups: {
     ticket: 'تیکت‌ها',
