@@ -42,6 +42,14 @@ function foldChar(c: string): string {
 export function normalizeSearchText(input: string): string {
   // Plain ASCII has nothing to unfold: only control characters to blank out.
   if (PLAIN_ASCII.test(input)) return input.replace(CONTROLS, ' ');
+  // Text in the Arabic block (and ASCII) normalises character by character (see FAST_TABLE):
+  // one pass instead of two Unicode normalisations and six regular expressions.
+  if (FAST_ALPHABET.test(input)) return input.replace(FAST_SPECIAL, (c) => FAST_TABLE.get(c)!);
+  return normalizeFully(input);
+}
+
+/** The definition: every step, for any text (normalizeSearchText takes shortcuts that must agree with it). */
+export function normalizeFully(input: string): string {
   return input
     .normalize('NFKD')
     .replace(MARKS, '')
@@ -54,6 +62,32 @@ export function normalizeSearchText(input: string): string {
 }
 
 /**
+ * Characters whose normal form does not depend on their neighbours: ASCII, the Arabic block
+ * (letters, digits, harakat and the other marks, which are dropped before anything could
+ * compose with them), and the zero-width and direction characters. A string of only these
+ * normalises as the concatenation of its characters' normal forms; the unit tests prove it
+ * against normalizeFully() on random strings.
+ */
+const FAST_ALPHABET = /^[\x00-\x7f\u0600-\u06ff\u200b-\u200f\u00ab\u00bb\u00ad]*$/;
+/** What each character of FAST_ALPHABET that normalisation changes becomes (the rest stay). */
+const FAST_TABLE: ReadonlyMap<string, string> = (() => {
+  const table = new Map<string, string>();
+  const add = (from: number, to: number) => {
+    for (let code = from; code <= to; code++) {
+      const c = String.fromCharCode(code);
+      const normal = normalizeFully(c);
+      if (normal !== c) table.set(c, normal);
+    }
+  };
+  add(0x00, 0x7f);
+  add(0x0600, 0x06ff);
+  add(0x200b, 0x200f);
+  for (const code of [0xab, 0xbb, 0xad]) add(code, code);
+  return table;
+})();
+const FAST_SPECIAL = new RegExp(`[${[...FAST_TABLE.keys()].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}]`, 'g');
+
+/**
  * The normal form of a document. Words written with a ZWNJ (می‌خواهم) are indexed both as their
  * parts (the query form) and joined (میخواهم), because people type them either way; the joined
  * spellings come back separately so they can be indexed without being shown.
@@ -61,6 +95,7 @@ export function normalizeSearchText(input: string): string {
 export function normalizeDocumentText(input: string): { text: string; joined: string } {
   const text = normalizeSearchText(input);
   const joined: string[] = [];
+  if (!input.includes(ZWNJ)) return { text, joined: '' };
   for (const m of input.matchAll(/[^\s\u200c]+(?:\u200c[^\s\u200c]+)+/g)) joined.push(normalizeSearchText(m[0].replaceAll(ZWNJ, '')));
   return { text, joined: joined.join(' ') };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { normalizeDocumentText, normalizeSearchText } from './normalize';
+import { normalizeDocumentText, normalizeFully, normalizeSearchText } from './normalize';
 import { MAX_TERMS, MAX_TERM_LENGTH, parseQuery } from './query';
 import { markedToHtml, MARK_END, MARK_START } from './highlight';
 
@@ -30,6 +30,28 @@ describe('normalizeSearchText', () => {
         expect(once).not.toMatch(/[يكى\u06f0-\u06f9\u0660-\u0669\u200b-\u200f\u0000-\u0008\u064b-\u065f]/);
       }),
     );
+  });
+
+  it('normalises text of the fast alphabet (ASCII, Arabic block, zero-width) exactly as the full definition does (property)', () => {
+    const full = normalizeFully;
+    const alphabet = fc.oneof(
+      fc.integer({ min: 0, max: 0x7f }),
+      fc.integer({ min: 0x0600, max: 0x06ff }),
+      fc.integer({ min: 0x0600, max: 0x06ff }),
+      fc.integer({ min: 0x200b, max: 0x200f }),
+      fc.constantFrom(0xab, 0xbb, 0xad),
+    ).map((code) => String.fromCharCode(code));
+    fc.assert(
+      fc.property(fc.string({ unit: alphabet, maxLength: 60 }), (t) => {
+        expect(normalizeSearchText(t)).toBe(full(t));
+      }),
+      { numRuns: 3000 },
+    );
+    // Every character of the Arabic block on its own, and next to each composing candidate.
+    for (let code = 0x0600; code <= 0x06ff; code++) {
+      const c = String.fromCharCode(code);
+      for (const t of [c, `\u0627${c}`, `${c}\u0654`, `${c}\u0653`]) expect(normalizeSearchText(t), t).toBe(full(t));
+    }
   });
 });
 

@@ -4,7 +4,7 @@ export * from './webhook-entities';
 export * from './inbound-entities';
 export * from './notification-entities';
 export * from './console-entities';
-export { pgArray } from './sql';
+export { executeBound, pgArray } from './sql';
 export { ormConfig, openOrm, migrateUp, type MikroORM } from './orm';
 export * from './ops-entities';
 export * from './settings-entities';

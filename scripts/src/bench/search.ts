@@ -16,7 +16,7 @@ import { BENCH_PASSWORD, generateData } from './search/generate';
 import { measureLag } from './search/lag';
 import { runQueryMix, type Roles } from './search/queries';
 import { measureReindex } from './search/reindex';
-import { renderSearchReport, type SearchBenchResult } from './search/report';
+import { baselineOf, renderSearchReport, type SearchBenchResult } from './search/report';
 
 // `npm run bench:search` (= ./mehrdesk bench search [flags]): the search module on the PostgreSQL
 // backend at the issue's size, against a fresh stack the launcher started and seeded.
@@ -35,6 +35,8 @@ import { renderSearchReport, type SearchBenchResult } from './search/report';
 //   --rate R                        ticket changes per second in the lag run; default 20
 //   --out FILE                      report (default docs/benchmarks-search.md; a smaller run writes to the temp folder)
 //   --render JSON                   re-render the report from a run's raw numbers without measuring
+//   --baseline JSON                 the raw numbers of a run of the previous code (a worktree of the
+//                                   previous commit, run just before this one): shown side by side
 
 const log = (m: string) => console.log(m);
 
@@ -47,6 +49,7 @@ function options() {
       rate: { type: 'string' },
       out: { type: 'string' },
       render: { type: 'string' },
+      baseline: { type: 'string' },
     },
     strict: true,
   });
@@ -65,6 +68,7 @@ function options() {
     lagSeconds: int(values['lag-seconds'], 'lag-seconds', 60),
     rate: int(values.rate, 'rate', 20),
     render: values.render ? path.resolve(values.render) : null,
+    baseline: values.baseline ? path.resolve(values.baseline) : null,
     out: path.resolve(ROOT, values.out ?? (full ? 'docs/benchmarks-search.md' : path.join(os.tmpdir(), `mehrdesk-benchmarks-search-${tickets}.md`))),
   };
 }
@@ -165,6 +169,7 @@ async function main(): Promise<number> {
       lag,
       cpu: { groups: groups.map((g) => g.name), generate: generateCpu, reindex: reindexCpu, queries: queriesCpu, lag: lagCpu },
       logs: [summarizeLog(path.join(logDir, 'api.log'))],
+      ...(opts.baseline ? { baseline: baselineOf(JSON.parse(fs.readFileSync(opts.baseline, 'utf8')) as SearchBenchResult) } : {}),
     };
     // The raw numbers first: a report that fails to render can be re-rendered from them (--render).
     fs.writeFileSync(rawOut, `${JSON.stringify(result, null, 1)}\n`);

@@ -77,6 +77,9 @@ export async function startPostgres({ dataDir, port, log, logFile }: StartPostgr
       '-c', 'unix_socket_directories=', // TCP only: no clash with a system PostgreSQL's socket
       '-c', 'max_connections=200', // API + worker + tests each hold a pool
       '-c', 'log_checkpoints=off',
+      // A full search reindex writes about a gigabyte: with the default 1 GB of WAL between
+      // checkpoints it would checkpoint (and write every page twice) midway. Same in docker-compose.yml.
+      '-c', 'max_wal_size=4GB',
       // On the console only fatal problems (LOG ranks above ERROR here); a log file gets everything.
       ...(logFile ? [] : ['-c', 'log_min_messages=fatal']),
     ],

@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { pgArray } from '@mehrdesk/core/db';
+import { executeBound, pgArray } from '@mehrdesk/core/db';
 import { EXHAUSTIVE_LIMIT, type DocKey, type FacetCounts, type FacetName, type RebuildTarget, type SearchBackend, type SearchDocument, type SearchFilters, type SearchHit, type SearchRequest, type SearchResult, type SearchViewer } from '../contract';
 import { MARK_END, MARK_START } from '../highlight';
 import { buildHit, emptyFacets } from '../hits';
@@ -411,8 +411,10 @@ export function createPostgresBackend(orm: MikroORM, overrides: Partial<Postgres
       const terms = `insert into search_terms (term)
           select distinct w from d, unnest(tsvector_to_array(d.tsv || coalesce(d.internal_tsv, ''::tsvector))) w where ${termFilter('w')}
           on conflict do nothing`;
-      await db.execute(
-        `with x as (select * from jsonb_to_recordset(?::jsonb) as x(${RECORD_TYPES})),
+      // The page travels as one bound JSON parameter (json, not jsonb: it is read once, in order).
+      await executeBound(
+        db,
+        `with x as (select * from json_to_recordset(?::json) as x(${RECORD_TYPES})),
          d as (insert into ${docTable} (${DOC_COLUMNS.join(', ')}) select ${DOC_VALUES} from x
                on conflict (kind, doc_id) do update set ${set(DOC_COLUMNS)} where ${docTable}.version <= excluded.version
                returning kind, doc_id, tsv, internal_tsv),
@@ -441,19 +443,19 @@ export function createPostgresBackend(orm: MikroORM, overrides: Partial<Postgres
         `select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = ? and indexname not like '%pkey'`,
         [LIVE],
       );
-      await db.transactional(async (tx) => {
-        await tx.execute(`set local maintenance_work_mem = '256MB'`);
-        for (const ix of indexes) {
+      const build = (ix: { indexname: string; indexdef: string }) =>
+        em().transactional(async (tx) => {
+          await tx.execute(`set local maintenance_work_mem = '256MB'`);
           const suffix = ix.indexname.replace(/^search_documents(_r\d+)?/, '');
           await tx.execute(ix.indexdef.replace(/^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?(\S+\.)?\S+/, `CREATE $1INDEX ${docs}${suffix} ON ${docs}`));
-        }
-      });
-      await db.execute(`analyze ${docs}`);
+        });
+      for (const ix of indexes) await build(ix);
       await db.execute(
         `insert into search_terms (term, ndoc)
          select word, ndoc from ts_stat('select tsv || coalesce(internal_tsv, ''''::tsvector) from ${docs}') where ${termFilter('word')}
          on conflict (term) do update set ndoc = excluded.ndoc`,
       );
+      await db.execute(`analyze ${docs}`);
     },
 
     async swap(target: RebuildTarget) {

@@ -70,6 +70,8 @@ export interface CategoryRun {
   /** Average `total` the search answered. */
   meanTotal: number;
   zeroHits: number;
+  /** Answers that stopped counting at the search limit (`exhaustive: false`: total is a lower bound). */
+  capped: number;
   /** The same words through the old substring search (null where it cannot answer). */
   substring: { latency: Distribution; meanRows: number; zeroRows: number } | null;
   slowest: Array<{ q: string; params?: Record<string, string>; p50: number; max: number; total: number }>;
@@ -226,8 +228,9 @@ export async function runQueryMix(ctx: Ctx): Promise<QueryMixResult> {
         const send = async (query: Query) => {
           const r = await request(agent, ctx.base, 'GET', searchPath(role, category, query), { token });
           let total = -1;
-          if (r.status === 200) total = (JSON.parse(r.body) as { total: number }).total;
-          return { ms: r.ms, status: r.status, error: r.error, total };
+          let exhaustive = true;
+          if (r.status === 200) ({ total, exhaustive = true } = JSON.parse(r.body) as { total: number; exhaustive?: boolean });
+          return { ms: r.ms, status: r.status, error: r.error, total, exhaustive };
         };
         for (const query of queries) await send(query); // warm-up
         const latencies: number[] = [];
@@ -235,6 +238,7 @@ export async function runQueryMix(ctx: Ctx): Promise<QueryMixResult> {
         const byQuery = new Map<string, { query: Query; ms: number[]; total: number }>();
         let totals = 0;
         let zero = 0;
+        let capped = 0;
         for (const query of cycle(queries, ctx.perCategory)) {
           const r = await send(query);
           if (r.status !== 200) {
@@ -245,6 +249,7 @@ export async function runQueryMix(ctx: Ctx): Promise<QueryMixResult> {
           latencies.push(r.ms);
           totals += r.total;
           if (r.total === 0) zero++;
+          if (!r.exhaustive) capped++;
           const key = JSON.stringify(query);
           const e = byQuery.get(key) ?? { query, ms: [], total: r.total };
           e.ms.push(r.ms);
@@ -283,7 +288,7 @@ export async function runQueryMix(ctx: Ctx): Promise<QueryMixResult> {
           .slice(0, 3);
         const run: CategoryRun = {
           role, category: name, queries: latencies.length, distinct: queries.length, latency: distribution(latencies), errors,
-          meanTotal: latencies.length ? totals / latencies.length : 0, zeroHits: zero, substring, slowest,
+          meanTotal: latencies.length ? totals / latencies.length : 0, zeroHits: zero, capped, substring, slowest,
         };
         runs.push(run);
         ctx.log(

@@ -72,10 +72,10 @@ export interface ReindexResult {
   tsvectorBytes: number;
 }
 
-export const INSERT_PHASE = 'INSERT … jsonb_to_recordset → search_documents + search_texts (JSON parse, to_tsvector, heap + TOAST)';
+export const INSERT_PHASE = 'INSERT … json_to_recordset → search_documents + search_texts (JSON parse, to_tsvector, heap + TOAST)';
 
 const PHASES: Array<[RegExp, string]> = [
-  [/jsonb_to_recordset[\s\S]*insert into search_documents_r\d+[\s\S]*insert into search_texts_r\d+/i, INSERT_PHASE],
+  [/jsonb?_to_recordset[\s\S]*insert into search_documents_r\d+[\s\S]*insert into search_texts_r\d+/i, INSERT_PHASE],
   [/using gin \(tsv\)/i, 'seal: GIN index on tsv'],
   [/using gin \(internal_tsv\)/i, 'seal: GIN index on internal_tsv (partial)'],
   [/^\s*create index \S+ on \S+ using btree/i, 'seal: B-tree indexes requester / assignee / group (partial)'],
@@ -90,24 +90,46 @@ function classify(sql: string): string {
   return 'other statements (bookkeeping, create tables, progress, swap)';
 }
 
-/** An ORM whose entity managers (and their forks and transactions) time every `execute` into `timings`. */
+/**
+ * An ORM whose entity managers (and their forks and transactions) time every statement into
+ * `timings`: those run by `execute`, and those run with bound parameters (executeBound, through
+ * the connection's query executor).
+ */
 function timedOrm(orm: MikroORM, timings: Map<string, ReindexPhase>, onJson: (bytes: number) => void): MikroORM {
+  const timed = async <T>(sql: string, params: readonly unknown[] | undefined, run: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await run();
+    } finally {
+      const phase = classify(sql);
+      const t = timings.get(phase) ?? { phase, seconds: 0, calls: 0 };
+      t.seconds += (performance.now() - started) / 1000;
+      t.calls++;
+      timings.set(phase, t);
+      if (phase === INSERT_PHASE) onJson(typeof params?.[0] === 'string' ? Buffer.byteLength(params[0]) : 0);
+    }
+  };
+  type Executor = { executeQuery(q: { sql: string; parameters: readonly unknown[] }): Promise<unknown> };
+  const wrapExecutor = <E extends object>(executor: E): E =>
+    new Proxy(executor, {
+      get(target, prop, receiver) {
+        if (prop === 'executeQuery') return (q: { sql: string; parameters: readonly unknown[] }) => timed(q.sql, q.parameters, () => (target as unknown as Executor).executeQuery(q));
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
   const wrapEm = (em: EntityManager): EntityManager =>
     new Proxy(em, {
       get(target, prop, receiver) {
-        if (prop === 'execute')
-          return async (sql: string, params?: unknown[]) => {
-            const started = performance.now();
-            try {
-              return await target.execute(sql, params as never);
-            } finally {
-              const phase = classify(sql);
-              const t = timings.get(phase) ?? { phase, seconds: 0, calls: 0 };
-              t.seconds += (performance.now() - started) / 1000;
-              t.calls++;
-              timings.set(phase, t);
-              if (phase === INSERT_PHASE) onJson(typeof params?.[0] === 'string' ? Buffer.byteLength(params[0]) : 0);
-            }
+        if (prop === 'execute') return (sql: string, params?: unknown[]) => timed(sql, params, () => target.execute(sql, params as never));
+        if (prop === 'getConnection') {
+          const connection = target.getConnection();
+          return () => new Proxy(connection, { get: (c, p, r) => (p === 'getClient' ? () => wrapExecutor(c.getClient()) : Reflect.get(c, p, r)) });
+        }
+        if (prop === 'getTransactionContext')
+          return () => {
+            const ctx = target.getTransactionContext();
+            return ctx ? wrapExecutor(ctx) : ctx;
           };
         if (prop === 'fork') return (...args: unknown[]) => wrapEm((target.fork as (...a: unknown[]) => EntityManager)(...args));
         if (prop === 'transactional')

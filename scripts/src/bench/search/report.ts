@@ -21,6 +21,39 @@ export interface SearchBenchResult {
   logs: LogSummary[];
   /** Further remarks on what was tried, listed under "What was tried". */
   notes?: string[];
+  /** The same benchmark run on the previous code just before this run (--baseline). */
+  baseline?: Baseline;
+}
+
+/** What the side-by-side comparison needs of a run of the previous code. */
+export interface Baseline {
+  commit: string;
+  startedAt: string;
+  finishedAt: string;
+  loadavgStart: string;
+  otherCpuPct: number;
+  overall: Record<string, Distribution>;
+  categories: Record<string, Distribution>;
+  reindexSeconds: number;
+  stages: Array<{ stage: string; seconds: number }>;
+  sizeBytes: number;
+  lagP95: number;
+}
+
+export function baselineOf(r: SearchBenchResult): Baseline {
+  return {
+    commit: r.run.git.commit,
+    startedAt: new Date(r.run.startedAt).toISOString(),
+    finishedAt: new Date(r.run.finishedAt).toISOString(),
+    loadavgStart: r.run.loadavgStart,
+    otherCpuPct: r.run.otherCpuPct,
+    overall: r.queries.overall,
+    categories: Object.fromEntries(r.queries.runs.map((c) => [`${c.role}/${c.category}`, c.latency])),
+    reindexSeconds: r.reindex.seconds,
+    stages: r.reindex.stages,
+    sizeBytes: r.reindex.size.total,
+    lagP95: r.lag.lagMs.p95,
+  };
 }
 
 /**
@@ -46,12 +79,20 @@ export const FIRST_DESIGN = {
   size: 'search_documents heap 136.1 MiB, its TOAST 373.9 MiB, GIN on tsv 35.9 MiB, GIN on internal_tsv 8.0 MiB, primary key 3.2 MiB',
 };
 
-/** What changed between the first design and the one measured here (search/, the search migration). */
-const CHANGES = [
+/** What changed between the first design and the second (commit eaa8c1c). */
+const FIRST_CHANGES = [
   '`search_documents` is narrow (kind, doc_id, version, lang, updated_at, requester_id, assignee_id, group_id, category_id, kb_category_id, status, priority, tags, public_visible, has_internal, tsv, internal_tsv), the tsvectors stored out of line (`storage external`, `toast_tuple_target = 128`); the texts (display_title, title, body, internal, number, requester_name, email, organization, article_id, slug, visibility) moved to a new table `search_texts`, read only for the page of hits; `joined` is no longer stored (only in the tsvector).',
   'Indexes: GIN on tsv, GIN on internal_tsv partial `where has_internal`, and new partial B-trees on requester_id, assignee_id and group_id (`where kind = \'ticket\'`) for the role scope.',
   'The tsquery is a parameter at each use instead of a materialised CTE, so the planner sees it and can estimate the match; the ranking pool is 300 documents instead of 1,000.',
   'Rebuild: pages of 500 written by 3 concurrent workers (a connection each); the seal builds the live table\'s indexes with `maintenance_work_mem` 256 MB; an ASCII fast path in the normalisation (no NFKD/NFC or Persian replacements for strings without characters above U+007F).',
+];
+
+/** What changed between the previous code (the --baseline run) and this code. */
+const CHANGES = [
+  '**Bounded work per query.** A staff search reads the most recent matches through recency windows (the newest N documents the viewer may see, N from the words\' document counts, then wider only while too few are found) instead of every match; totals and facets are exact up to 1,000 matches (`EXHAUSTIVE_LIMIT`, Meilisearch\'s default maxTotalHits) and beyond that the answer says `exhaustive: false` (the console shows "1,000+"); phrases are checked on at most 500 candidates.',
+  '**Tokens in the tsvectors** (migration `Migration20261202100000_SearchRecency`): day-block tokens (`~b<k>_<n>`: aligned blocks of 2^k days, k = 0…12), so a window is one GIN scan intersecting at most three posting lists, and filter and visibility tokens (`~s.open`, `~p.high`, `~r.<requester>`, `~pub`, …) for selective filters, customers and the public; an index on the UTC day (visibility columns included) finds where a window starts; `search_terms.ndoc` keeps each word\'s document count from the last rebuild.',
+  '**Cheaper steps**: snippets are cut from 800 characters around the first occurrence of a query word (ts_headline parsed up to 20,000 characters before); the ranking pool is the 100 most recent matches; numbers and identifiers are no longer prefix-matched (`bn`:* matched every ticket number).',
+  '**Reindex**: the normalisation has a one-pass fast path for text of ASCII and the Arabic block (proved equal to the full definition by a property test); pages travel as one bound `json` parameter (MikroORM wrote them into the SQL text, escaping every character; `jsonb` parsing replaced by `json`); search_texts stores the texts uncompressed (`storage external`: pglz compression was a fifth of the rebuild); the embedded PostgreSQL (and docker-compose) run with `max_wal_size=4GB`, so the rebuild\'s gigabyte of writes does not force a checkpoint midway.',
 ];
 
 export const TARGETS = { p95: SLOW.p95, p99: SLOW.p99, lagP95: 1000, reindexSeconds: 60 };
@@ -92,6 +133,8 @@ export function renderSearchReport(r: SearchBenchResult): string {
       q.runs.filter((c) => c.latency.p95 > TARGETS.p95 || c.latency.p99 > TARGETS.p99).map((c) => `${c.role}/${c.category} (p95 ${fmt.ms(c.latency.p95)}, p99 ${fmt.ms(c.latency.p99)})`).join(', ') || 'none'
     }.`,
   );
+
+  if (r.baseline) p(...baselineSection(r, r.baseline));
 
   p(...runSection(r.run, 'PostgreSQL, Redis, the API process (api/src/main.ts, as in production) and this benchmark process (data generation, the reindex, the load generator and, for the lag part, the indexer)'));
 
@@ -173,10 +216,10 @@ export function renderSearchReport(r: SearchBenchResult): string {
       `- "Substring (old)": the ticket list's \`q\` before the search module, run as SQL from this process: \`(t.subject ilike '%q%' or t.number ilike '%q%')\` with the role's row scope, \`order by created_at desc, id desc limit 26\` (git show 3de7a76:api/src/tickets/service.ts, listTickets); same words, same roles, quotes dropped.`,
     ],
     table(
-      ['Role', 'Category', 'Queries', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'mean total', 'zero hits', 'substring (old) p50 / p95 / p99 ms', 'old: mean rows'],
+      ['Role', 'Category', 'Queries', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'mean total', 'zero hits', 'capped at 1,000', 'substring (old) p50 / p95 / p99 ms', 'old: mean rows'],
       q.runs.map((c) => [
         c.role, c.category, fmt.n(c.queries), ...latencyCells(c.latency).map((v, i) => ((i === 1 && c.latency.p95 > TARGETS.p95) || (i === 2 && c.latency.p99 > TARGETS.p99) ? `**${v}**` : v)),
-        fmt.n(c.meanTotal), fmt.n(c.zeroHits),
+        fmt.n(c.meanTotal), fmt.n(c.zeroHits), c.capped === undefined ? '–' : fmt.n(c.capped),
         c.substring ? `${fmt.ms(c.substring.latency.p50)} / ${fmt.ms(c.substring.latency.p95)} / ${fmt.ms(c.substring.latency.p99)}` : '–',
         c.substring ? fmt.n(c.substring.meanRows, 1) : '–',
       ]),
@@ -241,7 +284,7 @@ export function renderSearchReport(r: SearchBenchResult): string {
   if (q.explains.length) {
     p(
       '## EXPLAIN (ANALYZE, BUFFERS) of the slow categories',
-      'The statements the PostgreSQL backend sends for the slowest query of each category that missed a target (run once more in process with the same viewer and filters, recorded, then explained; the first statement is the typo lookup of `toTsQuery`, the second the search).',
+      'The statements the PostgreSQL backend sends for the slowest query of each category that missed a target (run once more in process with the same viewer and filters, recorded, then explained: the word counts and typo corrections, the start of the first window, then each round of the search statement).',
     );
     for (const e of q.explains) {
       p(`### ${e.role} / ${e.category}: \`${e.q}\`${e.params ? ` with ${Object.entries(e.params).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`);
@@ -252,7 +295,8 @@ export function renderSearchReport(r: SearchBenchResult): string {
   p(
     '## What was tried',
     `**First design → this design.** The first design of the PostgreSQL backend was measured with this benchmark on ${FIRST_DESIGN.date} (${r.options.full ? 'same data, same queries, same machine, which was busy as well' : `**at 100,000 tickets: this run has ${fmt.n(r.options.tickets)}, so the columns below are not comparable**`}): overall p95 ${fmt.ms(FIRST_DESIGN.overall.all![1])} / p99 ${fmt.ms(FIRST_DESIGN.overall.all![2])} ms, reindex ${fmt.s(FIRST_DESIGN.reindexSeconds)}, index ${fmt.n(FIRST_DESIGN.sizeMiB, 1)} MiB. What changed since:`,
-    CHANGES.map((c) => `- ${c}`),
+    FIRST_CHANGES.map((c) => `- ${c}`),
+    ...(r.baseline ? ['Since the previous code: see "The previous code and this code, in one session" above.'] : []),
     table(
       ['Overall', 'first design p50 / p95 / p99 ms', 'this run p50 / p95 / p99 ms'],
       (['admin', 'agent', 'customer', 'public', 'all'] as const).map((k) => {
@@ -281,7 +325,6 @@ export function renderSearchReport(r: SearchBenchResult): string {
       ['---', '---', '---'],
     ),
     [
-      '- The search module is measured as it is in the tree (no change to `search/` for this benchmark): the suggestions in this report come with their evidence, they are not applied changes.',
       '- Reindex: wall time per stage of the rebuild, every statement it sends timed by kind (an ORM wrapper around `execute`, forks and transactions), Node\'s event-loop busy time in the fill stage, and `to_tsvector` alone over a sample to split the INSERT.',
       '- Queries: the slowest query of each category that missed a target re-run in process with the same viewer and filters, its statements recorded and explained.',
       ...(r.notes ?? []).map((n) => `- ${n}`),
@@ -293,6 +336,39 @@ export function renderSearchReport(r: SearchBenchResult): string {
     '- Sources: `scripts/src/bench/search.ts`, `scripts/src/bench/search/` (generate, vocabulary, reindex, queries, lag, report), shared helpers in `scripts/src/bench/lib/`.',
   ]);
   return document(out);
+}
+
+/** Old and new code side by side: the run of the previous commit's worktree just before this one. */
+function baselineSection(r: SearchBenchResult, b: Baseline): Block[] {
+  const q = r.queries;
+  const x = r.reindex;
+  const change = (before: number, after: number) => (Number.isFinite(before) && before > 0 ? `${after <= before ? '−' : '+'}${fmt.pct((100 * Math.abs(after - before)) / before)}` : '–');
+  const triple = (d: Distribution | undefined) => (d ? `${fmt.ms(d.p50)} / ${fmt.ms(d.p95)} / ${fmt.ms(d.p99)}` : '–');
+  return [
+    '## The previous code and this code, in one session',
+    `The same benchmark (same data, same queries, same machine) was run on a worktree of the previous commit \`${b.commit}\` (${b.startedAt.slice(0, 16).replace('T', ' ')}–${b.finishedAt.slice(11, 16)} UTC, load average at its start ${b.loadavgStart}, other processes ${fmt.pct(b.otherCpuPct)} of one core) and then on this code (${r.run.startedAt.toISOString().slice(11, 16)}–${r.run.finishedAt.toISOString().slice(11, 16)} UTC), back to back.`,
+    table(
+      ['', `previous code (${b.commit.slice(0, 7)})`, 'this code', 'change'],
+      [
+        ['search, all roles: p50 / p95 / p99 ms', triple(b.overall.all), triple(q.overall.all), `p95 ${change(b.overall.all?.p95 ?? NaN, q.overall.all.p95)}, p99 ${change(b.overall.all?.p99 ?? NaN, q.overall.all.p99)}`],
+        ...(['admin', 'agent', 'customer', 'public'] as const).map((k) => [`… ${k}`, triple(b.overall[k]), triple(q.overall[k]), `p95 ${change(b.overall[k]?.p95 ?? NaN, q.overall[k].p95)}`]),
+        ['full reindex', `${fmt.s(b.reindexSeconds)} (${b.stages.map((v) => `${v.stage} ${fmt.s(v.seconds)}`).join(', ')})`, `${fmt.s(x.seconds)} (${x.stages.map((v) => `${v.stage} ${fmt.s(v.seconds)}`).join(', ')})`, change(b.reindexSeconds, x.seconds)],
+        ['index size on disk', mib(b.sizeBytes), mib(x.size.total), change(b.sizeBytes, x.size.total)],
+        ['indexing lag p95', `${fmt.ms(b.lagP95)} ms`, `${fmt.ms(r.lag.lagMs.p95)} ms`, change(b.lagP95, r.lag.lagMs.p95)],
+      ],
+      ['---', '---:', '---:', '---:'],
+    ),
+    table(
+      ['Role', 'Category', 'previous p50 / p95 / p99 ms', 'this code p50 / p95 / p99 ms', 'p95 change'],
+      q.runs.map((c) => {
+        const before = b.categories[`${c.role}/${c.category}`];
+        return [c.role, c.category, triple(before), triple(c.latency), change(before?.p95 ?? NaN, c.latency.p95)];
+      }),
+      ['---', '---', '---:', '---:', '---:'],
+    ),
+    'What changed between the two:',
+    CHANGES.map((c) => `- ${c}`),
+  ];
 }
 
 function errorsLine(q: QueryMixResult): string {
@@ -344,7 +420,7 @@ function reindexAnalysis(x: ReindexResult, cpu: CpuUsage, groups: string[], cpus
 /** The node that computes `matched` in a plan: what it is, its rows, time and buffers, and the statement's execution time. */
 export function matchedNode(plan: string): { node: string; rows: number; ms: number; hit: number; read: number; removed: number; executionMs: number } | null {
   const lines = plan.split('\n');
-  const at = lines.findIndex((l) => /^\s*CTE matched\b/.test(l));
+  const at = lines.findIndex((l) => /^\s*CTE (cand|matched)\b/.test(l));
   if (at < 0) return null;
   const head = lines[at + 1] ?? '';
   const m = /->\s+(.+?)\s+\(cost=[^)]*\)\s+\(actual time=[\d.]+\.\.([\d.]+) rows=([\d.]+)/.exec(head);
@@ -370,45 +446,22 @@ export function matchedNode(plan: string): { node: string; rows: number; ms: num
 
 /** Why queries miss the latency targets: the shape of the backend's statement and where the explained plans spend their time. */
 function queryAnalysis(q: QueryMixResult): Block {
-  const run = (role: string, cat: string) => q.runs.find((c) => c.role === role && c.category === cat);
-  const common = run('admin', 'common');
-  const facets = run('admin', 'facets');
-  const number = run('admin', 'number');
-  const customer = run('customer', 'common');
-  const pub = q.overall.public;
   const plans = q.explains.flatMap((e) => {
     const last = e.statements[e.statements.length - 1];
     const m = last ? matchedNode(last.plan) : null;
     return m ? [{ e, m }] : [];
   });
-  const seq = plans.filter((x) => /^Seq Scan/.test(x.m.node));
   return [
-    '- **The statement** (below): `matched` (materialised) holds every document that matches and that the viewer may see, with the filter and facet columns read from the narrow `search_documents` row; `total` counts it and the facets group it; the 300 most recent (`RANK_POOL`) are ranked with `ts_rank_cd` (which reads their tsvectors from TOAST); the page of 20 is joined to `search_texts` for the `ts_headline` snippets. The tsquery is a parameter at each use, so the planner estimates the match from the column statistics and chooses between the GIN index, the role-scope B-trees, and a sequential scan.',
-    `- **Latency still follows the number of matching documents.** Words in tens of thousands of tickets (admin "common": ${fmt.n(common?.meanTotal ?? NaN)} matches on average) take p50 ${fmt.ms(common?.latency.p50 ?? NaN)} ms; an exact ticket number (1 match) p50 ${fmt.ms(number?.latency.p50 ?? NaN)} ms; a customer's own tickets (${fmt.n(customer?.meanTotal ?? NaN)} matches for "common") p50 ${fmt.ms(customer?.latency.p50 ?? NaN)} ms; the public KB search p50 ${fmt.ms(pub.p50)} ms. Facets: admin "facets" p50 ${fmt.ms(facets?.latency.p50 ?? NaN)} ms against ${fmt.ms(common?.latency.p50 ?? NaN)} ms for the same words without.`,
+    '- **The statement** (below): `cand` holds the 1,001 most recent documents matching the words within the window (the GIN index intersects the words with the window\'s block tokens and the selective filter tokens), the viewer\'s scope and the filters checked on those rows; `matched` keeps 1,000 of them (for a phrase: those where the words are adjacent); the total and the facets count `matched`; its 100 most recent are ranked with `ts_rank_cd`, the rest follow by recency; the page of 20 is joined to `search_texts` for snippets. When the window held too few matches the backend widens it and sends the statement again (the earlier rounds are among the statements below).',
     '',
-    plans.length ? '**Where the explained statements spend their time** (the node that produces `matched`, from the plans below; "execution" is the whole statement):' : '',
+    plans.length ? '**Where the explained statements spend their time** (the node that produces `cand`, from the last plan of each query below; "execution" is the whole statement):' : '',
     '',
     plans.length
       ? table(
-          ['Role / category', 'Query', '`matched` from', 'rows kept / removed', 'ms in it', 'buffers hit / read', 'execution ms'],
+          ['Role / category', 'Query', '`cand` from', 'rows kept / removed', 'ms in it', 'buffers hit / read', 'execution ms'],
           plans.map(({ e, m }) => [`${e.role} / ${e.category}`, `\`${e.q}\``, m.node.replace(/ on search_documents d$/, ''), `${fmt.n(m.rows)} / ${fmt.n(m.removed)}`, fmt.ms(m.ms), `${fmt.n(m.hit)} / ${fmt.n(m.read)}`, fmt.ms(m.executionMs)]),
           ['---', '---', '---', '---:', '---:', '---:', '---:'],
         )
       : '',
-    '',
-    seq.length
-      ? `- **${seq.length} of ${plans.length} explained statements scan all of search_documents** (Seq Scan): for a frequent word the planner estimates (rightly) that a large share of the documents match and prefers reading the table to the GIN bitmap; but \`tsv @@ q\` on every row de-TOASTs every tsvector (they are stored out of line), so the scan reads the whole TOAST table (the buffers above, 8 kB each) whether or not the row is kept. The sequential-scan cost model does not count the de-TOASTing.`
-      : '',
-    '',
-    '**Still open, largest first** (not applied: the search module is its owner\'s; each needs the contract suite):',
-    ...(seq.length
-      ? [
-          '1. Keep the match on the GIN index for frequent words. For plain words and prefixes the GIN index answers `@@` without a recheck, so a Bitmap Heap Scan reads only the narrow heap rows it names and never the TOASTed tsvectors; the Seq Scan evaluates `tsv @@ q` on every row and de-TOASTs every tsvector, which its cost estimate does not count. The first design got the bitmap plan by accident (the tsquery came from a materialised CTE, so the planner guessed a few hundred matches). Options: `set local enable_seqscan = off` around the search statement (it is one statement, in its own transaction), or the match written so the planner cannot see the tsquery while rank and snippets keep it as a parameter; the role-scope B-trees still win where they narrow more (customer).',
-        ]
-      : []),
-    `${seq.length ? 2 : 1}. Bound the work per query instead of per match: count \`total\` and the facets only up to a cap (\`select count(*) from (select 1 from matched limit 10001)\` → "10,000+"), and take the ranking pool from an index on \`(updated_at desc)\` filtered by \`tsv @@ q\` until ${'300'} matches are found instead of materialising every match (still open from the first design).`,
-    `${seq.length ? 3 : 2}. Phrases: the GIN index stores no positions, so every candidate containing all the words is rechecked against its de-TOASTed tsvector; test adjacency on the ranking pool only, or match the words first and the phrase on the page.`,
-    `${seq.length ? 4 : 3}. Facets on demand: the console could ask for them only when the facet panel is shown, or in a second request after the hits (admin "facets" p50 ${fmt.ms(facets?.latency.p50 ?? NaN)} ms against ${fmt.ms(common?.latency.p50 ?? NaN)} ms).`,
-    `${seq.length ? 5 : 4}. Size: \`storage external\` keeps the tsvectors out of line but uncompressed; \`storage extended\` with the same \`toast_tuple_target = 128\` would keep them out of line and compressed (fewer TOAST pages for every plan that reads them: ranking, phrase recheck).`,
-  ].filter((b, i, all) => b !== '' || (all[i - 1] !== '' && i > 0));
+  ];
 }
