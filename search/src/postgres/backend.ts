@@ -273,15 +273,15 @@ export function createPostgresBackend(orm: MikroORM, overrides: Partial<Postgres
    * within the window (null: the whole index); when the window held more than `cap`, they are
    * the most recent of all and the answer stands. The first window holds the newest documents
    * the viewer may see, as many as should hold enough matches by the words' counts
-   * (firstWindowSize); each next one spans as many more days as the
-   * matches found say it takes to find enough (at least twice as many), until it would
-   * reach the oldest document: one pass over the whole index then answers, exactly. Customers
+   * (firstWindowSize); each next one spans as many more days as the matches found say it takes
+   * to find enough (at least twice as many), until it would reach the oldest document: one pass over the whole index then answers, exactly. Customers
    * and the public see few documents, so their searches take that pass at once.
    */
   async function windowed<R extends Round>(tx: EntityManager, viewer: SearchViewer, cap: number, estimate: PreparedQuery['estimate'], filters: SearchFilters | undefined, statement: (window: Window | null) => Sql & { text: string }): Promise<R> {
-    const share = estimate ? await filterSelectivity(tx, filters) : 1;
-    const size = firstWindowSize(cap, estimate && { ...estimate, matches: estimate.matches * share });
-    const days = viewer.kind === 'staff' && size !== null ? await windowDays(tx, viewer, size) : null;
+    const staff = viewer.kind === 'staff';
+    const filtered = staff && estimate ? { ...estimate, matches: estimate.matches * (await filterSelectivity(tx, filters)) } : estimate;
+    const size = staff ? firstWindowSize(cap, filtered) : null;
+    const days = size !== null ? await windowDays(tx, viewer, size) : null;
     let first = days?.first ?? null;
     while (days && first !== null && first > days.oldest) {
       const window = windowOf(first, days.last);

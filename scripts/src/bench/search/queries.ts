@@ -335,31 +335,37 @@ export const SLOW = { p95: 50, p99: 150 };
 
 /**
  * Runs one search through the PostgreSQL backend in process over an ORM that records its
- * statements, then EXPLAIN (ANALYZE, BUFFERS) of each (so each runs twice).
+ * statements (also those inside its transaction), then replays them in order in one transaction
+ * as EXPLAIN (ANALYZE, BUFFERS), so the search transaction's own settings (set_config) apply to
+ * the plans as they did to the search (each statement runs twice).
  */
 export async function explainSearch(orm: MikroORM, request: SearchRequest, viewer: SearchViewer): Promise<Explained['statements']> {
   const recorded: Array<{ sql: string; params: unknown[] }> = [];
-  const em = orm.em.fork() as EntityManager;
-  const recordingEm = new Proxy(em, {
-    get(target, prop, receiver) {
-      if (prop === 'fork') return () => recordingEm;
-      if (prop === 'execute')
-        return (sql: string, params: unknown[] = []) => {
-          recorded.push({ sql, params });
-          return target.execute(sql, params as never);
-        };
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  const recording = (em: EntityManager): EntityManager =>
+    new Proxy(em, {
+      get(target, prop, receiver) {
+        if (prop === 'fork') return () => recording(target.fork() as EntityManager);
+        if (prop === 'transactional') return (cb: (tx: EntityManager) => Promise<unknown>) => target.transactional((tx) => cb(recording(tx as EntityManager)));
+        if (prop === 'execute')
+          return (sql: string, params: unknown[] = []) => {
+            recorded.push({ sql, params });
+            return target.execute(sql, params as never);
+          };
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  const recordingEm = recording(orm.em.fork() as EntityManager);
   const recordingOrm = new Proxy(orm, { get: (t, p, rec) => (p === 'em' ? recordingEm : Reflect.get(t, p, rec)) });
   await createPostgresBackend(recordingOrm).search(request, viewer);
-  const statements: Explained['statements'] = [];
-  for (const s of recorded) {
-    const plan = await em.execute<Record<string, string>[]>(`explain (analyze, buffers) ${s.sql}`, s.params as never);
-    statements.push({ sql: s.sql, params: s.params, plan: plan.map((row) => Object.values(row)[0]).join('\n') });
-  }
-  return statements;
+  return (orm.em.fork() as EntityManager).transactional(async (tx) => {
+    const statements: Explained['statements'] = [];
+    for (const s of recorded) {
+      const plan = await tx.execute<Record<string, string>[]>(`explain (analyze, buffers) ${s.sql}`, s.params as never);
+      statements.push({ sql: s.sql, params: s.params, plan: plan.map((row) => Object.values(row)[0]).join('\n') });
+    }
+    return statements;
+  });
 }
 
 /**

@@ -233,7 +233,7 @@ export function renderSearchReport(r: SearchBenchResult): string {
       ],
     ),
     '**Categories**: ' + CATEGORIES.map((c) => `${c.name}: ${c.what}`).join('; ') + '. Query lists are in the JSON (`queries.queryLists`).',
-    `**Limitation of the generated text**: the vocabularies have ${'~'}480 words and no long tail, so even the last-ranked words ("rare") are in ${fmt.pct((100 * (q.runs.find((c) => c.role === 'admin' && c.category === 'rare')?.meanTotal ?? NaN)) / g.counts.tickets)} of the tickets; a word in a handful of tickets is represented only by the ticket numbers (category "number"). Real text has a long tail (names, product codes, error strings), where the GIN lookup is as cheap as for "number".`,
+    `**Limitation of the generated text**: the vocabularies have ${'~'}480 words and no long tail, so even the last-ranked words ("rare") are in ${rareShare(q, g.counts.tickets)}; a word in a handful of tickets is represented only by the ticket numbers (category "number"). Real text has a long tail (names, product codes, error strings), where the GIN lookup is as cheap as for "number".`,
     errorsLine(q),
     '**Slowest queries** (highest median of their repetitions, top 3 per category and role where p95 > 25 ms):',
     slowestTable(q),
@@ -294,9 +294,9 @@ export function renderSearchReport(r: SearchBenchResult): string {
 
   p(
     '## What was tried',
-    `**First design → this design.** The first design of the PostgreSQL backend was measured with this benchmark on ${FIRST_DESIGN.date} (${r.options.full ? 'same data, same queries, same machine, which was busy as well' : `**at 100,000 tickets: this run has ${fmt.n(r.options.tickets)}, so the columns below are not comparable**`}): overall p95 ${fmt.ms(FIRST_DESIGN.overall.all![1])} / p99 ${fmt.ms(FIRST_DESIGN.overall.all![2])} ms, reindex ${fmt.s(FIRST_DESIGN.reindexSeconds)}, index ${fmt.n(FIRST_DESIGN.sizeMiB, 1)} MiB. What changed since:`,
+    `**First design → this run.** The first design of the PostgreSQL backend was measured with this benchmark on ${FIRST_DESIGN.date} (${r.options.full ? 'same data, same queries, same machine, which was busy as well' : `**at 100,000 tickets: this run has ${fmt.n(r.options.tickets)}, so the columns below are not comparable**`}): overall p95 ${fmt.ms(FIRST_DESIGN.overall.all![1])} / p99 ${fmt.ms(FIRST_DESIGN.overall.all![2])} ms, reindex ${fmt.s(FIRST_DESIGN.reindexSeconds)}, index ${fmt.n(FIRST_DESIGN.sizeMiB, 1)} MiB. What changed from it to the second design (commit eaa8c1c):`,
     FIRST_CHANGES.map((c) => `- ${c}`),
-    ...(r.baseline ? ['Since the previous code: see "The previous code and this code, in one session" above.'] : []),
+    ...(r.baseline ? ['From the second design to this one: see "The previous code and this code, in one session" above.'] : []),
     table(
       ['Overall', 'first design p50 / p95 / p99 ms', 'this run p50 / p95 / p99 ms'],
       (['admin', 'agent', 'customer', 'public', 'all'] as const).map((k) => {
@@ -369,6 +369,14 @@ function baselineSection(r: SearchBenchResult, b: Baseline): Block[] {
     'What changed between the two:',
     CHANGES.map((c) => `- ${c}`),
   ];
+}
+
+/** How common the "rare" words are: their mean total, unless every answer stopped counting at the limit. */
+function rareShare(q: QueryMixResult, tickets: number): string {
+  const rare = q.runs.find((c) => c.role === 'admin' && c.category === 'rare');
+  if (!rare) return '–';
+  if (rare.capped !== undefined && rare.capped >= rare.queries) return 'more than 1,000 tickets each (every answer of that category stopped counting at 1,000)';
+  return `${fmt.pct((100 * rare.meanTotal) / tickets)} of the tickets`;
 }
 
 function errorsLine(q: QueryMixResult): string {
