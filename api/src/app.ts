@@ -6,6 +6,7 @@ import './http/express-augment';
 import type { AppDeps } from './deps';
 import { authenticate } from './auth/authenticate';
 import { authRoutes } from './auth/routes';
+import { profileRoutes } from './auth/profile';
 import { ticketRoutes } from './tickets/routes';
 import { heldMailRoutes } from './tickets/held-mail';
 import { slaAdminRoutes } from './admin/sla-routes';
@@ -92,6 +93,7 @@ export function buildApp(deps: AppDeps): Express {
   };
   app.use('/api/v1', authenticate);
   app.use('/api/v1', authRoutes(deps, registry));
+  app.use('/api/v1', profileRoutes(deps, registry));
   app.use('/api/v1', ticketRoutes(deps, registry));
   app.use('/api/v1', heldMailRoutes(deps, registry));
   app.use('/api/v1', bulkRoutes(deps, registry));

@@ -29,6 +29,12 @@ export const routes: RouteRecordRaw[] = [
       { path: 'tickets/:id(\\d+)', name: 'ticket', component: () => import('@/pages/ticket/TicketPage.vue'), props: (r) => ({ id: Number(r.params.id) }) },
       { path: 'notifications', name: 'notifications', component: () => import('@/pages/notifications/NotificationsPage.vue'), meta: { title: 'common.notifications.title' } },
       {
+        path: 'settings/profile',
+        name: 'profile',
+        component: () => import('@/pages/settings/ProfilePage.vue'),
+        meta: { title: 'common.profile.title' },
+      },
+      {
         path: 'settings/notifications',
         name: 'notification-settings',
         component: () => import('@/pages/settings/NotificationSettingsPage.vue'),

@@ -10,6 +10,7 @@ import { defineRoute } from '../http/route';
 import { bodyId, IdParams, isInt4Id, pathId } from '../http/params';
 import { ReferenceCheck, rulesReferencing, uniqueViolation } from './references';
 import { pgArray } from '@mehrdesk/core/db';
+import { newPassword, userName } from '../auth/fields';
 
 // Users and roles (P2, X2). Staff read a minimal projection for pickers; admins see and change
 // everything. Password hashes never leave the database. An admin cannot demote or deactivate
@@ -17,10 +18,10 @@ import { pgArray } from '@mehrdesk/core/db';
 // messages, timeline entries, rule versions, rules naming them) are deactivated, not deleted.
 
 const id = bodyId;
-const password = z.string().min(8, 'must be at least 8 characters').max(1024);
+const password = newPassword;
 const UserFields = {
   email: z.string().trim().toLowerCase().email().max(254),
-  name: z.string().trim().min(1).max(200),
+  name: userName,
   role: z.enum(ROLES),
   locale: z.enum(LOCALES),
   active: z.boolean(),

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '@mehrdesk/core/domain';
-import { hashToken } from './tokens';
+import { bearerToken, hashToken } from './tokens';
 import { unauthorized } from '../http/errors';
 
 export interface AuthUser {
@@ -36,13 +36,13 @@ const toAuthUser = (row: Row): AuthUser => ({ id: row.id, email: row.email, name
 export const authenticate: RequestHandler = async (req, _res, next) => {
   const header = req.headers.authorization;
   if (!header) return next();
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!m) throw unauthorized('Authorization header must be "Bearer <token>"');
+  const token = bearerToken(header);
+  if (!token) throw unauthorized('Authorization header must be "Bearer <token>"');
   const [row] = await req.em.execute<Row[]>(
     `select ${USER_COLUMNS}
        from auth_tokens t join users u on u.id = t.user_id
       where t.token_hash = ? and t.expires_at > now() and u.active`,
-    [hashToken(m[1]!)],
+    [hashToken(token)],
   );
   if (!row) throw unauthorized('Invalid or expired token');
   req.user = toAuthUser(row);

@@ -5,7 +5,7 @@ import { verifyPassword } from '@mehrdesk/core/services/passwords';
 import { ROLES, LOCALES } from '@mehrdesk/core/domain';
 import { defineRoute } from '../http/route';
 import { unauthorized } from '../http/errors';
-import { newToken, hashToken } from './tokens';
+import { bearerToken, newToken, hashToken } from './tokens';
 import type { AppDeps } from '../deps';
 
 export const UserDto = z
@@ -72,8 +72,7 @@ export function authRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     action: 'auth.session',
     status: 204,
     handler: async ({ req, em }) => {
-      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      await em.execute('delete from auth_tokens where token_hash = ?', [hashToken(token)]);
+      await em.execute('delete from auth_tokens where token_hash = ?', [hashToken(bearerToken(req.headers.authorization) ?? '')]);
       return undefined;
     },
   });

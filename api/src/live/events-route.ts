@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { ErrorBody } from '../http/route';
 import { badRequest, unauthorized, unavailable, zodFields } from '../http/errors';
-import { hashToken } from '../auth/tokens';
+import { bearerToken, hashToken } from '../auth/tokens';
 import { RETRY_MS, type LiveHub } from './hub';
 import { LiveEventDto, LiveStreamHeaders } from './schemas';
 
@@ -63,7 +63,7 @@ export function liveEventsRoute(hub: LiveHub, registry: OpenAPIRegistry, heartbe
     }
     if (req.socket.destroyed) return; // the client gave up while we waited
     // The bearer token's hash lets the hub re-check it later (a logout ends the stream).
-    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearerToken(req.headers.authorization) ?? undefined;
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',

@@ -67,6 +67,18 @@ export const useAuthStore = defineStore('auth', () => {
     }
   }
 
+  /** Your own name or language, saved to the account (e-mails follow the language). */
+  async function updateProfile(patch: { name?: string; locale?: User['locale'] }): Promise<User> {
+    const u = await unwrap(api.PATCH('/api/v1/auth/me', { body: patch }));
+    user.value = u;
+    return u;
+  }
+
+  /** Change your own password; the server signs out every other session of the account. */
+  async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await unwrap(api.POST('/api/v1/auth/me/password', { body: { currentPassword, newPassword } }));
+  }
+
   onUnauthorized(() => {
     if (token.value) {
       expired.value = true;
@@ -74,5 +86,5 @@ export const useAuthStore = defineStore('auth', () => {
     }
   });
 
-  return { token, user, expired, isAuthenticated, isStaff, isAdmin, login, restore, logout, clear };
+  return { token, user, expired, isAuthenticated, isStaff, isAdmin, login, restore, logout, clear, updateProfile, changePassword };
 });
