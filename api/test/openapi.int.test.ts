@@ -26,6 +26,8 @@ const EXPECTED: Op[] = [
   { method: 'post',  path: '/api/v1/auth/login',                auth: false, ok: 200, body: 'LoginRequest',          response: 'LoginResponse' },
   { method: 'post',  path: '/api/v1/auth/logout',               auth: true,  ok: 204 },
   { method: 'get',   path: '/api/v1/auth/me',                   auth: true,  ok: 200,                                response: 'User' },
+  { method: 'patch', path: '/api/v1/auth/me',                   auth: true,  ok: 200, body: 'ProfileRequest',        response: 'User' },
+  { method: 'post',  path: '/api/v1/auth/me/password',          auth: true,  ok: 204, body: 'PasswordChangeRequest' },
   { method: 'post',  path: '/api/v1/tickets',                   auth: true,  ok: 201, body: 'CreateTicketRequest',   response: 'Ticket' },
   { method: 'get',   path: '/api/v1/tickets',                   auth: true,  ok: 200,                                response: 'TicketList' },
   { method: 'get',   path: '/api/v1/tickets/{id}',              auth: true,  ok: 200,                                response: 'Ticket' },

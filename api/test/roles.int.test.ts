@@ -20,6 +20,8 @@ type Endpoint =
   | 'POST /auth/login'
   | 'POST /auth/logout'
   | 'GET /auth/me'
+  | 'PATCH /auth/me'
+  | 'POST /auth/me/password'
   | 'POST /tickets'
   | 'GET /tickets'
   | 'GET /tickets/:id'
@@ -42,6 +44,9 @@ const MATRIX: Record<Endpoint, Row7> = {
   'POST /auth/login':                       [200,  200,  200,  200,  200,  200,  200],
   'POST /auth/logout':                      [401,  204,  204,  204,  204,  204,  204],
   'GET /auth/me':                           [401,  200,  200,  200,  200,  200,  200],
+  'PATCH /auth/me':                         [401,  200,  200,  200,  200,  200,  200],
+  // Everyone may change their own password; sent with a wrong current one, so the fixtures keep theirs.
+  'POST /auth/me/password':                 [401,  400,  400,  400,  400,  400,  400],
   'POST /tickets':                          [401,  201,  201,  201,  201,  201,  201],
   'GET /tickets':                           [401,  200,  200,  200,  200,  200,  200],
   'GET /tickets/:id':                       [401,  200,  200,  200,  404,  200,  404],
@@ -160,6 +165,23 @@ const SPECS: Record<Endpoint, EndpointSpec> = {
     ok: (res, ctx) => {
       const c = ctx.caller as Exclude<Caller, 'anonymous'>;
       expect(res.body).toMatchObject({ id: userOf(c).id, email: userOf(c).email, role: ROLE_OF[c] });
+    },
+  },
+  'PATCH /auth/me': {
+    fresh: false,
+    mutates: false,
+    send: (ctx) => h.call(ctx.token, 'PATCH', '/api/v1/auth/me', { locale: 'en' }),
+    ok: (res, ctx) => {
+      const c = ctx.caller as Exclude<Caller, 'anonymous'>;
+      expect(res.body).toMatchObject({ id: userOf(c).id, role: ROLE_OF[c], locale: 'en' });
+    },
+  },
+  'POST /auth/me/password': {
+    fresh: false,
+    mutates: false,
+    send: (ctx) => h.call(ctx.token, 'POST', '/api/v1/auth/me/password', { currentPassword: 'not-the-password', newPassword: 'another-secret-1' }),
+    ok: () => {
+      throw new Error('sent with a wrong current password: never succeeds here');
     },
   },
   'POST /tickets': {
@@ -306,6 +328,7 @@ describe('role matrix', () => {
     if (expected === 401) expect(res.body).toEqual({ error: { code: 'unauthorized', message: 'Authentication required' } });
     else if (expected === 403) expect(res.body).toEqual({ error: { code: 'forbidden', message: FORBIDDEN_MESSAGE[endpoint]!.replace('ROLE', ROLE_OF[caller as Exclude<Caller, 'anonymous'>]) } });
     else if (expected === 404) expect(res.body).toEqual({ error: { code: 'not_found', message: `Ticket ${ticket.id} not found` } });
+    else if (expected === 400 && endpoint === 'POST /auth/me/password') expect(res.body.error.fields).toEqual([{ path: 'body.currentPassword', message: 'does not match' }]);
     else throw new Error(`no body expectation for ${expected}`);
     // A refused request changed nothing.
     if (before) expect(await snapshot(ticket.id)).toEqual(before);
