@@ -58,13 +58,13 @@ describe('profile page', () => {
     await userEvent.type(input('password-new'), 'a-new-secret-1');
     await userEvent.type(input('password-confirm'), 'a-new-secret-2');
     await userEvent.click(screen.getByTestId('password-save'));
-    expect(await screen.findByText('The two new passwords differ')).toBeTruthy();
+    expect((await screen.findByText('The two new passwords differ')).textContent).toBe('The two new passwords differ');
     expect(api.calls.filter((c) => c.method === 'POST')).toHaveLength(0);
 
     await userEvent.clear(input('password-confirm'));
     await userEvent.type(input('password-confirm'), 'a-new-secret-1');
     await userEvent.click(screen.getByTestId('password-save'));
-    expect(await screen.findByText('does not match')).toBeTruthy();
+    expect((await screen.findByText('does not match')).textContent).toBe('does not match');
 
     await userEvent.clear(input('password-current'));
     await userEvent.type(input('password-current'), 'right-one-1');
