@@ -30,10 +30,18 @@ export default defineConfig({
     // since shared helpers are no longer repeated across chunks. Components only other pages
     // use stay in those pages' chunks.
     rolldownOptions: {
+      // Two pages: the console (index.html) and the customer portal (portal.html, its own entry
+      // under src/portal that imports nothing of the console's pages, stores or Vuetify).
+      input: {
+        index: fileURLToPath(new URL('./index.html', import.meta.url)),
+        portal: fileURLToPath(new URL('./portal.html', import.meta.url)),
+      },
       output: {
         advancedChunks: {
           groups: [
-            { name: 'framework', test: /node_modules[\\/](@vue|vue|vue-router|pinia|vue-i18n|@intlify)[\\/]/, priority: 2 },
+            // Vite's preload helper rides with the framework: left alone it lands in whichever shared
+            // chunk comes first (the Vuetify one), and the portal would download Vuetify to get it.
+            { name: 'framework', test: /node_modules[\\/](@vue|vue|vue-router|pinia|vue-i18n|@intlify)[\\/]|vite[\\/]preload-helper/, priority: 2 },
             { name: 'vuetify', test: /node_modules[\\/]vuetify[\\/]lib[\\/](components[\\/](VApp|VMain|VNavigationDrawer|VAppBar|VToolbar|VBtn|VIcon|VList|VDivider|VMenu|VOverlay|VChip|VBadge|VDataTable|VTable|VCheckbox|VSelectionControl|VProgressCircular|VProgressLinear|VSkeletonLoader|VEmptyState|VImg|VAvatar|VTooltip|VSnackbar|VDefaultsProvider|VLabel|VField|VInput|VTextField|VSelect|VChipGroup|VSlideGroup|VVirtualScroll|VCard|VSheet|VGrid|VResponsive)|composables|util|directives|locale|framework)/, priority: 1 },
           ],
         },

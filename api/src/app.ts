@@ -21,6 +21,7 @@ import { webhookRoutes } from './webhooks/routes';
 import { emailTemplateRoutes } from './admin/email-template-routes';
 import { notificationRoutes } from './notifications/routes';
 import { attachmentRoutes } from './attachments/routes';
+import { uploadRoutes } from './uploads/routes';
 import { inboundRoutes } from './inbound/routes';
 import { liveRoutes } from './live';
 import { bulkRoutes } from './tickets/bulk';
@@ -32,11 +33,20 @@ import { healthRoutes } from './ops/health';
 import { createMetrics } from './ops/metrics';
 import { createRegistry, openApiDocument } from './ops/openapi';
 import { consoleRoutes } from './ops/console';
+import { portalSsrRoutes } from './portal/ssr';
 import { failureRoutes } from './ops/failures-routes';
 import { redactRequest } from './http/redact';
 import { createRateLimits } from './http/rate-limit';
 import { kbRoutes } from './kb';
 import { searchRoutes } from './search/routes';
+import { surveyRoutes } from './surveys/routes';
+import { surveyAdminRoutes } from './surveys/admin-routes';
+import { deflectionRoutes } from './portal/deflections-routes';
+import { portalInsightsRoutes } from './admin/portal-insights-routes';
+import { portalAccountRoutes } from './portal/accounts-routes';
+import { portalSettingsRoutes } from './admin/portal-settings-routes';
+import { userInviteRoutes } from './admin/user-invite-routes';
+import { customerStatusRoutes } from './tickets/customer-status-routes';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -94,7 +104,10 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', authenticate);
   app.use('/api/v1', authRoutes(deps, registry));
   app.use('/api/v1', profileRoutes(deps, registry));
+  app.use('/api/v1', portalAccountRoutes(deps, registry, limits));
+  app.use('/api/v1', portalSettingsRoutes(deps, registry));
   app.use('/api/v1', ticketRoutes(deps, registry));
+  app.use('/api/v1', customerStatusRoutes(deps, registry));
   app.use('/api/v1', heldMailRoutes(deps, registry));
   app.use('/api/v1', bulkRoutes(deps, registry));
   app.use('/api/v1', macroRoutes(deps, registry));
@@ -106,20 +119,28 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', emailTemplateRoutes(deps, registry));
   app.use('/api/v1', notificationRoutes(deps, registry));
   app.use('/api/v1', attachmentRoutes(deps, registry));
+  app.use('/api/v1', uploadRoutes(deps, registry, limits));
   app.use('/api/v1', inboundRoutes(deps, registry));
   app.use('/api/v1', groupRoutes(deps, registry));
   app.use('/api/v1', userRoutes(deps, registry));
+  app.use('/api/v1', userInviteRoutes(deps, registry));
   app.use('/api/v1', categoryRoutes(deps, registry));
   app.use('/api/v1', tagRoutes(deps, registry));
   app.use('/api/v1', settingsRoutes(deps, registry));
   app.use('/api/v1', failureRoutes(deps, registry));
   app.use('/api/v1', kbRoutes(deps, registry, limits));
   app.use('/api/v1', search.router);
+  app.use('/api/v1', surveyRoutes(deps, registry, limits));
+  app.use('/api/v1', surveyAdminRoutes(deps, registry));
+  app.use('/api/v1', deflectionRoutes(deps, registry, limits));
+  app.use('/api/v1', portalInsightsRoutes(deps, registry));
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(doc);
   });
+  // Public knowledge-base articles rendered on the server (before the portal's plain page).
+  app.use(portalSsrRoutes(deps));
   // The built console (web/dist), when there is one; other GETs outside /api get its index.html.
   app.use(consoleRoutes());
   app.use((req, _res, next) => next(notFound(`Route ${req.method} ${req.path}`)));

@@ -4,6 +4,9 @@ import { createLogger } from '@mehrdesk/core/logger';
 import { openOrm } from '@mehrdesk/core/db';
 import { buildApp } from './app';
 import { startReconciler } from './reconciler';
+import { startUploadSweeper } from './uploads/sweeper';
+import { startPeriodic } from './ops/periodic';
+import { purgeExpiredLinkRecords } from '@mehrdesk/core/services/signed-links';
 import { createSearchBackend } from '@mehrdesk/search/select-backend';
 
 const config = loadConfig();
@@ -13,6 +16,11 @@ const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 const deps = { config, orm, temporal, log, search: createSearchBackend(config, orm, log) };
 const stopReconciler = startReconciler(deps);
+const stopUploadSweeper = startUploadSweeper(deps);
+const stopLinkPurge = startPeriodic(log, 'expired link purge', 60 * 60_000, async () => {
+  const purged = await purgeExpiredLinkRecords(orm.em.fork());
+  if (purged.nonces || purged.signups) log.info(purged, 'expired link records deleted');
+});
 
 const app = buildApp(deps);
 const server = app.listen(config.PORT, () => log.info({ port: config.PORT }, 'api listening'));
@@ -21,6 +29,8 @@ server.keepAliveTimeout = 65_000;
 async function shutdown(sig: string) {
   log.info({ sig }, 'shutting down');
   stopReconciler();
+  stopUploadSweeper();
+  stopLinkPurge();
   // Ends live event streams (with an `end` event) and closes the LISTEN and Redis connections.
   await (app.locals.close as () => Promise<void>)().catch((err: unknown) => log.warn({ err }, 'closing the app failed'));
   server.close();

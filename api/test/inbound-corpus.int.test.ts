@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeFile } from '@mehrdesk/worker/inbound/storage';
+import { storeFile } from '@mehrdesk/core/attachments/storage';
 import { eventually, startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
 
 // The hard cases of real-world mail (worker/test/fixtures/mail) sent through the real SMTP

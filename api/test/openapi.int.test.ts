@@ -19,6 +19,10 @@ interface Op {
   body?: string;
   /** The success response's component schema, if it has one. */
   response?: string;
+  /** Its tag, when neither `auth` nor `tickets`. */
+  tag?: string;
+  /** Takes a multipart/form-data body (a file upload) instead of JSON. */
+  multipart?: true;
 }
 
 // prettier-ignore
@@ -35,6 +39,8 @@ const EXPECTED: Op[] = [
   { method: 'post',  path: '/api/v1/tickets/{id}/status',       auth: true,  ok: 200, body: 'ChangeStatusRequest',   response: 'Ticket' },
   { method: 'post',  path: '/api/v1/tickets/{id}/priority',     auth: true,  ok: 200, body: 'ChangePriorityRequest', response: 'Ticket' },
   { method: 'post',  path: '/api/v1/tickets/{id}/assignee',     auth: true,  ok: 200, body: 'ChangeAssigneeRequest', response: 'Ticket' },
+  { method: 'post',  path: '/api/v1/tickets/{id}/solve',        auth: true,  ok: 200,                                response: 'Ticket' },
+  { method: 'post',  path: '/api/v1/tickets/{id}/reopen',       auth: true,  ok: 200,                                response: 'Ticket' },
   { method: 'delete', path: '/api/v1/tickets/{id}',             auth: true,  ok: 204 },
   { method: 'post',  path: '/api/v1/tickets/{id}/messages',     auth: true,  ok: 201, body: 'AddMessageRequest',     response: 'Message' },
   { method: 'get',   path: '/api/v1/tickets/{id}/messages',     auth: true,  ok: 200 },
@@ -42,10 +48,18 @@ const EXPECTED: Op[] = [
   { method: 'post',  path: '/api/v1/tickets/{id}/messages/{messageId}/dismiss', auth: true, ok: 200,                    response: 'Message' },
   { method: 'get',   path: '/api/v1/tickets/{id}/timeline',     auth: true,  ok: 200 },
   { method: 'get',   path: '/api/v1/tickets/{id}/sla',          auth: true,  ok: 200,                                response: 'Sla' },
+  { method: 'get',   path: '/api/v1/tickets/{id}/survey',       auth: true,  ok: 200,                                response: 'Survey' },
+  { method: 'post',  path: '/api/v1/tickets/{id}/survey',       auth: true,  ok: 200, body: 'RateSurveyRequest',     response: 'Survey' },
   { method: 'post',  path: '/api/v1/tickets/bulk',              auth: true,  ok: 200, body: 'BulkTicketsRequest',    response: 'BulkTicketsResult' },
   { method: 'post',  path: '/api/v1/tickets/{id}/presence',     auth: true,  ok: 200, body: 'PresenceRequest',       response: 'PresenceList' },
   { method: 'get',   path: '/api/v1/tickets/{id}/presence',     auth: true,  ok: 200,                                response: 'PresenceList' },
   { method: 'post',  path: '/api/v1/tickets/{id}/macros/{macroId}/apply', auth: true, ok: 200, body: 'ApplyMacroRequest', response: 'ApplyMacroResult' },
+  { method: 'post',  path: '/api/v1/uploads',                  auth: true,  ok: 201,                                response: 'Attachment',   tag: 'uploads', multipart: true },
+  { method: 'get',   path: '/api/v1/uploads/limits',           auth: true,  ok: 200,                                response: 'UploadLimits', tag: 'uploads' },
+  { method: 'post',  path: '/api/v1/portal/deflections',        auth: true,  ok: 201, body: 'DeflectionRequest',     response: 'Deflection',       tag: 'portal' },
+  { method: 'get',   path: '/api/v1/admin/portal-insights',     auth: true,  ok: 200,                                response: 'PortalInsights',   tag: 'admin: portal insights' },
+  { method: 'get',   path: '/api/v1/admin/deflections',         auth: true,  ok: 200,                                response: 'DeflectionList',   tag: 'admin: portal insights' },
+  { method: 'get',   path: '/api/v1/admin/kb-feedback',         auth: true,  ok: 200,                                response: 'KbFeedbackList',   tag: 'admin: portal insights' },
 ];
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -99,7 +113,7 @@ describe('GET /api/openapi.json', () => {
   it('documents exactly the operations the auth and ticket routers serve', () => {
     // Other routers (e.g. admin) document their own operations; this file pins these two.
     const documented = allOperations()
-      .filter(({ path }) => /^\/api\/v1\/(auth|tickets)(\/|$)/.test(path))
+      .filter(({ path }) => /^\/api\/v1\/(auth|tickets|uploads|portal\/deflections|admin\/(portal-insights|deflections|kb-feedback))(\/|$)/.test(path))
       .map(({ method, path }) => `${method.toUpperCase()} ${path}`)
       .sort();
     expect(documented).toEqual(EXPECTED.map(label).sort());
@@ -144,7 +158,7 @@ describe.each(EXPECTED)('$method $path', (o) => {
     const op = opOf(o);
     expect(op, label(o)).toBeDefined();
     expect(op.summary).toEqual(expect.stringMatching(/\S/));
-    expect(op.tags).toEqual([o.path.startsWith('/api/v1/auth') ? 'auth' : 'tickets']);
+    expect(op.tags).toEqual([o.tag ?? (o.path.startsWith('/api/v1/auth') ? 'auth' : 'tickets')]);
     expect(Object.keys(op.responses)).toContain(String(o.ok));
     const success = op.responses[String(o.ok)];
     if (o.ok === 204) expect(success.content).toBeUndefined();
@@ -173,6 +187,7 @@ describe.each(EXPECTED)('$method $path', (o) => {
     const names = [...o.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     expect(pathParams).toEqual(names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: '^[1-9]\\d{0,9}$' } })));
     if (o.body) expect(op.requestBody).toEqual({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${o.body}` } } } });
+    else if (o.multipart) expect(Object.keys(op.requestBody.content)).toEqual(['multipart/form-data']);
     else expect(op.requestBody).toBeUndefined();
   });
 
@@ -239,5 +254,15 @@ describe('documented parameters match behaviour', () => {
     const replay = await h.call(customer, 'POST', '/api/v1/tickets', body, { 'idempotency-key': key });
     expect(replay.status).toBe(200); // what the API does
     expect(Object.keys(doc.paths['/api/v1/tickets'].post.responses)).toContain('200');
+  });
+
+  it('deflections and portal insights: closed request body, documented query parameters, the public search source', () => {
+    expect(doc.components.schemas.DeflectionRequest.additionalProperties).toBe(false);
+    expect(doc.components.schemas.DeflectionRequest.properties.description).toMatchObject({ type: 'string', maxLength: 4000 });
+    const query = (path: string) => Object.fromEntries(doc.paths[path].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.schema]));
+    expect(Object.keys(query('/api/v1/admin/portal-insights')).sort()).toEqual(['from', 'limit', 'to']);
+    expect(Object.keys(query('/api/v1/admin/deflections')).sort()).toEqual(['cursor', 'limit']);
+    expect(query('/api/v1/admin/kb-feedback').sort).toMatchObject({ enum: expect.arrayContaining(['views', '-views', 'ratio', '-ratio', 'notHelpful']), default: '-views' });
+    expect(query('/api/v1/public/kb/search').source).toMatchObject({ enum: ['search', 'suggest'], default: 'search' });
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
 import { PASSWORD } from '@mehrdesk/scripts/testing/fixtures';
 import { hashToken } from '@mehrdesk/api/auth/tokens';
+import { openSurvey, signSurveyLink } from '@mehrdesk/core/services/surveys';
 
 // The role matrix: every endpoint × every kind of caller, with the expected status written out
 // by hand below (NOT derived from core/src/domain/permissions.ts), so a change to the grants or
@@ -29,12 +30,27 @@ type Endpoint =
   | 'POST /tickets/:id/status'
   | 'POST /tickets/:id/priority'
   | 'POST /tickets/:id/assignee'
+  | 'POST /tickets/:id/solve'
+  | 'POST /tickets/:id/reopen'
   | 'DELETE /tickets/:id'
   | 'POST /tickets/:id/messages (public)'
   | 'POST /tickets/:id/messages (internal)'
   | 'GET /tickets/:id/messages'
   | 'GET /tickets/:id/timeline'
-  | 'GET /tickets/:id/sla';
+  | 'GET /tickets/:id/sla'
+  | 'GET /tickets/:id/survey'
+  | 'POST /tickets/:id/survey'
+  | 'GET /public/surveys/:token'
+  | 'POST /public/surveys/:token'
+  | 'GET /settings/surveys'
+  | 'PUT /settings/surveys'
+  | 'GET /admin/csat'
+  | 'POST /uploads'
+  | 'GET /uploads/limits'
+  | 'POST /portal/deflections'
+  | 'GET /admin/portal-insights'
+  | 'GET /admin/deflections'
+  | 'GET /admin/kb-feedback';
 
 type Row7 = readonly [anonymous: number, admin: number, supervisor: number, groupAgent: number, outsideAgent: number, requester: number, otherCustomer: number];
 
@@ -54,12 +70,38 @@ const MATRIX: Record<Endpoint, Row7> = {
   'POST /tickets/:id/status':               [401,  200,  200,  200,  404,  403,  403],
   'POST /tickets/:id/priority':             [401,  200,  200,  200,  404,  403,  403],
   'POST /tickets/:id/assignee':             [401,  200,  200,  200,  404,  403,  403],
+  // The requester's own "mark as solved" and "reopen"; staff change statuses with /status.
+  'POST /tickets/:id/solve':                [401,  403,  403,  403,  403,  200,  404],
+  'POST /tickets/:id/reopen':               [401,  403,  403,  403,  403,  200,  404],
   'DELETE /tickets/:id':                    [401,  204,  204,  403,  403,  403,  403],
   'POST /tickets/:id/messages (public)':    [401,  201,  201,  201,  404,  201,  404],
   'POST /tickets/:id/messages (internal)':  [401,  201,  201,  201,  404,  403,  403],
   'GET /tickets/:id/messages':              [401,  200,  200,  200,  404,  200,  404],
   'GET /tickets/:id/timeline':              [401,  200,  200,  200,  404,  403,  403],
   'GET /tickets/:id/sla':                   [401,  200,  200,  200,  404,  403,  403],
+  // The survey of the current resolution: read by whoever sees the ticket, rated by its requester only.
+  'GET /tickets/:id/survey':                [401,  200,  200,  200,  404,  200,  404],
+  'POST /tickets/:id/survey':               [401,  403,  403,  403,  403,  200,  404],
+  // The e-mail's signed link needs no login; signed in as anyone but its customer, it is refused.
+  'GET /public/surveys/:token':             [200,  403,  403,  403,  403,  200,  403],
+  'POST /public/surveys/:token':            [200,  403,  403,  403,  403,  200,  403],
+  'GET /settings/surveys':                  [401,  200,  403,  403,  403,  403,  403],
+  'PUT /settings/surveys':                  [401,  200,  403,  403,  403,  403,  403],
+  'GET /admin/csat':                        [401,  200,  403,  403,  403,  403,  403],
+  // Everyone signed in uploads their own files (attached later by whoever may write the message).
+  'POST /uploads':                          [401,  201,  201,  201,  201,  201,  201],
+  'GET /uploads/limits':                    [401,  200,  200,  200,  200,  200,  200],
+  // "This solved my problem" in the portal: customers only (staff would skew the numbers).
+  'POST /portal/deflections':               [401,  403,  403,  403,  403,  201,  201],
+  'GET /admin/portal-insights':             [401,  200,  403,  403,  403,  403,  403],
+  'GET /admin/deflections':                 [401,  200,  403,  403,  403,  403,  403],
+  'GET /admin/kb-feedback':                 [401,  200,  403,  403,  403,  403,  403],
+};
+
+/** The 403 error code where it is not `forbidden`. */
+const FORBIDDEN_CODE: Partial<Record<Endpoint, string>> = {
+  'GET /public/surveys/:token': 'link_invalid',
+  'POST /public/surveys/:token': 'link_invalid',
 };
 
 /** The 403 message each endpoint gives customers (written out, like the statuses). */
@@ -68,10 +110,22 @@ const FORBIDDEN_MESSAGE: Partial<Record<Endpoint, string>> = {
   'POST /tickets/:id/status': 'Role customer may not ticket.update',
   'POST /tickets/:id/priority': 'Role customer may not ticket.update',
   'POST /tickets/:id/assignee': 'Role customer may not ticket.update',
+  'POST /tickets/:id/solve': 'Role ROLE may not ticket.solveOwn',
+  'POST /tickets/:id/reopen': 'Role ROLE may not ticket.solveOwn',
   'DELETE /tickets/:id': 'Role ROLE may not ticket.delete',
   'POST /tickets/:id/messages (internal)': 'Only staff can add internal notes',
   'GET /tickets/:id/timeline': 'Role customer may not ticket.viewInternal',
   'GET /tickets/:id/sla': 'Role customer may not ticket.viewSla',
+  'POST /tickets/:id/survey': 'Only the customer who asked rates the support',
+  'GET /public/surveys/:token': 'This survey link belongs to another account',
+  'POST /public/surveys/:token': 'This survey link belongs to another account',
+  'GET /settings/surveys': 'Role ROLE may not admin.manage',
+  'PUT /settings/surveys': 'Role ROLE may not admin.manage',
+  'GET /admin/csat': 'Role ROLE may not admin.manage',
+  'POST /portal/deflections': 'Role ROLE may not portal.deflect',
+  'GET /admin/portal-insights': 'Role ROLE may not admin.manage',
+  'GET /admin/deflections': 'Role ROLE may not admin.manage',
+  'GET /admin/kb-feedback': 'Role ROLE may not admin.manage',
 };
 
 const ROWS: [Endpoint, Caller, number][] = (Object.entries(MATRIX) as [Endpoint, Row7][]).flatMap(([endpoint, statuses]) =>
@@ -128,6 +182,8 @@ interface EndpointSpec {
   /** Needs its own ticket because it changes it. */
   fresh: boolean;
   mutates: boolean;
+  /** Brings the fresh ticket into the state the endpoint needs (before the snapshot). */
+  prepare?(ticket: any): Promise<any>;
   send(ctx: Ctx): Promise<Res>;
   ok(res: Res, ctx: Ctx): Promise<void> | void;
 }
@@ -234,6 +290,23 @@ const SPECS: Record<Endpoint, EndpointSpec> = {
     send: (ctx) => h.call(ctx.token, 'POST', `/api/v1/tickets/${id(ctx)}/assignee`, { assigneeId: h.fx.users.agent2.id }),
     ok: (res, ctx) => expect(res.body).toMatchObject({ id: id(ctx), assigneeId: h.fx.users.agent2.id, version: ctx.ticket.version + 1 }),
   },
+  'POST /tickets/:id/solve': {
+    fresh: true,
+    mutates: true,
+    send: (ctx) => h.call(ctx.token, 'POST', `/api/v1/tickets/${id(ctx)}/solve`),
+    ok: (res, ctx) => expect(res.body).toMatchObject({ id: id(ctx), status: 'resolved', version: ctx.ticket.version + 1 }),
+  },
+  'POST /tickets/:id/reopen': {
+    fresh: true,
+    mutates: true,
+    prepare: async (ticket) => {
+      const solved = await h.call(tokens.requester, 'POST', `/api/v1/tickets/${ticket.id}/solve`);
+      expect(solved.status, JSON.stringify(solved.body)).toBe(200);
+      return solved.body;
+    },
+    send: (ctx) => h.call(ctx.token, 'POST', `/api/v1/tickets/${id(ctx)}/reopen`),
+    ok: (res, ctx) => expect(res.body).toMatchObject({ id: id(ctx), status: 'open', version: ctx.ticket.version + 1 }),
+  },
   'DELETE /tickets/:id': {
     fresh: true,
     mutates: true,
@@ -290,7 +363,133 @@ const SPECS: Record<Endpoint, EndpointSpec> = {
       expect(res.body.clocks.map((c: any) => c.name).sort()).toEqual(['first_response', 'resolution']);
     },
   },
+  'GET /tickets/:id/survey': {
+    fresh: true,
+    mutates: false,
+    prepare: surveyed,
+    send: (ctx) => h.call(ctx.token, 'GET', `/api/v1/tickets/${id(ctx)}/survey`),
+    ok: (res, ctx) => expect(res.body).toEqual({ ...SURVEY_OPEN, ticketNumber: ctx.ticket.number }),
+  },
+  'POST /tickets/:id/survey': {
+    fresh: true,
+    mutates: true,
+    prepare: surveyed,
+    send: (ctx) => h.call(ctx.token, 'POST', `/api/v1/tickets/${id(ctx)}/survey`, { rating: 'good', comment: `from ${ctx.caller}` }),
+    ok: (res, ctx) => expect(res.body).toEqual({ ...SURVEY_OPEN, ticketNumber: ctx.ticket.number, state: 'rated', rating: 'good', comment: `from ${ctx.caller}` }),
+  },
+  'GET /public/surveys/:token': {
+    fresh: true,
+    mutates: false,
+    prepare: surveyed,
+    send: (ctx) => h.call(ctx.token, 'GET', `/api/v1/public/surveys/${ctx.ticket.surveyToken}`),
+    ok: (res, ctx) => expect(res.body).toEqual({ ...SURVEY_OPEN, ticketNumber: ctx.ticket.number }),
+  },
+  'POST /public/surveys/:token': {
+    fresh: true,
+    mutates: true,
+    prepare: surveyed,
+    send: (ctx) => h.call(ctx.token, 'POST', `/api/v1/public/surveys/${ctx.ticket.surveyToken}`, { rating: 'bad' }),
+    ok: (res, ctx) => expect(res.body).toEqual({ ...SURVEY_OPEN, ticketNumber: ctx.ticket.number, state: 'rated', rating: 'bad' }),
+  },
+  'GET /settings/surveys': {
+    fresh: false,
+    mutates: false,
+    send: (ctx) => h.call(ctx.token, 'GET', '/api/v1/settings/surveys'),
+    ok: (res) => expect(res.body).toEqual({ enabled: expect.any(Boolean), delaySeconds: expect.any(Number), scale: expect.stringMatching(/^(binary|five)$/), source: expect.stringMatching(/^(default|admin)$/) }),
+  },
+  'PUT /settings/surveys': {
+    fresh: false,
+    mutates: false,
+    // The environment's defaults, stored as an admin's choice (and removed again below).
+    send: (ctx) => h.call(ctx.token, 'PUT', '/api/v1/settings/surveys', { enabled: h.config.SURVEYS_ENABLED, delaySeconds: h.config.SURVEY_DELAY_SECONDS, scale: h.config.SURVEY_SCALE }),
+    ok: async (res) => {
+      expect(res.body).toEqual({ enabled: h.config.SURVEYS_ENABLED, delaySeconds: h.config.SURVEY_DELAY_SECONDS, scale: h.config.SURVEY_SCALE, source: 'admin' });
+      await h.orm.em.fork().execute(`delete from settings where key = 'surveys'`);
+    },
+  },
+  'GET /admin/csat': {
+    fresh: false,
+    mutates: false,
+    send: (ctx) => h.call(ctx.token, 'GET', '/api/v1/admin/csat?limit=5'),
+    ok: (res) => expect(res.body).toMatchObject({ items: expect.any(Array), nextCursor: res.body.items.length === 5 ? expect.any(String) : null, summary: { rated: expect.any(Number) } }),
+  },
+  'POST /uploads': {
+    fresh: false,
+    mutates: false,
+    send: async (ctx) => {
+      const form = new FormData();
+      form.append('file', new Blob([`notes of ${ctx.caller}`], { type: 'text/plain' }), 'notes.txt');
+      const r = await fetch(`${h.baseUrl}/api/v1/uploads`, { method: 'POST', headers: ctx.token ? { authorization: `Bearer ${ctx.token}` } : {}, body: form });
+      return { status: r.status, body: await r.json(), headers: r.headers };
+    },
+    ok: async (res, ctx) => {
+      expect(res.body).toMatchObject({ filename: 'notes.txt', contentType: 'text/plain', url: `/api/v1/attachments/${res.body.id}` });
+      // Pending: its uploader's alone.
+      const [row] = await h.orm.em.fork().execute('select uploaded_by, ticket_id from attachments where id = ?', [res.body.id]);
+      expect(row).toEqual({ uploaded_by: userOf(ctx.caller as Exclude<Caller, 'anonymous'>).id, ticket_id: null });
+    },
+  },
+  'GET /uploads/limits': {
+    fresh: false,
+    mutates: false,
+    send: (ctx) => h.call(ctx.token, 'GET', '/api/v1/uploads/limits'),
+    ok: (res) => expect(res.body).toEqual({ maxFileBytes: expect.any(Number), maxFilesPerMessage: expect.any(Number), allowedTypes: expect.any(Array), pendingHours: expect.any(Number) }),
+  },
+  'POST /portal/deflections': {
+    fresh: false,
+    mutates: false,
+    send: async (ctx) => h.call(ctx.token, 'POST', '/api/v1/portal/deflections', { articleId: await deflectionArticle(), subject: `solved for ${ctx.caller}`, description: 'by an article' }),
+    ok: async (res, ctx) => {
+      const [row] = await h.orm.em.fork().execute('select customer_id, translation_id, subject from kb_deflections where id = ?', [res.body.id]);
+      expect(row).toEqual({ customer_id: userOf(ctx.caller as Exclude<Caller, 'anonymous'>).id, translation_id: await deflectionArticle(), subject: `solved for ${ctx.caller}` });
+    },
+  },
+  'GET /admin/portal-insights': {
+    fresh: false,
+    mutates: false,
+    send: (ctx) => h.call(ctx.token, 'GET', '/api/v1/admin/portal-insights'),
+    ok: (res) => expect(res.body).toMatchObject({ deflections: { total: expect.any(Number), byDay: expect.any(Array), topArticles: expect.any(Array) }, missedSearches: expect.any(Array) }),
+  },
+  'GET /admin/deflections': {
+    fresh: false,
+    mutates: false,
+    send: (ctx) => h.call(ctx.token, 'GET', '/api/v1/admin/deflections'),
+    ok: (res) => expect(res.body).toEqual({ items: expect.any(Array), nextCursor: res.body.items.length === 25 ? expect.any(String) : null }),
+  },
+  'GET /admin/kb-feedback': {
+    fresh: false,
+    mutates: false,
+    send: (ctx) => h.call(ctx.token, 'GET', '/api/v1/admin/kb-feedback?sort=-helpful'),
+    ok: (res) => expect(res.body).toEqual({ items: expect.any(Array), total: expect.any(Number) }),
+  },
 };
+
+/**
+ * Resolve a fresh ticket and open its survey as the worker does when the delay is over (this
+ * file's delay is the default day); `surveyToken` is the requester's link from the e-mail.
+ */
+async function surveyed(ticket: any) {
+  const r = await h.call(tokens.admin, 'POST', `/api/v1/tickets/${ticket.id}/status`, { status: 'resolved' });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  const resolvedAt = Date.parse(r.body.resolvedAt);
+  await openSurvey(h.orm.em.fork(), ticket.id, new Date(resolvedAt), 'binary');
+  const surveyToken = signSurveyLink(h.config.PORTAL_LINK_SECRET, { userId: h.fx.users.customer.id, ticketId: ticket.id, resolvedAt, expiresAtSec: Math.floor(Date.now() / 1000) + 3600 });
+  return { ...r.body, surveyToken };
+}
+
+const SURVEY_OPEN = { subject: 'Role matrix', scale: 'binary', state: 'open', rating: null, comment: null };
+
+/** A published public article's translation to deflect onto (made on first use). */
+let deflectionTranslation: Promise<number> | undefined;
+function deflectionArticle(): Promise<number> {
+  deflectionTranslation ??= h
+    .call(tokens.admin, 'POST', '/api/v1/kb/articles', { visibility: 'public', translations: { en: { title: `Roles ${h.fx.suffix}`, bodyHtml: '<p>Solved</p>', status: 'published' } } })
+    .then((r) => {
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.translations.en.id as number;
+    });
+  return deflectionTranslation;
+}
 
 beforeAll(async () => {
   // Manual assignment: tickets stay unassigned, so the group agent sees them through group
@@ -313,7 +512,8 @@ describe('role matrix', () => {
     const spec = SPECS[endpoint];
     // Logging out revokes the token, so that row uses a token of its own.
     const token = caller === 'anonymous' ? null : endpoint === 'POST /auth/logout' ? await h.login(userOf(caller).email) : tokens[caller];
-    const ticket = spec.fresh ? await freshTicket() : shared;
+    const created = spec.fresh ? await freshTicket() : shared;
+    const ticket = spec.prepare ? await spec.prepare(created) : created;
     const ctx: Ctx = { caller, token, ticket };
     const before = spec.mutates && ticket ? await snapshot(ticket.id) : null;
     const ticketsBefore = endpoint === 'POST /tickets' ? await countTickets() : 0;
@@ -326,7 +526,7 @@ describe('role matrix', () => {
       return;
     }
     if (expected === 401) expect(res.body).toEqual({ error: { code: 'unauthorized', message: 'Authentication required' } });
-    else if (expected === 403) expect(res.body).toEqual({ error: { code: 'forbidden', message: FORBIDDEN_MESSAGE[endpoint]!.replace('ROLE', ROLE_OF[caller as Exclude<Caller, 'anonymous'>]) } });
+    else if (expected === 403) expect(res.body).toEqual({ error: { code: FORBIDDEN_CODE[endpoint] ?? 'forbidden', message: FORBIDDEN_MESSAGE[endpoint]!.replace('ROLE', ROLE_OF[caller as Exclude<Caller, 'anonymous'>]) } });
     else if (expected === 404) expect(res.body).toEqual({ error: { code: 'not_found', message: `Ticket ${ticket.id} not found` } });
     else if (expected === 400 && endpoint === 'POST /auth/me/password') expect(res.body.error.fields).toEqual([{ path: 'body.currentPassword', message: 'does not match' }]);
     else throw new Error(`no body expectation for ${expected}`);

@@ -3,6 +3,12 @@ import { z } from 'zod';
 /** What becomes of mail a stranger threads onto a ticket (see INBOUND_STRANGER_REPLIES); admins may override it (services/settings.ts). */
 export const STRANGER_REPLY_MODES = ['hold', 'new_ticket'] as const;
 
+/** Hard bounds of the upload limits (attachments.size is a PostgreSQL integer; services/settings.ts). */
+export const UPLOAD_BYTES_CEILING = 1024 * 1024 * 1024;
+export const UPLOAD_FILES_CEILING = 50;
+/** An allowed upload type: `image/png` or `image/*`. */
+export const UPLOAD_TYPE_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126})$/;
+
 // Environment is validated once at start-up so a typo fails loudly instead of at first use.
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -26,6 +32,20 @@ const schema = z.object({
    * Set a random value of its own in production, the same on every API instance.
    */
   ATTACHMENT_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').default('mehrdesk-development-attachment-link-secret'),
+  /**
+   * Signs the links customers get by e-mail (verification, password reset, magic sign-in, survey;
+   * core/src/services/signed-links.ts). Random and the same on every API and worker instance in
+   * production: changing it invalidates every link already sent.
+   */
+  PORTAL_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').default('mehrdesk-development-portal-link-secret'),
+  /** How long the links in account e-mails work: sign-up verification, password reset, magic sign-in from a ticket e-mail. */
+  PORTAL_VERIFY_LINK_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  PORTAL_RESET_LINK_HOURS: z.coerce.number().min(0.01).max(24 * 7).default(2),
+  PORTAL_MAGIC_LINK_HOURS: z.coerce.number().min(0.01).max(24 * 90).default(24 * 7),
+  PORTAL_INVITE_LINK_HOURS: z.coerce.number().min(0.01).max(24 * 90).default(24 * 7),
+  /** Sign-up, reset and verification-resend requests per client and hour, and e-mails per target address and hour. */
+  RATE_LIMIT_ACCOUNT_PER_CLIENT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(30),
+  RATE_LIMIT_ACCOUNT_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(5),
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
   /** Live event streams (SSE): heartbeat comment interval; tokens are re-checked every 4 beats. */
   LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
@@ -74,6 +94,24 @@ const schema = z.object({
   /** Largest knowledge-base image an editor may upload (bytes); larger ones answer 413. */
   KB_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
   /**
+   * Uploaded attachments (POST /api/v1/uploads): the defaults of the limits admins may change
+   * (PUT /api/v1/settings/uploads). Largest file in bytes, files per message, and the types
+   * allowed (comma-separated MIME types or `type/*`, checked against what the bytes are; empty: any).
+   */
+  UPLOAD_MAX_FILE_BYTES: z.coerce.number().int().min(1024).max(UPLOAD_BYTES_CEILING).default(25 * 1024 * 1024),
+  UPLOAD_MAX_FILES_PER_MESSAGE: z.coerce.number().int().min(1).max(UPLOAD_FILES_CEILING).default(10),
+  UPLOAD_ALLOWED_TYPES: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(UPLOAD_TYPE_PATTERN, 'each entry must be a MIME type or type/*')).max(100)),
+  /** Uploads no ticket or message used are deleted after this many hours. */
+  /** A minor garbage collection after every this many MiB of uploads, so their socket buffers do not pile up (api/src/uploads/reclaim.ts); 0 turns it off. */
+  UPLOAD_RECLAIM_MB: z.coerce.number().int().min(0).max(1024).default(16),
+  UPLOAD_PENDING_MAX_AGE_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(24),
+  /** Uploads per user and minute (shared by all API replicas through Redis). */
+  RATE_LIMIT_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /**
    * Keys the anonymous clients of the public API are told apart by (rate limits, feedback) are an
    * HMAC of their address with this secret, so no address is stored. Same value on every instance.
    */
@@ -82,6 +120,20 @@ const schema = z.object({
   RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   /** Public KB "was this helpful?" submissions per client and hour. */
   RATE_LIMIT_PUBLIC_FEEDBACK_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
+  /**
+   * Satisfaction surveys after a resolution (core/src/services/surveys.ts): the defaults until an
+   * admin chooses (PUT /api/v1/settings/surveys). The delay is counted from the resolution.
+   */
+  SURVEYS_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  SURVEY_DELAY_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(86_400),
+  SURVEY_SCALE: z.enum(['binary', 'five']).default('binary'),
+  /** How long the rating links in a survey e-mail work. */
+  SURVEY_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Public survey requests (show or rate by link) per client and hour. */
+  RATE_LIMIT_PUBLIC_SURVEY_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
   /** IMAP mailbox polled for inbound mail, `imaps://user:password@host[:port]`; empty turns it off. */
   INBOUND_IMAP_URL: z
     .string()

@@ -63,6 +63,8 @@ export interface RuleContext {
   message?: { text: string; channel: TicketSource; senderRole: Role; isInternal: boolean };
   /** The SLA clock that fired (sla.warning / sla.breached only). */
   sla?: { clock: SlaClockName };
+  /** The satisfaction rating that arrived (survey.received only). */
+  survey?: { rating: SurveyRatingText; positive: boolean; comment: string };
   /** Business hours for time.* facts, hoursSince{business} and inBusinessHours. */
   calendar: CalendarSpec;
 }
@@ -104,6 +106,11 @@ function fact<P extends Record<string, unknown> = Record<string, never>>(spec: F
 }
 
 const enumType = (values: readonly string[]): FactType => ({ kind: 'enum', values });
+
+/** A survey rating as rules see it: good / bad (two-point scale) or 1 … 5 (five-point scale). */
+export const SURVEY_RATINGS = ['good', 'bad', '1', '2', '3', '4', '5'] as const;
+export type SurveyRatingText = (typeof SURVEY_RATINGS)[number];
+const SURVEY_TRIGGERS = ['survey.received'] as const satisfies readonly Trigger[];
 
 /** Ticket fields that `changed` / `previous` can name, with their types. */
 export const TRACKED_FIELDS = {
@@ -218,6 +225,26 @@ export const FACTS = {
     type: enumType(SLA_CLOCKS),
     triggers: SLA_TRIGGERS,
     resolve: (c) => c.sla?.clock,
+  }),
+
+  // survey (survey.received only) -------------------------------------------------------
+  'survey.rating': fact({
+    description: 'The rating given: good / bad, or 1 … 5 on the five-point scale',
+    type: enumType(SURVEY_RATINGS),
+    triggers: SURVEY_TRIGGERS,
+    resolve: (c) => c.survey?.rating,
+  }),
+  'survey.positive': fact({
+    description: 'Whether the customer was satisfied (good, or 4–5 of five)',
+    type: { kind: 'boolean' },
+    triggers: SURVEY_TRIGGERS,
+    resolve: (c) => c.survey?.positive,
+  }),
+  'survey.comment': fact({
+    description: 'The comment left with the rating (empty when none)',
+    type: { kind: 'text' },
+    triggers: SURVEY_TRIGGERS,
+    resolve: (c) => c.survey?.comment,
   }),
 
   // time (context.now in the calendar's zone) ---------------------------------------------

@@ -58,6 +58,16 @@ describe('plain facts read the context', () => {
     },
   );
 
+  it('survey facts read the rating that arrived, and are undefined for other events', () => {
+    const c = context({ survey: { rating: 'bad', positive: false, comment: 'Took a week' }, event: { type: 'survey.received', at: SAT_10 } });
+    expect(resolveFact('survey.rating', c)).toBe('bad');
+    expect(resolveFact('survey.positive', c)).toBe(false);
+    expect(resolveFact('survey.comment', c)).toBe('Took a week');
+    expect(resolveFact('event.type', c)).toBe('survey.received');
+    expect(factDefinition('survey.rating').type({})).toEqual({ kind: 'enum', values: ['good', 'bad', '1', '2', '3', '4', '5'] });
+    for (const name of ['survey.rating', 'survey.positive', 'survey.comment'] as FactName[]) expect(resolveFact(name, context())).toBeUndefined();
+  });
+
   it('ticket.customField reads own keys only', () => {
     const c = context({ ticket: ticket({ customFields: { plan: 'gold', seats: '12', empty: null } }) });
     expect(resolveFact('ticket.customField', c, { key: 'plan' })).toBe('gold');
@@ -164,8 +174,11 @@ describe('hoursSince (now = Saturday 10:00 Tehran)', () => {
 });
 
 describe('catalogue', () => {
-  it('message facts exist only for message.received, sla.clock only for SLA triggers', () => {
+  it('message facts exist only for message.received, sla.clock only for SLA triggers, survey facts only for survey.received', () => {
     const availability = (name: FactName) => TRIGGERS.filter((t) => factAvailableFor(name, t));
+    expect(availability('survey.rating')).toEqual(['survey.received']);
+    expect(availability('survey.positive')).toEqual(['survey.received']);
+    expect(availability('survey.comment')).toEqual(['survey.received']);
     expect(availability('message.text')).toEqual(['message.received']);
     expect(availability('message.isInternal')).toEqual(['message.received']);
     expect(availability('sla.clock')).toEqual(['sla.warning', 'sla.breached']);
@@ -175,7 +188,7 @@ describe('catalogue', () => {
 
   it('lists the facts the rule editor offers', () => {
     expect(FACT_NAMES).toEqual(Object.keys(FACTS));
-    expect(FACT_NAMES).toHaveLength(27);
+    expect(FACT_NAMES).toHaveLength(30);
     expect(FACT_NAMES.filter((n) => factDefinition(n).params !== undefined)).toEqual(['ticket.customField', 'changed', 'previous', 'hoursSince']);
   });
 

@@ -6,6 +6,7 @@ import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
 import { createTicketActivities } from './activities/ticket-activities';
 import { createWebhookActivities } from './activities/webhook-activities';
+import { createAccountEmailActivities } from './activities/account-email-activities';
 import { classifyFailures } from './activities/failures';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('@mehrdesk/workflows'));
@@ -33,7 +34,7 @@ export async function createTicketWorker(deps: TicketWorkerDeps): Promise<{ work
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.taskQueue ?? deps.config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await workflowBundle(),
-    activities: classifyFailures({ ...createTicketActivities(deps), ...createWebhookActivities(deps) }, deps.log),
+    activities: classifyFailures({ ...createTicketActivities(deps), ...createWebhookActivities(deps), ...createAccountEmailActivities(deps) }, deps.log),
     // Thousands of idle ticket workflows are normal: keep many cached so timers fire without replay.
     maxCachedWorkflows: 10_000,
     maxConcurrentWorkflowTaskExecutions: 100,

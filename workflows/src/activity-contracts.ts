@@ -64,6 +64,8 @@ export interface PersistMessageInput {
   email?: { messageId: string | null; inReplyTo: string | null; references: string[] };
   /** Stored with review status `held` and the sender's address (see AddMessageRequest). */
   heldForReview?: { from: string };
+  /** The author's pending uploads, linked to the message in the transaction that inserts it. */
+  attachmentIds?: number[];
   /** Ticket changes caused by the message (reopen, first response), written in the same transaction. */
   change: Omit<ApplyTicketChangeInput, 'ticketId' | 'idempotencyKey' | 'requestId' | 'actor'> | null;
 }
@@ -79,6 +81,17 @@ export interface RecordSlaInput {
 /** Every e-mail event is also a notification event (same keys), so preferences cover them all. */
 export const EMAIL_TEMPLATES = NOTIFICATION_EVENTS;
 export type EmailTemplate = NotificationEvent;
+
+/**
+ * Customer follow-ups the workflow sends itself (customer-followup.ts), each with its own
+ * activity because they carry more than a ticket link (signed rating links, the reminder's
+ * count): not notification events, not for rules' send_email. Admins edit their texts like the others.
+ */
+export const FOLLOWUP_TEMPLATES = ['survey_request', 'pending_reminder'] as const;
+export type FollowupTemplate = (typeof FOLLOWUP_TEMPLATES)[number];
+/** Every template an admin can edit (per language). */
+export const EDITABLE_EMAIL_TEMPLATES = [...EMAIL_TEMPLATES, ...FOLLOWUP_TEMPLATES] as const;
+export type AnyEmailTemplate = EmailTemplate | FollowupTemplate;
 
 export type EmailRecipient = 'requester' | 'assignee' | 'supervisor' | 'group' | { address: string };
 
@@ -97,12 +110,12 @@ export interface SendTicketEmailResult {
   messageId: string | null;
 }
 
-export type RuleEventType = 'ticket.created' | 'ticket.updated' | 'message.received' | 'sla.warning' | 'sla.breached';
+export type RuleEventType = 'ticket.created' | 'ticket.updated' | 'message.received' | 'sla.warning' | 'sla.breached' | 'survey.received';
 
 export interface EvaluateRulesInput {
   ticketId: number;
   requestId: string;
-  event: { type: RuleEventType; at: number; clock?: SlaClockName; messageId?: number };
+  event: { type: RuleEventType; at: number; clock?: SlaClockName; messageId?: number; surveyId?: number };
   /** The ticket before the change that caused this event (for changed()/previous() facts). */
   previous: TicketSnapshot | null;
   /** Identifies the originating event; every evaluation caused by it shares the key. */
@@ -166,6 +179,42 @@ export interface RecordActivityFailureInput {
   context: string;
 }
 
+/** The resolution a survey asks about, as the workflow recorded it (the ticket's resolved_at). */
+export interface PlanSurveyInput {
+  ticketId: number;
+  resolvedAt: number;
+}
+
+export interface SendSurveyInput {
+  ticketId: number;
+  resolvedAt: number;
+  idempotencyKey: string;
+  requestId: string;
+}
+
+export interface SendSurveyResult {
+  /** `disabled`: surveys were turned off meanwhile; `stale`: the ticket no longer stands at that resolution. */
+  status: SendTicketEmailResult['status'] | 'disabled' | 'stale';
+  surveyId: number | null;
+}
+
+export interface SendPendingReminderInput {
+  ticketId: number;
+  idempotencyKey: string;
+  requestId: string;
+  /** 1 for the first reminder, 2 for the second. */
+  reminder: number;
+  pendingSince: number;
+  /** When the ticket will resolve itself unless the customer answers; null when the policy does not. */
+  autoResolveAt: number | null;
+}
+
+export interface SendPendingReminderResult {
+  /** `stale`: the ticket left pending before the reminder went out. */
+  status: SendTicketEmailResult['status'] | 'stale';
+  messageId: string | null;
+}
+
 export interface TicketActivities {
   /** One page of a time-based rule's scan over open tickets. */
   scanScheduledRule(input: { ruleId: number; afterTicketId: number; runKey: string }): Promise<ScheduledRulePage>;
@@ -179,4 +228,10 @@ export interface TicketActivities {
   sendTicketEmail(input: SendTicketEmailInput): Promise<SendTicketEmailResult>;
   markWorkflowStarted(input: { ticketId: number }): Promise<void>;
   recordActivityFailure(input: RecordActivityFailureInput): Promise<void>;
+  /** When the survey of a resolution goes out (resolution + the configured delay), or null when surveys are off. */
+  planSurvey(input: PlanSurveyInput): Promise<{ sendAt: number | null }>;
+  /** Open the resolution's survey and e-mail the requester the rating links (idempotent by key). */
+  sendSurvey(input: SendSurveyInput): Promise<SendSurveyResult>;
+  /** Remind the requester that the ticket waits on them (idempotent by key); recorded on the timeline. */
+  sendPendingReminder(input: SendPendingReminderInput): Promise<SendPendingReminderResult>;
 }

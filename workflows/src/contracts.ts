@@ -75,6 +75,25 @@ export interface CarriedState {
   firstResponded: boolean;
   /** Scheduled-rule windows already acted on (`ruleId:windowKey`), so a re-sent signal is a no-op. */
   ruleWindows?: string[];
+  /** The survey and pending reminders ahead (customer-followup.ts); absent in runs from before them. */
+  followup?: FollowupState;
+}
+
+/** A survey to send about one resolution, and where a pending ticket's reminders stand. */
+export interface FollowupState {
+  /** `sendAt` null: not planned yet (the settings are read once, after the resolution). */
+  survey: { resolvedAt: number; sendAt: number | null } | null;
+  pending: PendingFollowup | null;
+}
+
+export interface PendingFollowup {
+  /** When the ticket entered pending: every step counts business time from here. */
+  since: number;
+  /** Reminders already sent in this pending spell. */
+  reminded: number;
+  next: 'remind' | 'auto_resolve' | null;
+  /** When `next` is due; null when there is no next step or the calendar cannot place it. */
+  nextAt: number | null;
 }
 
 export interface ChangeTicketRequest {
@@ -124,6 +143,8 @@ export interface AddMessageRequest {
    * system actor and held until staff publish or dismiss it (it changes nothing and notifies nobody).
    */
   heldForReview?: { from: string };
+  /** The author's pending uploads to attach (api/src/uploads), linked when the message is stored. */
+  attachmentIds?: number[];
 }
 
 export interface AddMessageResult {
@@ -143,6 +164,8 @@ export interface SlaView {
   policy: SlaPolicySnapshot | null;
   clocks: SlaClockView[];
   autoCloseAt: number | null;
+  /** What the workflow will do for the customer next (absent in runs from before follow-ups). */
+  followup?: { surveyAt: number | null; nextReminderAt: number | null; autoResolveAt: number | null };
 }
 
 /** Failure types the API maps to HTTP statuses. */
@@ -170,6 +193,13 @@ export interface ScheduledRuleMatch {
   actions: RuleActionPlan[];
 }
 export const scheduledRuleMatchedSignal = defineSignal<[ScheduledRuleMatch]>('scheduledRuleMatched');
+
+/** The customer rated a resolution (the API stored it): run the `survey.received` rules. */
+export interface SurveyReceived {
+  surveyId: number;
+  requestId: string;
+}
+export const surveyReceivedSignal = defineSignal<[SurveyReceived]>('surveyReceived');
 
 /**
  * An automation action as the workflow applies it (validated by @mehrdesk/rules when the

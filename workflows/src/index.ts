@@ -2,3 +2,4 @@
 export { ticketLifecycle } from './ticket-lifecycle';
 export { scheduledRuleRun } from './scheduled-rule';
 export { webhookDelivery } from './webhook-delivery';
+export { accountEmail } from './account-email';

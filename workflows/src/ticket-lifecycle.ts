@@ -13,6 +13,7 @@ import {
   type SlaClock,
   type SlaClockName,
   type SlaPolicySnapshot,
+  type TicketStatus,
 } from '@mehrdesk/core/domain';
 import type { EmailRecipient, EmailTemplate, RuleEventType, SlaEventWrite, TicketActivities, TimelineEntry, WebhookActivities } from './activity-contracts';
 import { webhookDelivery } from './webhook-delivery';
@@ -23,6 +24,7 @@ import {
   policyChangedSignal,
   scheduledRuleMatchedSignal,
   slaQuery,
+  surveyReceivedSignal,
   ticketAssigneeKey,
   ticketGroupKey,
   ticketNumberKey,
@@ -54,6 +56,18 @@ import {
   stopClockNamed,
   takeDueEvents,
 } from './sla-tracker';
+import {
+  followupView,
+  hasFollowupWork,
+  needsSurveyPlan,
+  nextFollowupAt,
+  NO_FOLLOWUP,
+  onFollowupPolicyChange,
+  onFollowupStatusChange,
+  surveyPlanned,
+  takeDueFollowups,
+  type FollowupDue,
+} from './customer-followup';
 
 const DB_RETRY = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
 
@@ -92,6 +106,19 @@ const mail = wf.proxyActivities<Pick<TicketActivities, 'sendTicketEmail'>>({
   },
 });
 
+/**
+ * Satisfaction surveys after a resolution and reminders while pending (customer-followup.ts)
+ * arrived after tickets were already in flight: decided at each status change (and rating), so
+ * a run replaying its old history keeps none, and takes them up from its next live change on.
+ */
+const FOLLOWUP_PATCH = 'customer-followup-v1';
+// Survey and reminder e-mails: the same patience as every e-mail; the settings lookup is a quick read.
+const followupMail = wf.proxyActivities<Pick<TicketActivities, 'sendSurvey' | 'sendPendingReminder'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 30, nonRetryableErrorTypes: ['InvalidRecipient'] },
+});
+const localFollowup = wf.proxyLocalActivities<Pick<TicketActivities, 'planSurvey'>>({ startToCloseTimeout: '10 seconds', localRetryThreshold: '10 seconds', retry: DB_RETRY });
+
 const WORKFLOW_ACTOR: Actor = { type: 'workflow', id: null, role: null };
 
 /** Rules triggering rules: at most this many chained evaluations per originating event. */
@@ -105,10 +132,13 @@ interface RuleEvent {
   previous: TicketSnapshot | null;
   clock?: SlaClockName;
   messageId?: number;
+  surveyId?: number;
   requestId: string;
 }
 
-/** One ticket's whole life: SLA clocks, escalations, auto-close, notifications (W1-W7). */
+const earliest = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
+
+/** One ticket's whole life: SLA clocks, escalations, auto-close, surveys, reminders, notifications (W1-W7). */
 export async function ticketLifecycle(input: TicketLifecycleInput): Promise<TicketSnapshot> {
   const db = wf.patched(LOCAL_DB_PATCH) ? localDb : remoteDb;
   const { workflowId } = wf.workflowInfo();
@@ -142,6 +172,15 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
         // An invalid recipient or a refused message fails once and shows on the ticket.
         if (!(await recordedFailure(err, `e-mail ${template}`, requestId))) wf.log.error('e-mail gave up', { template, to, error: String(err) });
       });
+    background.add(p);
+    void p.finally(() => background.delete(p));
+  }
+
+  /** Fire-and-track a follow-up e-mail: a failure that retrying cannot fix is recorded, never fatal. */
+  function track(work: Promise<unknown>, context: string, requestId: string) {
+    const p = work.catch(async (err: unknown) => {
+      if (!(await recordedFailure(err, context, requestId))) wf.log.error('follow-up gave up', { context, error: String(err) });
+    });
     background.add(p);
     void p.finally(() => background.delete(p));
   }
@@ -228,7 +267,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
    * Apply field changes: persist them with their timeline entries, move the SLA clocks, keep
    * Temporal's search attributes current and notify. Callers hold the lock.
    */
-  async function applyChange(req: ChangeTicketRequest, extraEvents: SlaEventWrite[] = []): Promise<ChangeTicketResult> {
+  async function applyChange(req: ChangeTicketRequest, extraEvents: SlaEventWrite[] = [], extraTimeline: TimelineEntry[] = []): Promise<ChangeTicketResult> {
     const now = Date.now();
     const t = s.ticket;
     const changes: FieldChange[] = [];
@@ -273,7 +312,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     if (req.customFields !== undefined && Object.keys(req.customFields).length) set.customFields = req.customFields;
     if (req.delete) set.deletedAt = now;
 
-    const timeline: TimelineEntry[] = changes.map((c) => ({ type: c.field === 'deleted' ? 'ticket.deleted' : `ticket.${c.field}_changed`, field: c.field, from: c.from, to: c.to }));
+    const timeline: TimelineEntry[] = [...changes.map((c) => ({ type: c.field === 'deleted' ? 'ticket.deleted' : `ticket.${c.field}_changed`, field: c.field, from: c.from, to: c.to })), ...extraTimeline];
     const res = await db.applyTicketChange({
       ticketId: t.ticketId,
       idempotencyKey: nextKey('change'),
@@ -295,6 +334,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       if (c.field === 'status' && c.to === 'resolved' && s.policy?.autoCloseAfterSeconds != null)
         s.autoCloseAt = now + s.policy.autoCloseAfterSeconds * 1000;
       if (c.field === 'status' && c.from === 'resolved') s.autoCloseAt = null;
+      if (c.field === 'status' && wf.patched(FOLLOWUP_PATCH)) s.followup = onFollowupStatusChange(s.followup ?? NO_FOLLOWUP, s.policy, c.from as TicketStatus, c.to as TicketStatus, now);
       if (c.field === 'assigneeId' && c.to !== null && c.to !== req.actor.id) notify('ticket_assigned', 'assignee', req.requestId);
     }
     publishSearchAttributes();
@@ -340,6 +380,8 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       bodyText: req.bodyText,
       ...(req.email ? { email: req.email } : {}),
       ...(req.heldForReview ? { heldForReview: req.heldForReview } : {}),
+      // Only the activity's input grows (no new command), so histories replay unchanged.
+      ...(req.attachmentIds?.length ? { attachmentIds: req.attachmentIds } : {}),
       change: hasChange
         ? {
             expectedVersion: t.version,
@@ -490,7 +532,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       const { planned } = await db.evaluateRules({
         ticketId: s.ticket.ticketId,
         requestId: ev.requestId,
-        event: { type: event.type, at: event.at, ...(event.clock ? { clock: event.clock } : {}), ...(event.messageId ? { messageId: event.messageId } : {}) },
+        event: { type: event.type, at: event.at, ...(event.clock ? { clock: event.clock } : {}), ...(event.messageId ? { messageId: event.messageId } : {}), ...(event.surveyId ? { surveyId: event.surveyId } : {}) },
         previous: event.previous,
         chainKey,
         chainDepth: depth,
@@ -545,8 +587,60 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     }
   }
 
+  /** Follow-up timers: plan a new resolution's survey, then send what is due (surveys, reminders) or resolve a ticket left pending. */
+  async function processFollowups() {
+    const requestId = `${workflowId}:followup`;
+    let f = s.followup ?? NO_FOLLOWUP;
+    if (needsSurveyPlan(f)) {
+      const resolvedAt = f.survey!.resolvedAt;
+      let sendAt: number | null = null;
+      try {
+        ({ sendAt } = await localFollowup.planSurvey({ ticketId: s.ticket.ticketId, resolvedAt }));
+      } catch (err) {
+        // No plan, no survey: recorded, and the ticket goes on.
+        if (!(await recordedFailure(err, 'survey', requestId))) throw err;
+      }
+      f = surveyPlanned(s.followup ?? NO_FOLLOWUP, resolvedAt, sendAt);
+      s.followup = f;
+    }
+    const { state, due } = takeDueFollowups(f, s.policy, Date.now());
+    s.followup = state;
+    for (const d of due) await followUp(d, requestId);
+  }
+
+  async function followUp(d: FollowupDue, requestId: string) {
+    switch (d.kind) {
+      case 'survey':
+        track(followupMail.sendSurvey({ ticketId: s.ticket.ticketId, resolvedAt: d.resolvedAt, idempotencyKey: nextKey('survey'), requestId }), 'e-mail survey_request', requestId);
+        break;
+      case 'remind':
+        track(
+          followupMail.sendPendingReminder({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey(`reminder:${d.reminder}`), requestId, reminder: d.reminder, pendingSince: d.pendingSince, autoResolveAt: d.autoResolveAt }),
+          'e-mail pending_reminder',
+          requestId,
+        );
+        break;
+      case 'auto_resolve': {
+        if (s.ticket.status !== 'pending') break;
+        const before = s.ticket;
+        await applyChange({ actor: WORKFLOW_ACTOR, requestId, status: 'resolved' }, [], [
+          { type: 'ticket.auto_resolved', field: null, from: null, to: { pendingSince: new Date(d.pendingSince).toISOString(), reminders: d.reminded } },
+        ]);
+        if (wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId });
+        break;
+      }
+    }
+  }
+
   wf.setHandler(ticketQuery, () => s.ticket);
-  wf.setHandler(slaQuery, () => ({ ticket: s.ticket, state: slaStateOf(s.clocks), policy: s.policy, clocks: clockViews(s.clocks), autoCloseAt: s.autoCloseAt }));
+  wf.setHandler(slaQuery, () => ({
+    ticket: s.ticket,
+    state: slaStateOf(s.clocks),
+    policy: s.policy,
+    clocks: clockViews(s.clocks),
+    autoCloseAt: s.autoCloseAt,
+    ...(s.followup ? { followup: followupView(s.followup, s.policy) } : {}),
+  }));
   wf.setHandler(changeTicketUpdate, (req) => lock.run(async () => {
     validateChange(req); // again under the lock: another update may have run since validation
     const before = s.ticket;
@@ -575,6 +669,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       await carryOn('sla policy', `${workflowId}:policy`, () => db.recordSla({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('policy'), requestId: `${workflowId}:policy`, sla: slaWrite(clocks, []) }));
       s.policy = policy;
       s.clocks = clocks;
+      if (s.followup) s.followup = onFollowupPolicyChange(s.followup, policy);
       wake = true;
     });
   });
@@ -582,6 +677,12 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   wf.setHandler(scheduledRuleMatchedSignal, (m: ScheduledRuleMatch) => {
     scheduledMatches.push(m);
     wake = true;
+  });
+
+  // The API stored the first rating of a survey: rules listening to survey.received run now.
+  wf.setHandler(surveyReceivedSignal, ({ surveyId, requestId }) => {
+    if (finished() || !wf.patched(FOLLOWUP_PATCH)) return;
+    queueRules({ type: 'survey.received', previous: null, surveyId, requestId });
   });
 
   if (!s.createdNotified) {
@@ -595,13 +696,14 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   }
 
   while (!finished()) {
-    const wakeAt = nextWakeAt(s.clocks, s.autoCloseAt);
+    const wakeAt = earliest(nextWakeAt(s.clocks, s.autoCloseAt), s.followup ? nextFollowupAt(s.followup) : null);
     const suggested = () => wf.workflowInfo().continueAsNewSuggested || (input.historyLimit !== undefined && wf.workflowInfo().historyLength > input.historyLimit);
     const woke = () => wake || finished() || ruleEvents.length > 0 || scheduledMatches.length > 0 || (suggested() && !lock.isHeld);
     if (wakeAt === null) await wf.condition(woke);
     else await wf.condition(woke, Math.max(1, wakeAt - Date.now()));
     wake = false;
     if (!finished()) await lock.run(() => carryOn('timer', `${workflowId}:timer`, processDue));
+    if (!finished() && s.followup && hasFollowupWork(s.followup, Date.now())) await lock.run(() => carryOn('follow-up', `${workflowId}:followup`, processFollowups));
     if (!finished() && (ruleEvents.length || scheduledMatches.length)) await lock.run(() => carryOn('rules', `${workflowId}:rules`, processRuleQueues));
     if (!finished() && suggested()) {
       await wf.condition(() => wf.allHandlersFinished() && !lock.isHeld);
@@ -611,6 +713,12 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   }
   // Events of the final change (e.g. closing) still notify subscribers.
   if (ruleEvents.length || scheduledMatches.length) await lock.run(() => carryOn('rules', `${workflowId}:rules`, processRuleQueues));
+  // Closed before its survey went out: it goes now (the ticket can no longer be reopened).
+  const lastSurvey = s.followup?.survey;
+  if (lastSurvey && s.ticket.status === 'closed') {
+    s.followup = { ...s.followup!, survey: null };
+    await followUp({ kind: 'survey', resolvedAt: lastSurvey.resolvedAt }, `${workflowId}:followup`);
+  }
   await wf.condition(wf.allHandlersFinished);
   await Promise.all([...background]);
   return s.ticket;

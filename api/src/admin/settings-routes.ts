@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { InboundSettings, inboundSettings, saveInboundSettings } from '@mehrdesk/core/services/settings';
+import { InboundSettings, inboundSettings, saveInboundSettings, saveUploadSettings, UploadSettings, uploadSettings } from '@mehrdesk/core/services/settings';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 
@@ -18,6 +18,19 @@ const InboundSettingsDto = InboundSettingsBody.extend({
   source: z.enum(['default', 'admin']).describe('`default`: INBOUND_STRANGER_REPLIES, no admin has chosen; `admin`: stored by an admin'),
 }).meta({ id: 'InboundSettings' });
 
+// Uploads: limits of files customers and agents attach (POST /uploads); UPLOAD_* are the
+// defaults until an admin chooses, and every upload and attachment list reads the choice.
+const UploadSettingsBody = UploadSettings.extend({
+  maxFileBytes: UploadSettings.shape.maxFileBytes.describe('Largest file accepted, in bytes (1 KiB to 1 GiB)'),
+  maxFilesPerMessage: UploadSettings.shape.maxFilesPerMessage.describe('Most files one ticket, reply or note may carry (1-50)'),
+  allowedTypes: UploadSettings.shape.allowedTypes.describe('MIME types or `type/*` accepted, matched against what the bytes are; empty: any type'),
+})
+  .strict()
+  .meta({ id: 'UploadSettingsRequest' });
+const UploadSettingsDto = UploadSettingsBody.extend({
+  source: z.enum(['default', 'admin']).describe('`default`: UPLOAD_* from the environment, no admin has chosen; `admin`: stored by an admin'),
+}).meta({ id: 'UploadSettings' });
+
 export function settingsRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
   const tags = ['admin: settings'];
@@ -33,6 +46,19 @@ export function settingsRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     handler: async ({ em, body, user }) => {
       await saveInboundSettings(em, body, user.id);
       return inboundSettings(em, deps.config);
+    },
+  });
+  defineRoute(r, registry, {
+    method: 'get', path: '/settings/uploads', summary: 'Upload limits in force (an admin choice, or the defaults from the environment)', tags, action: 'admin.manage',
+    response: UploadSettingsDto,
+    handler: async ({ em }) => uploadSettings(em, deps.config),
+  });
+  defineRoute(r, registry, {
+    method: 'put', path: '/settings/uploads', summary: 'Choose the upload limits (apply to the next upload and the next message)', tags, action: 'admin.manage',
+    body: UploadSettingsBody, response: UploadSettingsDto,
+    handler: async ({ em, body, user }) => {
+      await saveUploadSettings(em, body, user.id);
+      return uploadSettings(em, deps.config);
     },
   });
   return r;

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { addBusinessMs, ESCALATION_ACTIONS, PRIORITIES, TERMINAL_STATUSES, validateCalendar, type CalendarSpec } from '@mehrdesk/core/domain';
+import { addBusinessMs, ESCALATION_ACTIONS, MAX_REMINDER_SECONDS, PRIORITIES, reminderProblems, TERMINAL_STATUSES, validateCalendar, type CalendarSpec, type PendingReminders } from '@mehrdesk/core/domain';
 import { loadCalendar, loadPolicySnapshot } from '@mehrdesk/core/services/policies';
 import { policyChangedSignal, ticketWorkflowId } from '@mehrdesk/workflows/contracts';
 import type { AppDeps } from '../deps';
@@ -28,9 +28,30 @@ const PolicyFields = {
   escalation: z.array(EscalationStep).max(20),
   autoCloseAfterSeconds: z.number().int().min(1).max(365 * 24 * 3600).nullable(),
   calendarId: bodyId,
+  ...reminderFields(),
 };
+
+/** Pending reminders: business seconds since the ticket entered pending (so first < second < resolve). */
+function reminderFields() {
+  const step = (what: string) => z.number().int().min(1).max(MAX_REMINDER_SECONDS).nullable().describe(`${what}, in business seconds since entering pending; null = off`);
+  return {
+    remindAfterSeconds: step('Remind the customer of a pending ticket'),
+    remindAgainAfterSeconds: step('Remind again (needs the first reminder, and later than it)'),
+    autoResolveAfterSeconds: step('Resolve the ticket (later than the reminders)'),
+  };
+}
+const REMINDER_KEYS = ['remindAfterSeconds', 'remindAgainAfterSeconds', 'autoResolveAfterSeconds'] as const;
 const CreatePolicyBody = z
-  .object({ ...PolicyFields, isDefault: PolicyFields.isDefault.default(false), warningFraction: PolicyFields.warningFraction.default(0.8), escalation: PolicyFields.escalation.default([]), autoCloseAfterSeconds: PolicyFields.autoCloseAfterSeconds.default(null) })
+  .object({
+    ...PolicyFields,
+    isDefault: PolicyFields.isDefault.default(false),
+    warningFraction: PolicyFields.warningFraction.default(0.8),
+    escalation: PolicyFields.escalation.default([]),
+    autoCloseAfterSeconds: PolicyFields.autoCloseAfterSeconds.default(null),
+    remindAfterSeconds: PolicyFields.remindAfterSeconds.default(null),
+    remindAgainAfterSeconds: PolicyFields.remindAgainAfterSeconds.default(null),
+    autoResolveAfterSeconds: PolicyFields.autoResolveAfterSeconds.default(null),
+  })
   .strict()
   .meta({ id: 'CreateSlaPolicyRequest' });
 const PatchPolicyBody = z
@@ -106,6 +127,9 @@ async function policyDto(em: EntityManager, policyId: number) {
     escalation: p.escalation as z.infer<typeof EscalationStep>[],
     autoCloseAfterSeconds: (p.auto_close_after_seconds as number | null) ?? null,
     calendarId: p.calendar_id as number,
+    remindAfterSeconds: (p.remind_after_seconds as number | null) ?? null,
+    remindAgainAfterSeconds: (p.remind_again_after_seconds as number | null) ?? null,
+    autoResolveAfterSeconds: (p.auto_resolve_after_seconds as number | null) ?? null,
   };
 }
 
@@ -153,6 +177,14 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     if (!fitsCalendar(await loadCalendar(em, calendarId), longest.ms))
       throw badRequest('Invalid SLA policy', [{ path: longest.ms ? longest.path : 'body.calendarId', message: longest.ms ? unreachable(Math.round(longest.ms / 3_600_000)) : 'The calendar is never open' }]);
   };
+  /** Reminder steps in order, and each one placeable in the calendar (like the targets). */
+  const checkReminders = async (em: EntityManager, calendarId: number, r: PendingReminders) => {
+    const problems = reminderProblems(r);
+    if (problems.length) throw badRequest('Invalid SLA policy', problems.map((p) => ({ path: `body.${p.field}`, message: p.message })));
+    const longest = REMINDER_KEYS.filter((k) => r[k] !== null).at(-1);
+    if (longest && !fitsCalendar(await loadCalendar(em, calendarId), r[longest]! * 1000))
+      throw badRequest('Invalid SLA policy', [{ path: `body.${longest}`, message: unreachable(Math.round(r[longest]! / 3600)) }]);
+  };
   const uniqueName = (err: unknown, what: string): never => {
     if (/_name_unique/.test(String(err))) throw unprocessable(`A ${what} with this name exists`, [{ path: 'body.name', message: 'Already taken' }]);
     throw err;
@@ -175,12 +207,15 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     handler: async ({ em, body }) => {
       await calendarExists(em, body.calendarId);
       await checkTargetsFit(em, body.calendarId, body.targets);
+      await checkReminders(em, body.calendarId, body);
       const newId = await em.transactional(async (tx) => {
         if (body.isDefault) await tx.execute('update sla_policies set is_default = false where is_default');
         const [row] = await tx.execute<{ id: number }[]>(
-          `insert into sla_policies (name, is_default, targets, warning_fraction, escalation, auto_close_after_seconds, calendar_id, updated_at)
-           values (?, ?, ?::jsonb, ?, ?::jsonb, ?, ?, now()) returning id`,
-          [body.name, body.isDefault, JSON.stringify(body.targets), body.warningFraction, JSON.stringify(body.escalation), body.autoCloseAfterSeconds, body.calendarId],
+          `insert into sla_policies (name, is_default, targets, warning_fraction, escalation, auto_close_after_seconds, calendar_id,
+                                     remind_after_seconds, remind_again_after_seconds, auto_resolve_after_seconds, updated_at)
+           values (?, ?, ?::jsonb, ?, ?::jsonb, ?, ?, ?, ?, ?, now()) returning id`,
+          [body.name, body.isDefault, JSON.stringify(body.targets), body.warningFraction, JSON.stringify(body.escalation), body.autoCloseAfterSeconds, body.calendarId,
+            body.remindAfterSeconds, body.remindAgainAfterSeconds, body.autoResolveAfterSeconds],
         );
         return row!.id;
       }).catch((err: unknown) => uniqueName(err, 'policy'));
@@ -194,6 +229,12 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
       const current = await policyDto(em, params.id);
       if (body.calendarId !== undefined) await calendarExists(em, body.calendarId);
       if (body.calendarId !== undefined || body.targets !== undefined) await checkTargetsFit(em, body.calendarId ?? current.calendarId, body.targets ?? current.targets);
+      if (body.calendarId !== undefined || REMINDER_KEYS.some((k) => body[k] !== undefined))
+        await checkReminders(em, body.calendarId ?? current.calendarId, {
+          remindAfterSeconds: body.remindAfterSeconds !== undefined ? body.remindAfterSeconds : current.remindAfterSeconds,
+          remindAgainAfterSeconds: body.remindAgainAfterSeconds !== undefined ? body.remindAgainAfterSeconds : current.remindAgainAfterSeconds,
+          autoResolveAfterSeconds: body.autoResolveAfterSeconds !== undefined ? body.autoResolveAfterSeconds : current.autoResolveAfterSeconds,
+        });
       const column: Record<string, [string, (v: unknown) => unknown]> = {
         name: ['name = ?', (v) => v],
         isDefault: ['is_default = ?', (v) => v],
@@ -202,6 +243,9 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
         escalation: ['escalation = ?::jsonb', (v) => JSON.stringify(v)],
         autoCloseAfterSeconds: ['auto_close_after_seconds = ?', (v) => v],
         calendarId: ['calendar_id = ?', (v) => v],
+        remindAfterSeconds: ['remind_after_seconds = ?', (v) => v],
+        remindAgainAfterSeconds: ['remind_again_after_seconds = ?', (v) => v],
+        autoResolveAfterSeconds: ['auto_resolve_after_seconds = ?', (v) => v],
       };
       const entries = Object.entries(body).filter(([, v]) => v !== undefined);
       await em.transactional(async (tx) => {

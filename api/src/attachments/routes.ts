@@ -6,7 +6,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { can } from '@mehrdesk/core/domain';
-import { INLINE_TYPES } from '@mehrdesk/worker/inbound/content-type';
+import { INLINE_TYPES } from '@mehrdesk/core/attachments/content-type';
 import type { AppDeps } from '../deps';
 import { activeUser, type AuthUser } from '../auth/authenticate';
 import { HttpError, notFound } from '../http/errors';
@@ -17,8 +17,9 @@ import { checkAttachmentLink, LINK_TTL_SECONDS, signAttachmentLink } from './lin
 
 // Attachment downloads. Whoever may see the message may fetch its files; nobody else learns
 // that they exist (404). Files are served so a browser never runs them: only types confirmed by
-// their bytes at storage time (worker/src/inbound/content-type.ts) are inline, everything else
-// is a download, and the response is sandboxed either way. The console opens files through
+// their bytes at storage time (core/src/attachments/content-type.ts) are inline, everything else
+// is a download, and the response is sandboxed either way. An upload not yet attached to a
+// message (pending, api/src/uploads) is its uploader's alone. The console opens files through
 // short-lived signed links (./links.ts), so a browser always gets these headers with the file.
 
 /** `filename*` (RFC 6266/5987) keeps Persian and other non-ASCII names intact. */
@@ -29,7 +30,9 @@ function contentDisposition(kind: 'inline' | 'attachment', filename: string): st
 }
 
 interface AttachmentRow {
-  ticket_id: number;
+  /** Null while the upload is pending. */
+  ticket_id: number | null;
+  uploaded_by: number | null;
   filename: string;
   content_type: string;
   size: number;
@@ -40,11 +43,15 @@ interface AttachmentRow {
 /** The attachment, if `user` may see the message it belongs to; 404 otherwise. */
 async function visibleAttachment(em: EntityManager, user: AuthUser, id: number): Promise<AttachmentRow> {
   const [a] = await em.execute<AttachmentRow[]>(
-    `select a.ticket_id, a.filename, a.content_type, a.size, a.storage_path, m.kind as message_kind
+    `select a.ticket_id, a.uploaded_by, a.filename, a.content_type, a.size, a.storage_path, m.kind as message_kind
        from attachments a left join messages m on m.id = a.message_id where a.id = ?`,
     [id],
   );
   if (!a || !can(user.role, 'ticket.view')) throw notFound(`Attachment ${id}`);
+  if (a.ticket_id === null) {
+    if (a.uploaded_by !== user.id) throw notFound(`Attachment ${id}`);
+    return a;
+  }
   await visibleTicket(em, user, a.ticket_id).catch(() => {
     throw notFound(`Attachment ${id}`);
   });

@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { verifyPassword } from '@mehrdesk/core/services/passwords';
+import { DUMMY_PASSWORD_HASH, verifyPassword } from '@mehrdesk/core/services/passwords';
 import { ROLES, LOCALES } from '@mehrdesk/core/domain';
 import { defineRoute } from '../http/route';
-import { unauthorized } from '../http/errors';
-import { bearerToken, newToken, hashToken } from './tokens';
+import { HttpError, unauthorized } from '../http/errors';
+import { pendingSignupMatches } from '../portal/signups';
+import { startSession } from './session';
+import { bearerToken, hashToken } from './tokens';
 import type { AppDeps } from '../deps';
 
 export const UserDto = z
@@ -28,11 +30,8 @@ const LoginBody = z
   .strict()
   .meta({ id: 'LoginRequest' });
 
-const LoginResponse = z.object({ token: z.string(), expiresAt: z.string(), user: UserDto }).meta({ id: 'LoginResponse' });
+export const LoginResponse = z.object({ token: z.string(), expiresAt: z.string(), user: UserDto }).meta({ id: 'LoginResponse' });
 
-// A fixed scrypt hash to verify against when the e-mail is unknown, so response time does not
-// reveal which addresses have accounts.
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 export function authRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
@@ -44,24 +43,19 @@ export function authRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     action: null,
     body: LoginBody,
     response: LoginResponse,
-    errors: [401],
+    errors: [401, 403],
     handler: async ({ body, em }) => {
       const [u] = await em.execute<{ id: number; password_hash: string | null }[]>(
         'select id, password_hash from users where email = ? and active',
         [body.email],
       );
-      const ok = await verifyPassword(body.password, u?.password_hash ?? DUMMY_HASH);
-      if (!u || !ok) throw unauthorized('Wrong e-mail or password');
-      const { token, hash } = newToken();
-      const expiresAt = new Date(Date.now() + deps.config.TOKEN_TTL_HOURS * 3600_000);
-      await em.execute('insert into auth_tokens (user_id, token_hash, created_at, expires_at) values (?, ?, now(), ?)', [u.id, hash, expiresAt]);
-      const [me] = await em.execute<z.infer<typeof UserDto>[]>(
-        `select u.id, u.email, u.name, u.role, u.locale, u.organization_id as "organizationId",
-                array(select group_id from group_members where user_id = u.id order by group_id) as "groupIds"
-           from users u where u.id = ?`,
-        [u.id],
-      );
-      return { token, expiresAt: expiresAt.toISOString(), user: me! };
+      const ok = await verifyPassword(body.password, u?.password_hash ?? DUMMY_PASSWORD_HASH);
+      if (u && ok) return startSession(em, deps.config, u.id);
+      // Only someone who knows the password of a sign-up still waiting for its link learns that
+      // it waits: they made it.
+      if (await pendingSignupMatches(em, body.email, body.password))
+        throw new HttpError(403, 'email_unverified', 'Confirm your e-mail address first: follow the link we sent you, or ask for a new one');
+      throw unauthorized('Wrong e-mail or password');
     },
   });
   defineRoute(r, registry, {

@@ -24,4 +24,9 @@ describe('request log redaction', () => {
     const req = { method: 'GET', url: '/api/v1/tickets?q=token', query: { q: 'token' }, headers: { accept: '*/*' } };
     expect(redactRequest(req)).toEqual(req);
   });
+  it('hides the token of a survey link in the path', () => {
+    const req = { method: 'POST', url: '/api/v1/public/surveys/eyJwIjoic3VydmV5In0.MAC-part_x?rating=good', headers: {} };
+    expect(redactRequest(req).url).toBe('/api/v1/public/surveys/[redacted]?rating=good');
+    expect(redactRequest({ url: '/api/v1/tickets/5/survey' }).url).toBe('/api/v1/tickets/5/survey');
+  });
 });

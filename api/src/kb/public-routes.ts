@@ -5,6 +5,7 @@ import { MAX_QUERY_LENGTH } from '@mehrdesk/search';
 import type { AppDeps } from '../deps';
 import { clientKey, type RateLimits } from '../http/rate-limit';
 import { defineRoute } from '../http/route';
+import { recordMissedSearch } from '../portal/deflections-store';
 import { SearchHitDto } from '../search/schemas';
 import { FeedbackBody, KbLangEnum, PublicArticleDto, PublicArticlesQuery, PublicArticleSummaryDto, PublicKbCategoryDto, PublicLangQuery, PublicSlugParams } from './schemas';
 import { addFeedback, publicArticles, publicCategoryTree, viewPublicArticle } from './service';
@@ -21,6 +22,7 @@ const PublicSearchQuery = z
     q: z.string().trim().min(1).max(MAX_QUERY_LENGTH).describe('Words to find; "quoted words" must be adjacent; the last word matches as a prefix'),
     lang: KbLangEnum.optional().describe('Only articles in this language (default: both)'),
     limit: z.coerce.number().int().min(1).max(50).default(10),
+    source: z.enum(['search', 'suggest']).default('search').describe('`suggest`: the portal suggesting articles while a ticket is written (searches that find nothing are counted per source)'),
   })
   .strict()
   .meta({ id: 'PublicKbSearchQuery' });
@@ -65,6 +67,11 @@ export function kbPublicRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits:
     handler: async ({ query }) => {
       // The public viewer: the backend itself restricts the query to published public articles.
       const result = await deps.search.search({ q: query.q, filters: { types: ['article'], lang: query.lang ? [query.lang] : undefined }, limit: query.limit, offset: 0, facets: false }, { kind: 'public' });
+      // Counted for the admins' insights without making the reader wait: a failure costs that count only.
+      if (result.total === 0)
+        void recordMissedSearch(deps.orm.em.fork(), query.q, query.source === 'suggest' ? 'portal_suggest' : 'public_search').catch((err: unknown) =>
+          deps.log.warn({ err }, 'could not record a missed knowledge-base search'),
+        );
       return { backend: result.backend, total: result.total, exhaustive: result.exhaustive, hits: result.hits };
     },
   });

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sanitizeArticleHtml } from '@mehrdesk/core/sanitize';
 import type { KbLang, KbStatus } from '@mehrdesk/core/db';
-import { KB_LANGS } from '@mehrdesk/core/db';
 import { conflict, notFound, unprocessable } from '../http/errors';
 import type { KbCategoryNode, PublicCategoryNode } from './schemas';
 import { freeSlug, slugify } from './slug';
@@ -441,30 +440,109 @@ export async function restoreVersion(tx: EntityManager, articleId: number, versi
 
 // ---- feedback and views ---------------------------------------------------------------------
 
-export async function feedbackReport(em: EntityManager, articleId: number) {
-  await articleExists(em, articleId);
-  const views = await em.execute<{ lang: KbLang; n: string }[]>('select lang, sum(views) as n from kb_article_views where article_id = ? group by lang', [articleId]);
-  const [counts] = await em.execute<{ helpful: string; not_helpful: string }[]>(
-    'select count(*) filter (where helpful) as helpful, count(*) filter (where not helpful) as not_helpful from kb_feedback where article_id = ?',
-    [articleId],
+export const FEEDBACK_SORTS = ['views', 'helpful', 'notHelpful', 'ratio', 'comments', 'lastFeedbackAt'] as const;
+export type FeedbackSort = (typeof FEEDBACK_SORTS)[number];
+const FEEDBACK_SORT_COLUMNS: Record<FeedbackSort, string> = {
+  views: 'views',
+  helpful: 'helpful',
+  notHelpful: 'not_helpful',
+  ratio: 'ratio',
+  comments: 'comments',
+  lastFeedbackAt: 'last_feedback_at',
+};
+
+interface FeedbackStatsRow {
+  id: number;
+  visibility: 'public' | 'internal';
+  views_en: string;
+  views_fa: string;
+  views: string;
+  helpful: string;
+  not_helpful: string;
+  comments: string;
+  last_feedback_at: Date | null;
+  ratio: number | null;
+  total: string;
+}
+
+/**
+ * Views per language and reader feedback per article: the one statement behind both the
+ * per-article report and the list across articles. `where` and `tail` (order, limit) are SQL
+ * of the caller's, with their parameters.
+ */
+function feedbackStats(em: EntityManager, where: string, tail: string, params: unknown[]): Promise<FeedbackStatsRow[]> {
+  return em.execute<FeedbackStatsRow[]>(
+    `select a.id, a.visibility, coalesce(v.en, 0) as views_en, coalesce(v.fa, 0) as views_fa, coalesce(v.en, 0) + coalesce(v.fa, 0) as views,
+            f.helpful, f.not_helpful, f.comments, f.last_feedback_at,
+            case when f.helpful + f.not_helpful > 0 then f.helpful::float8 / (f.helpful + f.not_helpful) end as ratio,
+            count(*) over () as total
+       from kb_articles a
+       cross join lateral (select sum(views) filter (where lang = 'en') as en, sum(views) filter (where lang = 'fa') as fa from kb_article_views where article_id = a.id) v
+       cross join lateral (select count(*) filter (where helpful) as helpful, count(*) filter (where not helpful) as not_helpful,
+                                  count(comment) as comments, max(created_at) as last_feedback_at
+                             from kb_feedback where article_id = a.id) f
+      ${where} ${tail}`,
+    params,
   );
+}
+
+const feedbackCounts = (r: FeedbackStatsRow) => ({
+  views: { en: Number(r.views_en), fa: Number(r.views_fa), total: Number(r.views) },
+  helpful: Number(r.helpful),
+  notHelpful: Number(r.not_helpful),
+});
+
+export async function feedbackReport(em: EntityManager, articleId: number) {
+  const [stats] = await feedbackStats(em, 'where a.id = ?', '', [articleId]);
+  if (!stats) throw notFound(`Article ${articleId}`);
   const items = await em.execute<{ lang: KbLang; helpful: boolean; comment: string | null; created_at: Date }[]>(
     'select lang, helpful, comment, created_at from kb_feedback where article_id = ? order by created_at desc, id desc limit 200',
     [articleId],
   );
-  const byLang = Object.fromEntries(KB_LANGS.map((l) => [l, Number(views.find((v) => v.lang === l)?.n ?? 0)])) as Record<KbLang, number>;
   return {
-    views: { ...byLang, total: byLang.en + byLang.fa },
-    helpful: Number(counts!.helpful),
-    notHelpful: Number(counts!.not_helpful),
+    ...feedbackCounts(stats),
     items: items.map((f) => ({ lang: f.lang, helpful: f.helpful, comment: f.comment, createdAt: isoNow(f.created_at) })),
+  };
+}
+
+/**
+ * Every article's views and feedback counts, one page sorted by a count (`-` first: largest
+ * first; articles without votes have no ratio and come last either way), with the titles of
+ * its translations.
+ */
+export async function feedbackList(em: EntityManager, q: { sort: FeedbackSort; descending: boolean; limit: number; offset: number }) {
+  const direction = q.descending ? 'desc' : 'asc';
+  const rows = await feedbackStats(em, '', `order by ${FEEDBACK_SORT_COLUMNS[q.sort]} ${direction} nulls last, a.id ${direction} limit ? offset ?`, [q.limit, q.offset]);
+  let total = rows.length ? Number(rows[0]!.total) : 0;
+  if (!rows.length && q.offset > 0) {
+    const [c] = await em.execute<{ n: string }[]>('select count(*) as n from kb_articles');
+    total = Number(c!.n);
+  }
+  const ids = rows.map((r) => r.id);
+  const translations = ids.length
+    ? await em.execute<{ id: number; article_id: number; lang: KbLang; title: string; slug: string; status: KbStatus }[]>(
+        `select id, article_id, lang, title, slug, status from kb_article_translations where article_id in (${ids.map(() => '?').join(', ')})`,
+        ids,
+      )
+    : [];
+  return {
+    items: rows.map((r) => ({
+      articleId: r.id,
+      visibility: r.visibility,
+      translations: Object.fromEntries(translations.filter((t) => t.article_id === r.id).map((t) => [t.lang, { id: t.id, title: t.title, slug: t.slug, status: t.status }])),
+      ...feedbackCounts(r),
+      ratio: r.ratio === null ? null : Number(r.ratio),
+      comments: Number(r.comments),
+      lastFeedbackAt: iso(r.last_feedback_at),
+    })),
+    total,
   };
 }
 
 // ---- public ---------------------------------------------------------------------------------
 
 /** Only published translations of public articles: the one condition every public query shares. */
-const PUBLIC = `a.visibility = 'public' and t.status = 'published'`;
+export const PUBLIC = `a.visibility = 'public' and t.status = 'published'`;
 
 interface PublicRow extends TranslationColumns {
   body_text: string;

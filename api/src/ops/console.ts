@@ -7,13 +7,15 @@ import express, { Router } from 'express';
 // the API: hashed assets cached for a year, index.html never cached, and every other page a
 // browser asks for (GET accepting text/html) that is not the API or the queue board answered
 // with index.html so the console's router can take it (deep links such as /tickets/42 survive a
-// reload). Programs asking for an unknown path still get the API's 404 JSON. Without a build,
-// nothing is served here.
+// reload). The customer portal is the build's second page: /portal and everything under it gets
+// portal.html instead (its router's base is /portal/; public article pages are rendered by
+// api/src/portal/ssr.ts, mounted before this). Programs asking for an unknown path still get the
+// API's 404 JSON. Without a build, nothing is served here.
 
 export const CONSOLE_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
-/** The console's own policy: scripts and data from this origin only, no framing. */
-const CONSOLE_CSP = [
+/** The console's and the portal's policy: scripts and data from this origin only, no framing. */
+export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   // Vuetify writes its theme into a <style> element.
@@ -28,10 +30,12 @@ const CONSOLE_CSP = [
 ].join('; ');
 
 const NOT_THE_CONSOLE = /^\/(api|admin\/queues)(\/|$)/;
+export const PORTAL_PATH = /^\/portal(\/|$)/;
 
 export function consoleRoutes(dist = CONSOLE_DIST): Router {
   const router = Router();
   const index = path.join(dist, 'index.html');
+  const portal = path.join(dist, 'portal.html');
 
   router.use(
     '/assets',
@@ -48,7 +52,7 @@ export function consoleRoutes(dist = CONSOLE_DIST): Router {
       fallthrough: true,
       maxAge: '1h',
       setHeaders: (res, file) => {
-        if (file === index) {
+        if (file === index || file === portal) {
           res.setHeader('Cache-Control', 'no-cache');
           res.setHeader('Content-Security-Policy', CONSOLE_CSP);
         }
@@ -58,10 +62,11 @@ export function consoleRoutes(dist = CONSOLE_DIST): Router {
   router.use((req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_THE_CONSOLE.test(req.path) || req.path.startsWith('/assets/')) return next();
     if (!(req.headers.accept ?? '').includes('text/html')) return next();
-    if (!fs.existsSync(index)) return next();
+    const page = PORTAL_PATH.test(req.path) ? portal : index;
+    if (!fs.existsSync(page)) return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
-    res.sendFile(index, (err) => {
+    res.sendFile(page, (err) => {
       if (err && !res.headersSent) next(err);
     });
   });

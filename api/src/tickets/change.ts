@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { IllegalTransitionError, TERMINAL_STATUSES, isStaff } from '@mehrdesk/core/domain';
 import type { TicketFieldChanges } from '@mehrdesk/core/db';
-import { addMessageUpdate, changeTicketUpdate, type Actor, type ChangeTicketRequest } from '@mehrdesk/workflows/contracts';
+import { addMessageUpdate, changeTicketUpdate, ticketWorkflowId, type Actor, type ChangeTicketRequest } from '@mehrdesk/workflows/contracts';
 import type { AuthUser } from '../auth/authenticate';
 import type { CoreDeps } from '../deps';
 import { HttpError, conflict, unprocessable } from '../http/errors';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { loadTicketRow, visibleTicket, type TicketRow } from './service';
 import { executeTicketUpdate, mapWorkflowError } from './workflow-bridge';
+import { checkAttachmentIds } from '../uploads/references';
 
 // The API's ways of changing an existing ticket, shared by the single-ticket endpoints, bulk
 // actions and macros: every change goes through the ticket's workflow (never a row write
@@ -82,16 +83,31 @@ export async function applyFieldChanges(deps: CoreDeps, ctx: ChangeCtx, id: numb
 }
 
 /** Add a reply or internal note through the workflow; returns the new message's id. */
-export async function addTicketMessage(deps: CoreDeps, ctx: ChangeCtx, row: TicketRow, input: { body: string; internal: boolean; idempotencyKey: string }): Promise<number> {
+export async function addTicketMessage(
+  deps: CoreDeps,
+  ctx: ChangeCtx,
+  row: TicketRow,
+  input: { body: string; internal: boolean; idempotencyKey: string; attachmentIds?: readonly number[] },
+): Promise<number> {
   if (TERMINAL_STATUSES.includes(row.status)) throw conflict('ticket_finished', `Ticket ${row.number} is ${row.status}; replies are not accepted`);
   const { html, text } = sanitizeRichText(input.body);
   if (!text) throw unprocessable('Body is empty after sanitising', [{ path: 'body.body', message: 'Contains no visible content' }]);
   // Hashed: the stored key has a fixed length whatever the client sent (≤ 200 chars).
   const key = createHash('sha256').update(`${ctx.user.id}:${input.idempotencyKey}`).digest('hex');
+  const attachmentIds = input.attachmentIds ?? [];
+  // A retry of a stored message finds its uploads linked already: only a new message checks them.
+  // (The activity that stores the message links them, in its transaction.)
+  if (attachmentIds.length) {
+    const stored = await ctx.em.execute('select 1 from messages where idempotency_key = ?', [`${ticketWorkflowId(row.id)}:message:${key}`]);
+    if (stored.length === 0) await checkAttachmentIds(ctx.em, deps.config, ctx.user.id, attachmentIds);
+  }
   try {
     const result = await executeTicketUpdate(deps.temporal, row.id, addMessageUpdate, {
       updateId: `message:${key}`,
-      args: [{ actor: actorOf(ctx.user), requestId: ctx.requestId, kind: input.internal ? 'internal' : 'public', channel: isStaff(ctx.user.role) ? 'web' : 'portal', bodyHtml: html, bodyText: text, idempotencyKey: key }],
+      args: [{
+        actor: actorOf(ctx.user), requestId: ctx.requestId, kind: input.internal ? 'internal' : 'public', channel: isStaff(ctx.user.role) ? 'web' : 'portal', bodyHtml: html, bodyText: text, idempotencyKey: key,
+        ...(attachmentIds.length ? { attachmentIds: [...attachmentIds] } : {}),
+      }],
     });
     return result.messageId;
   } catch (err) {

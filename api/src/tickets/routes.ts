@@ -202,7 +202,7 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     handler: async ({ req, params, body, user, em, requestId }) => {
       if (body.internal && !can(user.role, 'ticket.note')) throw forbidden('Only staff can add internal notes');
       const row = await visibleTicket(em, user, params.id);
-      const messageId = await addTicketMessage(deps, { em, user, requestId }, row, { body: body.body, internal: body.internal, idempotencyKey: idempotencyKeyOf(req) ?? randomUUID() });
+      const messageId = await addTicketMessage(deps, { em, user, requestId }, row, { body: body.body, internal: body.internal, idempotencyKey: idempotencyKeyOf(req) ?? randomUUID(), ...(body.attachmentIds ? { attachmentIds: body.attachmentIds } : {}) });
       const [m] = await messages(em, row.id, true, messageId);
       return m!;
     },

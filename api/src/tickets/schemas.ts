@@ -3,6 +3,8 @@ import { bodyId, bodyVersion, pathId } from '../http/params';
 import { instant } from '../http/instant';
 import { PRIORITIES, SLA_STATES, SOURCES, STATUSES, MESSAGE_KINDS, MESSAGE_REVIEW_STATUSES } from '@mehrdesk/core/domain';
 import { TICKET_SORTS } from './list-order';
+import { SatisfactionDto } from '../surveys/schemas';
+import { UPLOAD_FILES_CEILING } from '@mehrdesk/core/config';
 
 // Request and response shapes of the ticket endpoints: validators, handler types and OpenAPI
 // components at once. Request bodies are strict: an unknown field is an error, not ignored.
@@ -12,6 +14,12 @@ export const nullableId = bodyId.nullable();
 export const tagList = z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -')).max(50);
 
 export const TicketIdParams = z.object({ id }).strict();
+
+/** Files uploaded first (POST /uploads) and attached to the new ticket or message. */
+export const attachmentIds = z
+  .array(bodyId)
+  .max(UPLOAD_FILES_CEILING)
+  .describe('Ids of your pending uploads (POST /uploads) to attach; at most the maxFilesPerMessage of GET /uploads/limits');
 
 export const CreateTicketBody = z
   .object({
@@ -26,6 +34,7 @@ export const CreateTicketBody = z
     requesterEmail: z.string().trim().toLowerCase().email().max(254).optional().describe('Staff only: a guest requester, created as a customer if unknown'),
     requesterName: z.string().trim().min(1).max(200).optional(),
     tags: tagList.optional(),
+    attachmentIds: attachmentIds.optional(),
   })
   .strict()
   .meta({ id: 'CreateTicketRequest' });
@@ -58,6 +67,7 @@ export const MessageBody = z
   .object({
     body: z.string().min(1).max(100_000).describe('HTML; sanitised before storage'),
     internal: z.boolean().default(false).describe('Internal note, never shown to customers (staff only)'),
+    attachmentIds: attachmentIds.optional(),
   })
   .strict()
   .meta({ id: 'AddMessageRequest' });
@@ -112,6 +122,7 @@ export const TicketDto = z
     firstRespondedAt: z.string().nullable(),
     resolvedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
+    satisfaction: SatisfactionDto.nullable().describe('The latest satisfaction rating of the ticket (any resolution); null when never rated'),
     version: z.number().int(),
     workflowId: z.string(),
     links: z.object({ temporalUi: z.string() }),

@@ -15,6 +15,7 @@ import { chooseAssignee } from '@mehrdesk/core/services/assignment';
 import { pgArray } from '@mehrdesk/core/db';
 import { publishLiveEvent } from '@mehrdesk/core/live-events';
 import { loadPolicySnapshot, resolvePolicyId } from '@mehrdesk/core/services/policies';
+import { ratingOf, type SurveyScale } from '@mehrdesk/core/services/surveys';
 import { ticketWorkflowId, type TicketLifecycleInput } from '@mehrdesk/workflows/contracts';
 import type { AuthUser } from '../auth/authenticate';
 import type { CoreDeps } from '../deps';
@@ -24,6 +25,8 @@ import { normalizeSearchText, searchViewerOf, type SearchBackend } from '@mehrde
 import type { CreateTicketBody, ListTicketsQuery, TicketDtoT } from './schemas';
 import { startTicketWorkflow } from './workflow-bridge';
 import { encodeCursor, keysetOrder } from './list-order';
+import { linkUploads } from '@mehrdesk/core/attachments/uploads';
+import { checkAttachmentIds, uploadsGone } from '../uploads/references';
 
 export interface TicketRow {
   id: number;
@@ -52,11 +55,15 @@ export interface TicketRow {
   resolved_at: Date | null;
   closed_at: Date | null;
   workflow_started_at: Date | null;
+  /** The latest rating (SELECT_TICKET), null when never rated. */
+  satisfaction?: { score: number; scale: SurveyScale; comment: string | null; ratedAt: string } | null;
   version: number;
 }
 
 const SELECT_TICKET = `
-  select t.*, r.name as requester_name, r.email as requester_email, a.email as assignee_email
+  select t.*, r.name as requester_name, r.email as requester_email, a.email as assignee_email,
+         (select json_build_object('score', s.score, 'scale', s.scale, 'comment', s.comment, 'ratedAt', s.rated_at)
+            from ticket_surveys s where s.ticket_id = t.id and s.score is not null order by s.rated_at desc, s.id desc limit 1) as satisfaction
     from tickets t
     join users r on r.id = t.requester_id
     left join users a on a.id = t.assignee_id`;
@@ -87,6 +94,7 @@ export function toTicketDto(t: TicketRow, temporalUiUrl: string, namespace: stri
     firstRespondedAt: iso(t.first_responded_at),
     resolvedAt: iso(t.resolved_at),
     closedAt: iso(t.closed_at),
+    satisfaction: t.satisfaction ? { rating: ratingOf(t.satisfaction.scale, t.satisfaction.score), scale: t.satisfaction.scale, comment: t.satisfaction.comment, ratedAt: new Date(t.satisfaction.ratedAt).toISOString() } : null,
     version: t.version,
     workflowId,
     links: { temporalUi: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` },
@@ -201,6 +209,7 @@ export async function createTicket(
   }
   const staff = isStaff(user.role);
   await checkReferences(em, body, staff);
+  await checkAttachmentIds(em, deps.config, user.id, body.attachmentIds);
   const { html, text } = sanitizeRichText(body.body);
   if (!text && !/<(img|hr)/i.test(html)) throw unprocessable('Body is empty after sanitising', [{ path: 'body.body', message: 'Contains no visible content' }]);
 
@@ -235,11 +244,14 @@ export async function createTicket(
       const id = t!.id;
       if (body.tags?.length)
         await tx.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [pgArray(body.tags)]);
-      await tx.execute(
+      const [message] = await tx.execute<{ id: number }[]>(
         `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, email_message_id, "references", idempotency_key, created_at)
-         values (?, ?, 'public', ?, ?, ?, ?, '[]'::jsonb, ?, ?)`,
+         values (?, ?, 'public', ?, ?, ?, ?, '[]'::jsonb, ?, ?) returning id`,
         [id, requester.id, source, html, text, internal.emailMessageId ?? null, `ticket-${id}:initial`, new Date(now)],
       );
+      // The uploader is the caller (an agent may create the ticket for someone else).
+      const files = body.attachmentIds ?? [];
+      if (files.length && (await linkUploads(tx, { ids: files, ownerId: user.id, ticketId: id, messageId: message!.id })) !== files.length) throw uploadsGone();
       await tx.execute(
         `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
          values (?, 'ticket.created', 'user', ?, null, null, ?::jsonb, ?::jsonb, ?, ?)`,

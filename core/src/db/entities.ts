@@ -96,6 +96,10 @@ export const SlaPolicy = defineEntity({
     warningFraction: p.double().default(0.8),
     escalation: p.json<EscalationStep[]>(),
     autoCloseAfterSeconds: p.integer().nullable(),
+    /** Pending reminders (business seconds since entering pending; domain/sla.ts PendingReminders). */
+    remindAfterSeconds: p.integer().nullable(),
+    remindAgainAfterSeconds: p.integer().nullable(),
+    autoResolveAfterSeconds: p.integer().nullable(),
     calendarId: () => p.manyToOne(BusinessCalendar).mapToPk().fieldName('calendar_id'),
     updatedAt: p.datetime().onCreate(now).onUpdate(now),
   },

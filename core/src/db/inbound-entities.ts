@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { Message, Ticket } from './entities';
+import { Message, Ticket, User } from './entities';
 
 // Inbound e-mail (C2): every received message is kept (raw file + row) before it is processed,
 // so a failure never loses mail and any message can be processed again.
@@ -36,8 +36,11 @@ export const Attachment = defineEntity({
   tableName: 'attachments',
   properties: {
     id: p.integer().primary().autoincrement(),
-    ticketId: () => p.manyToOne(Ticket).mapToPk().fieldName('ticket_id').deleteRule('cascade').index(),
+    /** Null while the upload is pending: not yet referenced by a ticket or message. */
+    ticketId: () => p.manyToOne(Ticket).mapToPk().nullable().fieldName('ticket_id').deleteRule('cascade').index(),
     messageId: () => p.manyToOne(Message).mapToPk().nullable().fieldName('message_id').deleteRule('set null'),
+    /** Who uploaded it (uploads only; inbound mail attachments have none). */
+    uploadedBy: () => p.manyToOne(User).mapToPk().nullable().fieldName('uploaded_by').deleteRule('set null'),
     filename: p.string().length(255),
     contentType: p.string().length(255),
     size: p.integer(),

@@ -138,4 +138,53 @@ export const KbImage = defineEntity({
   },
 });
 
-export const kbEntities = [KbCategory, KbArticle, KbArticleTranslation, KbArticleVersion, KbFeedback, KbArticleView, KbImage];
+// ---- ticket deflection (issue 10) -------------------------------------------------------------
+
+/** The longest subject and description a deflection keeps (a ticket's subject is at most 300 too). */
+export const DEFLECTION_SUBJECT_MAX = 300;
+export const DEFLECTION_DESCRIPTION_MAX = 4000;
+
+/**
+ * A customer who ended a new ticket at a suggested article ("This solved my problem"), with the
+ * text typed so far (plain, as typed). It outlives the article and the customer (set null): the
+ * ticket it saved stays saved, so the totals do not shrink when an article is deleted.
+ */
+export const KbDeflection = defineEntity({
+  name: 'KbDeflection',
+  tableName: 'kb_deflections',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    customerId: () => p.manyToOne(User).mapToPk().nullable().fieldName('customer_id').deleteRule('set null'),
+    /** The translation the customer read (a search hit's id). */
+    translationId: () => p.manyToOne(KbArticleTranslation).mapToPk().nullable().fieldName('translation_id').deleteRule('set null').index(),
+    subject: p.string().length(DEFLECTION_SUBJECT_MAX),
+    /** At most DEFLECTION_DESCRIPTION_MAX characters (a check constraint). */
+    description: p.text(),
+    createdAt: p.datetime().onCreate(now).index(),
+  },
+});
+
+export const MISSED_SEARCH_SOURCES = ['portal_suggest', 'public_search'] as const;
+export type MissedSearchSource = (typeof MISSED_SEARCH_SOURCES)[number];
+/** Longest query kept (normalised; the public search accepts no longer one). */
+export const MISSED_SEARCH_QUERY_MAX = 200;
+/** Distinct missed searches kept: beyond this the least searched (then least recent) rows go. */
+export const MISSED_SEARCHES_KEPT = 10_000;
+
+/** A public knowledge-base search that found nothing, counted per normalised query and source. */
+export const KbMissedSearch = defineEntity({
+  name: 'KbMissedSearch',
+  tableName: 'kb_missed_searches',
+  uniques: [{ name: 'kb_missed_searches_source_query_unique', properties: ['source', 'query'] }],
+  indexes: [{ name: 'kb_missed_searches_count_last_seen_at_id_index', properties: ['count', 'lastSeenAt', 'id'] }],
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    query: p.string().length(MISSED_SEARCH_QUERY_MAX),
+    source: p.enum(MISSED_SEARCH_SOURCES),
+    count: p.integer().default(1),
+    firstSeenAt: p.datetime().onCreate(now),
+    lastSeenAt: p.datetime().onCreate(now),
+  },
+});
+
+export const kbEntities = [KbCategory, KbArticle, KbArticleTranslation, KbArticleVersion, KbFeedback, KbArticleView, KbImage, KbDeflection, KbMissedSearch];

@@ -5,7 +5,7 @@ import { Ticket } from './entities';
 // stable id receivers de-duplicate on; one attempt row per HTTP try (the delivery log).
 
 const now = () => new Date();
-export const WEBHOOK_EVENTS = ['ticket.created', 'ticket.updated', 'message.received', 'sla.warning', 'sla.breached'] as const;
+export const WEBHOOK_EVENTS = ['ticket.created', 'ticket.updated', 'message.received', 'sla.warning', 'sla.breached', 'survey.received'] as const;
 
 export const WebhookSubscription = defineEntity({
   name: 'WebhookSubscription',

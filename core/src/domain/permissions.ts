@@ -25,14 +25,22 @@ export const ACTIONS = [
   'kb.write',
   /** Global search (tickets, customers, articles), each role within what it may see. */
   'search.use',
+  /** Record that a suggested article answered a ticket about to be written (customers only: staff write tickets for others). */
+  'portal.deflect',
+  /** Mark one's own ticket solved, or reopen it while it is resolved (its requester; staff change statuses with ticket.update). */
+  'ticket.solveOwn',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** What only customers do (the portal's own steps), so no staff role is granted them. */
+const CUSTOMER_ONLY: readonly Action[] = ['portal.deflect', 'ticket.solveOwn'];
+const STAFF_ACTIONS = ACTIONS.filter((a) => !CUSTOMER_ONLY.includes(a));
+
 const GRANTS: Readonly<Record<Role, readonly Action[]>> = {
-  admin: ACTIONS,
-  supervisor: ACTIONS.filter((a) => a !== 'admin.manage'),
-  agent: ACTIONS.filter((a) => a !== 'admin.manage' && a !== 'ticket.delete' && a !== 'kb.write'),
-  customer: ['auth.session', 'ticket.create', 'ticket.list', 'ticket.view', 'ticket.reply', 'search.use'],
+  admin: STAFF_ACTIONS,
+  supervisor: STAFF_ACTIONS.filter((a) => a !== 'admin.manage'),
+  agent: STAFF_ACTIONS.filter((a) => a !== 'admin.manage' && a !== 'ticket.delete' && a !== 'kb.write'),
+  customer: ['auth.session', 'ticket.create', 'ticket.list', 'ticket.view', 'ticket.reply', 'search.use', ...CUSTOMER_ONLY],
 };
 
 export function can(role: Role, action: Action): boolean {

@@ -24,6 +24,8 @@ const EXPECTED: Record<Action, readonly (0 | 1)[]> = {
   'kb.read': /*                */ [1, 1, 1, 0],
   'kb.write': /*               */ [1, 1, 0, 0],
   'search.use': /*             */ [1, 1, 1, 1],
+  'portal.deflect': /*         */ [0, 0, 0, 1],
+  'ticket.solveOwn': /*        */ [0, 0, 0, 1],
 };
 
 const CELLS = (Object.keys(EXPECTED) as Action[]).flatMap((action) =>

@@ -32,6 +32,40 @@ export interface SlaPolicySnapshot {
   escalation: EscalationStep[];
   autoCloseAfterSeconds: number | null;
   calendar: CalendarSpec;
+  /** Reminders for tickets pending on the customer; absent in snapshots taken before they existed. */
+  reminders?: PendingReminders;
+}
+
+/**
+ * "Remind the customer after N business seconds pending, again after M, resolve after K": each
+ * counted in the policy's calendar from the moment the ticket entered `pending`, so N < M < K.
+ * Null = that step is off.
+ */
+export interface PendingReminders {
+  remindAfterSeconds: number | null;
+  remindAgainAfterSeconds: number | null;
+  autoResolveAfterSeconds: number | null;
+}
+
+export const NO_REMINDERS: PendingReminders = Object.freeze({ remindAfterSeconds: null, remindAgainAfterSeconds: null, autoResolveAfterSeconds: null });
+
+/** Upper bound of each reminder step: 90 days of business time. */
+export const MAX_REMINDER_SECONDS = 90 * 86_400;
+
+/** What is wrong with a set of reminder steps (field name → message); empty when sensible. */
+export function reminderProblems(r: PendingReminders): { field: keyof PendingReminders; message: string }[] {
+  const problems: { field: keyof PendingReminders; message: string }[] = [];
+  for (const field of ['remindAfterSeconds', 'remindAgainAfterSeconds', 'autoResolveAfterSeconds'] as const) {
+    const v = r[field];
+    if (v !== null && (!Number.isInteger(v) || v < 1 || v > MAX_REMINDER_SECONDS)) problems.push({ field, message: `must be a whole number of seconds from 1 to ${MAX_REMINDER_SECONDS}` });
+  }
+  if (problems.length) return problems;
+  const { remindAfterSeconds: n, remindAgainAfterSeconds: m, autoResolveAfterSeconds: k } = r;
+  if (m !== null && n === null) problems.push({ field: 'remindAgainAfterSeconds', message: 'needs a first reminder (remindAfterSeconds)' });
+  else if (m !== null && n !== null && m <= n) problems.push({ field: 'remindAgainAfterSeconds', message: 'must be later than the first reminder (both count from entering pending)' });
+  const last = m ?? n;
+  if (k !== null && last !== null && k <= last) problems.push({ field: 'autoResolveAfterSeconds', message: 'must be later than the last reminder (all count from entering pending)' });
+  return problems;
 }
 
 export interface SlaClock {

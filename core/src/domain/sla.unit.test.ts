@@ -6,8 +6,10 @@ import {
   isActive,
   markBreached,
   markWarned,
+  MAX_REMINDER_SECONDS,
   nextClockEvent,
   pauseClock,
+  reminderProblems,
   remainingMs,
   resumeClock,
   retargetClock,
@@ -15,6 +17,7 @@ import {
   startClock,
   stopClock,
   targetMsFor,
+  type PendingReminders,
   type SlaClock,
   type SlaPolicySnapshot,
   type SlaTargets,
@@ -472,5 +475,21 @@ describe('deadlines beyond the calendar horizon', () => {
   it('a target of more business time than three years hold has no deadline either', () => {
     const tenYears = 10 * 365 * 24 * HOUR;
     expect(startClock('resolution', tenYears, OFFICE, at('2026-11-02T10:00:00Z'), WF, true).dueAt).toBeNull();
+  });
+});
+
+describe('reminderProblems (pending reminders of a policy)', () => {
+  const r = (n: number | null, m: number | null, k: number | null): PendingReminders => ({ remindAfterSeconds: n, remindAgainAfterSeconds: m, autoResolveAfterSeconds: k });
+
+  it('accepts any sensible subset: all off, a first reminder, reminders then resolution, resolution alone', () => {
+    for (const ok of [r(null, null, null), r(3600, null, null), r(3600, 7200, null), r(3600, 7200, 10_800), r(null, null, 3600), r(3600, null, 7200), r(1, 2, MAX_REMINDER_SECONDS)]) expect(reminderProblems(ok), JSON.stringify(ok)).toEqual([]);
+  });
+
+  it('refuses a second reminder without a first, steps out of order, and values out of range', () => {
+    expect(reminderProblems(r(null, 3600, null))).toEqual([{ field: 'remindAgainAfterSeconds', message: 'needs a first reminder (remindAfterSeconds)' }]);
+    expect(reminderProblems(r(7200, 7200, null)).map((p) => p.field)).toEqual(['remindAgainAfterSeconds']);
+    expect(reminderProblems(r(3600, 7200, 7200)).map((p) => p.field)).toEqual(['autoResolveAfterSeconds']);
+    expect(reminderProblems(r(3600, null, 60)).map((p) => p.field)).toEqual(['autoResolveAfterSeconds']);
+    for (const bad of [0, -1, 1.5, MAX_REMINDER_SECONDS + 1, Number.NaN]) expect(reminderProblems(r(bad, null, null)).map((p) => p.field), String(bad)).toEqual(['remindAfterSeconds']);
   });
 });

@@ -27,3 +27,9 @@ export async function verifyPassword(password: string, stored: string | null): P
   const key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
+
+/**
+ * A well-formed hash no password matches: verified against when there is no real hash (unknown
+ * e-mail), so the response time does not reveal which addresses have accounts.
+ */
+export const DUMMY_PASSWORD_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

@@ -25,8 +25,10 @@ export async function loadCalendar(em: EntityManager, calendarId: number): Promi
 }
 
 export async function loadPolicySnapshot(em: EntityManager, policyId: number): Promise<SlaPolicySnapshot> {
-  const [p] = await em.execute<{ id: number; name: string; targets: SlaPolicySnapshot['targets']; warning_fraction: number | string; escalation: SlaPolicySnapshot['escalation']; auto_close_after_seconds: number | null; calendar_id: number }[]>(
-    'select id, name, targets, warning_fraction, escalation, auto_close_after_seconds, calendar_id from sla_policies where id = ?',
+  const [p] = await em.execute<{ id: number; name: string; targets: SlaPolicySnapshot['targets']; warning_fraction: number | string; escalation: SlaPolicySnapshot['escalation']; auto_close_after_seconds: number | null; calendar_id: number; remind_after_seconds: number | null; remind_again_after_seconds: number | null; auto_resolve_after_seconds: number | null }[]>(
+    `select id, name, targets, warning_fraction, escalation, auto_close_after_seconds, calendar_id,
+            remind_after_seconds, remind_again_after_seconds, auto_resolve_after_seconds
+       from sla_policies where id = ?`,
     [policyId],
   );
   if (!p) throw new Error(`SLA policy ${policyId} does not exist`);
@@ -38,6 +40,7 @@ export async function loadPolicySnapshot(em: EntityManager, policyId: number): P
     escalation: p.escalation,
     autoCloseAfterSeconds: p.auto_close_after_seconds ?? null,
     calendar: await loadCalendar(em, p.calendar_id),
+    reminders: { remindAfterSeconds: p.remind_after_seconds ?? null, remindAgainAfterSeconds: p.remind_again_after_seconds ?? null, autoResolveAfterSeconds: p.auto_resolve_after_seconds ?? null },
   };
 }
 

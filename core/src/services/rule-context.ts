@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { compileRuleSet, type CompiledRuleSet, type RuleContext, type RuleDefinition, type TicketSnapshot, type Trigger } from '@mehrdesk/rules';
+import { compileRuleSet, type CompiledRuleSet, type RuleContext, type RuleDefinition, type SurveyRatingText, type TicketSnapshot, type Trigger } from '@mehrdesk/rules';
 import { ALWAYS_OPEN, type CalendarSpec, type Role, type SlaClockName } from '../domain';
 import { loadCalendar } from './policies';
+import { surveyFacts } from './surveys';
 
 // Everything rules read about a ticket, assembled from PostgreSQL. Shared by the worker
 // (real evaluations) and the API (dry-runs), so a dry-run sees exactly what a real run sees.
@@ -47,6 +48,8 @@ export interface RuleEventInput {
   at: number;
   clock?: SlaClockName;
   messageId?: number;
+  /** The rated survey (survey.received). */
+  surveyId?: number;
 }
 
 export async function buildRuleContext(
@@ -102,6 +105,10 @@ export async function buildRuleContext(
       [event.messageId, ticketId],
     );
     if (m) ctx.message = { text: m.body_text, channel: m.channel, senderRole: m.role ?? 'agent', isInternal: m.kind === 'internal' };
+  }
+  if (event.surveyId) {
+    const s = await surveyFacts(em, event.surveyId, ticketId);
+    if (s) ctx.survey = { rating: s.rating as SurveyRatingText, positive: s.positive, comment: s.comment };
   }
   return ctx;
 }

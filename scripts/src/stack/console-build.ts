@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnManaged } from './processes';
 
-// The Vue console is served by the API from web/dist. The launcher builds it (vite build) when
+// The Vue console and the customer portal (two pages of one Vite build) are served by the API
+// from web/dist. The launcher builds it (vite build) when
 // there is no build yet or a source file is newer than the build, for `start` and `test`, so a
 // fresh clone and an edited console both serve what the sources say.
 
-const SOURCES = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'];
+const SOURCES = ['src', 'public', 'index.html', 'portal.html', 'vite.config.ts', 'package.json', 'tsconfig.json'];
 
 function newestMtime(p: string): number {
   if (!fs.existsSync(p)) return 0;
@@ -25,6 +26,7 @@ function newestMtime(p: string): number {
 export function consoleBuildReason(webDir: string): string | null {
   const index = path.join(webDir, 'dist', 'index.html');
   if (!fs.existsSync(index)) return 'no build yet';
+  if (!fs.existsSync(path.join(webDir, 'dist', 'portal.html'))) return 'no build of the portal yet';
   const built = fs.statSync(index).mtimeMs;
   const changed = Math.max(...SOURCES.map((s) => newestMtime(path.join(webDir, s))));
   return changed > built ? 'sources changed since the last build' : null;

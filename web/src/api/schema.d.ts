@@ -148,6 +148,296 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/csat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Satisfaction ratings (newest first) with the figures of the period */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Who had the ticket when the survey went out */
+                    agentId?: string;
+                    /** @description nextCursor of the previous page (same filters) */
+                    cursor?: string;
+                    /** @description Rated at or after */
+                    from?: string;
+                    groupId?: string;
+                    limit?: number;
+                    /** @description `good`: good or 4–5; `bad`: bad or 1–2; `neutral`: 3 */
+                    rating?: "good" | "bad" | "neutral";
+                    /** @description Rated before */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CsatList"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Semantically invalid */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/deflections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deflections newest first: the customer, the article and the text they had typed */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeflectionList"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/kb-feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every article's views and reader feedback (helpful, not helpful, ratio, comments), sorted */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    /** @description A count to sort by; `-` first for largest first. Articles without votes have no ratio and come last */
+                    sort?: "views" | "-views" | "helpful" | "-helpful" | "notHelpful" | "-notHelpful" | "ratio" | "-ratio" | "comments" | "-comments" | "lastFeedbackAt" | "-lastFeedbackAt";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KbFeedbackList"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/portal-insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deflections in a period (total, per day, top articles) and the public searches that found nothing */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start of the period (inclusive); default: 30 days before `to` */
+                    from?: string;
+                    /** @description Length of `topArticles` and of `missedSearches` */
+                    limit?: number;
+                    /** @description End of the period (exclusive); default: now */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalInsights"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments/{id}": {
         parameters: {
             query?: never;
@@ -403,6 +693,15 @@ export interface paths {
                 };
                 /** @description Missing or invalid token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1426,7 +1725,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    key: "ticket_created" | "ticket_assigned" | "agent_reply" | "customer_reply" | "sla_warning" | "sla_breach" | "ticket_closed";
+                    key: "ticket_created" | "ticket_assigned" | "agent_reply" | "customer_reply" | "sla_warning" | "sla_breach" | "ticket_closed" | "survey_request" | "pending_reminder";
                     locale: "en" | "fa";
                 };
                 cookie?: never;
@@ -1491,7 +1790,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    key: "ticket_created" | "ticket_assigned" | "agent_reply" | "customer_reply" | "sla_warning" | "sla_breach" | "ticket_closed";
+                    key: "ticket_created" | "ticket_assigned" | "agent_reply" | "customer_reply" | "sla_warning" | "sla_breach" | "ticket_closed" | "survey_request" | "pending_reminder";
                     locale: "en" | "fa";
                 };
                 cookie?: never;
@@ -1563,7 +1862,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    key: "ticket_created" | "ticket_assigned" | "agent_reply" | "customer_reply" | "sla_warning" | "sla_breach" | "ticket_closed";
+                    key: "ticket_created" | "ticket_assigned" | "agent_reply" | "customer_reply" | "sla_warning" | "sla_breach" | "ticket_closed" | "survey_request" | "pending_reminder";
                     locale: "en" | "fa";
                 };
                 cookie?: never;
@@ -4111,6 +4410,646 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the portal offers anonymous visitors (how sign-up works) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalConfig"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/deflections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** "This solved my problem": a suggested article answered the ticket being written (customers; rate limited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DeflectionRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Deflection"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Semantically invalid */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/magic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Follow the sign-in link of a ticket e-mail: signs its customer in (single use, expires) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PortalLinkRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalMagicResponse"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** E-mail a password reset link (same answer whether or not the address has an account) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PortalEmailRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalAccepted"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Follow a reset link: sets the new password, ends every other session, signs in (single use) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PortalResetRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoginResponse"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign up as a customer: an e-mail link confirms the address and creates the account (same answer whether or not the address has one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PortalSignupRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalAccepted"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Semantically invalid */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Follow a sign-up confirmation link: creates the account and signs in (single use) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PortalLinkRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoginResponse"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the sign-up confirmation link again (same answer whether or not a sign-up waits) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PortalEmailRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalAccepted"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/kb/articles": {
         parameters: {
             query?: never;
@@ -4361,6 +5300,8 @@ export interface paths {
                     limit?: number;
                     /** @description Words to find; "quoted words" must be adjacent; the last word matches as a prefix */
                     q: string;
+                    /** @description `suggest`: the portal suggesting articles while a ticket is written (searches that find nothing are counted per source) */
+                    source?: "search" | "suggest";
                 };
                 header?: never;
                 path?: never;
@@ -4399,6 +5340,171 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/surveys/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The survey a survey e-mail links to (no login; rate limited per client) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The signed token from the survey e-mail */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Survey"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Rate the resolution a survey e-mail asks about, or change the rating (no login; rate limited per client) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The signed token from the survey e-mail */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RateSurveyRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Survey"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -5664,6 +6770,375 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["InboundSettings"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer portal settings in force (sign-up policy) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalSettings"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Choose the customer portal settings (sign-up: open, invite-only, or listed e-mail domains) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PortalSettingsRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalSettings"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Satisfaction survey settings in force (an admin choice, or the defaults from the environment) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SurveySettings"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Turn surveys on or off, set the delay after a resolution and the scale (applies to resolutions from now on) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SurveySettingsRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SurveySettings"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Upload limits in force (an admin choice, or the defaults from the environment) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadSettings"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Choose the upload limits (apply to the next upload and the next message) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UploadSettingsRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadSettings"];
                     };
                 };
                 /** @description Invalid request; `error.fields` names each bad field */
@@ -7797,6 +9272,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen your own resolved ticket (the requester; not once it is closed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Ticket"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tickets/{id}/sla": {
         parameters: {
             query?: never;
@@ -7874,6 +9432,89 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/solve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark your own ticket as solved (the requester; from any open status) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Ticket"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -7979,6 +9620,160 @@ export interface paths {
                 };
                 /** @description A backing service is unavailable */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/survey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The survey of the ticket's current resolution (404 when none was sent) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Survey"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Rate the ticket's current resolution, or change the rating (the requester only) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RateSurveyRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Survey"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8149,6 +9944,169 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload one file (multipart field `file`) to attach to a new ticket, reply or note: answers a pending attachment whose id goes into `attachmentIds`. Limits: GET /uploads/limits */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /**
+                         * Format: binary
+                         * @description The file; its type is decided by its content
+                         */
+                        file: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Attachment"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Request body larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; `Retry-After` says after how many seconds to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The upload limits in force (for checking files before sending them) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadLimits"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -8542,6 +10500,89 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/users/{id}/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** E-mail the user a link to choose a password (a welcome for accounts admins create) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InvitationResult"];
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict (stale version or illegal status change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/webhooks": {
@@ -9201,6 +11242,8 @@ export interface components {
             nextCursor: string | null;
         };
         AddMessageRequest: {
+            /** @description Ids of your pending uploads (POST /uploads) to attach; at most the maxFilesPerMessage of GET /uploads/limits */
+            attachmentIds?: number[];
             /** @description HTML; sanitised before storage */
             body: string;
             /**
@@ -9438,6 +11481,11 @@ export interface components {
         CreateSlaPolicyRequest: {
             /** @default null */
             autoCloseAfterSeconds: number | null;
+            /**
+             * @description Resolve the ticket (later than the reminders), in business seconds since entering pending; null = off
+             * @default null
+             */
+            autoResolveAfterSeconds: number | null;
             calendarId: number;
             /** @default [] */
             escalation: {
@@ -9451,6 +11499,16 @@ export interface components {
             /** @default false */
             isDefault: boolean;
             name: string;
+            /**
+             * @description Remind the customer of a pending ticket, in business seconds since entering pending; null = off
+             * @default null
+             */
+            remindAfterSeconds: number | null;
+            /**
+             * @description Remind again (needs the first reminder, and later than it), in business seconds since entering pending; null = off
+             * @default null
+             */
+            remindAgainAfterSeconds: number | null;
             targets: {
                 high: {
                     firstResponseSeconds: number | null;
@@ -9480,6 +11538,8 @@ export interface components {
         CreateTicketRequest: {
             /** @description Staff only; otherwise chosen by the group strategy */
             assigneeId?: number;
+            /** @description Ids of your pending uploads (POST /uploads) to attach; at most the maxFilesPerMessage of GET /uploads/limits */
+            attachmentIds?: number[];
             /** @description HTML; sanitised before storage */
             body: string;
             categoryId?: number;
@@ -9545,6 +11605,87 @@ export interface components {
             events: ("ticket.created" | "ticket.updated" | "message.received" | "sla.warning" | "sla.breached" | "rule.action")[];
             name: string;
             url: string;
+        };
+        CsatList: {
+            items: components["schemas"]["CsatRating"][];
+            nextCursor: string | null;
+            summary: components["schemas"]["CsatSummary"];
+        };
+        CsatRating: {
+            agent: {
+                id: number;
+                name: string;
+            } | null;
+            comment: string | null;
+            customer: {
+                email: string;
+                id: number;
+                name: string;
+            };
+            groupId: number | null;
+            id: number;
+            ratedAt: string;
+            /** @description `good` / `bad` on the two-point scale; 1 (worst) … 5 (best) on the five-point scale */
+            rating: ("good" | "bad") | number;
+            /** @enum {string} */
+            scale: "binary" | "five";
+            subject: string;
+            ticketId: number;
+            ticketNumber: string;
+        };
+        CsatSummary: {
+            /** @description Mean of the five-point ratings; null without any */
+            averageScore: number | null;
+            /** @description How many ratings were on the five-point scale */
+            fiveCount: number;
+            /** @description bad, or 1–2 */
+            negative: number;
+            /** @description good, or 4–5 */
+            positive: number;
+            /** @description positive / rated, 0..1; null without ratings */
+            positiveShare: number | null;
+            /** @description Ratings matching the filters */
+            rated: number;
+            /** @description Surveys sent in the period (agent and group filters apply): the response rate is rated / sent */
+            sent: number;
+        };
+        Deflection: {
+            id: number;
+        };
+        DeflectionItem: {
+            /** @description Null once the article is deleted */
+            article: {
+                articleId: number;
+                /** @enum {string} */
+                lang: "en" | "fa";
+                slug: string;
+                title: string;
+                translationId: number;
+            } | null;
+            createdAt: string;
+            /** @description Null once the account is deleted */
+            customer: {
+                email: string;
+                id: number;
+                name: string;
+            } | null;
+            /** @description As typed (plain text) */
+            description: string;
+            id: number;
+            /** @description As typed */
+            subject: string;
+        };
+        DeflectionList: {
+            items: components["schemas"]["DeflectionItem"][];
+            nextCursor: string | null;
+        };
+        DeflectionRequest: {
+            /** @description The translation id a public search hit carries (`hits[].id`): a published translation of a public article */
+            articleId: number;
+            /** @description The description typed so far, as plain text (may be empty when the subject is not) */
+            description: string;
+            /** @description The subject typed so far, as typed (may be empty when the description is not) */
+            subject: string;
         };
         DeleteUserResult: {
             /** @enum {string} */
@@ -9699,6 +11840,13 @@ export interface components {
              */
             strangerReplies: "hold" | "new_ticket";
         };
+        InvitationResult: {
+            /**
+             * @description The invitation e-mail is on its way
+             * @enum {string}
+             */
+            status: "accepted";
+        };
         KbArticle: {
             author: components["schemas"]["KbUserRef"];
             categoryId: number | null;
@@ -9747,6 +11895,30 @@ export interface components {
             };
             parentId: number | null;
             position: number;
+        };
+        KbFeedbackList: {
+            items: {
+                articleId: number;
+                /** @description Feedback answers with a comment */
+                comments: number;
+                helpful: number;
+                lastFeedbackAt: string | null;
+                notHelpful: number;
+                /** @description helpful / (helpful + notHelpful); null without votes */
+                ratio: number | null;
+                translations: {
+                    en?: components["schemas"]["KbTranslationSummary"];
+                    fa?: components["schemas"]["KbTranslationSummary"];
+                };
+                views: {
+                    en: number;
+                    fa: number;
+                    total: number;
+                };
+                /** @enum {string} */
+                visibility: "public" | "internal";
+            }[];
+            total: number;
         };
         KbFeedbackReport: {
             helpful: number;
@@ -10112,6 +12284,8 @@ export interface components {
         };
         PatchSlaPolicyRequest: {
             autoCloseAfterSeconds?: number | null;
+            /** @description Resolve the ticket (later than the reminders), in business seconds since entering pending; null = off */
+            autoResolveAfterSeconds?: number | null;
             calendarId?: number;
             escalation?: {
                 /** @enum {string} */
@@ -10123,6 +12297,10 @@ export interface components {
             }[];
             isDefault?: boolean;
             name?: string;
+            /** @description Remind the customer of a pending ticket, in business seconds since entering pending; null = off */
+            remindAfterSeconds?: number | null;
+            /** @description Remind again (needs the first reminder, and later than it), in business seconds since entering pending; null = off */
+            remindAgainAfterSeconds?: number | null;
             targets?: {
                 high: {
                     firstResponseSeconds: number | null;
@@ -10184,6 +12362,108 @@ export interface components {
             events?: ("ticket.created" | "ticket.updated" | "message.received" | "sla.warning" | "sla.breached" | "rule.action")[];
             name?: string;
             url?: string;
+        };
+        PortalAccepted: {
+            /**
+             * @description Done; if an e-mail is due, it is on its way
+             * @enum {string}
+             */
+            status: "accepted";
+        };
+        PortalConfig: {
+            /** @enum {string} */
+            signup: "open" | "invite" | "domains";
+            /** @description The allowed domains when signup is "domains" */
+            signupDomains: string[];
+        };
+        PortalEmailRequest: {
+            /** Format: email */
+            email: string;
+        };
+        PortalInsights: {
+            deflections: {
+                /** @description Every UTC day of the period, oldest first */
+                byDay: {
+                    count: number;
+                    /** @description YYYY-MM-DD (UTC) */
+                    day: string;
+                }[];
+                /** @description Translations that deflected most in the period */
+                topArticles: {
+                    articleId: number;
+                    count: number;
+                    /** @enum {string} */
+                    lang: "en" | "fa";
+                    slug: string;
+                    title: string;
+                    translationId: number;
+                }[];
+                /** @description Deflections in the period (those of deleted articles included) */
+                total: number;
+            };
+            from: string;
+            /** @description Public searches that found nothing, last searched in the period, most searched first */
+            missedSearches: {
+                /** @description Searches since first seen */
+                count: number;
+                firstAt: string;
+                lastAt: string;
+                /** @description Normalised (lower case, punctuation and letter variants folded) */
+                query: string;
+                /** @description `portal_suggest`: suggestions while writing a ticket; `public_search`: the knowledge base search */
+                sources: ("portal_suggest" | "public_search")[];
+            }[];
+            to: string;
+        };
+        PortalLinkRequest: {
+            /** @description The `token` parameter of the link from the e-mail */
+            token: string;
+        };
+        PortalMagicResponse: {
+            expiresAt: string;
+            /** @description The ticket the link was sent about */
+            ticketId: number;
+            token: string;
+            user: components["schemas"]["User"];
+        };
+        PortalResetRequest: {
+            password: string;
+            /** @description The `token` parameter of the link from the e-mail */
+            token: string;
+        };
+        PortalSettings: {
+            /**
+             * @description open: anyone; invite: only accounts admins create; domains: addresses of the listed domains
+             * @enum {string}
+             */
+            signup: "open" | "invite" | "domains";
+            signupDomains: string[];
+            /**
+             * @description `default`: open sign-up, no admin has chosen; `admin`: stored by an admin
+             * @enum {string}
+             */
+            source: "default" | "admin";
+        };
+        PortalSettingsRequest: {
+            /**
+             * @description open: anyone; invite: only accounts admins create; domains: addresses of the listed domains
+             * @enum {string}
+             */
+            signup: "open" | "invite" | "domains";
+            /** @description The allowed domains when signup is "domains" */
+            signupDomains: string[];
+        };
+        PortalSignupRequest: {
+            /** Format: email */
+            email: string;
+            /**
+             * @description Language of the portal and of e-mails to the customer
+             * @default en
+             * @enum {string}
+             */
+            locale: "en" | "fa";
+            name: string;
+            password: string;
         };
         PresenceEntry: {
             expiresAt: string;
@@ -10293,6 +12573,12 @@ export interface components {
         };
         PutNotificationPreferencesRequest: {
             preferences: components["schemas"]["NotificationPreference"][];
+        };
+        RateSurveyRequest: {
+            /** @description Omitted: the comment given before stays; null or empty: none */
+            comment?: string | null;
+            /** @description `good` / `bad` on the two-point scale; 1 (worst) … 5 (best) on the five-point scale */
+            rating: ("good" | "bad") | number;
         };
         ReorderRulesRequest: {
             ids: number[];
@@ -10564,6 +12850,8 @@ export interface components {
         };
         SlaPolicy: {
             autoCloseAfterSeconds: number | null;
+            /** @description Resolve the ticket (later than the reminders), in business seconds since entering pending; null = off */
+            autoResolveAfterSeconds: number | null;
             calendarId: number;
             escalation: {
                 /** @enum {string} */
@@ -10577,6 +12865,10 @@ export interface components {
             isDefault: boolean;
             name: string;
             openTicketsUpdated?: number;
+            /** @description Remind the customer of a pending ticket, in business seconds since entering pending; null = off */
+            remindAfterSeconds: number | null;
+            /** @description Remind again (needs the first reminder, and later than it), in business seconds since entering pending; null = off */
+            remindAgainAfterSeconds: number | null;
             targets: {
                 high: {
                     firstResponseSeconds: number | null;
@@ -10596,6 +12888,45 @@ export interface components {
                 };
             };
             warningFraction: number;
+        };
+        Survey: {
+            comment: string | null;
+            /** @description `good` / `bad` on the two-point scale; 1 (worst) … 5 (best) on the five-point scale */
+            rating: ("good" | "bad") | number | null;
+            /** @enum {string} */
+            scale: "binary" | "five";
+            /**
+             * @description `rated` once a rating was given; it may still be changed while the resolution stands
+             * @enum {string}
+             */
+            state: "open" | "rated";
+            subject: string;
+            ticketNumber: string;
+        };
+        SurveySettings: {
+            /** @description Seconds from the resolution to the survey e-mail (up to 30 days) */
+            delaySeconds: number;
+            enabled: boolean;
+            /**
+             * @description `binary`: good / bad; `five`: 1 (worst) … 5 (best)
+             * @enum {string}
+             */
+            scale: "binary" | "five";
+            /**
+             * @description `default`: SURVEYS_ENABLED, SURVEY_DELAY_SECONDS, SURVEY_SCALE; `admin`: stored by an admin
+             * @enum {string}
+             */
+            source: "default" | "admin";
+        };
+        SurveySettingsRequest: {
+            /** @description Seconds from the resolution to the survey e-mail (up to 30 days) */
+            delaySeconds: number;
+            enabled: boolean;
+            /**
+             * @description `binary`: good / bad; `five`: 1 (worst) … 5 (best)
+             * @enum {string}
+             */
+            scale: "binary" | "five";
         };
         Tag: {
             colour: string | null;
@@ -10662,6 +12993,15 @@ export interface components {
             };
             resolutionDueAt: string | null;
             resolvedAt: string | null;
+            /** @description The latest satisfaction rating of the ticket (any resolution); null when never rated */
+            satisfaction: {
+                comment: string | null;
+                ratedAt: string;
+                /** @description `good` / `bad` on the two-point scale; 1 (worst) … 5 (best) on the five-point scale */
+                rating: ("good" | "bad") | number;
+                /** @enum {string} */
+                scale: "binary" | "five";
+            } | null;
             /** @enum {string} */
             slaState: "ok" | "warning" | "breached";
             /** @enum {string} */
@@ -10704,6 +13044,37 @@ export interface components {
             newValue?: unknown;
             oldValue?: unknown;
             type: string;
+        };
+        UploadLimits: {
+            /** @description Accepted types (MIME types or `type/*`, matched against what the bytes are); empty: any type */
+            allowedTypes: string[];
+            /** @description Largest file accepted, in bytes */
+            maxFileBytes: number;
+            /** @description Most files one ticket, reply or note may list in attachmentIds */
+            maxFilesPerMessage: number;
+            /** @description Uploads no ticket or message uses are deleted after this many hours */
+            pendingHours: number;
+        };
+        UploadSettings: {
+            /** @description MIME types or `type/*` accepted, matched against what the bytes are; empty: any type */
+            allowedTypes: string[];
+            /** @description Largest file accepted, in bytes (1 KiB to 1 GiB) */
+            maxFileBytes: number;
+            /** @description Most files one ticket, reply or note may carry (1-50) */
+            maxFilesPerMessage: number;
+            /**
+             * @description `default`: UPLOAD_* from the environment, no admin has chosen; `admin`: stored by an admin
+             * @enum {string}
+             */
+            source: "default" | "admin";
+        };
+        UploadSettingsRequest: {
+            /** @description MIME types or `type/*` accepted, matched against what the bytes are; empty: any type */
+            allowedTypes: string[];
+            /** @description Largest file accepted, in bytes (1 KiB to 1 GiB) */
+            maxFileBytes: number;
+            /** @description Most files one ticket, reply or note may carry (1-50) */
+            maxFilesPerMessage: number;
         };
         User: {
             email: string;

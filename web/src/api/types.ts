@@ -47,3 +47,6 @@ export type ActivityFailure = Schemas['ActivityFailure'];
 // Admin settings (pages/admin/inbound-settings).
 export type InboundSettings = Schemas['InboundSettings'];
 export type StrangerReplies = InboundSettings['strangerReplies'];
+export type PortalSettings = Schemas['PortalSettings'];
+export type SignupMode = PortalSettings['signup'];
+export type UploadSettings = Schemas['UploadSettings'];

@@ -212,11 +212,15 @@ export const useTicketStore = defineStore('ticket', () => {
     }
   }
 
-  async function reply(body: string, internal: boolean): Promise<Message> {
+  async function reply(body: string, internal: boolean, attachmentIds: number[] = []): Promise<Message> {
     const t = ticket.value;
     if (!t) throw new Error('no ticket open');
     const message = await unwrap(
-      api.POST('/api/v1/tickets/{id}/messages', { params: path(t.id), body: { body, internal }, headers: { 'idempotency-key': crypto.randomUUID() } }),
+      api.POST('/api/v1/tickets/{id}/messages', {
+        params: path(t.id),
+        body: { body, internal, ...(attachmentIds.length ? { attachmentIds } : {}) },
+        headers: { 'idempotency-key': crypto.randomUUID() },
+      }),
     );
     if (ticketId.value === t.id) {
       if (!messages.value.some((m) => m.id === message.id)) messages.value = [...messages.value, message];

@@ -88,6 +88,7 @@ export const ticketFixture = (over: Partial<import('@/api/types').Ticket> = {}):
   firstRespondedAt: null,
   resolvedAt: null,
   closedAt: null,
+  satisfaction: null,
   version: 1,
   workflowId: 'ticket-1',
   links: { temporalUi: 'http://127.0.0.1:8233/namespaces/default/workflows/ticket-1' },

@@ -7,14 +7,17 @@ import type { Logger } from '@mehrdesk/core/logger';
 import { toStorableText, type Locale, type Role, type TicketSource } from '@mehrdesk/core/domain';
 import { publishLiveEvent, scopeOf } from '@mehrdesk/core/live-events';
 import { chooseAssignee } from '@mehrdesk/core/services/assignment';
-import { EMAIL_TEMPLATES, type PersistMessageInput, type SendTicketEmailInput, type SendTicketEmailResult, type TicketActivities } from '@mehrdesk/workflows/activity-contracts';
-import { renderEmail, slaVariables } from '../email/templates';
+import { linkUploads } from '@mehrdesk/core/attachments/uploads';
+import { EMAIL_TEMPLATES, type AnyEmailTemplate, type PersistMessageInput, type SendTicketEmailInput, type SendTicketEmailResult, type TicketActivities } from '@mehrdesk/workflows/activity-contracts';
+import { renderEmail, slaVariables, type TemplateVars } from '../email/templates';
 import { permanentSmtpFailure, recipientProblem, type SmtpFailureType } from '../email/smtp-failures';
 import { renderCustom } from '../email/custom-templates';
 import { applyChangeTx, assigneeLabel, insertTimeline, TicketRowMissing, writeSla } from './ticket-writes';
 import { createRuleActivities } from './rule-activities';
+import { createFollowupActivities } from './followup-activities';
 import { recordActivityFailure } from './failure-record';
 import { channelsForUsers, notifyInApp, type InAppNotification } from '../notifications/in-app';
+import { magicLinkUrl } from '@mehrdesk/core/services/signed-links';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -61,6 +64,7 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
             ? { type: 'message.held', field: null, from: null, to: { messageId: msg.id }, meta: { kind: input.kind, channel: input.channel, from: input.heldForReview.from } }
             : { type: input.kind === 'internal' ? 'message.note_added' : 'message.reply_added', field: null, from: null, to: { messageId: msg.id }, meta: { kind: input.kind, channel: input.channel } },
         ]);
+        await linkAttachments(em, input, msg.id);
         let result = { version: 0, assigneeLabel: '' };
         if (input.change) result = await applyChangeTx(em, input.ticketId, `${input.idempotencyKey}:change`, input.actor, input.change);
         else {
@@ -94,6 +98,7 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
     sendTicketEmail: (input) => sendTicketEmail(deps, input),
     recordActivityFailure: (input) => recordActivityFailure(deps, input),
     ...createRuleActivities(deps),
+    ...createFollowupActivities(deps, deliverOnce),
   };
 }
 
@@ -104,6 +109,24 @@ function storableMessage(input: PersistMessageInput): PersistMessageInput {
     references: input.email.references.map(toStorableText),
   };
   return { ...input, bodyHtml: toStorableText(input.bodyHtml), bodyText: toStorableText(input.bodyText), ...(email ? { email } : {}) };
+}
+
+/**
+ * The author's pending uploads become the message's attachments, in its transaction. The API
+ * checked them; should one have been used or swept since, nothing is stored and the author is
+ * told (no retry can bring it back).
+ */
+async function linkAttachments(em: EntityManager, input: PersistMessageInput, messageId: number) {
+  const ids = input.attachmentIds ?? [];
+  if (ids.length === 0) return;
+  const linked = input.actor.id === null ? 0 : await linkUploads(em, { ids, ownerId: input.actor.id, ticketId: input.ticketId, messageId });
+  if (linked !== ids.length)
+    throw ApplicationFailure.create({
+      type: 'AttachmentsUnavailable',
+      message: `persistMessage: ${ids.length - linked} of ${ids.length} attachments are no longer pending uploads of the author; upload them again`,
+      nonRetryable: true,
+      details: [{ activity: 'persistMessage' }],
+    });
 }
 
 /** message.added for live consoles: ids and kind only (customers are sent public ones only). */
@@ -121,7 +144,7 @@ async function announceMessage(em: EntityManager, input: PersistMessageInput, me
   });
 }
 
-interface EmailContext {
+export interface EmailContext {
   number: string;
   subject: string;
   requester_id: number;
@@ -131,7 +154,7 @@ interface EmailContext {
   resolution_due_at: Date | null;
 }
 
-interface Recipient {
+export interface Recipient {
   /** Null for a bare address (a rule's "send to address"): it has no preferences or in-app centre. */
   id: number | null;
   role: Role | null;
@@ -158,6 +181,15 @@ async function recipientsOf(em: ReturnType<MikroORM['em']['fork']>, t: EmailCont
   }
   if (userId === null) return [];
   return em.execute<Recipient[]>('select id, role, email, name, locale from users where id = ? and active', [userId]);
+}
+
+/**
+ * Where an e-mail's link leads: customers get a single-use sign-in link to the ticket in the
+ * portal (it expires; a used one sends them to sign in), staff the ticket in the console.
+ */
+function ticketLink(config: Config, to: Recipient, ticketId: number): string {
+  if (to.id !== null && to.role === 'customer') return magicLinkUrl(config, to.id, ticketId, Math.floor(Date.now() / 1000));
+  return `${config.PUBLIC_URL}/tickets/${ticketId}`;
 }
 
 /** Resolve the recipients and deliver to each, every one under its own idempotency key. */
@@ -209,13 +241,15 @@ async function inAppNotice(em: ReturnType<MikroORM['em']['fork']>, input: SendTi
  * - otherwise (never handed off, or a clean SMTP error) → send.
  * The Message-ID is derived from the key, so downstream systems can recognise the message.
  */
-async function deliverOnce(
+export async function deliverOnce(
   deps: ActivityDeps,
   em: ReturnType<MikroORM['em']['fork']>,
-  input: SendTicketEmailInput,
+  input: Omit<SendTicketEmailInput, 'template'> & { template: AnyEmailTemplate },
   t: EmailContext,
   to: Recipient,
   idempotencyKey: string,
+  /** Variables of the customer follow-ups (followup-activities.ts): rating links, reminder count. */
+  extra: Pick<TemplateVars, 'survey' | 'reminder'> = {},
 ): Promise<SendTicketEmailResult> {
   const log = activityLog(deps, input.requestId);
   const [existing] = await em.execute<{ status: string; message_id: string; handed_off_at: Date | null; last_error: string | null }[]>(
@@ -249,7 +283,8 @@ async function deliverOnce(
     body,
     clock,
     dueAt: dueAt ? new Date(dueAt) : null,
-    link: `${deps.config.PUBLIC_URL}/tickets/${input.ticketId}`,
+    link: ticketLink(deps.config, to, input.ticketId),
+    ...extra,
   };
   // An admin's edited text for this event and language wins over the built-in one.
   const [custom] = await em.execute<{ subject: string; body: string }[]>('select subject, body from email_templates where key = ? and locale = ?', [input.template, to.locale]);

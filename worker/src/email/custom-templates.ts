@@ -1,14 +1,14 @@
 import { Liquid } from 'liquidjs';
 import type { Locale } from '@mehrdesk/core/domain';
-import { EMAIL_TEMPLATES, type EmailTemplate } from '@mehrdesk/workflows/activity-contracts';
-import { wrapEmail, type RenderedEmail, type TemplateVars } from './templates';
+import { EDITABLE_EMAIL_TEMPLATES, type AnyEmailTemplate } from '@mehrdesk/workflows/activity-contracts';
+import { reminderVariables, wrapEmail, type RenderedEmail, type TemplateVars } from './templates';
 
 // Admin-edited notification texts (C1). Admins write a Liquid subject and a plain-text body;
 // the HTML part is generated from the body (escaped, paragraphs, right-to-left for Persian), so
 // an edited template can never inject markup. Unknown variables or filters are errors at save
 // time, never a half-rendered e-mail later.
 
-export const TEMPLATE_KEYS: readonly EmailTemplate[] = EMAIL_TEMPLATES;
+export const TEMPLATE_KEYS: readonly AnyEmailTemplate[] = EDITABLE_EMAIL_TEMPLATES;
 
 /** The variables a template may use (documented in the API and used for previews). */
 export const SAMPLE_VARIABLES = {
@@ -17,6 +17,10 @@ export const SAMPLE_VARIABLES = {
   actor: { name: 'Arash Agent' },
   message: { body: 'We are on it.' },
   sla: { clock: 'first response', due: '21 Nov 2026, 14:00' },
+  /** survey_request: the survey page (the rating links are added under the text in any case). */
+  survey: { link: 'https://support.example.com/portal/survey?token=…' },
+  /** pending_reminder: 1 or 2, and when the ticket resolves itself (empty when it does not). */
+  reminder: { count: 1, resolve_at: '24 Nov 2026, 14:00' },
 };
 
 const engine = new Liquid({ strictVariables: true, strictFilters: true, ownPropertyOnly: true, cache: 200 });
@@ -44,23 +48,25 @@ export async function validateCustomTemplate(t: CustomTemplate): Promise<Templat
   return problems;
 }
 
-function variablesOf(vars: TemplateVars, clockName: string, due: string) {
+function variablesOf(vars: TemplateVars, clockName: string, due: string, reminder: { count: number; resolveAt: string }) {
   return {
     ticket: { number: vars.ticketNumber, subject: vars.subject, link: vars.link },
     recipient: { name: vars.recipientName },
     actor: { name: vars.actorName ?? '' },
     message: { body: vars.body ?? '' },
     sla: { clock: clockName, due },
+    survey: { link: vars.survey?.pageUrl ?? '' },
+    reminder: { count: reminder.count, resolve_at: reminder.resolveAt },
   };
 }
 
 export async function renderCustom(t: CustomTemplate, locale: Locale, vars: TemplateVars, clockName: string, due: string): Promise<RenderedEmail> {
-  const v = variablesOf(vars, clockName, due);
+  const v = variablesOf(vars, clockName, due, reminderVariables(locale, vars));
   const subject = (await engine.parseAndRender(t.subject, v)).replace(/[\r\n]+/g, ' ').trim();
   const body: string = await engine.parseAndRender(t.body, v);
-  return wrapEmail(locale, subject, body.split(/\n{2,}/).map((p: string) => p.trim()).filter(Boolean), vars.link);
+  return wrapEmail(locale, subject, body.split(/\n{2,}/).map((p: string) => p.trim()).filter(Boolean), vars.link, undefined, vars.survey?.choices ?? []);
 }
 
-export function isTemplateKey(key: string): key is EmailTemplate {
+export function isTemplateKey(key: string): key is AnyEmailTemplate {
   return (TEMPLATE_KEYS as readonly string[]).includes(key);
 }

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { pgArray } from '@mehrdesk/core/db';
 import { toStorableText } from '@mehrdesk/core/domain';
 import type { InboundDeps } from './processor';
-import { storeFile } from './storage';
+import { storeFile } from '@mehrdesk/core/attachments/storage';
 
 // The step every inbound source shares: store the raw message, record it and queue its
 // processing. Once acceptInbound has resolved the message is safe, and only then may a source

@@ -13,8 +13,8 @@ import { executeTicketUpdate } from '@mehrdesk/api/tickets/workflow-bridge';
 import { ticketBodyHtml } from './body';
 import { classifyAutomated } from './classify';
 import { parseInbound, type InboundMail } from './parse';
-import { detectContentType } from './content-type';
-import { readStored, storeFile } from './storage';
+import { detectContentType } from '@mehrdesk/core/attachments/content-type';
+import { readStored, storeFile } from '@mehrdesk/core/attachments/storage';
 import { copiedAddresses, decideThread, type ThreadLookups } from './thread';
 
 // Turns one stored inbound message into a new ticket, a reply on the right ticket, or nothing

@@ -17,6 +17,10 @@ import { Migration20261202045659_Settings } from './Migration20261202045659_Sett
 import { Migration20261202070000_KnowledgeBase } from './Migration20261202070000_KnowledgeBase';
 import { Migration20261202080000_Search } from './Migration20261202080000_Search';
 import { Migration20261202100000_SearchRecency } from './Migration20261202100000_SearchRecency';
+import { Migration20261203000000_PortalAccounts } from './Migration20261203000000_PortalAccounts';
+import { Migration20261203010000_Uploads } from './Migration20261203010000_Uploads';
+import { Migration20261203020000_SurveysReminders } from './Migration20261203020000_SurveysReminders';
+import { Migration20261203030000_Deflections } from './Migration20261203030000_Deflections';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
@@ -35,4 +39,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202070000_KnowledgeBase', class: Migration20261202070000_KnowledgeBase },
   { name: 'Migration20261202080000_Search', class: Migration20261202080000_Search },
   { name: 'Migration20261202100000_SearchRecency', class: Migration20261202100000_SearchRecency },
+  { name: 'Migration20261203000000_PortalAccounts', class: Migration20261203000000_PortalAccounts },
+  { name: 'Migration20261203010000_Uploads', class: Migration20261203010000_Uploads },
+  { name: 'Migration20261203020000_SurveysReminders', class: Migration20261203020000_SurveysReminders },
+  { name: 'Migration20261203030000_Deflections', class: Migration20261203030000_Deflections },
 ];

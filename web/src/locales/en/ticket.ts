@@ -119,6 +119,14 @@ export default {
       redo: 'Redo',
     },
   },
+  satisfaction: {
+    title: 'Customer satisfaction',
+    none: 'Not rated yet.',
+    good: 'Good',
+    bad: 'Bad',
+    outOfFive: '{n} of 5',
+    ratedAt: 'Rated {time}',
+  },
   timeline: {
     title: 'Timeline',
     empty: 'No changes recorded yet.',
@@ -157,6 +165,13 @@ export default {
       message_held: 'held an e-mail from someone not on the ticket for review',
       message_held_published: 'published a held e-mail',
       message_held_dismissed: 'dismissed a held e-mail',
+      survey_sent: 'asked the customer to rate the support',
+      survey_received: 'the customer rated the support: {rating}',
+      survey_received_comment: 'the customer rated the support: {rating} — “{comment}”',
+      survey_changed: 'the customer changed the rating to {rating}',
+      survey_changed_comment: 'the customer changed the rating to {rating} — “{comment}”',
+      reminder_sent: 'reminded the customer that the ticket waits on them (reminder {n})',
+      ticket_auto_resolved: 'resolved the ticket: no answer from the customer in time',
       system_activity_failed: 'could not complete “{context}” ({type}): {message}. Nothing else is blocked; an admin sees it under activity failures',
     },
     tabs: {

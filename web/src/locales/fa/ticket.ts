@@ -119,6 +119,14 @@ export default {
       redo: 'انجام دوباره',
     },
   },
+  satisfaction: {
+    title: 'رضایت مشتری',
+    none: 'هنوز امتیازی داده نشده است.',
+    good: 'خوب',
+    bad: 'بد',
+    outOfFive: '{n} از ۵',
+    ratedAt: 'امتیاز {time}',
+  },
   timeline: {
     title: 'تاریخچه',
     empty: 'هنوز تغییری ثبت نشده است.',
@@ -157,6 +165,13 @@ export default {
       message_held: 'ایمیلی از فردی بیرون از این تیکت را برای بررسی نگه داشت',
       message_held_published: 'یک ایمیل نگه‌داشته‌شده را منتشر کرد',
       message_held_dismissed: 'یک ایمیل نگه‌داشته‌شده را کنار گذاشت',
+      survey_sent: 'از مشتری خواست به پشتیبانی امتیاز دهد',
+      survey_received: 'مشتری به پشتیبانی امتیاز داد: {rating}',
+      survey_received_comment: 'مشتری به پشتیبانی امتیاز داد: {rating} — «{comment}»',
+      survey_changed: 'مشتری امتیاز را به {rating} تغییر داد',
+      survey_changed_comment: 'مشتری امتیاز را به {rating} تغییر داد — «{comment}»',
+      reminder_sent: 'به مشتری یادآوری کرد که تیکت منتظر پاسخ اوست (یادآوری {n})',
+      ticket_auto_resolved: 'تیکت را حل‌شده کرد: مشتری به‌موقع پاسخ نداد',
       system_activity_failed: '«{context}» انجام نشد ({type}): {message}. کار دیگری متوقف نشده است؛ مدیر آن را در فهرست خطاهای فعالیت می‌بیند',
     },
     tabs: {

@@ -1,11 +1,16 @@
 import type { RouteRecordRaw } from 'vue-router';
 import {
   mdiAccountKey,
+  mdiAccountKeyOutline,
+  mdiPaperclip,
   mdiAccountMultiple,
   mdiAlertOctagonOutline,
+  mdiChartBar,
   mdiClockOutline,
   mdiEmailAlertOutline,
   mdiEmailArrowLeftOutline,
+  mdiEmoticonHappyOutline,
+  mdiStarHalfFull,
   mdiEmailEditOutline,
   mdiRobotOutline,
   mdiShapeOutline,
@@ -89,6 +94,36 @@ export const adminRoutes: RouteRecordRaw[] = [
     name: 'admin-inbound-settings',
     component: () => import('./inbound-settings/InboundSettingsPage.vue'),
     meta: { title: 'admin.nav.inboundSettings', navLabel: 'admin.nav.inboundSettings', navIcon: mdiEmailArrowLeftOutline },
+  },
+  {
+    path: 'upload-settings',
+    name: 'admin-upload-settings',
+    component: () => import('./upload-settings/UploadSettingsPage.vue'),
+    meta: { title: 'admin.nav.uploadSettings', navLabel: 'admin.nav.uploadSettings', navIcon: mdiPaperclip },
+  },
+  {
+    path: 'portal-settings',
+    name: 'admin-portal-settings',
+    component: () => import('./portal-settings/PortalSettingsPage.vue'),
+    meta: { title: 'admin.nav.portalSettings', navLabel: 'admin.nav.portalSettings', navIcon: mdiAccountKeyOutline },
+  },
+  {
+    path: 'portal-insights',
+    name: 'admin-portal-insights',
+    component: () => import('./portal-insights/PortalInsightsPage.vue'),
+    meta: { title: 'admin.nav.portalInsights', navLabel: 'admin.nav.portalInsights', navIcon: mdiChartBar },
+  },
+  {
+    path: 'surveys',
+    name: 'admin-surveys',
+    component: () => import('./surveys/SurveySettingsPage.vue'),
+    meta: { title: 'admin.nav.surveys', navLabel: 'admin.nav.surveys', navIcon: mdiStarHalfFull },
+  },
+  {
+    path: 'csat',
+    name: 'admin-csat',
+    component: () => import('./csat/CsatPage.vue'),
+    meta: { title: 'admin.nav.csat', navLabel: 'admin.nav.csat', navIcon: mdiEmoticonHappyOutline },
   },
   {
     path: 'activity-failures',

@@ -32,6 +32,22 @@ describe('LoginPage', () => {
     expect(router.currentRoute.value.fullPath).toBe('/tickets/5');
   });
 
+  it('signs a customer out again and points them to the portal', async () => {
+    fakeApi({
+      'POST /api/v1/auth/login': { body: { token: 'mdk_c', expiresAt: '2030-01-01T00:00:00Z', user: { ...USER, role: 'customer' } } },
+      'POST /api/v1/auth/logout': { status: 204 },
+    });
+    const { router } = renderWithApp(LoginPage);
+    await router.push('/login');
+    await userEvent.type(screen.getByLabelText('E-mail'), 'customer@example.test');
+    await userEvent.type(screen.getByLabelText('Password'), 'customer-pass');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect((await screen.findByTestId('login-error')).textContent).toContain('Customers use the portal');
+    expect(screen.getByRole('link', { name: 'Go to the customer portal' }).getAttribute('href')).toBe('/portal/login');
+    expect(useAuthStore().user).toBeNull();
+    expect(router.currentRoute.value.path).toBe('/login');
+  });
+
   it("shows the server's message for a wrong password", async () => {
     fakeApi({ 'POST /api/v1/auth/login': { status: 401, body: { error: { code: 'unauthorized', message: 'Wrong e-mail or password' } } } });
     renderWithApp(LoginPage);
