@@ -44,6 +44,7 @@ import { surveyAdminRoutes } from './surveys/admin-routes';
 import { deflectionRoutes } from './portal/deflections-routes';
 import { portalInsightsRoutes } from './admin/portal-insights-routes';
 import { portalAccountRoutes } from './portal/accounts-routes';
+import { portalCategoryRoutes } from './portal/categories-routes';
 import { portalSettingsRoutes } from './admin/portal-settings-routes';
 import { userInviteRoutes } from './admin/user-invite-routes';
 import { customerStatusRoutes } from './tickets/customer-status-routes';
@@ -105,6 +106,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', authRoutes(deps, registry));
   app.use('/api/v1', profileRoutes(deps, registry));
   app.use('/api/v1', portalAccountRoutes(deps, registry, limits));
+  app.use('/api/v1', portalCategoryRoutes(deps, registry));
   app.use('/api/v1', portalSettingsRoutes(deps, registry));
   app.use('/api/v1', ticketRoutes(deps, registry));
   app.use('/api/v1', customerStatusRoutes(deps, registry));

@@ -835,7 +835,7 @@ describe('rate limits', () => {
 
 describe('public search', () => {
   it('finds only published public articles (by translation id, with highlights) and is rate limited per client', async () => {
-    const s = await startHarness({ worker: false, search: true, env: { RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE: '8', CLIENT_KEY_SECRET: `kb-search-${randomBytes(16).toString('hex')}` } });
+    const s = await startHarness({ worker: false, search: true, env: { RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE: '8', RATE_LIMIT_PUBLIC_SUGGEST_PER_MINUTE: '3', CLIENT_KEY_SECRET: `kb-search-${randomBytes(16).toString('hex')}` } });
     try {
       const admin = await s.login(s.fx.users.admin.email);
       const word = `quokka${s.fx.suffix.replace(/\d/g, '')}`;
@@ -884,6 +884,9 @@ describe('public search', () => {
       expect(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`).toBe(true);
       expect(limited.body.error.code).toBe('rate_limited');
       expect((await search(word, '', { 'x-forwarded-for': '198.51.100.78' })).status).toBe(200);
+      // The portal's suggestions have a budget of their own: the searches' being spent does not stop them, and theirs is counted apart.
+      const suggest = await Promise.all([1, 2, 3, 4].map(() => search(word, '&source=suggest', client)));
+      expect(suggest.map((x) => x.status).sort()).toEqual([200, 200, 200, 429]);
     } finally {
       await s.close();
     }

@@ -325,6 +325,18 @@ describe('rate limits', () => {
   });
 });
 
+describe('ticket categories for requesters', () => {
+  it('lists every category by id and name only, to anyone who may write a ticket', async () => {
+    const customer = await h.login(h.fx.users.customer.email);
+    const r = await h.call(customer, 'GET', '/api/v1/portal/ticket-categories');
+    expect(r.status).toBe(200);
+    const [row] = await h.orm.em.fork().execute<{ name: string }[]>('select name from categories where id = ?', [h.fx.categoryId]);
+    expect(r.body.items).toContainEqual({ id: h.fx.categoryId, name: row!.name });
+    for (const item of r.body.items) expect(Object.keys(item).sort()).toEqual(['id', 'name']);
+    expect((await h.call(null, 'GET', '/api/v1/portal/ticket-categories')).status).toBe(401);
+  });
+});
+
 describe('housekeeping', () => {
   it('forgets used nonces past their expiry and sign-ups expired a day ago, and nothing else', async () => {
     const em = h.orm.em.fork();

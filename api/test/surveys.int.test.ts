@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLink } from '@mehrdesk/core/services/signed-links';
 import { signSurveyLink } from '@mehrdesk/core/services/surveys';
 import { eventually, startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
+import { openSse } from '@mehrdesk/scripts/testing/sse';
 
 // Satisfaction surveys through the API: admin settings, the signed e-mail links (refused when
 // tampered, for another purpose, expired, about another resolution or another account, and
@@ -148,6 +149,20 @@ describe('survey links', () => {
     expect(closed.status).toBe(409);
     expect(closed.body.error.code).toBe('survey_closed');
     expect((await q<{ score: number }>('select score from ticket_surveys where ticket_id = ?', [t.id]))[0]!.score).toBe(1);
+  });
+
+  it('a rating is announced live to open ticket pages (the ticket version unchanged)', async () => {
+    const t = await surveyedTicket('Live');
+    const stream = await openSse(`${h.baseUrl}/api/v1/events`, { authorization: `Bearer ${agent}` });
+    try {
+      await stream.next((f) => f.event === 'ready', 'ready');
+      const [row] = await q<{ version: number }>('select version from tickets where id = ?', [t.id]);
+      expect((await h.call(null, 'POST', `/api/v1/public/surveys/${t.token}`, { rating: 'bad', comment: 'slow' })).status).toBe(200);
+      const frame = await stream.next((f) => f.event === 'ticket.updated' && f.data?.ticketId === t.id, 'the rating event', 10_000);
+      expect(frame.data).toMatchObject({ fields: ['satisfaction'], version: row!.version });
+    } finally {
+      stream.close();
+    }
   });
 
   it('a first rating is a webhook event its subscribers get a delivery of', async () => {

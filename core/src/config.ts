@@ -118,6 +118,8 @@ const schema = z.object({
   CLIENT_KEY_SECRET: z.string().min(32, 'must be at least 32 characters').default('mehrdesk-development-client-key-secret'),
   /** Public KB search requests per client and minute (shared by all API replicas through Redis). */
   RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Portal suggestions while a ticket is written (`source=suggest`) per client and minute: one per pause in typing. */
+  RATE_LIMIT_PUBLIC_SUGGEST_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   /** Public KB "was this helpful?" submissions per client and hour. */
   RATE_LIMIT_PUBLIC_FEEDBACK_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
   /**

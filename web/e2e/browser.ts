@@ -35,17 +35,34 @@ export async function newAgentContext(browser: Browser, baseUrl: string): Promis
   return context;
 }
 
-/** Sign in through the login page, as a user would. */
+/**
+ * Sign in through the login page, as a user would. Under load the fields were seen empty at
+ * submit now and then ("Required" shown, the page still at /login): the text typed right after
+ * the first render did not reach the form. So the values are checked before submitting, and a
+ * sign-in left on the login page with empty fields is typed again (at most three tries).
+ */
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
   await page.goto('/login');
-  await page.getByLabel('E-mail', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/inbox/).catch(async (err: unknown) => {
-    // Say where the page stayed and what it showed, not only that it timed out.
-    const alert = await page.getByRole('alert').allInnerTexts().catch(() => []);
-    throw new Error(`sign-in of ${email} did not reach the inbox: still at ${page.url()}${alert.length ? `, showing "${alert.join(' | ')}"` : ''} (${String(err).split('\n')[0]})`);
-  });
+  const emailField = page.getByLabel('E-mail', { exact: true });
+  const passwordField = page.getByLabel('Password', { exact: true });
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await emailField.fill(email);
+    await passwordField.fill(password);
+    if ((await emailField.inputValue()) !== email || (await passwordField.inputValue()) !== password) continue;
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    try {
+      await page.waitForURL(/\/inbox/, { timeout: attempt === 3 ? 15_000 : 5_000 });
+      return;
+    } catch (err) {
+      lastError = err;
+      // Retried only when the form lost what was typed; any other refusal is the answer.
+      if (!/\/login/.test(page.url()) || (await emailField.inputValue().catch(() => email)) !== '') break;
+    }
+  }
+  // Say where the page stayed and what it showed, not only that it timed out.
+  const alert = await page.getByRole('alert').allInnerTexts().catch(() => []);
+  throw new Error(`sign-in of ${email} did not reach the inbox: still at ${page.url()}${alert.length ? `, showing "${alert.join(' | ')}"` : ''} (${String(lastError).split('\n')[0]})`);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

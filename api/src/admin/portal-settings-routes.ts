@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { PortalSettings, portalSettings, savePortalSettings } from '@mehrdesk/core/services/settings';
 import type { AppDeps } from '../deps';
-import { defineRoute } from '../http/route';
+import { settingRoutes } from './setting-routes';
 
 // The customer portal's sign-up policy: open to anyone, by invitation only (accounts admins
 // create), or open to addresses of listed domains. Open until an admin chooses.
@@ -19,19 +19,13 @@ const PortalSettingsDto = z
 
 export function portalSettingsRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
-  const tags = ['admin: settings'];
-  defineRoute(r, registry, {
-    method: 'get', path: '/settings/portal', summary: 'The customer portal settings in force (sign-up policy)', tags, action: 'admin.manage',
+  settingRoutes(r, registry, {
+    name: 'portal',
+    summaries: { get: 'The customer portal settings in force (sign-up policy)', put: 'Choose the customer portal settings (sign-up: open, invite-only, or listed e-mail domains)' },
+    body: PortalSettingsBody,
     response: PortalSettingsDto,
-    handler: async ({ em }) => portalSettings(em),
-  });
-  defineRoute(r, registry, {
-    method: 'put', path: '/settings/portal', summary: 'Choose the customer portal settings (sign-up: open, invite-only, or listed e-mail domains)', tags, action: 'admin.manage',
-    body: PortalSettingsBody, response: PortalSettingsDto,
-    handler: async ({ em, body, user }) => {
-      await savePortalSettings(em, body, user.id);
-      return portalSettings(em);
-    },
+    read: portalSettings,
+    save: savePortalSettings,
   });
   return r;
 }

@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { InboundSettings, inboundSettings, saveInboundSettings, saveUploadSettings, UploadSettings, uploadSettings } from '@mehrdesk/core/services/settings';
 import type { AppDeps } from '../deps';
-import { defineRoute } from '../http/route';
+import { settingRoutes } from './setting-routes';
 
 // Settings admins change at run time. Inbound e-mail: what becomes of mail a stranger (not the
 // requester, a participant or staff) threads onto a ticket; INBOUND_STRANGER_REPLIES is the
@@ -33,33 +33,21 @@ const UploadSettingsDto = UploadSettingsBody.extend({
 
 export function settingsRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
-  const tags = ['admin: settings'];
-
-  defineRoute(r, registry, {
-    method: 'get', path: '/settings/inbound', summary: 'Inbound e-mail settings in force (an admin choice, or the default from the environment)', tags, action: 'admin.manage',
+  settingRoutes(r, registry, {
+    name: 'inbound',
+    summaries: { get: 'Inbound e-mail settings in force (an admin choice, or the default from the environment)', put: 'Choose the inbound e-mail settings (applies to the next mail processed)' },
+    body: InboundSettingsBody,
     response: InboundSettingsDto,
-    handler: async ({ em }) => inboundSettings(em, deps.config),
+    read: (em) => inboundSettings(em, deps.config),
+    save: saveInboundSettings,
   });
-  defineRoute(r, registry, {
-    method: 'put', path: '/settings/inbound', summary: 'Choose the inbound e-mail settings (applies to the next mail processed)', tags, action: 'admin.manage',
-    body: InboundSettingsBody, response: InboundSettingsDto,
-    handler: async ({ em, body, user }) => {
-      await saveInboundSettings(em, body, user.id);
-      return inboundSettings(em, deps.config);
-    },
-  });
-  defineRoute(r, registry, {
-    method: 'get', path: '/settings/uploads', summary: 'Upload limits in force (an admin choice, or the defaults from the environment)', tags, action: 'admin.manage',
+  settingRoutes(r, registry, {
+    name: 'uploads',
+    summaries: { get: 'Upload limits in force (an admin choice, or the defaults from the environment)', put: 'Choose the upload limits (apply to the next upload and the next message)' },
+    body: UploadSettingsBody,
     response: UploadSettingsDto,
-    handler: async ({ em }) => uploadSettings(em, deps.config),
-  });
-  defineRoute(r, registry, {
-    method: 'put', path: '/settings/uploads', summary: 'Choose the upload limits (apply to the next upload and the next message)', tags, action: 'admin.manage',
-    body: UploadSettingsBody, response: UploadSettingsDto,
-    handler: async ({ em, body, user }) => {
-      await saveUploadSettings(em, body, user.id);
-      return uploadSettings(em, deps.config);
-    },
+    read: (em) => uploadSettings(em, deps.config),
+    save: saveUploadSettings,
   });
   return r;
 }

@@ -57,10 +57,11 @@ export function kbPublicRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits:
     },
   });
 
-  r.get(
-    PUBLIC_SEARCH_PATH,
-    limits.rateLimit({ name: 'public-kb-search', points: deps.config.RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE, durationSeconds: 60, key: byClient }),
-  );
+  // Suggestions follow the customer's typing (a request per pause of a fraction of a second), so
+  // they count against a budget of their own rather than eat the searches'.
+  const searchLimit = limits.rateLimit({ name: 'public-kb-search', points: deps.config.RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE, durationSeconds: 60, key: byClient });
+  const suggestLimit = limits.rateLimit({ name: 'public-kb-suggest', points: deps.config.RATE_LIMIT_PUBLIC_SUGGEST_PER_MINUTE, durationSeconds: 60, key: byClient });
+  r.get(PUBLIC_SEARCH_PATH, (req, res, next) => (req.query.source === 'suggest' ? suggestLimit : searchLimit)(req, res, next));
   defineRoute(r, registry, {
     method: 'get', path: PUBLIC_SEARCH_PATH, summary: 'Search published public articles, with highlights (rate limited per client)', tags, action: null,
     query: PublicSearchQuery, response: PublicSearchResultDto, errors: [429],

@@ -251,13 +251,7 @@ export async function listArticles(em: EntityManager, f: ArticleFilter) {
     const [c] = await em.execute<{ n: string }[]>(`select count(*) as n from kb_articles a ${whereSql}`, params);
     total = Number(c!.n);
   }
-  const ids = rows.map((r) => r.id);
-  const translations = ids.length
-    ? await em.execute<{ id: number; article_id: number; lang: KbLang; title: string; slug: string; status: KbStatus }[]>(
-        `select id, article_id, lang, title, slug, status from kb_article_translations where article_id in (${ids.map(() => '?').join(', ')})`,
-        ids,
-      )
-    : [];
+  const translations = await translationSummaries(em, rows.map((r) => r.id));
   return {
     items: rows.map((r) => ({
       ...articleShared(r),
@@ -518,13 +512,7 @@ export async function feedbackList(em: EntityManager, q: { sort: FeedbackSort; d
     const [c] = await em.execute<{ n: string }[]>('select count(*) as n from kb_articles');
     total = Number(c!.n);
   }
-  const ids = rows.map((r) => r.id);
-  const translations = ids.length
-    ? await em.execute<{ id: number; article_id: number; lang: KbLang; title: string; slug: string; status: KbStatus }[]>(
-        `select id, article_id, lang, title, slug, status from kb_article_translations where article_id in (${ids.map(() => '?').join(', ')})`,
-        ids,
-      )
-    : [];
+  const translations = await translationSummaries(em, rows.map((r) => r.id));
   return {
     items: rows.map((r) => ({
       articleId: r.id,
@@ -618,4 +606,13 @@ export async function addFeedback(em: EntityManager, lang: KbLang, slug: string,
     input.comment ?? null,
     clientKey,
   ]);
+}
+
+/** Id, language, title, slug and status of every translation of these articles (one query; none for no ids). */
+async function translationSummaries(em: EntityManager, articleIds: number[]) {
+  if (!articleIds.length) return [];
+  return em.execute<{ id: number; article_id: number; lang: KbLang; title: string; slug: string; status: KbStatus }[]>(
+    `select id, article_id, lang, title, slug, status from kb_article_translations where article_id in (${articleIds.map(() => '?').join(', ')})`,
+    articleIds,
+  );
 }

@@ -6,6 +6,7 @@ import { unprocessable } from '../http/errors';
 import { isInt4Id } from '../http/params';
 import { inInstantRange } from '../http/instant';
 import { defineRoute } from '../http/route';
+import { settingRoutes } from '../admin/setting-routes';
 import { CsatListDto, CsatQuery, SurveySettingsBody, SurveySettingsDto } from './schemas';
 
 // What admins decide about surveys (on or off, the delay after a resolution, the scale) and
@@ -33,18 +34,16 @@ function decodeCursor(cursor: string): { ratedAt: Date; id: number } {
 export function surveyAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
 
-  defineRoute(r, registry, {
-    method: 'get', path: '/settings/surveys', summary: 'Satisfaction survey settings in force (an admin choice, or the defaults from the environment)', tags: ['admin: settings'], action: 'admin.manage',
-    response: SurveySettingsDto,
-    handler: async ({ em }) => surveySettings(em, deps.config),
-  });
-  defineRoute(r, registry, {
-    method: 'put', path: '/settings/surveys', summary: 'Turn surveys on or off, set the delay after a resolution and the scale (applies to resolutions from now on)', tags: ['admin: settings'], action: 'admin.manage',
-    body: SurveySettingsBody, response: SurveySettingsDto,
-    handler: async ({ em, body, user }) => {
-      await saveSurveySettings(em, body, user.id);
-      return surveySettings(em, deps.config);
+  settingRoutes(r, registry, {
+    name: 'surveys',
+    summaries: {
+      get: 'Satisfaction survey settings in force (an admin choice, or the defaults from the environment)',
+      put: 'Turn surveys on or off, set the delay after a resolution and the scale (applies to resolutions from now on)',
     },
+    body: SurveySettingsBody,
+    response: SurveySettingsDto,
+    read: (em) => surveySettings(em, deps.config),
+    save: saveSurveySettings,
   });
 
   defineRoute(r, registry, {

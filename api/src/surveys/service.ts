@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { atResolution, recordRating, scoreOf, surveyView, type SurveyRow, type SurveyView } from '@mehrdesk/core/services/surveys';
 import { surveyReceivedSignal, ticketWorkflowId } from '@mehrdesk/workflows/contracts';
+import { publishLiveEvent, scopeOf } from '@mehrdesk/core/live-events';
 import type { CoreDeps } from '../deps';
 import { badRequest, conflict, HttpError } from '../http/errors';
 import type { RateSurveyBody } from './schemas';
@@ -31,9 +32,26 @@ export async function rateSurvey(
   const { survey: after, first } = await em.transactional(async (tx) => {
     // The ticket may have been reopened since the survey was read: check again, under a lock
     // the workflow's next write of the ticket waits for.
-    const [t] = await tx.execute<{ status: string; resolved_at: Date | null; deleted_at: Date | null }[]>('select status, resolved_at, deleted_at from tickets where id = ? for share', [survey.ticket_id]);
+    const [t] = await tx.execute<{ status: string; resolved_at: Date | null; deleted_at: Date | null; version: number; requester_id: number; group_id: number | null; assignee_id: number | null }[]>(
+      'select status, resolved_at, deleted_at, version, requester_id, group_id, assignee_id from tickets where id = ? for share',
+      [survey.ticket_id],
+    );
     if (!t || !atResolution(t, new Date(survey.resolved_at).getTime())) throw surveyClosed();
-    return recordRating(tx, survey.id, score, comment, actorId);
+    const rated = await recordRating(tx, survey.id, score, comment, actorId);
+    // Open ticket pages show the rating at once. The ticket's version is unchanged: the rating is
+    // not a field of the workflow's, so the event names `satisfaction` for clients to refetch.
+    if (rated.first || rated.changed)
+      await publishLiveEvent(tx, {
+        type: 'ticket.updated',
+        ticketId: survey.ticket_id,
+        version: t.version,
+        fields: ['satisfaction'],
+        values: {},
+        scope: scopeOf(t),
+        actor: { type: 'user', id: actorId },
+        at: new Date().toISOString(),
+      });
+    return rated;
   });
   if (first) {
     // Rules are an after-effect: a workflow that ended (closed ticket) or Temporal being away

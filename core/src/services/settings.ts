@@ -6,25 +6,38 @@ import { STRANGER_REPLY_MODES, UPLOAD_BYTES_CEILING, UPLOAD_FILES_CEILING, UPLOA
 // environment gives each default; a stored value overrides it. A stored value that no longer
 // validates (say, written by a newer version) is ignored rather than trusted.
 
+type Executor = Pick<EntityManager, 'execute'>;
+export type Sourced<T> = T & { source: 'default' | 'admin' };
+
+/**
+ * One admin setting under `key`: read (the stored value when it still validates, else the
+ * defaults given) and save (validated, with who saved it). One query each.
+ */
+export function adminSetting<S extends z.ZodType<Record<string, unknown>>>(key: string, schema: S) {
+  return {
+    async read(em: Executor, defaults: z.infer<S>): Promise<Sourced<z.infer<S>>> {
+      const [row] = await em.execute<{ value: unknown }[]>('select value from settings where key = ?', [key]);
+      const stored = schema.safeParse(row?.value);
+      return stored.success ? { ...stored.data, source: 'admin' } : { ...defaults, source: 'default' };
+    },
+    async save(em: Executor, value: z.infer<S>, userId: number): Promise<void> {
+      await em.execute(
+        `insert into settings (key, value, updated_at, updated_by) values (?, ?::jsonb, now(), ?)
+           on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+        [key, JSON.stringify(schema.parse(value)), userId],
+      );
+    },
+  };
+}
+
 export const InboundSettings = z.object({ strangerReplies: z.enum(STRANGER_REPLY_MODES) }).strict();
 export type InboundSettings = z.infer<typeof InboundSettings>;
 
-const INBOUND_KEY = 'inbound';
+const INBOUND = adminSetting('inbound', InboundSettings);
 
-/** The inbound e-mail settings in force, and whether an admin chose them. One query. */
-export async function inboundSettings(em: EntityManager, config: Pick<Config, 'INBOUND_STRANGER_REPLIES'>): Promise<InboundSettings & { source: 'default' | 'admin' }> {
-  const [row] = await em.execute<{ value: unknown }[]>('select value from settings where key = ?', [INBOUND_KEY]);
-  const stored = InboundSettings.safeParse(row?.value);
-  return stored.success ? { ...stored.data, source: 'admin' } : { strangerReplies: config.INBOUND_STRANGER_REPLIES, source: 'default' };
-}
-
-export async function saveInboundSettings(em: EntityManager, value: InboundSettings, userId: number): Promise<void> {
-  await em.execute(
-    `insert into settings (key, value, updated_at, updated_by) values (?, ?::jsonb, now(), ?)
-       on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-    [INBOUND_KEY, JSON.stringify(InboundSettings.parse(value)), userId],
-  );
-}
+/** The inbound e-mail settings in force, and whether an admin chose them. */
+export const inboundSettings = (em: Executor, config: Pick<Config, 'INBOUND_STRANGER_REPLIES'>) => INBOUND.read(em, { strangerReplies: config.INBOUND_STRANGER_REPLIES });
+export const saveInboundSettings = INBOUND.save;
 
 export const UploadSettings = z
   .object({
@@ -38,26 +51,12 @@ export const UploadSettings = z
   .strict();
 export type UploadSettings = z.infer<typeof UploadSettings>;
 
-const UPLOADS_KEY = 'uploads';
+const UPLOADS = adminSetting('uploads', UploadSettings);
 
-/** The upload limits in force (an admin's choice, else UPLOAD_* from the environment). One query. */
-export async function uploadSettings(
-  em: EntityManager,
-  config: Pick<Config, 'UPLOAD_MAX_FILE_BYTES' | 'UPLOAD_MAX_FILES_PER_MESSAGE' | 'UPLOAD_ALLOWED_TYPES'>,
-): Promise<UploadSettings & { source: 'default' | 'admin' }> {
-  const [row] = await em.execute<{ value: unknown }[]>('select value from settings where key = ?', [UPLOADS_KEY]);
-  const stored = UploadSettings.safeParse(row?.value);
-  if (stored.success) return { ...stored.data, source: 'admin' };
-  return { maxFileBytes: config.UPLOAD_MAX_FILE_BYTES, maxFilesPerMessage: config.UPLOAD_MAX_FILES_PER_MESSAGE, allowedTypes: config.UPLOAD_ALLOWED_TYPES, source: 'default' };
-}
-
-export async function saveUploadSettings(em: EntityManager, value: UploadSettings, userId: number): Promise<void> {
-  await em.execute(
-    `insert into settings (key, value, updated_at, updated_by) values (?, ?::jsonb, now(), ?)
-       on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-    [UPLOADS_KEY, JSON.stringify(UploadSettings.parse(value)), userId],
-  );
-}
+/** The upload limits in force (an admin's choice, else UPLOAD_* from the environment). */
+export const uploadSettings = (em: Executor, config: Pick<Config, 'UPLOAD_MAX_FILE_BYTES' | 'UPLOAD_MAX_FILES_PER_MESSAGE' | 'UPLOAD_ALLOWED_TYPES'>) =>
+  UPLOADS.read(em, { maxFileBytes: config.UPLOAD_MAX_FILE_BYTES, maxFilesPerMessage: config.UPLOAD_MAX_FILES_PER_MESSAGE, allowedTypes: config.UPLOAD_ALLOWED_TYPES });
+export const saveUploadSettings = UPLOADS.save;
 
 /** Who may create a customer account in the portal. */
 export const SIGNUP_MODES = ['open', 'invite', 'domains'] as const;
@@ -80,22 +79,11 @@ export const PortalSettings = z
   .refine((s) => new Set(s.signupDomains).size === s.signupDomains.length, { message: 'each domain once', path: ['signupDomains'] });
 export type PortalSettings = z.infer<typeof PortalSettings>;
 
-const PORTAL_KEY = 'portal';
-const PORTAL_DEFAULT: PortalSettings = { signup: 'open', signupDomains: [] };
+const PORTAL = adminSetting('portal', PortalSettings);
 
-export async function portalSettings(em: EntityManager): Promise<PortalSettings & { source: 'default' | 'admin' }> {
-  const [row] = await em.execute<{ value: unknown }[]>('select value from settings where key = ?', [PORTAL_KEY]);
-  const stored = PortalSettings.safeParse(row?.value);
-  return stored.success ? { ...stored.data, source: 'admin' } : { ...PORTAL_DEFAULT, source: 'default' };
-}
-
-export async function savePortalSettings(em: EntityManager, value: PortalSettings, userId: number): Promise<void> {
-  await em.execute(
-    `insert into settings (key, value, updated_at, updated_by) values (?, ?::jsonb, now(), ?)
-       on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-    [PORTAL_KEY, JSON.stringify(PortalSettings.parse(value)), userId],
-  );
-}
+/** The portal's sign-up policy in force: open until an admin chooses. */
+export const portalSettings = (em: Executor) => PORTAL.read(em, { signup: 'open', signupDomains: [] });
+export const savePortalSettings = PORTAL.save;
 
 /** Whether `email` may sign up under `settings` (the address is already validated and lower case). */
 export function signupAllowed(settings: PortalSettings, email: string): 'ok' | 'closed' | 'domain' {

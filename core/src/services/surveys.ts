@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
+import { adminSetting } from './settings';
 import type { Config } from '../config';
 import { SURVEY_SCALES } from '../db/survey-entities';
 import { checkLink, signLink, type LinkClaims } from './signed-links';
@@ -25,27 +26,12 @@ export const SurveySettings = z
   .strict();
 export type SurveySettings = z.infer<typeof SurveySettings>;
 
-const SETTINGS_KEY = 'surveys';
+const SETTINGS = adminSetting('surveys', SurveySettings);
 
 /** The survey settings in force, and whether an admin chose them (else SURVEYS_ENABLED, SURVEY_DELAY_SECONDS, SURVEY_SCALE). */
-export async function surveySettings(
-  em: Pick<EntityManager, 'execute'>,
-  config: Pick<Config, 'SURVEYS_ENABLED' | 'SURVEY_DELAY_SECONDS' | 'SURVEY_SCALE'>,
-): Promise<SurveySettings & { source: 'default' | 'admin' }> {
-  const [row] = await em.execute<{ value: unknown }[]>('select value from settings where key = ?', [SETTINGS_KEY]);
-  const stored = SurveySettings.safeParse(row?.value);
-  return stored.success
-    ? { ...stored.data, source: 'admin' }
-    : { enabled: config.SURVEYS_ENABLED, delaySeconds: config.SURVEY_DELAY_SECONDS, scale: config.SURVEY_SCALE, source: 'default' };
-}
-
-export async function saveSurveySettings(em: Pick<EntityManager, 'execute'>, value: SurveySettings, userId: number): Promise<void> {
-  await em.execute(
-    `insert into settings (key, value, updated_at, updated_by) values (?, ?::jsonb, now(), ?)
-       on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-    [SETTINGS_KEY, JSON.stringify(SurveySettings.parse(value)), userId],
-  );
-}
+export const surveySettings = (em: Pick<EntityManager, 'execute'>, config: Pick<Config, 'SURVEYS_ENABLED' | 'SURVEY_DELAY_SECONDS' | 'SURVEY_SCALE'>) =>
+  SETTINGS.read(em, { enabled: config.SURVEYS_ENABLED, delaySeconds: config.SURVEY_DELAY_SECONDS, scale: config.SURVEY_SCALE });
+export const saveSurveySettings = SETTINGS.save;
 
 // --- ratings ------------------------------------------------------------------------------
 

@@ -4889,6 +4889,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal/ticket-categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ticket categories to choose from when writing a request (names only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["PortalTicketCategory"][];
+                        };
+                    };
+                };
+                /** @description Invalid request; `error.fields` names each bad field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed for this role or ticket */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal/verify": {
         parameters: {
             query?: never;
@@ -11602,7 +11667,7 @@ export interface components {
         CreateWebhookRequest: {
             /** @default true */
             active: boolean;
-            events: ("ticket.created" | "ticket.updated" | "message.received" | "sla.warning" | "sla.breached" | "rule.action")[];
+            events: ("ticket.created" | "ticket.updated" | "message.received" | "sla.warning" | "sla.breached" | "survey.received" | "rule.action")[];
             name: string;
             url: string;
         };
@@ -12359,7 +12424,7 @@ export interface components {
         };
         PatchWebhookRequest: {
             active?: boolean;
-            events?: ("ticket.created" | "ticket.updated" | "message.received" | "sla.warning" | "sla.breached" | "rule.action")[];
+            events?: ("ticket.created" | "ticket.updated" | "message.received" | "sla.warning" | "sla.breached" | "survey.received" | "rule.action")[];
             name?: string;
             url?: string;
         };
@@ -12464,6 +12529,10 @@ export interface components {
             locale: "en" | "fa";
             name: string;
             password: string;
+        };
+        PortalTicketCategory: {
+            id: number;
+            name: string;
         };
         PresenceEntry: {
             expiresAt: string;

@@ -2,6 +2,7 @@ import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { useLocaleStore } from '@/stores/locale';
 import { INTL_LOCALES, type AppLocale } from '@/locales';
+import { formatBytes as formatBytesIn } from '@/utils/intl';
 
 // Dates, numbers, sizes and durations in the UI language: in Persian, dates are in the Persian
 // (Jalali) calendar and every number uses Persian digits. Formatting is Intl's
@@ -52,14 +53,7 @@ export function formatNumber(n: number, locale: AppLocale, text?: string): strin
 }
 
 export function formatBytes(bytes: number, locale: AppLocale): string {
-  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
-  let i = 0;
-  let v = bytes;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return numberFormat(INTL_LOCALES[locale], { style: 'unit', unit: units[i], unitDisplay: 'short', maximumFractionDigits: i === 0 ? 0 : 1 }).format(v);
+  return formatBytesIn(bytes, locale, numberFormat);
 }
 
 const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [

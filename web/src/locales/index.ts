@@ -1,3 +1,4 @@
+import { INTL_TAGS, RTL_LOCALE } from '@/utils/intl';
 import { en as vuetifyEn, fa as vuetifyFa } from 'vuetify/locale';
 import enCommon from './en/common';
 import enInbox from './en/inbox';
@@ -19,13 +20,10 @@ import faKb from './fa/kb';
 export const LOCALES = ['en', 'fa'] as const;
 export type AppLocale = (typeof LOCALES)[number];
 
-export const RTL_LOCALES: Readonly<Record<AppLocale, boolean>> = { en: false, fa: true };
+export const RTL_LOCALES: Readonly<Record<AppLocale, boolean>> = RTL_LOCALE;
 
 /** The Intl locale of each UI locale: Persian with the Persian (Jalali) calendar and digits. */
-export const INTL_LOCALES: Readonly<Record<AppLocale, string>> = {
-  en: 'en-US',
-  fa: 'fa-IR-u-ca-persian-nu-arabext',
-};
+export const INTL_LOCALES: Readonly<Record<AppLocale, string>> = INTL_TAGS;
 
 export const messages = {
   en: { common: enCommon, inbox: enInbox, ticket: enTicket, admin: enAdmin, search: enSearch, kb: enKb, $vuetify: vuetifyEn },

@@ -144,7 +144,8 @@ export const useTicketStore = defineStore('ticket', () => {
     };
     offs = [
       live.on('ticket.updated', mine((e) => {
-        if (ticket.value && e.version <= ticket.value.version) return;
+        // A rating changes no version (it is not the workflow's field): it names itself instead.
+        if (ticket.value && e.version <= ticket.value.version && !e.fields.includes('satisfaction')) return;
         void loadTicket(id).catch(() => undefined);
         void loadTimeline(id).catch(() => undefined);
         if (e.fields.some((f) => ['status', 'priority', 'slaState', 'firstResponseDueAt', 'resolutionDueAt', 'firstRespondedAt'].includes(f))) void loadSla(id);

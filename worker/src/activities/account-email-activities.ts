@@ -9,6 +9,7 @@ import { linkUrl, signLink, type LinkPurpose } from '@mehrdesk/core/services/sig
 import type { AccountEmailActivities, AccountEmailInput, AccountEmailKind } from '@mehrdesk/workflows/account-email';
 import { renderAccountEmail } from '../email/account-templates';
 import { permanentSmtpFailure, recipientProblem } from '../email/smtp-failures';
+import { messageDomain, outgoingMail } from '../email/mailer';
 
 // Sends one account e-mail (workflows/src/account-email.ts). The link is signed here from the
 // claims the workflow carries; the Message-ID comes from the nonce, so a retry after a lost
@@ -55,17 +56,9 @@ export function createAccountEmailActivities(deps: AccountEmailDeps): AccountEma
               signLink(deps.config.PORTAL_LINK_SECRET, { purpose: LINK_PURPOSE[input.kind], userId: input.recipientId, expiresAt: input.expiresAt, nonce: input.nonce, binding: input.binding }),
             );
       const rendered = renderAccountEmail(input.kind, to.locale, { name: to.name, link, hours: hoursLeft(input.expiresAt) });
-      const domain = new URL(deps.config.PUBLIC_URL).hostname || 'mehrdesk.local';
+      const messageId = `<account-${createHash('sha256').update(input.nonce).digest('hex').slice(0, 32)}@${messageDomain(deps.config.PUBLIC_URL)}>`;
       try {
-        await deps.mailer.sendMail({
-          from: deps.config.MAIL_FROM,
-          to: { name: to.name, address: to.email },
-          subject: rendered.subject,
-          text: rendered.text,
-          html: rendered.html,
-          messageId: `<account-${createHash('sha256').update(input.nonce).digest('hex').slice(0, 32)}@${domain}>`,
-          headers: { 'Auto-Submitted': 'auto-generated', 'X-Mehrdesk-Event': `account_${input.kind}` },
-        });
+        await deps.mailer.sendMail(outgoingMail(deps.config.MAIL_FROM, to, rendered, { messageId, headers: { 'X-Mehrdesk-Event': `account_${input.kind}` } }));
       } catch (err) {
         const permanent = permanentSmtpFailure(err);
         if (permanent) throw ApplicationFailure.nonRetryable(`The mail server refused the ${input.kind} e-mail: ${err instanceof Error ? err.message : String(err)}`, permanent);

@@ -10,6 +10,7 @@ import { chooseAssignee } from '@mehrdesk/core/services/assignment';
 import { linkUploads } from '@mehrdesk/core/attachments/uploads';
 import { EMAIL_TEMPLATES, type AnyEmailTemplate, type PersistMessageInput, type SendTicketEmailInput, type SendTicketEmailResult, type TicketActivities } from '@mehrdesk/workflows/activity-contracts';
 import { renderEmail, slaVariables, type TemplateVars } from '../email/templates';
+import { messageDomain, outgoingMail } from '../email/mailer';
 import { permanentSmtpFailure, recipientProblem, type SmtpFailureType } from '../email/smtp-failures';
 import { renderCustom } from '../email/custom-templates';
 import { applyChangeTx, assigneeLabel, insertTimeline, TicketRowMissing, writeSla } from './ticket-writes';
@@ -290,7 +291,7 @@ export async function deliverOnce(
   const [custom] = await em.execute<{ subject: string; body: string }[]>('select subject, body from email_templates where key = ? and locale = ?', [input.template, to.locale]);
   const sla = slaVariables(to.locale, vars);
   const rendered = custom ? await renderCustom(custom, to.locale, vars, sla.clockName, sla.due) : renderEmail(input.template, to.locale, vars);
-  const domain = new URL(deps.config.PUBLIC_URL).hostname || 'mehrdesk.local';
+  const domain = messageDomain(deps.config.PUBLIC_URL);
   const messageId = `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
   const threadId = `<ticket-${input.ticketId}@${domain}>`;
 
@@ -304,17 +305,9 @@ export async function deliverOnce(
   if (badAddress) await failForGood(em, log, idempotencyKey, 'InvalidRecipient', `Cannot send ${input.template} to ${to.name}: ${badAddress}`);
   await em.execute('update email_log set handed_off_at = now(), last_error = null where idempotency_key = ?', [idempotencyKey]);
   try {
-    await deps.mailer.sendMail({
-      from: deps.config.MAIL_FROM,
-      to: { name: to.name, address: to.email },
-      subject: rendered.subject,
-      text: rendered.text,
-      html: rendered.html,
-      messageId,
-      inReplyTo: threadId,
-      references: [threadId],
-      headers: { 'Auto-Submitted': 'auto-generated', 'X-Mehrdesk-Ticket': t.number, 'X-Mehrdesk-Event': input.template },
-    });
+    await deps.mailer.sendMail(
+      outgoingMail(deps.config.MAIL_FROM, to, rendered, { messageId, inReplyTo: threadId, references: [threadId], headers: { 'X-Mehrdesk-Ticket': t.number, 'X-Mehrdesk-Event': input.template } }),
+    );
   } catch (err) {
     const permanent = permanentSmtpFailure(err);
     if (permanent) await failForGood(em, log, idempotencyKey, permanent, `The mail server refused ${input.template} to ${to.email}: ${err instanceof Error ? err.message : String(err)}`);

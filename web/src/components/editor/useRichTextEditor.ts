@@ -13,14 +13,28 @@ export interface RichTextEditorOptions extends Omit<Partial<EditorOptions>, 'ext
   /** Extensions besides the StarterKit. */
   extensions?: Extensions;
   editorProps?: Omit<EditorOptions['editorProps'], 'attributes'>;
+  /** Ctrl+Enter (⌘+Enter) submits the form the editor is in. */
+  onSubmitKey?: () => void;
 }
 
-export function useRichTextEditor({ attributes, extensions = [], editorProps, ...options }: RichTextEditorOptions) {
+export function useRichTextEditor({ attributes, extensions = [], editorProps, onSubmitKey, ...options }: RichTextEditorOptions) {
   const withRole = (): Attributes => ({ role: 'textbox', 'aria-multiline': 'true', ...attributes() });
   const editor = useEditor({
     ...options,
     extensions: [StarterKit.configure({ heading: { levels: [2, 3] }, link: { openOnClick: false, autolink: true } }), ...extensions],
-    editorProps: { ...editorProps, attributes: withRole() },
+    editorProps: {
+      ...(onSubmitKey
+        ? {
+            handleKeyDown: (_view, event) => {
+              if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return false;
+              onSubmitKey();
+              return true;
+            },
+          }
+        : {}),
+      ...editorProps,
+      attributes: withRole(),
+    },
   });
   watch(withRole, (attrs) => editor.value?.setOptions({ editorProps: { ...editor.value.options.editorProps, attributes: attrs } }));
   onBeforeUnmount(() => editor.value?.destroy());

@@ -21,6 +21,7 @@ export default {
     activityFailures: 'Activity failures',
   },
   common: {
+    settingsChosen: 'Chosen by an admin.',
     empty: 'Nothing here yet.',
     actions: 'Actions',
     delete: 'Delete',
@@ -489,10 +490,8 @@ export default {
     templatesHelp: 'The e-mail’s text in English and Persian is edited with the other e-mail templates (“Satisfaction survey” and “Reminder while pending”).',
     editTemplates: 'Edit the e-mail texts',
     results: 'See the results',
-    save: 'Save',
     saved: 'Survey settings saved',
     sourceDefault: 'In force: the server default (no admin has chosen yet).',
-    sourceAdmin: 'In force: chosen by an admin.',
   },
   csat: {
     help: 'What customers answered to the satisfaction surveys, newest first.',
@@ -616,8 +615,6 @@ export default {
     types: 'Accepted types',
     typesHint: 'MIME types such as application/pdf or image/*; press Enter after each. Empty accepts every type.',
     sourceDefault: 'Currently the server defaults (UPLOAD_MAX_FILE_BYTES, UPLOAD_MAX_FILES_PER_MESSAGE, UPLOAD_ALLOWED_TYPES).',
-    sourceAdmin: 'Chosen by an admin.',
-    save: 'Save',
     saved: 'Attachment limits saved',
   },
   portalSettings: {
@@ -634,8 +631,6 @@ export default {
     domainsLabel: 'Allowed domains',
     domainsHint: 'Type a domain such as example.com and press Enter. Subdomains must be listed on their own.',
     sourceDefault: 'Currently the default (open sign-up).',
-    sourceAdmin: 'Chosen by an admin.',
-    save: 'Save',
     saved: 'Customer portal settings saved',
   },
   inboundSettings: {
@@ -649,8 +644,6 @@ export default {
       new_ticketHelp: 'The sender gets a ticket of their own; the existing ticket is left untouched.',
     },
     sourceDefault: 'Currently the server default (INBOUND_STRANGER_REPLIES).',
-    sourceAdmin: 'Chosen by an admin.',
-    save: 'Save',
     saved: 'Inbound e-mail settings saved',
   },
   portalInsights: {

@@ -21,6 +21,7 @@ export default {
     activityFailures: 'خطاهای فعالیت',
   },
   common: {
+    settingsChosen: 'انتخاب مدیر.',
     empty: 'هنوز چیزی اینجا نیست.',
     actions: 'عملیات',
     delete: 'حذف',
@@ -489,10 +490,8 @@ export default {
     templatesHelp: 'متن انگلیسی و فارسی ایمیل همراه دیگر قالب‌های ایمیل ویرایش می‌شود («نظرسنجی رضایت» و «یادآوری در انتظار پاسخ»).',
     editTemplates: 'ویرایش متن ایمیل‌ها',
     results: 'دیدن نتایج',
-    save: 'ذخیره',
     saved: 'تنظیمات نظرسنجی ذخیره شد',
     sourceDefault: 'در حال اجرا: پیش‌فرض سرور (هنوز مدیری انتخاب نکرده است).',
-    sourceAdmin: 'در حال اجرا: انتخاب مدیر.',
   },
   csat: {
     help: 'پاسخ مشتریان به نظرسنجی‌های رضایت، تازه‌ترین در بالا.',
@@ -616,8 +615,6 @@ export default {
     types: 'نوع‌های پذیرفته',
     typesHint: 'نوع‌های MIME مانند application/pdf یا image/*؛ پس از هر کدام Enter بزنید. خالی یعنی همهٔ نوع‌ها.',
     sourceDefault: 'اکنون پیش‌فرض‌های سرور (UPLOAD_MAX_FILE_BYTES، UPLOAD_MAX_FILES_PER_MESSAGE، UPLOAD_ALLOWED_TYPES).',
-    sourceAdmin: 'انتخاب مدیر.',
-    save: 'ذخیره',
     saved: 'محدودیت‌های پیوست ذخیره شد',
   },
   portalSettings: {
@@ -634,8 +631,6 @@ export default {
     domainsLabel: 'دامنه‌های مجاز',
     domainsHint: 'دامنه‌ای مانند example.com بنویسید و Enter بزنید. زیردامنه‌ها را جداگانه بیفزایید.',
     sourceDefault: 'اکنون پیش‌فرض (ثبت‌نام آزاد).',
-    sourceAdmin: 'انتخاب مدیر.',
-    save: 'ذخیره',
     saved: 'تنظیمات پورتال مشتریان ذخیره شد',
   },
   inboundSettings: {
@@ -649,8 +644,6 @@ export default {
       new_ticketHelp: 'برای فرستنده تیکتی جداگانه باز می‌شود و تیکت موجود دست‌نخورده می‌ماند.',
     },
     sourceDefault: 'اکنون پیش‌فرض کارساز (INBOUND_STRANGER_REPLIES) اعمال می‌شود.',
-    sourceAdmin: 'انتخاب‌شده توسط مدیر.',
-    save: 'ذخیره',
     saved: 'تنظیمات ایمیل ورودی ذخیره شد',
   },
   portalInsights: {

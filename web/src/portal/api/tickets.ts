@@ -23,7 +23,7 @@ export const ticketsApi = {
   solve: (ticketId: number) => http.post<Ticket>(`/api/v1/tickets/${id(ticketId)}/solve`),
   /** Reopen one's own resolved ticket (refused once the policy closed it). */
   reopen: (ticketId: number) => http.post<Ticket>(`/api/v1/tickets/${id(ticketId)}/reopen`),
-  categories: async () => (await http.get<{ items: TicketCategory[] }>('/api/v1/categories')).items,
+  categories: async () => (await http.get<{ items: TicketCategory[] }>('/api/v1/portal/ticket-categories')).items,
   survey: (ticketId: number) => http.get<Survey>(`/api/v1/tickets/${id(ticketId)}/survey`),
   rate: (ticketId: number, body: { rating: SurveyRating; comment?: string }) => http.post<Survey>(`/api/v1/tickets/${id(ticketId)}/survey`, body),
   /** "This solved my problem": the attempt ends without a ticket. */

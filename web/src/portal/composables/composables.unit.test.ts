@@ -36,7 +36,8 @@ describe('useArticleSuggestions', () => {
     const s = scope.run(() => useArticleSuggestions(subject, description))!;
     subject.value = 'prin';
     await nextTick();
-    vi.advanceTimersByTime(100);
+    // A pause shorter than the debounce sends nothing.
+    vi.advanceTimersByTime(SUGGEST_DEBOUNCE_MS - 1);
     subject.value = 'printer';
     description.value = 'it makes a noise';
     await nextTick();

@@ -1,13 +1,15 @@
 import { onScopeDispose, ref, watch, type Ref } from 'vue';
 import { kbApi } from '../api/kb';
 import type { SearchHit } from '../api/types';
+import { SUGGEST_DEBOUNCE_MS } from './suggestTiming';
+
+export { SUGGEST_DEBOUNCE_MS };
 
 // Knowledge-base articles that may answer the ticket being written: once typing pauses
 // (SUGGEST_DEBOUNCE_MS), the subject and description are searched (public articles, at most
 // five). The search wants every word, so when subject and description together find nothing,
 // the subject alone is tried. A newer keystroke cancels the older request.
 
-export const SUGGEST_DEBOUNCE_MS = 250;
 const LIMIT = 5;
 const MAX_QUERY = 200;
 

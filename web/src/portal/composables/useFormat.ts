@@ -1,6 +1,7 @@
 import { computed } from 'vue';
 import type { PortalLocale } from '../api/types';
 import { INTL } from '../i18n';
+import { formatBytes as formatBytesIn } from '@/utils/intl';
 import { useLocaleStore } from '../stores/locale';
 
 // Dates, numbers and sizes in the portal's language with Intl alone (no date library): in
@@ -26,15 +27,7 @@ export function formatNumber(n: number, locale: PortalLocale): string {
 }
 
 export function formatBytes(bytes: number, locale: PortalLocale): string {
-  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
-  let i = 0;
-  let v = bytes;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  const unit = units[i]!;
-  return cached(`b|${locale}|${unit}`, () => new Intl.NumberFormat(INTL[locale], { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: i === 0 ? 0 : 1 })).format(v);
+  return formatBytesIn(bytes, locale, (tag, options) => cached(`b|${tag}|${JSON.stringify(options)}`, () => new Intl.NumberFormat(tag, options)));
 }
 
 export function useFormat() {

@@ -151,7 +151,7 @@ describe('new request', () => {
     const api = fakeApi({
       ...kb,
       ...signedIn(),
-      'GET /api/v1/categories': { status: 403, body: { error: { code: 'forbidden', message: 'no' } } },
+      'GET /api/v1/portal/ticket-categories': { status: 403, body: { error: { code: 'forbidden', message: 'no' } } },
       'GET /api/v1/uploads/limits': { body: { maxFileBytes: 10_485_760, maxFilesPerMessage: 5, allowedTypes: [], pendingHours: 24 } },
       'GET /api/v1/public/kb/search': { body: { backend: 'postgres', total: 1, exhaustive: true, hits: [{ id: 9, title: 'Reset the router', type: 'article', score: 1, highlights: { title: '<mark>Router</mark> reset' }, article: { articleId: 3, kbCategoryId: 1, lang: 'en', slug: 'reset-the-router', status: 'published', visibility: 'public' } }] } },
       'POST /api/v1/portal/deflections': { status: 201 },
@@ -171,7 +171,7 @@ describe('new request', () => {
   });
 
   it('names the missing fields instead of sending an empty request', async () => {
-    const api = fakeApi({ ...kb, ...signedIn(), 'GET /api/v1/categories': { body: { items: [{ id: 2, name: 'Billing' }] } }, 'GET /api/v1/uploads/limits': { body: { maxFileBytes: 1024, maxFilesPerMessage: 2, allowedTypes: [], pendingHours: 24 } } });
+    const api = fakeApi({ ...kb, ...signedIn(), 'GET /api/v1/portal/ticket-categories': { body: { items: [{ id: 2, name: 'Billing' }] } }, 'GET /api/v1/uploads/limits': { body: { maxFileBytes: 1024, maxFilesPerMessage: 2, allowedTypes: [], pendingHours: 24 } } });
     await renderPortal('/tickets/new');
     expect(await screen.findByLabelText('Category')).toBeTruthy();
     await userEvent.click(screen.getByRole('button', { name: 'Send request' }));

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
+import { applyToDocument, browserLocale, rememberLocale, storedLocale } from '@/utils/intl';
 import type { PortalLocale } from '../api/types';
 import { INTL, RTL, isPortalLocale } from '../i18n';
 
@@ -7,22 +8,6 @@ import { INTL, RTL, isPortalLocale } from '../i18n';
 // is remembered in localStorage (the console's key, so one browser keeps one language); without
 // one, the signed-in customer's language or the browser's decides. A signed-in customer's choice
 // is also saved to the account (session store), so their e-mails follow it.
-
-const STORAGE_KEY = 'mehrdesk.locale';
-
-function stored(): PortalLocale | null {
-  try {
-    const v = localStorage.getItem(STORAGE_KEY);
-    return isPortalLocale(v) ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-function fromBrowser(): PortalLocale {
-  const langs = globalThis.navigator?.languages ?? [];
-  return langs.some((l) => l.toLowerCase().startsWith('fa')) ? 'fa' : 'en';
-}
 
 /** The part of vue-i18n's composer the store drives. */
 interface LocaleTarget {
@@ -35,18 +20,14 @@ export function bindI18n(c: LocaleTarget): void {
 }
 
 export const useLocaleStore = defineStore('portal-locale', () => {
-  const chosen = ref<PortalLocale | null>(stored());
-  const locale = ref<PortalLocale>(chosen.value ?? fromBrowser());
+  const chosen = ref<PortalLocale | null>(storedLocale());
+  const locale = ref<PortalLocale>(chosen.value ?? browserLocale());
   const dir = computed<'rtl' | 'ltr'>(() => (RTL[locale.value] ? 'rtl' : 'ltr'));
   const intl = computed(() => INTL[locale.value]);
 
   function apply(value: PortalLocale) {
     if (composer) composer.locale.value = value;
-    const html = globalThis.document?.documentElement;
-    if (html) {
-      html.lang = value;
-      html.dir = RTL[value] ? 'rtl' : 'ltr';
-    }
+    applyToDocument(value);
   }
   watch(locale, apply, { immediate: true });
 
@@ -54,11 +35,7 @@ export const useLocaleStore = defineStore('portal-locale', () => {
   function setLocale(value: PortalLocale) {
     chosen.value = value;
     locale.value = value;
-    try {
-      localStorage.setItem(STORAGE_KEY, value);
-    } catch {
-      /* not remembered when storage is unavailable */
-    }
+    rememberLocale(value);
   }
 
   /** The account's language applies unless the visitor chose one on this device. */

@@ -55,7 +55,7 @@ describe('survey settings page', () => {
     await userEvent.click(screen.getByRole('checkbox', { name: 'Send satisfaction surveys' }));
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(api.calls.filter((c) => c.method === 'PUT').map((c) => c.body)).toEqual([{ enabled: false, delaySeconds: 86_400, scale: 'five' }]));
-    await waitFor(() => expect(screen.getByTestId('settings-source').textContent).toContain('chosen by an admin'));
+    await waitFor(() => expect(screen.getByTestId('settings-source').textContent).toContain('Chosen by an admin'));
     expect(useToastStore().queue.map((t) => t.text)).toContain('Survey settings saved');
   });
 

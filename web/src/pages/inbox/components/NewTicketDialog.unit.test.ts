@@ -73,7 +73,7 @@ describe('NewTicketDialog', () => {
     expect(open.value).toBe(false);
   });
 
-  it('finds an existing customer in the directory and sends the chosen priority, group and category', async () => {
+  it('finds an existing customer in the directory and sends the chosen priority, group and category with Ctrl+Enter', async () => {
     const { api } = mount();
     const dialog = within(await screen.findByTestId('new-ticket-dialog'));
     await userEvent.type(dialog.getByLabelText('Customer'), 'cyr');
@@ -88,7 +88,9 @@ describe('NewTicketDialog', () => {
     await userEvent.click(await screen.findByRole('option', { name: 'Billing' }));
     await userEvent.click(dialog.getByLabelText('Category'));
     await userEvent.click(await screen.findByRole('option', { name: 'Hardware' }));
-    await userEvent.click(dialog.getByTestId('new-ticket-submit'));
+    // Ctrl+Enter in the description sends, as in the reply editor.
+    await userEvent.click(dialog.getByTestId('new-ticket-body'));
+    await userEvent.keyboard('{Control>}{Enter}{/Control}');
     await waitFor(() => expect(created(api)).toHaveLength(1));
     expect(created(api)[0]!.body).toEqual({ subject: 'Invoice', body: expect.stringMatching(/<p>Wrong amount<\/p>$/), priority: 'high', requesterId: 9, groupId: 2, categoryId: 3 });
   });
