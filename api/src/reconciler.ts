@@ -1,5 +1,5 @@
 import type { AppDeps } from './deps';
-import { ensureWorkflow, loadTicketRow } from './tickets/service';
+import { ensureWorkflow, loadTicketRow } from '@mehrdesk/usecases/tickets/ticket-row';
 import { startPeriodic } from './ops/periodic';
 
 /**

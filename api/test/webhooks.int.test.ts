@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifySignature } from '@mehrdesk/worker/webhooks/signing';
+import { verifySignature } from '@mehrdesk/usecases/webhooks/signing';
 import { waitForMail } from '@mehrdesk/scripts/mail-catcher-client';
 import { eventually, startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
 

@@ -1,14 +1,8 @@
-// The events a rule can react to. Kept in its own module (re-exported by ./schema) so the fact
+import { RULE_TRIGGERS } from '@mehrdesk/core/domain';
+
+// The events a rule can react to (the list itself is the domain's: webhooks report the same events). Kept in its own module (re-exported by ./schema) so the fact
 // catalogue can use it without an import cycle.
-export const TRIGGERS = [
-  'ticket.created',
-  'ticket.updated',
-  'message.received',
-  'sla.warning',
-  'sla.breached',
-  'survey.received',
-  'schedule',
-] as const;
+export const TRIGGERS = RULE_TRIGGERS;
 export type Trigger = (typeof TRIGGERS)[number];
 
 /** Triggers that carry an SLA clock (`context.sla`). */

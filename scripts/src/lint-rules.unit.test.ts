@@ -34,11 +34,12 @@ describe('the probe paths are really linted with the expected config', () => {
     }
   });
 
-  it('worker/src: linted, but without the determinism rules', async () => {
+  it('worker/src: linted, with the layer rule but without the determinism rules', async () => {
     const file = `${repo}/worker/src/__probe__.ts`;
     expect(await eslint.isPathIgnored(file)).toBe(false);
     const config = await eslint.calculateConfigForFile(file);
-    expect(config.rules['no-restricted-imports']?.[0] ?? 0).toBe(0);
+    expect(config.rules['no-restricted-globals']?.[0] ?? 0).toBe(0);
+    expect(byRule(await lint('worker/src', "import { Liquid } from 'liquidjs';\nimport ipaddr from 'ipaddr.js';\nexport { Liquid, ipaddr };\n"), 'no-restricted-imports')).toEqual([]);
     expect(config.rules['@typescript-eslint/no-explicit-any']?.[0]).toBe(2);
   });
 
@@ -169,5 +170,38 @@ describe('general TypeScript rules', () => {
       '@typescript-eslint/no-unused-vars',
     );
     expect(messages.map((m) => m.message.match(/'(\w+)'/)?.[1])).toEqual(['b', 'd']);
+  });
+});
+
+describe('layers: imports run one way', () => {
+  const fired = async (dir: string, source: string) => byRule(await lint(dir, `import { x } from '${source}';\nexport { x };\n`), 'no-restricted-imports');
+
+  it.each([
+    ['api/src', '@mehrdesk/worker/email/mailer'],
+    ['api/src', '@mehrdesk/scripts/testing/harness'],
+    ['worker/src', '@mehrdesk/api/tickets/service'],
+    ['usecases/src/email', '@mehrdesk/worker/email/mailer'],
+    ['usecases/src', '@mehrdesk/api'],
+    ['search/src', '@mehrdesk/usecases/email/templates'],
+    ['core/src/services', '@mehrdesk/rules'],
+    ['core/src/services', '@mehrdesk/workflows/contracts'],
+  ])('%s may not import %s', async (dir, source) => {
+    const messages = await fired(dir, source);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.message).toContain('Imports run one way');
+  });
+
+  it.each([
+    ['api/src', '@mehrdesk/usecases/email/templates'],
+    ['worker/src', '@mehrdesk/usecases/webhooks/ssrf'],
+    ['usecases/src', '@mehrdesk/rules'],
+    ['usecases/src', '@mehrdesk/core/services/settings'],
+    ['api/src', '@mehrdesk/search'],
+  ])('%s may import %s', async (dir, source) => {
+    expect(await fired(dir, source)).toEqual([]);
+  });
+
+  it('tests are outside the layers (they drive whole stacks)', async () => {
+    expect(byRule(await lint('api/src', "import { x } from '@mehrdesk/scripts/testing/harness';\nexport { x };\n", '__probe__.unit.test.ts'), 'no-restricted-imports')).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { NotificationEvent, Priority, SlaClockName, SlaState, TicketStatus } from '@mehrdesk/core/domain';
+import type { NotificationEvent, Priority, SlaClockName, SlaState, TicketEvent, TicketStatus } from '@mehrdesk/core/domain';
 import { NOTIFICATION_EVENTS } from '@mehrdesk/core/domain';
 import type { Actor, RuleActionPlan, TicketSnapshot } from './contracts';
 
@@ -110,7 +110,8 @@ export interface SendTicketEmailResult {
   messageId: string | null;
 }
 
-export type RuleEventType = 'ticket.created' | 'ticket.updated' | 'message.received' | 'sla.warning' | 'sla.breached' | 'survey.received';
+/** The events rules run on (the domain's list, which webhooks report too). */
+export type RuleEventType = TicketEvent;
 
 export interface EvaluateRulesInput {
   ticketId: number;

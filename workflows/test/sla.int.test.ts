@@ -9,7 +9,7 @@ import { loadPolicySnapshot } from '@mehrdesk/core/services/policies';
 import { eventually, startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
 import { waitForMail } from '@mehrdesk/scripts/mail-catcher-client';
 import { workflowBundle } from '@mehrdesk/worker/create-worker';
-import { loadTicketRow, workflowInputFrom } from '@mehrdesk/api/tickets/service';
+import { loadTicketRow, workflowInputFrom } from '@mehrdesk/usecases/tickets/ticket-row';
 
 // The lifecycle workflow against the real Temporal dev server, with SLA targets of seconds:
 // normal = 4 s first response / 10 s resolution, warnings at 50 %, 24x7 calendar.

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { referencedIds, validateRule, type Condition, type ReferenceKind } from '@mehrdesk/rules';
-import { loadStoredRules } from '@mehrdesk/core/services/rule-context';
+import { loadStoredRules } from '@mehrdesk/usecases/rules/rule-context';
 import { HttpError, unprocessable, type FieldError } from '../http/errors';
 import { pgArray } from '@mehrdesk/core/db';
 

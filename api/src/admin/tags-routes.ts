@@ -11,7 +11,7 @@ import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { bodyId, IdParams } from '../http/params';
-import { executeTicketUpdate } from '../tickets/workflow-bridge';
+import { executeTicketUpdate } from '@mehrdesk/usecases/tickets/workflow-bridge';
 import { conflictAt, tagsInRules } from './references';
 
 // The tag catalogue (P2): colours, and rename / merge / delete across every ticket. GET /tags

@@ -1,26 +1,31 @@
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
+import { DomainError, type DomainErrorKind, type FieldProblem } from '@mehrdesk/usecases/errors';
 
-// Typed HTTP errors; one Express 5 error middleware turns them (and zod failures) into JSON
-// bodies naming the problem, so every 4xx looks the same to clients.
+// Typed HTTP errors; one Express 5 error middleware turns them, the use cases' domain errors
+// and zod failures into JSON bodies naming the problem, so every 4xx looks the same to clients.
 
-export interface FieldError {
-  path: string;
-  message: string;
-  /** RFC 6901 pointer into the request body, where a client edits JSON documents (rules). */
-  pointer?: string;
-}
+export type FieldError = FieldProblem;
 
-export class HttpError extends Error {
+/** The HTTP status of each kind of domain error. */
+const STATUS_OF_KIND: Record<DomainErrorKind, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unprocessable: 422, unavailable: 503 };
+const KIND_OF_STATUS: Record<number, DomainErrorKind> = { 400: 'invalid', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'unprocessable', 503: 'unavailable' };
+
+/** An error the API raises itself: a domain error with the exact status to answer. */
+export class HttpError extends DomainError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
-    readonly fields?: FieldError[],
+    fields?: FieldError[],
   ) {
-    super(message);
+    super(KIND_OF_STATUS[status] ?? 'invalid', code, message, fields);
+    this.name = 'HttpError';
   }
 }
+
+/** The status a domain error answers with. */
+export const httpStatusOf = (err: DomainError): number => (err instanceof HttpError ? err.status : STATUS_OF_KIND[err.kind]);
 
 export const badRequest = (message: string, fields?: FieldError[]) => new HttpError(400, 'bad_request', message, fields);
 export const unauthorized = (message = 'Authentication required') => new HttpError(401, 'unauthorized', message);
@@ -40,8 +45,8 @@ export function zodFields(err: z.ZodError, location: string): FieldError[] {
 }
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  if (err instanceof HttpError) {
-    res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } });
+  if (err instanceof DomainError) {
+    res.status(httpStatusOf(err)).json({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } });
     return;
   }
   // Body parser failures (malformed JSON, too large) come as http-errors with a status.

@@ -13,7 +13,8 @@ import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { checkFieldReferences } from '../tickets/bulk';
 import { addTicketMessage, applyFieldChanges, type ChangeCtx } from '../tickets/change';
 import { FieldChangesBody, TicketDto } from '../tickets/schemas';
-import { loadTicketRow, toTicketDto, visibleTicket } from '../tickets/service';
+import { toTicketDto, visibleTicket } from '../tickets/service';
+import { loadTicketRow } from '@mehrdesk/usecases/tickets/ticket-row';
 
 // Macros (T7): canned replies or notes with optional field changes. Admins manage them, staff
 // list and apply them; applying adds the text and changes the fields through the ticket's

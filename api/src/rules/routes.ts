@@ -11,6 +11,9 @@ import { bodyId, bodyVersion, IdParams, pathId } from '../http/params';
 import { dryRun, ruleDefinitionProblems } from './service';
 import { syncRuleSchedule } from './schedules';
 
+/** Events a dry-run can simulate: all but survey.received, whose facts come from a stored rating. */
+const DryRunEvent = z.enum(RULE_TRIGGERS).exclude(['survey.received']);
+
 // Automation rules (R1-R4): every save is a new immutable version with author and time; any
 // version can be read and restored; rules are ordered, enabled/disabled, dry-run against real
 // tickets, and every evaluation is in the execution log.
@@ -62,7 +65,7 @@ const DryRunBody = z
     ruleId: bodyId.optional(),
     definition: definition.optional().describe('An unsaved draft; otherwise ruleId, otherwise every enabled rule'),
     event: z
-      .object({ type: z.enum(['ticket.created', 'ticket.updated', 'message.received', 'sla.warning', 'sla.breached', 'schedule']), clock: z.enum(SLA_CLOCKS).optional(), messageId: bodyId.optional() })
+      .object({ type: DryRunEvent, clock: z.enum(SLA_CLOCKS).optional(), messageId: bodyId.optional() })
       .strict()
       .optional(),
   })

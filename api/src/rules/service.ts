@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { compileRuleSet, evaluate, referencedIds, validateRule, type RuleDefinition, type Trigger } from '@mehrdesk/rules';
-import { buildRuleContext, loadStoredRules } from '@mehrdesk/core/services/rule-context';
+import { buildRuleContext, loadStoredRules } from '@mehrdesk/usecases/rules/rule-context';
 import type { SlaClockName } from '@mehrdesk/core/domain';
 import { EMAIL_TEMPLATES } from '@mehrdesk/workflows/activity-contracts';
 import { notFound, unprocessable } from '../http/errors';

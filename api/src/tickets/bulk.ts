@@ -4,7 +4,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { TicketFieldChanges } from '@mehrdesk/core/db';
 import type { AppDeps } from '../deps';
-import { HttpError, unprocessable, type FieldError } from '../http/errors';
+import { httpStatusOf, unprocessable, type FieldError } from '../http/errors';
+import { DomainError } from '@mehrdesk/usecases/errors';
 import { bodyId } from '../http/params';
 import { defineRoute } from '../http/route';
 import { applyFieldChanges, type ChangeCtx } from './change';
@@ -97,7 +98,7 @@ export function bulkRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
         try {
           return { id, ok: true as const, ticket: dto(await applyFieldChanges(deps, ctx, id, body.set)) };
         } catch (err) {
-          if (err instanceof HttpError) return { id, ok: false as const, error: { status: err.status, code: err.code, message: err.message } };
+          if (err instanceof DomainError) return { id, ok: false as const, error: { status: httpStatusOf(err), code: err.code, message: err.message } };
           deps.log.error({ err, ticketId: id, requestId }, 'bulk change failed');
           return { id, ok: false as const, error: { status: 500, code: 'internal', message: 'Internal error' } };
         }

@@ -5,11 +5,13 @@ import type { TicketFieldChanges } from '@mehrdesk/core/db';
 import { addMessageUpdate, changeTicketUpdate, ticketWorkflowId, type Actor, type ChangeTicketRequest } from '@mehrdesk/workflows/contracts';
 import type { AuthUser } from '../auth/authenticate';
 import type { CoreDeps } from '../deps';
-import { HttpError, conflict, unprocessable } from '../http/errors';
+import { conflict, unprocessable } from '../http/errors';
+import { DomainError } from '@mehrdesk/usecases/errors';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
-import { loadTicketRow, visibleTicket, type TicketRow } from './service';
-import { executeTicketUpdate, mapWorkflowError } from './workflow-bridge';
-import { checkAttachmentIds } from '../uploads/references';
+import { visibleTicket, type TicketRow } from './service';
+import { loadTicketRow } from '@mehrdesk/usecases/tickets/ticket-row';
+import { executeTicketUpdate, mapWorkflowError } from '@mehrdesk/usecases/tickets/workflow-bridge';
+import { checkAttachmentIds } from '@mehrdesk/usecases/tickets/attachment-refs';
 
 // The API's ways of changing an existing ticket, shared by the single-ticket endpoints, bulk
 // actions and macros: every change goes through the ticket's workflow (never a row write
@@ -56,7 +58,7 @@ export function editTags(current: readonly string[], add: readonly string[] = []
   return [...new Set([...current.filter((t) => !drop.has(t)), ...add])].sort();
 }
 
-const isVersionConflict = (err: unknown) => err instanceof HttpError && err.code === 'version_conflict';
+const isVersionConflict = (err: unknown) => err instanceof DomainError && err.code === 'version_conflict';
 
 /**
  * Apply field changes (bulk actions, macros). Tag edits are computed from the row as read, so

@@ -12,7 +12,7 @@ import type { AuthUser } from '../auth/authenticate';
 import { HeldMessageParams, MessageDto, PublishHeldBody } from './schemas';
 import { messages } from './routes';
 import { visibleTicket } from './service';
-import { executeTicketUpdate, mapWorkflowError } from './workflow-bridge';
+import { executeTicketUpdate, mapWorkflowError } from '@mehrdesk/usecases/tickets/workflow-bridge';
 
 // Staff review of inbound mail held because its sender is not on the ticket (worker
 // inbound/thread.ts): publish it as the sender's public reply (it then does what a customer

@@ -24,9 +24,10 @@ import {
   TicketListDto,
   TimelineEventDto,
 } from './schemas';
-import { createTicket, listTickets, toTicketDto, visibleTicket, type TicketRow } from './service';
+import { listTickets, toTicketDto, visibleTicket, type TicketRow } from './service';
+import { createTicket } from '@mehrdesk/usecases/tickets/create-ticket';
 import { actorOf, addTicketMessage, changeTicket, type ChangeCtx, type TicketChange } from './change';
-import { executeTicketUpdate, mapWorkflowError } from './workflow-bridge';
+import { executeTicketUpdate, mapWorkflowError } from '@mehrdesk/usecases/tickets/workflow-bridge';
 import { pgArray } from '@mehrdesk/core/db';
 
 function idempotencyKeyOf(req: import('express').Request): string | undefined {

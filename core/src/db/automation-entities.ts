@@ -1,3 +1,4 @@
+import { RULE_TRIGGERS } from '../domain/enums';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Ticket, User } from './entities';
 
@@ -6,7 +7,7 @@ import { Ticket, User } from './entities';
 // at most once per ticket and condition window.
 
 const now = () => new Date();
-export const RULE_TRIGGERS = ['ticket.created', 'ticket.updated', 'message.received', 'sla.warning', 'sla.breached', 'survey.received', 'schedule'] as const;
+export { RULE_TRIGGERS };
 
 export const Rule = defineEntity({
   name: 'Rule',

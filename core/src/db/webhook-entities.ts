@@ -1,3 +1,4 @@
+import { TICKET_EVENTS } from '../domain/enums';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Ticket } from './entities';
 
@@ -5,7 +6,8 @@ import { Ticket } from './entities';
 // stable id receivers de-duplicate on; one attempt row per HTTP try (the delivery log).
 
 const now = () => new Date();
-export const WEBHOOK_EVENTS = ['ticket.created', 'ticket.updated', 'message.received', 'sla.warning', 'sla.breached', 'survey.received'] as const;
+/** The events a subscription can choose (besides `rule.action`, which only a rule's call_webhook sends). */
+export const WEBHOOK_EVENTS = TICKET_EVENTS;
 
 export const WebhookSubscription = defineEntity({
   name: 'WebhookSubscription',

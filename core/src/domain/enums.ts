@@ -33,3 +33,10 @@ export function raisedPriority(p: Priority): Priority {
   const i = PRIORITIES.indexOf(p);
   return PRIORITIES[Math.min(i + 1, PRIORITIES.length - 1)]!;
 }
+
+/** What happens to a ticket that rules react to and webhooks report: one list for both. */
+export const TICKET_EVENTS = ['ticket.created', 'ticket.updated', 'message.received', 'sla.warning', 'sla.breached', 'survey.received'] as const;
+export type TicketEvent = (typeof TICKET_EVENTS)[number];
+
+/** What a rule can be triggered by: every ticket event, and `schedule` (time-based rules). */
+export const RULE_TRIGGERS = [...TICKET_EVENTS, 'schedule'] as const;

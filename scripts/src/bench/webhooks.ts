@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '@mehrdesk/core/config';
 import { openOrm } from '@mehrdesk/core/db';
-import { webhookRetrySettings } from '@mehrdesk/worker/activities/webhook-activities';
+import { webhookRetrySettings } from '@mehrdesk/usecases/webhooks/retry';
 import { stopAll, type ManagedProcess } from '../stack/processes';
 import { createFixtures, PASSWORD } from '../testing/fixtures';
 import { CpuMonitor, type CpuGroup } from './lib/cpu';

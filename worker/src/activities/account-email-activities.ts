@@ -7,7 +7,7 @@ import type { Locale } from '@mehrdesk/core/domain';
 import type { Logger } from '@mehrdesk/core/logger';
 import { linkUrl, signLink, type LinkPurpose } from '@mehrdesk/core/services/signed-links';
 import type { AccountEmailActivities, AccountEmailInput, AccountEmailKind } from '@mehrdesk/workflows/account-email';
-import { renderAccountEmail } from '../email/account-templates';
+import { renderAccountEmail } from '@mehrdesk/usecases/email/account-templates';
 import { permanentSmtpFailure, recipientProblem } from '../email/smtp-failures';
 import { messageDomain, outgoingMail } from '../email/mailer';
 

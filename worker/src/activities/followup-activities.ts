@@ -3,7 +3,7 @@ import type { TicketStatus } from '@mehrdesk/core/domain';
 import { atResolution, BINARY_RATINGS, FIVE_RATINGS, openSurvey, signSurveyLink, surveyPageUrl, surveySettings } from '@mehrdesk/core/services/surveys';
 import type { Actor } from '@mehrdesk/workflows/contracts';
 import type { TicketActivities } from '@mehrdesk/workflows/activity-contracts';
-import { ratingLabel } from '../email/templates';
+import { ratingLabel } from '@mehrdesk/usecases/email/templates';
 import type { ActivityDeps, EmailContext, Recipient, deliverOnce } from './ticket-activities';
 import { insertTimeline } from './ticket-writes';
 

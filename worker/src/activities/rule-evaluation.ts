@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { compileRuleSet, evaluate, type Condition, type RuleDefinition, type RuleEvaluation, HOURS_SINCE_EVENTS, type HoursSinceEvent, type RuleContext } from '@mehrdesk/rules';
-import { activeRuleSet, buildRuleContext, loadStoredRules } from '@mehrdesk/core/services/rule-context';
+import { activeRuleSet, buildRuleContext, loadStoredRules } from '@mehrdesk/usecases/rules/rule-context';
 import type { RuleActionPlan } from '@mehrdesk/workflows/contracts';
 import type { EvaluateRulesInput, PlannedRule, ScheduledRulePage } from '@mehrdesk/workflows/activity-contracts';
 import type { RuleDeps } from './rule-activities';

@@ -4,8 +4,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Transporter } from 'nodemailer';
 import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
-import type { WebhookActivities, WebhookRetrySettings } from '@mehrdesk/workflows/activity-contracts';
+import type { WebhookActivities } from '@mehrdesk/workflows/activity-contracts';
 import { deliverWebhook } from '../webhooks/deliver';
+import { webhookRetrySettings } from '@mehrdesk/usecases/webhooks/retry';
 import { pgArray } from '@mehrdesk/core/db';
 
 // Webhook deliveries (C4/W6). A delivery row per (event, subscription) with a stable id that
@@ -34,10 +35,6 @@ interface TicketPayloadRow {
   requester_email: string;
   created_at: Date;
   updated_at: Date;
-}
-
-export function webhookRetrySettings(config: Config): WebhookRetrySettings {
-  return { initialIntervalMs: config.WEBHOOK_RETRY_INITIAL_MS, maximumIntervalMs: 3_600_000, maximumAttempts: config.WEBHOOK_MAX_ATTEMPTS };
 }
 
 export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {

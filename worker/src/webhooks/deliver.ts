@@ -1,8 +1,8 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { checkWebhookUrl, type WebhookLookup } from './ssrf';
-import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signPayload } from './signing';
+import { checkWebhookUrl, type WebhookLookup } from '@mehrdesk/usecases/webhooks/ssrf';
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signPayload } from '@mehrdesk/usecases/webhooks/signing';
 
 export const USER_AGENT = 'Mehrdesk-Webhooks/1.0';
 /** At most this many bytes of the response body are read and kept. */

@@ -11,8 +11,8 @@ import {
   SIGNATURE_HEADER,
   signPayload,
   verifySignature,
-} from './signing';
-import { checkWebhookUrl, type ResolvedAddress, type WebhookLookup } from './ssrf';
+} from '@mehrdesk/usecases/webhooks/signing';
+import { checkWebhookUrl, type ResolvedAddress, type WebhookLookup } from '@mehrdesk/usecases/webhooks/ssrf';
 
 const SECRET = 'whsec_test_secret';
 const NOW = 1_800_000_000;

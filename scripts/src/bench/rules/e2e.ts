@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mehrdesk/core/db';
 import { createLogger } from '@mehrdesk/core/logger';
-import { activeRuleSet, buildRuleContext } from '@mehrdesk/core/services/rule-context';
+import { activeRuleSet, buildRuleContext } from '@mehrdesk/usecases/rules/rule-context';
 import { evaluate, type RuleDefinition } from '@mehrdesk/rules';
 import { createRuleActivities } from '@mehrdesk/worker/activities/rule-activities';
 import type { TicketSnapshot as WorkflowSnapshot } from '@mehrdesk/workflows/contracts';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DELIVERY_HEADER, SIGNATURE_HEADER, verifySignature } from '@mehrdesk/worker/webhooks/signing';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, verifySignature } from '@mehrdesk/usecases/webhooks/signing';
 
 // The webhook receiver of the benchmark: a plain node:http server in the benchmark process that
 // answers 200 at once, verifies every request's HMAC signature with the subscription's secret,

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { compileRuleSet, type CompiledRuleSet, type RuleContext, type RuleDefinition, type SurveyRatingText, type TicketSnapshot, type Trigger } from '@mehrdesk/rules';
-import { ALWAYS_OPEN, type CalendarSpec, type Role, type SlaClockName } from '../domain';
-import { loadCalendar } from './policies';
-import { surveyFacts } from './surveys';
+import { ALWAYS_OPEN, type CalendarSpec, type Role, type SlaClockName } from '@mehrdesk/core/domain';
+import { loadCalendar } from '@mehrdesk/core/services/policies';
+import { surveyFacts } from '@mehrdesk/core/services/surveys';
 
 // Everything rules read about a ticket, assembled from PostgreSQL. Shared by the worker
 // (real evaluations) and the API (dry-runs), so a dry-run sees exactly what a real run sees.

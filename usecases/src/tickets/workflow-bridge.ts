@@ -13,10 +13,10 @@ import {
   type TicketLifecycleInput,
 } from '@mehrdesk/workflows/contracts';
 import type { Config } from '@mehrdesk/core/config';
-import { HttpError, badRequest, conflict, unavailable } from '../http/errors';
+import { DomainError, cannotProcess, conflictWith, invalidInput, unavailableNow } from '../errors';
 
-// The API's only way to change a ticket after creation: workflow updates, whose failures are
-// mapped to HTTP statuses here.
+// The only way to change a ticket after creation, for the API and every channel: workflow
+// updates, whose failures are translated into domain errors here.
 
 export async function startTicketWorkflow(temporal: Client, config: Config, input: TicketLifecycleInput): Promise<void> {
   const t = input.ticket;
@@ -69,27 +69,28 @@ export function executeTicketUpdate<Ret, Args extends [unknown, ...unknown[]]>(
   return withRunRetry(() => temporal.workflow.getHandle(ticketWorkflowId(ticketId)).executeUpdate(update, options));
 }
 
-const STATUS_OF: Record<string, number> = {
-  [FAILURE.versionConflict]: 409,
-  [FAILURE.illegalTransition]: 409,
-  [FAILURE.ticketFinished]: 409,
-  [FAILURE.invalidRequest]: 400,
-  [FAILURE.notStored]: 422,
+const KIND_OF: Record<string, 'conflict' | 'invalid' | 'unprocessable'> = {
+  [FAILURE.versionConflict]: 'conflict',
+  [FAILURE.illegalTransition]: 'conflict',
+  [FAILURE.ticketFinished]: 'conflict',
+  [FAILURE.invalidRequest]: 'invalid',
+  [FAILURE.notStored]: 'unprocessable',
 };
 
-/** Translate a failed workflow update/query into the HTTP error a client should see. */
-export function mapWorkflowError(err: unknown, ticketNumber: string): HttpError {
+/** Translate a failed workflow update/query into the domain error a caller should see (other errors pass through). */
+export function mapWorkflowError(err: unknown, ticketNumber: string): Error {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const type = err.cause.type ?? '';
-    const status = STATUS_OF[type];
-    if (status === 400) return badRequest(err.cause.message);
-    if (status === 422) return new HttpError(422, 'change_not_stored', err.cause.message);
-    if (status === 409) return conflict(type === FAILURE.versionConflict ? 'version_conflict' : type === FAILURE.illegalTransition ? 'illegal_transition' : 'ticket_finished', err.cause.message);
+    const kind = KIND_OF[type];
+    if (kind === 'invalid') return invalidInput(err.cause.message);
+    if (kind === 'unprocessable') return cannotProcess('change_not_stored', err.cause.message);
+    if (kind === 'conflict') return conflictWith(type === FAILURE.versionConflict ? 'version_conflict' : type === FAILURE.illegalTransition ? 'illegal_transition' : 'ticket_finished', err.cause.message);
   }
-  if (err instanceof WorkflowNotFoundError) return conflict('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);
-  if (err instanceof HttpError) return err;
+  if (err instanceof WorkflowNotFoundError) return conflictWith('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);
+  // The caller's own refusals (the API's HTTP errors are domain errors too) pass through.
+  if (err instanceof DomainError) return err;
   const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
   const message = (err instanceof Error ? err.message : String(err)) + cause;
-  if (/completed|already finished/i.test(message)) return conflict('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);
-  return unavailable(`Ticket workflow unavailable: ${message}`);
+  if (/completed|already finished/i.test(message)) return conflictWith('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);
+  return unavailableNow(`Ticket workflow unavailable: ${message}`);
 }
