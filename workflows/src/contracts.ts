@@ -104,8 +104,6 @@ export interface ChangeTicketRequest {
   status?: TicketStatus;
   priority?: Priority;
   assigneeId?: number | null;
-  /** E-mail of the new assignee, resolved by the API when it validated the id. */
-  assigneeLabel?: string;
   groupId?: number | null;
   /** Replaces the whole tag set. */
   tags?: string[];

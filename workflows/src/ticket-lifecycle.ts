@@ -423,7 +423,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
           if (target === null || target === s.ticket.groupId) break;
           const exclude = s.ticket.assigneeId === null ? [] : [s.ticket.assigneeId];
           const pick = await db.pickAssignee({ groupId: target, excludeUserIds: exclude, requestId });
-          await applyChange({ actor: WORKFLOW_ACTOR, requestId, groupId: target, assigneeId: pick?.userId ?? null, assigneeLabel: pick?.label ?? '' });
+          await applyChange({ actor: WORKFLOW_ACTOR, requestId, groupId: target, assigneeId: pick?.userId ?? null });
           break;
         }
       }

@@ -36,9 +36,8 @@ export async function changeTicket(deps: CoreDeps, ctx: ChangeCtx, id: number, r
     throw conflict('ticket_finished', `Ticket ${row.number} is ${row.status} and can no longer change`);
   }
   if (req.assigneeId !== undefined && req.assigneeId !== null) {
-    const [a] = await ctx.em.execute<{ email: string }[]>(`select email from users where id = ? and active and role <> 'customer'`, [req.assigneeId]);
-    if (!a) throw unprocessable('Unknown assignee', [{ path: 'body.assigneeId', message: `No active agent ${req.assigneeId}` }]);
-    req = { ...req, assigneeLabel: a.email };
+    const found = await ctx.em.execute(`select 1 from users where id = ? and active and role <> 'customer'`, [req.assigneeId]);
+    if (!found.length) throw unprocessable('Unknown assignee', [{ path: 'body.assigneeId', message: `No active agent ${req.assigneeId}` }]);
   }
   if (req.groupId !== undefined && req.groupId !== null) {
     const g = await ctx.em.execute('select 1 from groups where id = ?', [req.groupId]);

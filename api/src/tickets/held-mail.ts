@@ -12,6 +12,7 @@ import type { AuthUser } from '../auth/authenticate';
 import { HeldMessageParams, MessageDto, PublishHeldBody } from './schemas';
 import { messages } from './routes';
 import { visibleTicket } from './service';
+import { recordTimeline } from '@mehrdesk/core/services/timeline';
 import { executeTicketUpdate, mapWorkflowError } from '@mehrdesk/usecases/tickets/workflow-bridge';
 
 // Staff review of inbound mail held because its sender is not on the ticket (worker
@@ -44,11 +45,14 @@ async function heldMessage(em: EntityManager, ticketId: number, messageId: numbe
 
 async function recordReview(tx: EntityManager, ticketId: number, held: HeldRow, user: AuthUser, requestId: string, type: 'published' | 'dismissed', extra: Record<string, unknown> = {}) {
   await tx.execute('update messages set review_status = ? where id = ?', [type, held.id]);
-  await tx.execute(
-    `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
-     values (?, ?, 'user', ?, null, null, ?::jsonb, ?::jsonb, ?, now()) on conflict (idempotency_key) do nothing`,
-    [ticketId, `message.held_${type}`, user.id, JSON.stringify({ messageId: held.id, ...extra }), JSON.stringify({ requestId, from: held.held_from }), `held-${held.id}:${type}`],
-  );
+  await recordTimeline(tx, {
+    ticketId,
+    type: `message.held_${type}`,
+    actor: { type: 'user', id: user.id },
+    to: { messageId: held.id, ...extra },
+    meta: { requestId, from: held.held_from },
+    idempotencyKey: `held-${held.id}:${type}`,
+  });
 }
 
 export function heldMailRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {

@@ -29,6 +29,7 @@ import { createTicket } from '@mehrdesk/usecases/tickets/create-ticket';
 import { actorOf, addTicketMessage, changeTicket, type ChangeCtx, type TicketChange } from './change';
 import { executeTicketUpdate, mapWorkflowError } from '@mehrdesk/usecases/tickets/workflow-bridge';
 import { pgArray } from '@mehrdesk/core/db';
+import { recordTimeline } from '@mehrdesk/core/services/timeline';
 
 function idempotencyKeyOf(req: import('express').Request): string | undefined {
   const key = req.get('idempotency-key');
@@ -171,11 +172,16 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
               actor: { type: 'user', id: ctx.user.id },
               at: new Date().toISOString(),
             });
-          await tx.execute(
-            `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
-             values (?, 'ticket.deleted', 'user', ?, 'deleted', 'false', 'true', ?::jsonb, ?, now()) on conflict (idempotency_key) do nothing`,
-            [row.id, ctx.user.id, JSON.stringify({ requestId: ctx.requestId }), `ticket-${row.id}:deleted`],
-          );
+          await recordTimeline(tx, {
+            ticketId: row.id,
+            type: 'ticket.deleted',
+            actor: { type: 'user', id: ctx.user.id },
+            field: 'deleted',
+            from: false,
+            to: true,
+            meta: { requestId: ctx.requestId },
+            idempotencyKey: `ticket-${row.id}:deleted`,
+          });
         });
         return undefined;
       }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { adminSetting } from './settings';
+import { recordTimeline } from './timeline';
 import type { Config } from '../config';
 import { SURVEY_SCALES } from '../db/survey-entities';
 import { checkLink, signLink, type LinkClaims } from './signed-links';
@@ -194,12 +195,15 @@ export async function recordRating(
     const rating = ratingOf(before.scale, score);
     const from = first ? null : { rating: ratingOf(before.scale, before.score!), comment: before.comment };
     // Keyed by the survey and the row's update instant: one entry per stored change.
-    await em.execute(
-      `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
-       values (?, ?, 'user', ?, null, ?::jsonb, ?::jsonb, ?::jsonb, ?, now()) on conflict (idempotency_key) do nothing`,
-      [before.ticket_id, first ? 'survey.received' : 'survey.changed', actorId, JSON.stringify(from), JSON.stringify({ rating, comment }), JSON.stringify({ surveyId, scale: before.scale }),
-        `survey-${surveyId}:${first ? 'received' : `changed:${new Date(after!.updated_at!).getTime()}`}`],
-    );
+    await recordTimeline(em, {
+      ticketId: before.ticket_id,
+      type: first ? 'survey.received' : 'survey.changed',
+      actor: { type: 'user', id: actorId },
+      from,
+      to: { rating, comment },
+      meta: { surveyId, scale: before.scale },
+      idempotencyKey: `survey-${surveyId}:${first ? 'received' : `changed:${new Date(after!.updated_at!).getTime()}`}`,
+    });
   }
   return { survey: after!, first, changed };
 }

@@ -7,6 +7,7 @@ import type { Logger } from '@mehrdesk/core/logger';
 import { chooseAssignee } from '@mehrdesk/core/services/assignment';
 import { pgArray } from '@mehrdesk/core/db';
 import { publishLiveEvent } from '@mehrdesk/core/live-events';
+import { recordTimeline } from '@mehrdesk/core/services/timeline';
 import { loadPolicySnapshot, resolvePolicyId } from '@mehrdesk/core/services/policies';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { linkUploads } from '@mehrdesk/core/attachments/uploads';
@@ -156,11 +157,15 @@ export async function createTicket(
       // The uploader is the caller (an agent may create the ticket for someone else).
       const files = body.attachmentIds ?? [];
       if (files.length && (await linkUploads(tx, { ids: files, ownerId: user.id, ticketId: id, messageId: message!.id })) !== files.length) throw uploadsGone();
-      await tx.execute(
-        `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
-         values (?, 'ticket.created', 'user', ?, null, null, ?::jsonb, ?::jsonb, ?, ?)`,
-        [id, user.id, JSON.stringify({ number, status: 'new', priority: body.priority, groupId, assigneeId }), JSON.stringify({ requestId, source, ...(internal.note ? { note: internal.note } : {}) }), `ticket-${id}:created`, new Date(now)],
-      );
+      await recordTimeline(tx, {
+        ticketId: id,
+        type: 'ticket.created',
+        actor: { type: 'user', id: user.id },
+        to: { number, status: 'new', priority: body.priority, groupId, assigneeId },
+        meta: { requestId, source, ...(internal.note ? { note: internal.note } : {}) },
+        idempotencyKey: `ticket-${id}:created`,
+        at: new Date(now),
+      });
       await publishLiveEvent(tx, {
         type: 'ticket.created',
         ticketId: id,

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { RecordActivityFailureInput } from '@mehrdesk/workflows/activity-contracts';
+import { recordTimeline } from '@mehrdesk/core/services/timeline';
 import type { ActivityDeps } from './ticket-activities';
 
 // The workflow gave up on an activity (a permanent failure, or retries exhausted): keep the
@@ -22,11 +23,13 @@ export async function recordActivityFailure(deps: ActivityDeps, input: RecordAct
       [input.ticketId, workflowId, input.activity.slice(0, 100), input.errorType.slice(0, 100), message, input.idempotencyKey],
     );
     // The ticket may be the thing that is missing: then the failure row alone tells it.
-    await em.execute(
-      `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
-       select ?, 'system.activity_failed', 'workflow', null, null, null, null, ?::jsonb, ?, now() where exists (select 1 from tickets where id = ?)
-       on conflict (idempotency_key) do nothing`,
-      [input.ticketId, JSON.stringify({ activity: input.activity, errorType: input.errorType, context: input.context, message: message.slice(0, 500) }), input.idempotencyKey, input.ticketId],
-    );
+    await recordTimeline(em, {
+      ticketId: input.ticketId,
+      type: 'system.activity_failed',
+      actor: { type: 'workflow', id: null },
+      meta: { activity: input.activity, errorType: input.errorType, context: input.context, message: message.slice(0, 500) },
+      idempotencyKey: input.idempotencyKey,
+      onlyIfTicketExists: true,
+    });
   });
 }

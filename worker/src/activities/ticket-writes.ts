@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray } from '@mehrdesk/core/db';
 import { publishLiveEvent, scopeOf, type LiveActor, type LiveTicketScope } from '@mehrdesk/core/live-events';
 import type { Actor } from '@mehrdesk/workflows/contracts';
+import { recordTimeline } from '@mehrdesk/core/services/timeline';
 import type { ApplyTicketChangeInput, SlaWrite, TimelineEntry } from '@mehrdesk/workflows/activity-contracts';
 
 // SQL used by the ticket activities. The workflow is the ticket row's only writer and only
@@ -34,12 +35,16 @@ export async function rememberTags(em: EntityManager, tags: string[]) {
 
 export async function insertTimeline(em: EntityManager, ticketId: number, key: string, actor: Actor, entries: TimelineEntry[]) {
   for (const [i, e] of entries.entries()) {
-    await em.execute(
-      `insert into timeline_events (ticket_id, type, actor_type, actor_id, field, old_value, new_value, meta, idempotency_key, created_at)
-       values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, now())
-       on conflict (idempotency_key) do nothing`,
-      [ticketId, e.type, actor.type, actor.id, e.field, JSON.stringify(e.from ?? null), JSON.stringify(e.to ?? null), JSON.stringify({ ...(e.meta ?? {}), ...(actor.rule ? { rule: actor.rule } : {}) }), `${key}:${i}`],
-    );
+    await recordTimeline(em, {
+      ticketId,
+      type: e.type,
+      actor,
+      field: e.field,
+      from: e.from ?? null,
+      to: e.to ?? null,
+      meta: { ...(e.meta ?? {}), ...(actor.rule ? { rule: actor.rule } : {}) },
+      idempotencyKey: `${key}:${i}`,
+    });
   }
 }
 
