@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
-import { canSeeTicket } from '@mehrdesk/core/domain';
+import { canSeeTicket, ticketScopeSql } from '@mehrdesk/core/domain';
 import { pgArray } from '@mehrdesk/core/db';
 import { ratingOf } from '@mehrdesk/core/services/surveys';
 import { ticketWorkflowId } from '@mehrdesk/workflows/contracts';
@@ -68,13 +68,9 @@ export async function listTickets(em: EntityManager, user: AuthUser, q: z.infer<
     params.push(...values);
   };
   // Row-level scope first: it is not a filter the caller can widen.
-  if (user.role === 'customer') {
-    where.push('t.requester_id = ?');
-    params.push(user.id);
-  } else if (user.role === 'agent') {
-    where.push(`(t.assignee_id = ? or t.group_id = any(?::int[]))`);
-    params.push(user.id, pgArray(user.groupIds));
-  }
+  const scope = ticketScopeSql(user, 't');
+  where.push(scope.sql);
+  params.push(...scope.params);
   if (q.status) inList('t.status', q.status);
   if (q.priority) inList('t.priority', q.priority);
   if (q.slaState) inList('t.sla_state', q.slaState);

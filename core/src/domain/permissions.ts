@@ -76,6 +76,23 @@ export function canSeeTicket(viewer: Viewer, t: TicketScope): boolean {
   }
 }
 
+/**
+ * canSeeTicket as an SQL condition over a row with `requester_id`, `group_id` and `assignee_id`
+ * columns under `alias` (tickets, search documents), for lists and search. Kept beside
+ * canSeeTicket: api/test/visibility.int.test.ts proves the two agree on random rows and viewers.
+ */
+export function ticketScopeSql(viewer: Viewer, alias: string): { sql: string; params: unknown[] } {
+  switch (viewer.role) {
+    case 'admin':
+    case 'supervisor':
+      return { sql: 'true', params: [] };
+    case 'agent':
+      return { sql: `(${alias}.assignee_id = ? or ${alias}.group_id = any(?::int[]))`, params: [viewer.id, `{${viewer.groupIds.map((g) => Math.trunc(g)).join(',')}}`] };
+    case 'customer':
+      return { sql: `${alias}.requester_id = ?`, params: [viewer.id] };
+  }
+}
+
 export function isStaff(role: Role): boolean {
   return role !== 'customer';
 }

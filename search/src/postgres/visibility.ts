@@ -1,4 +1,5 @@
 import { pgArray } from '@mehrdesk/core/db';
+import { ticketScopeSql } from '@mehrdesk/core/domain';
 import type { SearchFilters, SearchViewer } from '../contract';
 
 // Who may find what, as SQL over search_documents (alias d). The same rules as the ticket
@@ -14,11 +15,15 @@ export interface SqlPart {
 export function viewerScope(viewer: SearchViewer): SqlPart {
   switch (viewer.kind) {
     case 'staff':
-      if (viewer.role === 'agent')
-        return { sql: `(d.kind <> 'ticket' or d.assignee_id = ? or d.group_id = any(?::int[]))`, params: [viewer.userId, pgArray(viewer.groupIds)] };
+      if (viewer.role === 'agent') {
+        const tickets = ticketScopeSql({ id: viewer.userId, role: 'agent', groupIds: viewer.groupIds }, 'd');
+        return { sql: `(d.kind <> 'ticket' or ${tickets.sql})`, params: tickets.params };
+      }
       return { sql: 'true', params: [] };
-    case 'customer':
-      return { sql: `((d.kind = 'ticket' and d.requester_id = ?) or (d.kind = 'article' and d.public_visible))`, params: [viewer.userId] };
+    case 'customer': {
+      const tickets = ticketScopeSql({ id: viewer.userId, role: 'customer', groupIds: [] }, 'd');
+      return { sql: `((d.kind = 'ticket' and ${tickets.sql}) or (d.kind = 'article' and d.public_visible))`, params: tickets.params };
+    }
     case 'public':
       return { sql: `(d.kind = 'article' and d.public_visible)`, params: [] };
   }
