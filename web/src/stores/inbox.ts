@@ -4,7 +4,6 @@ import { api, isApiError, unwrap, type ApiError } from '@/api/client';
 import type { BulkResult, TicketFieldChanges as BulkSet } from '@/api/types';
 import { OPEN_STATUSES, type Priority, type SlaState, type Ticket, type TicketStatus } from '@/api/types';
 import type { paths } from '@/api/schema';
-import { useAuthStore } from './auth';
 import { useLiveStore } from './live';
 
 // The inbox: a view (a preset of filters and sort), the filters the agent refines it with, and
@@ -97,27 +96,6 @@ export function buildTicketQuery(filters: InboxFilters, sort: SortValue, page: {
   q.sort = sort;
   if (page.cursor) q.cursor = page.cursor;
   return q;
-}
-
-/**
- * Whether a ticket belongs in the list the filters describe (for tickets that arrive live),
- * apart from the search text: only the server knows what `q` matches (messages, notes,
- * stemming, Persian variants), so the store asks it instead (`GET /tickets?q=…&ids=…`).
- */
-export function matchesFilters(t: Ticket, f: InboxFilters, meId: number | null): boolean {
-  if (f.status.length && !f.status.includes(t.status)) return false;
-  if (f.priority.length && !f.priority.includes(t.priority)) return false;
-  if (f.slaState.length && !f.slaState.includes(t.slaState)) return false;
-  if (f.groupId !== null && t.groupId !== f.groupId) return false;
-  if (f.assignee === 'me' && t.assigneeId !== meId) return false;
-  if (f.assignee === 'none' && t.assigneeId !== null) return false;
-  if (typeof f.assignee === 'number' && t.assigneeId !== f.assignee) return false;
-  if (f.tag && !t.tags.includes(f.tag)) return false;
-  if (f.requester && t.requester.id !== f.requester.id) return false;
-  if (f.createdFrom && t.createdAt < startOfDayIso(f.createdFrom)) return false;
-  if (f.createdTo && t.createdAt > endOfDayIso(f.createdTo)) return false;
-  if (f.updatedFrom && t.updatedAt < f.updatedFrom) return false;
-  return true;
 }
 
 const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 };
@@ -325,13 +303,12 @@ export const useInboxStore = defineStore('inbox', () => {
     flushTimer = null;
     const ids = [...toFetch];
     toFetch.clear();
-    const meId = useAuthStore().user?.id ?? null;
-    const searching = filters.value.q.trim() !== '' && searchSupported.value;
     const loaded = new Set(items.value.map((t) => t.id));
-    // Loaded rows are refreshed one by one; with a search active, tickets not in the list are
-    // asked about in one batch (the server applies every filter, the search text included).
-    const toGet = searching ? ids.filter((id) => loaded.has(id)) : ids;
-    const toAsk = searching ? ids.filter((id) => !loaded.has(id)) : [];
+    // Loaded rows are refreshed one by one; tickets not in the list are asked about in one
+    // batch: the server applies every filter and the search text, so the list never disagrees
+    // with what a reload would show (there is no second copy of the filter rules here).
+    const toGet = ids.filter((id) => loaded.has(id));
+    const toAsk = ids.filter((id) => !loaded.has(id));
     const [fetched, matched] = await Promise.all([
       Promise.all(toGet.map((id) => unwrap(api.GET('/api/v1/tickets/{id}', { params: { path: { id: String(id) } } })).catch(() => null))),
       toAsk.length ? matchingOnServer(toAsk) : Promise.resolve([] as Ticket[]),
@@ -346,8 +323,7 @@ export const useInboxStore = defineStore('inbox', () => {
     const present = new Set(items.value.map((t) => t.id));
     const cmp = compareTickets(sort.value);
     let list = items.value;
-    const candidates = searching ? matched : fresh.filter((t) => matchesFilters(t, filters.value, meId));
-    for (const t of candidates) {
+    for (const t of matched) {
       if (present.has(t.id)) continue;
       // Insert where the server would list it, unless that is beyond what is loaded.
       const at = list.findIndex((row) => cmp(t, row) < 0);
