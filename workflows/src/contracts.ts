@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import type {
   MessageKind,
   Priority,
@@ -37,6 +37,21 @@ export interface Actor {
 }
 
 /** The ticket as the workflow tracks it; mirrors the row the workflow alone writes. */
+/**
+ * A ticket's search attributes for Temporal UI (number, status, priority, assignee, group, SLA
+ * state): one list for the workflow's start and every later upsert.
+ */
+export function ticketSearchAttributes(t: Pick<TicketSnapshot, 'number' | 'status' | 'priority' | 'assigneeLabel' | 'groupId'>, slaState: SlaState) {
+  return [
+    { key: ticketNumberKey, value: t.number },
+    { key: ticketStatusKey, value: t.status },
+    { key: ticketPriorityKey, value: t.priority },
+    { key: ticketAssigneeKey, value: t.assigneeLabel },
+    { key: ticketGroupKey, value: t.groupId === null ? '' : String(t.groupId) },
+    { key: ticketSlaStateKey, value: slaState },
+  ] satisfies SearchAttributePair[];
+}
+
 export interface TicketSnapshot {
   ticketId: number;
   number: string;

@@ -18,32 +18,27 @@ import {
 import type { EmailRecipient, EmailTemplate, RuleEventType, SlaEventWrite, TicketActivities, TimelineEntry, WebhookActivities } from './activity-contracts';
 import { webhookDelivery } from './webhook-delivery';
 import {
-  FAILURE,
-  addMessageUpdate,
-  changeTicketUpdate,
-  policyChangedSignal,
-  scheduledRuleMatchedSignal,
-  slaQuery,
-  surveyReceivedSignal,
-  ticketAssigneeKey,
-  ticketGroupKey,
-  ticketNumberKey,
-  ticketPriorityKey,
-  ticketQuery,
-  ticketSlaStateKey,
-  ticketStatusKey,
-  webhookWorkflowId,
   type Actor,
   type AddMessageRequest,
   type AddMessageResult,
+  addMessageUpdate,
   type CarriedState,
   type ChangeTicketRequest,
   type ChangeTicketResult,
+  changeTicketUpdate,
+  FAILURE,
   type FieldChange,
+  policyChangedSignal,
   type RuleActionPlan,
   type ScheduledRuleMatch,
+  scheduledRuleMatchedSignal,
+  slaQuery,
+  surveyReceivedSignal,
   type TicketLifecycleInput,
+  ticketQuery,
+  ticketSearchAttributes,
   type TicketSnapshot,
+  webhookWorkflowId,
 } from './contracts';
 import { WorkflowLock } from './lock';
 import {
@@ -186,14 +181,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   }
 
   function publishSearchAttributes() {
-    wf.upsertSearchAttributes([
-      { key: ticketNumberKey, value: s.ticket.number },
-      { key: ticketStatusKey, value: s.ticket.status },
-      { key: ticketPriorityKey, value: s.ticket.priority },
-      { key: ticketAssigneeKey, value: s.ticket.assigneeLabel },
-      { key: ticketGroupKey, value: s.ticket.groupId === null ? '' : String(s.ticket.groupId) },
-      { key: ticketSlaStateKey, value: slaStateOf(s.clocks) },
-    ]);
+    wf.upsertSearchAttributes(ticketSearchAttributes(s.ticket, slaStateOf(s.clocks)));
   }
 
   function refuse(type: string, message: string): never {

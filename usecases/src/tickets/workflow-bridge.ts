@@ -3,14 +3,9 @@ import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import {
   FAILURE,
   TICKET_WORKFLOW_TYPE,
-  ticketAssigneeKey,
-  ticketGroupKey,
-  ticketNumberKey,
-  ticketPriorityKey,
-  ticketSlaStateKey,
-  ticketStatusKey,
-  ticketWorkflowId,
   type TicketLifecycleInput,
+  ticketSearchAttributes,
+  ticketWorkflowId,
 } from '@mehrdesk/workflows/contracts';
 import type { Config } from '@mehrdesk/core/config';
 import { DomainError, cannotProcess, conflictWith, invalidInput, unavailableNow } from '../errors';
@@ -28,14 +23,7 @@ export async function startTicketWorkflow(temporal: Client, config: Config, inpu
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     memo: { requestId: input.requestId, ticketNumber: t.number },
-    typedSearchAttributes: [
-      { key: ticketNumberKey, value: t.number },
-      { key: ticketStatusKey, value: t.status },
-      { key: ticketPriorityKey, value: t.priority },
-      { key: ticketAssigneeKey, value: t.assigneeLabel },
-      { key: ticketGroupKey, value: t.groupId === null ? '' : String(t.groupId) },
-      { key: ticketSlaStateKey, value: 'ok' },
-    ],
+    typedSearchAttributes: ticketSearchAttributes(t, 'ok'),
   });
 }
 
