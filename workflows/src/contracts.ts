@@ -216,7 +216,8 @@ export const surveyReceivedSignal = defineSignal<[SurveyReceived]>('surveyReceiv
 
 /**
  * An automation action as the workflow applies it (validated by @mehrdesk/rules when the
- * rule was saved; the workflow treats it as data).
+ * rule was saved; the workflow treats it as data). Spelled out here because workflow code may
+ * not load the rules package; rule-action-plan.unit.test.ts keeps it equal to rules' `Action`.
  */
 export type RuleActionPlan =
   | { type: 'set_status'; params: { status: TicketStatus } }

@@ -17,6 +17,7 @@ import {
 } from '@mehrdesk/core/domain';
 import type { EmailRecipient, EmailTemplate, RuleEventType, SlaEventWrite, TicketActivities, TimelineEntry, WebhookActivities } from './activity-contracts';
 import { webhookDelivery } from './webhook-delivery';
+import { diffChange } from './change-diff';
 import {
   type Actor,
   type AddMessageRequest,
@@ -258,21 +259,9 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   async function applyChange(req: ChangeTicketRequest, extraEvents: SlaEventWrite[] = [], extraTimeline: TimelineEntry[] = []): Promise<ChangeTicketResult> {
     const now = Date.now();
     const t = s.ticket;
-    const changes: FieldChange[] = [];
-    if (req.status !== undefined && req.status !== t.status) changes.push({ field: 'status', from: t.status, to: req.status });
-    if (req.priority !== undefined && req.priority !== t.priority) changes.push({ field: 'priority', from: t.priority, to: req.priority });
-    if (req.assigneeId !== undefined && req.assigneeId !== t.assigneeId) changes.push({ field: 'assigneeId', from: t.assigneeId, to: req.assigneeId });
-    if (req.groupId !== undefined && req.groupId !== t.groupId) changes.push({ field: 'groupId', from: t.groupId, to: req.groupId });
-    if (req.categoryId !== undefined && req.categoryId !== t.categoryId) changes.push({ field: 'categoryId', from: t.categoryId ?? null, to: req.categoryId });
-    if (req.customFields !== undefined && Object.keys(req.customFields).length) changes.push({ field: 'customFields', from: null, to: req.customFields });
-    const tags = req.tags === undefined ? undefined : [...new Set(req.tags)].sort();
-    if (tags !== undefined && tags.join('\n') !== (t.tags ?? []).join('\n')) changes.push({ field: 'tags', from: t.tags ?? [], to: tags });
-    if (req.delete) {
-      changes.push({ field: 'deleted', from: false, to: true });
-      // Deletion cancels whatever the status was (an admin action, not a workflow transition).
-      if (t.status !== 'cancelled') changes.push({ field: 'status', from: t.status, to: 'cancelled' });
-      req = { ...req, status: 'cancelled' };
-    }
+    const diff = diffChange(t, req);
+    const { changes, tags } = diff;
+    req = diff.req;
     if (changes.length === 0 && extraEvents.length === 0) return { ticket: t, changes };
 
     let clocks = s.clocks;

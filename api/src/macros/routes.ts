@@ -11,7 +11,7 @@ import { bodyVersion, IdParams, pathId } from '../http/params';
 import { defineRoute } from '../http/route';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { checkFieldReferences } from '../tickets/bulk';
-import { addTicketMessage, applyFieldChanges, type ChangeCtx } from '../tickets/change';
+import { addTicketMessage, applyFieldChanges, type ChangeCtx } from '@mehrdesk/usecases/tickets/change-ticket';
 import { FieldChangesBody, TicketDto } from '../tickets/schemas';
 import { toTicketDto, visibleTicket } from '../tickets/service';
 import { loadTicketRow } from '@mehrdesk/usecases/tickets/ticket-row';

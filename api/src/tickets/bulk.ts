@@ -8,7 +8,7 @@ import { httpStatusOf, unprocessable, type FieldError } from '../http/errors';
 import { DomainError } from '@mehrdesk/usecases/errors';
 import { bodyId } from '../http/params';
 import { defineRoute } from '../http/route';
-import { applyFieldChanges, type ChangeCtx } from './change';
+import { applyFieldChanges, type ChangeCtx } from '@mehrdesk/usecases/tickets/change-ticket';
 import { FieldChangesBody, TicketDto } from './schemas';
 import { toTicketDto } from './service';
 

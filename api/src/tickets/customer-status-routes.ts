@@ -7,7 +7,7 @@ import type { AuthUser } from '../auth/authenticate';
 import { conflict, forbidden } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { TicketDto, TicketIdParams } from './schemas';
-import { changeTicket } from './change';
+import { changeTicket } from '@mehrdesk/usecases/tickets/change-ticket';
 import { toTicketDto, visibleTicket } from './service';
 
 // What a customer may do to the status of their own ticket (the portal's "Mark as solved" and

@@ -26,7 +26,7 @@ import {
 } from './schemas';
 import { listTickets, toTicketDto, visibleTicket, type TicketRow } from './service';
 import { createTicket } from '@mehrdesk/usecases/tickets/create-ticket';
-import { actorOf, addTicketMessage, changeTicket, type ChangeCtx, type TicketChange } from './change';
+import { actorOf, addTicketMessage, changeTicket, type ChangeCtx, type TicketChange } from '@mehrdesk/usecases/tickets/change-ticket';
 import { executeTicketUpdate, mapWorkflowError } from '@mehrdesk/usecases/tickets/workflow-bridge';
 import { pgArray } from '@mehrdesk/core/db';
 import { recordTimeline } from '@mehrdesk/core/services/timeline';

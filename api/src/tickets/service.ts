@@ -1,13 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
-import { canSeeTicket, ticketScopeSql } from '@mehrdesk/core/domain';
+import { ticketScopeSql } from '@mehrdesk/core/domain';
 import { pgArray } from '@mehrdesk/core/db';
 import { ratingOf } from '@mehrdesk/core/services/surveys';
 import { ticketWorkflowId } from '@mehrdesk/workflows/contracts';
-import { loadTicketRow, SELECT_TICKET, type TicketRow } from '@mehrdesk/usecases/tickets/ticket-row';
+import { SELECT_TICKET, visibleTicketRow, type TicketRow } from '@mehrdesk/usecases/tickets/ticket-row';
 import { normalizeSearchText, searchViewerOf, type SearchBackend } from '@mehrdesk/search';
 import type { AuthUser } from '../auth/authenticate';
-import { notFound } from '../http/errors';
 import type { ListTicketsQuery, TicketDtoT } from './schemas';
 import { encodeCursor, keysetOrder } from './list-order';
 
@@ -51,11 +50,7 @@ export function toTicketDto(t: TicketRow, temporalUiUrl: string, namespace: stri
 }
 
 /** Load a ticket the user may see; others' tickets are 404, not 403, so ids cannot be probed. */
-export async function visibleTicket(em: EntityManager, user: AuthUser, id: number): Promise<TicketRow> {
-  const row = await loadTicketRow(em, id);
-  if (!row || !canSeeTicket(user, { requesterId: row.requester_id, groupId: row.group_id, assigneeId: row.assignee_id })) throw notFound(`Ticket ${id}`);
-  return row;
-}
+export const visibleTicket = (em: EntityManager, user: AuthUser, id: number): Promise<TicketRow> => visibleTicketRow(em, user, id);
 
 /** A text filter lists at most this many (most recently changed) matching tickets. */
 export const MAX_TEXT_MATCHES = 1000;

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Config } from '@mehrdesk/core/config';
-import type { Priority, SlaPolicySnapshot, SlaState, TicketSource, TicketStatus } from '@mehrdesk/core/domain';
+import { canSeeTicket, type Priority, type SlaPolicySnapshot, type SlaState, type TicketSource, type TicketStatus, type Viewer } from '@mehrdesk/core/domain';
 import { loadPolicySnapshot } from '@mehrdesk/core/services/policies';
 import type { SurveyScale } from '@mehrdesk/core/services/surveys';
 import type { TicketLifecycleInput } from '@mehrdesk/workflows/contracts';
+import { DomainError } from '../errors';
 import { startTicketWorkflow } from './workflow-bridge';
 
 // A ticket as stored (its row with requester and assignee), how it is read, and how its
@@ -53,6 +54,13 @@ export const SELECT_TICKET = `
 export async function loadTicketRow(em: EntityManager, id: number): Promise<TicketRow | null> {
   const [row] = await em.execute<TicketRow[]>(`${SELECT_TICKET} where t.id = ? and t.deleted_at is null`, [id]);
   return row ?? null;
+}
+
+/** A ticket the viewer may see; others' tickets are "not found" (not "forbidden"), so ids cannot be probed. */
+export async function visibleTicketRow(em: EntityManager, viewer: Viewer, id: number): Promise<TicketRow> {
+  const row = await loadTicketRow(em, id);
+  if (!row || !canSeeTicket(viewer, { requesterId: row.requester_id, groupId: row.group_id, assigneeId: row.assignee_id })) throw new DomainError('not_found', 'not_found', `Ticket ${id} not found`);
+  return row;
 }
 
 export function workflowInputFrom(row: TicketRow, policy: SlaPolicySnapshot | null, requestId: string): TicketLifecycleInput {

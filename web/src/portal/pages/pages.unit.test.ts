@@ -40,34 +40,34 @@ describe('help center', () => {
   it('shows categories and articles; after a navigation focus moves to the new page heading', async () => {
     fakeApi({ ...kb, 'GET /api/v1/public/kb/articles/en/reset-the-router': { body: article } });
     const { router } = await renderPortal('/');
-    expect(await screen.findByRole('link', { name: 'Network' })).toBeTruthy();
-    expect(screen.getByRole('searchbox', { name: 'Search the knowledge base' })).toBeTruthy();
+    expect(await screen.findByRole('link', { name: 'Network' })).toBeInstanceOf(HTMLElement);
+    expect(screen.getByRole('searchbox', { name: 'Search the knowledge base' })).toBeInstanceOf(HTMLElement);
     await userEvent.click(await screen.findByRole('link', { name: 'Reset the router' }));
     await waitFor(() => expect(router.currentRoute.value.name).toBe('article'));
     const heading = await screen.findByRole('heading', { level: 1, name: 'Reset the router' });
     await waitFor(() => expect(document.activeElement).toBe(heading));
     // (The allow-list itself is checked in Chromium: DOMPurify under happy-dom sees only the first node.)
     expect(screen.getByTestId('kb-article-body').innerHTML).toContain('Hold the button');
-    expect(screen.getByRole('link', { name: 'Read this article in Persian' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Read this article in Persian' })).toBeInstanceOf(HTMLElement);
   });
 
   it('starts from the server-rendered article without fetching it; choosing Persian goes right to left, to its translation', async () => {
     const api = fakeApi({ ...kb, [`GET /api/v1/public/kb/articles/fa/${encodeURIComponent('بازنشانی-مسیریاب')}`]: { body: { ...article, id: 10, lang: 'fa', title: 'بازنشانی مسیریاب', slug: 'بازنشانی-مسیریاب', bodyHtml: '<p>دکمه را نگه دارید</p>' } } });
     const { router } = await renderPortal('/kb/en/reset-the-router', { state: { kind: 'article', article } });
-    expect(await screen.findByRole('heading', { level: 1, name: 'Reset the router' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { level: 1, name: 'Reset the router' })).toBeInstanceOf(HTMLElement);
     expect(api.calls.filter((c) => c.path.startsWith('/api/v1/public/kb/articles/'))).toHaveLength(0);
     await userEvent.click(screen.getByTestId('locale-switch'));
     await waitFor(() => expect(document.documentElement.dir).toBe('rtl'));
     expect(document.documentElement.lang).toBe('fa');
     await waitFor(() => expect(router.currentRoute.value.params.lang).toBe('fa'));
-    expect(await screen.findByRole('heading', { level: 1, name: 'بازنشانی مسیریاب' })).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'پایگاه دانش' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { level: 1, name: 'بازنشانی مسیریاب' })).toBeInstanceOf(HTMLElement);
+    expect(screen.getByRole('link', { name: 'پایگاه دانش' })).toBeInstanceOf(HTMLElement);
   });
 
   it('shows the not-found page for an article the server said is missing', async () => {
     const api = fakeApi(kb);
     await renderPortal('/kb/en/gone', { state: { kind: 'articleMissing', lang: 'en', slug: 'gone' } });
-    expect(await screen.findByRole('heading', { level: 1, name: 'Article not found' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { level: 1, name: 'Article not found' })).toBeInstanceOf(HTMLElement);
     expect(api.calls.filter((c) => c.path.includes('/articles/en/gone'))).toHaveLength(0);
   });
 });
@@ -85,7 +85,7 @@ describe('accounts', () => {
     await userEvent.type(screen.getByLabelText('Password'), 'secret-123');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     await waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/tickets'));
-    expect(await screen.findByTestId('tickets-empty')).toBeTruthy();
+    expect(await screen.findByTestId('tickets-empty')).toBeInstanceOf(HTMLElement);
   });
 
   it('offers to resend the confirmation when the address is not verified yet', async () => {
@@ -100,7 +100,7 @@ describe('accounts', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect((await screen.findByRole('alert', {}, { timeout: 2000 })).textContent).toContain('Confirm your e-mail address first');
     await userEvent.click(screen.getByRole('button', { name: 'Send the confirmation e-mail again' }));
-    expect(await screen.findByText(/a new confirmation link is on its way/)).toBeTruthy();
+    expect(await screen.findByText(/a new confirmation link is on its way/)).toBeInstanceOf(HTMLElement);
     expect(api.calls.find((c) => c.path === '/api/v1/portal/verify/resend')?.body).toEqual({ email: 'new@x.test' });
   });
 
@@ -111,7 +111,7 @@ describe('accounts', () => {
       'POST /api/v1/portal/signup': { status: 422, body: { error: { code: 'email_domain_not_allowed', message: 'No', fields: [{ path: 'body.email', message: 'Use an address at example.com' }] } } },
     });
     await renderPortal('/signup');
-    expect(await screen.findByText('Only addresses at example.com')).toBeTruthy();
+    expect(await screen.findByText('Only addresses at example.com')).toBeInstanceOf(HTMLElement);
     await userEvent.type(screen.getByLabelText('Name'), 'Nasrin');
     await userEvent.type(screen.getByLabelText('E-mail'), 'n@other.test');
     await userEvent.type(screen.getByLabelText('Password'), 'long-enough-1');
@@ -125,8 +125,8 @@ describe('accounts', () => {
   it('explains an expired verification link and what to do', async () => {
     fakeApi({ ...kb, 'POST /api/v1/portal/verify': { status: 410, body: { error: { code: 'link_expired', message: 'expired' } } } });
     const { router } = await renderPortal('/verify?token=abc');
-    expect(await screen.findByText('This link has expired.')).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'Sign up again' })).toBeTruthy();
+    expect(await screen.findByText('This link has expired.')).toBeInstanceOf(HTMLElement);
+    expect(screen.getByRole('link', { name: 'Sign up again' })).toBeInstanceOf(HTMLElement);
     // The token left the address bar.
     await waitFor(() => expect(router.currentRoute.value.query.token).toBeUndefined());
   });
@@ -142,7 +142,7 @@ describe('accounts', () => {
     });
     const { router } = await renderPortal('/magic?token=xyz');
     await waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/tickets/42'));
-    expect(await screen.findByRole('heading', { level: 1, name: 'VPN down' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { level: 1, name: 'VPN down' })).toBeInstanceOf(HTMLElement);
   });
 });
 
@@ -163,9 +163,9 @@ describe('new request', () => {
     expect(api.calls.find((c) => c.path === '/api/v1/public/kb/search')?.query.get('source')).toBe('suggest');
     // Without permission to list categories, the field is left out.
     expect(screen.queryByLabelText('Category')).toBeNull();
-    expect(screen.getByText('Up to 5 files, 10 MB each')).toBeTruthy();
+    expect(screen.getByText('Up to 5 files, 10 MB each')).toBeInstanceOf(HTMLElement);
     await userEvent.click(solved);
-    expect(await screen.findByText(/answered your question, so no request was sent/)).toBeTruthy();
+    expect(await screen.findByText(/answered your question, so no request was sent/)).toBeInstanceOf(HTMLElement);
     expect(api.calls.find((c) => c.path === '/api/v1/portal/deflections')?.body).toEqual({ articleId: 9, subject: 'router', description: '' });
     expect(api.calls.some((c) => c.method === 'POST' && c.path === '/api/v1/tickets')).toBe(false);
   });
@@ -173,7 +173,7 @@ describe('new request', () => {
   it('names the missing fields instead of sending an empty request', async () => {
     const api = fakeApi({ ...kb, ...signedIn(), 'GET /api/v1/portal/ticket-categories': { body: { items: [{ id: 2, name: 'Billing' }] } }, 'GET /api/v1/uploads/limits': { body: { maxFileBytes: 1024, maxFilesPerMessage: 2, allowedTypes: [], pendingHours: 24 } } });
     await renderPortal('/tickets/new');
-    expect(await screen.findByLabelText('Category')).toBeTruthy();
+    expect(await screen.findByLabelText('Category')).toBeInstanceOf(HTMLElement);
     await userEvent.click(screen.getByRole('button', { name: 'Send request' }));
     expect(screen.getByLabelText('Subject').getAttribute('aria-invalid')).toBe('true');
     expect(screen.getAllByText('Required').length).toBe(2);
@@ -190,7 +190,7 @@ describe('survey link', () => {
       'GET /api/v1/public/surveys/tok123': { body: survey },
     });
     const { router } = await renderPortal('/survey?token=tok123&rating=good');
-    expect(await screen.findByTestId('survey-saved')).toBeTruthy();
+    expect(await screen.findByTestId('survey-saved')).toBeInstanceOf(HTMLElement);
     expect(api.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
     expect(api.calls[api.calls.length - 1]!.body).toEqual({ rating: 'good' });
     await waitFor(() => expect(router.currentRoute.value.query.rating).toBeUndefined());
@@ -205,6 +205,6 @@ describe('survey link', () => {
   it('says when the survey is closed', async () => {
     fakeApi({ ...kb, 'POST /api/v1/public/surveys/old': { status: 409, body: { error: { code: 'survey_closed', message: 'closed' } } } });
     await renderPortal('/survey?token=old&rating=3');
-    expect(await screen.findByText(/This survey is closed/)).toBeTruthy();
+    expect(await screen.findByText(/This survey is closed/)).toBeInstanceOf(HTMLElement);
   });
 });

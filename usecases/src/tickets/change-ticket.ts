@@ -1,47 +1,44 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { IllegalTransitionError, TERMINAL_STATUSES, isStaff } from '@mehrdesk/core/domain';
+import { IllegalTransitionError, TERMINAL_STATUSES, isStaff, type Viewer } from '@mehrdesk/core/domain';
 import type { TicketFieldChanges } from '@mehrdesk/core/db';
 import { addMessageUpdate, changeTicketUpdate, ticketWorkflowId, type Actor, type ChangeTicketRequest } from '@mehrdesk/workflows/contracts';
-import type { AuthUser } from '../auth/authenticate';
-import type { CoreDeps } from '../deps';
-import { conflict, unprocessable } from '../http/errors';
-import { DomainError } from '@mehrdesk/usecases/errors';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
-import { visibleTicket, type TicketRow } from './service';
-import { loadTicketRow } from '@mehrdesk/usecases/tickets/ticket-row';
-import { executeTicketUpdate, mapWorkflowError } from '@mehrdesk/usecases/tickets/workflow-bridge';
-import { checkAttachmentIds } from '@mehrdesk/usecases/tickets/attachment-refs';
+import { DomainError, cannotProcess, conflictWith } from '../errors';
+import { checkAttachmentIds } from './attachment-refs';
+import type { UseCaseDeps } from './create-ticket';
+import { loadTicketRow, visibleTicketRow, type TicketRow } from './ticket-row';
+import { executeTicketUpdate, mapWorkflowError } from './workflow-bridge';
 
-// The API's ways of changing an existing ticket, shared by the single-ticket endpoints, bulk
-// actions and macros: every change goes through the ticket's workflow (never a row write
-// behind its back), after the same visibility and reference checks.
+// Changing an existing ticket, for the API's single-ticket endpoints, bulk actions, macros and
+// every channel: every change goes through the ticket's workflow (never a row write behind its
+// back), after the same visibility and reference checks; refusals are domain errors.
 
 export interface ChangeCtx {
   em: EntityManager;
-  user: AuthUser;
+  user: Viewer;
   requestId: string;
 }
 
 export type TicketChange = Omit<ChangeTicketRequest, 'actor' | 'requestId'>;
 
-export const actorOf = (u: AuthUser): Actor => ({ type: 'user', id: u.id, role: u.role });
+export const actorOf = (u: Viewer): Actor => ({ type: 'user', id: u.id, role: u.role });
 
 /** Send a change through the ticket's workflow and return the row it persisted. */
-export async function changeTicket(deps: CoreDeps, ctx: ChangeCtx, id: number, req: TicketChange): Promise<TicketRow> {
-  const row = await visibleTicket(ctx.em, ctx.user, id);
+export async function changeTicket(deps: UseCaseDeps, ctx: ChangeCtx, id: number, req: TicketChange): Promise<TicketRow> {
+  const row = await visibleTicketRow(ctx.em, ctx.user, id);
   if (TERMINAL_STATUSES.includes(row.status)) {
     // Its workflow has ended; answer from the row so the message still names both states.
-    if (req.status !== undefined) throw conflict('illegal_transition', new IllegalTransitionError(row.status, req.status).message);
-    throw conflict('ticket_finished', `Ticket ${row.number} is ${row.status} and can no longer change`);
+    if (req.status !== undefined) throw conflictWith('illegal_transition', new IllegalTransitionError(row.status, req.status).message);
+    throw conflictWith('ticket_finished', `Ticket ${row.number} is ${row.status} and can no longer change`);
   }
   if (req.assigneeId !== undefined && req.assigneeId !== null) {
     const found = await ctx.em.execute(`select 1 from users where id = ? and active and role <> 'customer'`, [req.assigneeId]);
-    if (!found.length) throw unprocessable('Unknown assignee', [{ path: 'body.assigneeId', message: `No active agent ${req.assigneeId}` }]);
+    if (!found.length) throw cannotProcess('unprocessable', 'Unknown assignee', [{ path: 'body.assigneeId', message: `No active agent ${req.assigneeId}` }]);
   }
   if (req.groupId !== undefined && req.groupId !== null) {
     const g = await ctx.em.execute('select 1 from groups where id = ?', [req.groupId]);
-    if (g.length === 0) throw unprocessable('Unknown group', [{ path: 'body.groupId', message: `No group ${req.groupId}` }]);
+    if (g.length === 0) throw cannotProcess('unprocessable', 'Unknown group', [{ path: 'body.groupId', message: `No group ${req.groupId}` }]);
   }
   try {
     await executeTicketUpdate(deps.temporal, id, changeTicketUpdate, { args: [{ ...req, actor: actorOf(ctx.user), requestId: ctx.requestId }] });
@@ -64,11 +61,11 @@ const isVersionConflict = (err: unknown) => err instanceof DomainError && err.co
  * they are sent with its version; a concurrent change makes that stale and the edit is
  * recomputed (a few times) instead of overwriting someone else's tags.
  */
-export async function applyFieldChanges(deps: CoreDeps, ctx: ChangeCtx, id: number, set: TicketFieldChanges, expectedVersion?: number): Promise<TicketRow> {
+export async function applyFieldChanges(deps: UseCaseDeps, ctx: ChangeCtx, id: number, set: TicketFieldChanges, expectedVersion?: number): Promise<TicketRow> {
   const { addTags, removeTags, ...fields } = set;
   const editsTags = Boolean(addTags?.length || removeTags?.length);
   for (let attempt = 1; ; attempt++) {
-    const row = editsTags ? await visibleTicket(ctx.em, ctx.user, id) : null;
+    const row = editsTags ? await visibleTicketRow(ctx.em, ctx.user, id) : null;
     const version = expectedVersion ?? row?.version;
     try {
       return await changeTicket(deps, ctx, id, {
@@ -85,14 +82,14 @@ export async function applyFieldChanges(deps: CoreDeps, ctx: ChangeCtx, id: numb
 
 /** Add a reply or internal note through the workflow; returns the new message's id. */
 export async function addTicketMessage(
-  deps: CoreDeps,
+  deps: UseCaseDeps,
   ctx: ChangeCtx,
   row: TicketRow,
   input: { body: string; internal: boolean; idempotencyKey: string; attachmentIds?: readonly number[] },
 ): Promise<number> {
-  if (TERMINAL_STATUSES.includes(row.status)) throw conflict('ticket_finished', `Ticket ${row.number} is ${row.status}; replies are not accepted`);
+  if (TERMINAL_STATUSES.includes(row.status)) throw conflictWith('ticket_finished', `Ticket ${row.number} is ${row.status}; replies are not accepted`);
   const { html, text } = sanitizeRichText(input.body);
-  if (!text) throw unprocessable('Body is empty after sanitising', [{ path: 'body.body', message: 'Contains no visible content' }]);
+  if (!text) throw cannotProcess('unprocessable', 'Body is empty after sanitising', [{ path: 'body.body', message: 'Contains no visible content' }]);
   // Hashed: the stored key has a fixed length whatever the client sent (≤ 200 chars).
   const key = createHash('sha256').update(`${ctx.user.id}:${input.idempotencyKey}`).digest('hex');
   const attachmentIds = input.attachmentIds ?? [];
