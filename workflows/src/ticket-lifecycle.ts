@@ -9,7 +9,6 @@ import {
   isStaff,
   raisedPriority,
   slaStateOf,
-  type EscalationStep,
   type SlaClock,
   type SlaClockName,
   type SlaPolicySnapshot,
@@ -18,6 +17,7 @@ import {
 import type { EmailRecipient, EmailTemplate, RuleEventType, SlaEventWrite, TicketActivities, TimelineEntry, WebhookActivities } from './activity-contracts';
 import { webhookDelivery } from './webhook-delivery';
 import { diffChange } from './change-diff';
+import { escalationSteps, ruleFieldChange, ruleStatusPath } from './rule-actions';
 import {
   type Actor,
   type AddMessageRequest,
@@ -378,7 +378,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   }
 
   async function escalate(kind: 'warning' | 'breach', clock: SlaClockName, requestId: string) {
-    const steps = (s.policy?.escalation ?? []).filter((st: EscalationStep) => st.on === kind && (st.clock === 'any' || st.clock === clock));
+    const steps = escalationSteps(s.policy, kind, clock);
     const template: EmailTemplate = kind === 'warning' ? 'sla_warning' : 'sla_breach';
     const vars = { clock };
     for (const step of steps) {
@@ -439,41 +439,24 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
 
   async function applyRuleAction(a: RuleActionPlan, actor: Actor, p: { ruleId: number; version: number; name: string }, requestId: string) {
     const t = s.ticket;
+    const fields = ruleFieldChange(a, t);
+    if (fields) {
+      await applyChange({ actor, requestId, ...fields });
+      return;
+    }
     switch (a.type) {
       case 'set_status':
-        if (a.params.status !== t.status && canTransition(t.status, a.params.status)) await applyChange({ actor, requestId, status: a.params.status });
-        else if (a.params.status !== t.status) wf.log.warn('rule asked for an illegal transition; skipped', { rule: p.ruleId, from: t.status, to: a.params.status });
+      case 'close': {
+        const path = ruleStatusPath(a, t.status);
+        if (a.type === 'set_status' && path.length === 0 && a.params.status !== t.status) wf.log.warn('rule asked for an illegal transition; skipped', { rule: p.ruleId, from: t.status, to: a.params.status });
+        for (const status of path) await applyChange({ actor, requestId, status });
         break;
-      case 'close':
-        if (t.status !== 'resolved' && canTransition(t.status, 'resolved')) await applyChange({ actor, requestId, status: 'resolved' });
-        if (s.ticket.status === 'resolved') await applyChange({ actor, requestId, status: 'closed' });
-        break;
-      case 'set_priority':
-        await applyChange({ actor, requestId, priority: a.params.priority });
-        break;
-      case 'set_category':
-        await applyChange({ actor, requestId, categoryId: a.params.categoryId });
-        break;
-      case 'set_group':
-        await applyChange({ actor, requestId, groupId: a.params.groupId });
-        break;
-      case 'set_field':
-        await applyChange({ actor, requestId, customFields: { [a.params.key]: a.params.value } });
-        break;
-      case 'assign_agent':
-        await applyChange({ actor, requestId, assigneeId: a.params.userId });
-        break;
+      }
       case 'assign_group': {
         const pick = await db.pickAssignee({ groupId: a.params.groupId, excludeUserIds: [], requestId });
         await applyChange({ actor, requestId, groupId: a.params.groupId, assigneeId: pick?.userId ?? null });
         break;
       }
-      case 'add_tags':
-        await applyChange({ actor, requestId, tags: [...(t.tags ?? []), ...a.params.tags] });
-        break;
-      case 'remove_tags':
-        await applyChange({ actor, requestId, tags: (t.tags ?? []).filter((x) => !a.params.tags.includes(x)) });
-        break;
       case 'add_note':
         await db.persistMessage({ ticketId: t.ticketId, idempotencyKey: nextKey('rule-note'), requestId, actor, kind: 'internal', channel: 'web', bodyHtml: `<p>${escapeHtml(a.params.body)}</p>`, bodyText: a.params.body, change: null });
         break;
