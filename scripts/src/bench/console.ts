@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { openOrm } from '@mehrdesk/core/db';
 import { stopAll, type ManagedProcess } from '../stack/processes';
 import { gitState } from './lib/git';
@@ -12,7 +11,7 @@ import { distribution, request, type Distribution } from './lib/load';
 import { document as markdown, fmt, table } from './lib/markdown';
 import { loadAverage, machineInfo } from './lib/procfs';
 import { apiLogin, benchLogDir, requireEnv, ROOT, startService, waitApiReady } from './lib/services';
-import { armDomWatch, measureLoad, seenAt, signedInContext, type LoadTimings } from './console/browser-metrics';
+import { armDomWatch, measureLoad, seenAt, signedInContext, type LoadTimings, jsTracker } from './console/browser-metrics';
 import { seedInboxTickets } from './console/seed';
 
 // `npm run bench:console` (= ./mehrdesk bench console [flags]): the console in headless
@@ -51,26 +50,6 @@ function options() {
   };
 }
 
-/** The JavaScript the page fetched from our origin, with raw and gzip sizes read from web/dist. */
-function jsTracker(page: Page, origin: string) {
-  const seen = new Set<string>();
-  page.on('response', (r) => {
-    const url = new URL(r.url());
-    if (url.origin === origin && url.pathname.endsWith('.js')) seen.add(url.pathname);
-  });
-  return {
-    files: () => [...seen],
-    sizes: (files = [...seen]) =>
-      files.reduce(
-        (acc, p) => {
-          const bytes = fs.readFileSync(path.join(DIST, p));
-          return { raw: acc.raw + bytes.length, gzip: acc.gzip + gzipSync(bytes, { level: 9 }).length };
-        },
-        { raw: 0, gzip: 0 },
-      ),
-  };
-}
-
 interface RouteWeight {
   route: string;
   files: number;
@@ -87,7 +66,7 @@ async function routeWeights(browser: Browser, origin: string, token: string, rou
     const context = await browser.newContext({ baseURL: origin, viewport: { width: 1440, height: 900 } });
     await signedInContext(context, token);
     const page = await context.newPage();
-    const js = jsTracker(page, origin);
+    const js = jsTracker(page, origin, DIST);
     await page.goto(route);
     await page.waitForSelector(ready, { timeout: 30_000 });
     await page.waitForTimeout(1500); // not networkidle: the event stream stays open
@@ -141,7 +120,7 @@ async function main(): Promise<void> {
       const context = await browser.newContext({ baseURL: origin, viewport: { width: 1440, height: 900 } });
       await signedInContext(context, agentToken);
       const page = await context.newPage();
-      const js = jsTracker(page, origin);
+      const js = jsTracker(page, origin, DIST);
       await page.goto('/inbox/allOpen', { waitUntil: 'commit' });
       const timings = await measureLoad(page, ROW);
       await context.close();

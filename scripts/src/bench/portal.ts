@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { openOrm } from '@mehrdesk/core/db';
 import { pendingChanges } from '@mehrdesk/search';
 import { stopAll, type ManagedProcess } from '../stack/processes';
@@ -13,7 +13,7 @@ import { distribution, type Distribution } from './lib/load';
 import { document as markdown, fmt, table } from './lib/markdown';
 import { loadAverage, machineInfo } from './lib/procfs';
 import { apiLogin, benchLogDir, requireEnv, ROOT, startService, waitApiReady } from './lib/services';
-import { LONG_TASK_OBSERVER, measureLoad, type LoadTimings } from './console/browser-metrics';
+import { LONG_TASK_OBSERVER, measureLoad, type LoadTimings, jsTracker } from './console/browser-metrics';
 import { seedArticles, type SeededArticles } from './portal/seed';
 import { SUGGEST_DEBOUNCE_MS } from '../../../web/src/portal/composables/suggestTiming';
 
@@ -53,26 +53,6 @@ function options() {
     loads: int(values.loads, 'loads', 10),
     queries: int(values.queries, 'queries', 40),
     out: path.resolve(ROOT, values.out ?? 'docs/benchmarks-portal.md'),
-  };
-}
-
-/** The JavaScript a page fetched from our origin, with raw and gzip sizes read from web/dist. */
-function jsTracker(page: Page, origin: string) {
-  const seen = new Set<string>();
-  page.on('response', (r) => {
-    const url = new URL(r.url());
-    if (url.origin === origin && url.pathname.endsWith('.js')) seen.add(url.pathname);
-  });
-  return {
-    files: () => [...seen].sort(),
-    sizes: () =>
-      [...seen].reduce(
-        (acc, p) => {
-          const bytes = fs.readFileSync(path.join(DIST, p));
-          return { raw: acc.raw + bytes.length, gzip: acc.gzip + gzipSync(bytes, { level: 9 }).length };
-        },
-        { raw: 0, gzip: 0 },
-      ),
   };
 }
 
@@ -133,11 +113,11 @@ async function coldLoads(browser: Browser, origin: string, route: string, ready:
   for (let i = -1; i < n; i++) {
     const context = await newContext(browser, origin);
     const page = await context.newPage();
-    const tracker = jsTracker(page, origin);
+    const tracker = jsTracker(page, origin, DIST);
     await page.goto(route, { waitUntil: 'commit' });
     const timings = await measureLoad(page, ready);
     await page.waitForTimeout(300);
-    if (i === 0) js = { files: tracker.files(), ...tracker.sizes() };
+    if (i === 0) js = { files: tracker.files().sort(), ...tracker.sizes() };
     await context.close();
     if (i >= 0) loads.push(timings);
     log(`${route}: ${i < 0 ? 'warm-up' : `load ${i + 1}/${n}`}: first content ${fmt.ms(timings.firstRowMs)} ms, interactive ${fmt.ms(timings.ttiMs)} ms`);

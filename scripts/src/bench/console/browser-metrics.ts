@@ -1,8 +1,11 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
+import fs from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 
-// What the console benchmark reads out of the page: long tasks (for time-to-interactive),
+// What the console and portal benchmarks read out of the page (and the JavaScript it loaded): long tasks (for time-to-interactive),
 // paint timings, and the moment a DOM condition first holds (for live-update latency), all on
 // the page's own clock so the browser's scheduling is part of the figure.
 
@@ -109,4 +112,24 @@ export async function seenAt(page: Page, key: string, timeoutMs: number): Promis
       Promise.race([(window as unknown as { __seen: Record<string, Promise<number>> }).__seen[k]!, new Promise<null>((r) => setTimeout(() => r(null), t))]),
     { k: key, t: timeoutMs },
   );
+}
+
+/** The JavaScript a page fetched from `origin`, with raw and gzip (level 9) sizes read from the built files in `dist`. */
+export function jsTracker(page: Page, origin: string, dist: string) {
+  const seen = new Set<string>();
+  page.on('response', (r) => {
+    const url = new URL(r.url());
+    if (url.origin === origin && url.pathname.endsWith('.js')) seen.add(url.pathname);
+  });
+  return {
+    files: () => [...seen],
+    sizes: (files = [...seen]) =>
+      files.reduce(
+        (acc, p) => {
+          const bytes = fs.readFileSync(path.join(dist, p));
+          return { raw: acc.raw + bytes.length, gzip: acc.gzip + gzipSync(bytes, { level: 9 }).length };
+        },
+        { raw: 0, gzip: 0 },
+      ),
+  };
 }
