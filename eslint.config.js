@@ -13,6 +13,7 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
+import prettierOff from 'eslint-config-prettier/flat';
 
 const TEST_FILES = ['**/*.test.ts'];
 
@@ -47,10 +48,7 @@ const IO_LIBRARIES = [
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 const restrictedImports = {
-  paths: [
-    ...NODE_BUILTINS.map((name) => ({ name, message: `Node built-in "${name}" is not allowed here. ${WHY}` })),
-    ...IO_LIBRARIES.map((name) => ({ name, message: `"${name}" does I/O. ${WHY}` })),
-  ],
+  paths: [...NODE_BUILTINS.map((name) => ({ name, message: `Node built-in "${name}" is not allowed here. ${WHY}` })), ...IO_LIBRARIES.map((name) => ({ name, message: `"${name}" does I/O. ${WHY}` }))],
   patterns: [
     { regex: '^node:', message: `Node built-ins are not allowed here. ${WHY}` },
     { regex: '^@mikro-orm/', message: `The ORM does database I/O. ${WHY}` },
@@ -85,9 +83,7 @@ const noDynamicImport = {
   message: `Dynamic import() is not allowed here. ${WHY}`,
 };
 
-const CLOCK_WHY =
-  'core/src/domain must take the current time as a parameter (`now`) so the workflow can pass ' +
-  "Temporal's deterministic workflow time and unit tests can pass fixed instants.";
+const CLOCK_WHY = 'core/src/domain must take the current time as a parameter (`now`) so the workflow can pass ' + "Temporal's deterministic workflow time and unit tests can pass fixed instants.";
 
 const RANDOM_WHY = 'core/src/domain must be a pure function of its inputs: pass any random value in as a parameter.';
 
@@ -139,9 +135,7 @@ const rulesRestrictedImports = {
     },
     {
       // Anything else that is not relative, not allowed and not caught above.
-      regex:
-        '^(?!\\.{1,2}(?:/|$)|(?:json-rules-engine|re2-wasm|zod|luxon)(?:/|$)|@mehrdesk/core/domain$|' +
-        `${NODE_BUILTIN_SOURCE}|${RULES_IO_SOURCE})`,
+      regex: '^(?!\\.{1,2}(?:/|$)|(?:json-rules-engine|re2-wasm|zod|luxon)(?:/|$)|@mehrdesk/core/domain$|' + `${NODE_BUILTIN_SOURCE}|${RULES_IO_SOURCE})`,
       message: `Only relative modules and ${RULES_ALLOWED_IMPORTS.join(', ')} may be imported here. ${RULES_WHY}`,
     },
   ],
@@ -167,7 +161,10 @@ const layerRules = LAYERS.map(({ files, ignores = [], forbidden }) => ({
   files,
   ignores: [...TEST_FILES, ...ignores],
   rules: {
-    'no-restricted-imports': ['error', { patterns: [{ regex: `^@mehrdesk/(?:${forbidden.join('|')})(?:/|$)`, message: `This package may not import @mehrdesk/${forbidden.join(', @mehrdesk/')}. ${LAYER_WHY}` }] }],
+    'no-restricted-imports': [
+      'error',
+      { patterns: [{ regex: `^@mehrdesk/(?:${forbidden.join('|')})(?:/|$)`, message: `This package may not import @mehrdesk/${forbidden.join(', @mehrdesk/')}. ${LAYER_WHY}` }] },
+    ],
   },
 }));
 
@@ -269,4 +266,7 @@ export default defineConfig(
       'vue/no-v-html': 'error',
     },
   },
+
+  // Layout is Prettier's job (`npm run lint` runs `prettier --check` too): no ESLint rule may disagree with it.
+  prettierOff,
 );

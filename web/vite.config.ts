@@ -42,7 +42,11 @@ export default defineConfig({
             // Vite's preload helper rides with the framework: left alone it lands in whichever shared
             // chunk comes first (the Vuetify one), and the portal would download Vuetify to get it.
             { name: 'framework', test: /node_modules[\\/](@vue|vue|vue-router|pinia|vue-i18n|@intlify)[\\/]|vite[\\/]preload-helper/, priority: 2 },
-            { name: 'vuetify', test: /node_modules[\\/]vuetify[\\/]lib[\\/](components[\\/](VApp|VMain|VNavigationDrawer|VAppBar|VToolbar|VBtn|VIcon|VList|VDivider|VMenu|VOverlay|VChip|VBadge|VDataTable|VTable|VCheckbox|VSelectionControl|VProgressCircular|VProgressLinear|VSkeletonLoader|VEmptyState|VImg|VAvatar|VTooltip|VSnackbar|VDefaultsProvider|VLabel|VField|VInput|VTextField|VSelect|VChipGroup|VSlideGroup|VVirtualScroll|VCard|VSheet|VGrid|VResponsive)|composables|util|directives|locale|framework)/, priority: 1 },
+            {
+              name: 'vuetify',
+              test: /node_modules[\\/]vuetify[\\/]lib[\\/](components[\\/](VApp|VMain|VNavigationDrawer|VAppBar|VToolbar|VBtn|VIcon|VList|VDivider|VMenu|VOverlay|VChip|VBadge|VDataTable|VTable|VCheckbox|VSelectionControl|VProgressCircular|VProgressLinear|VSkeletonLoader|VEmptyState|VImg|VAvatar|VTooltip|VSnackbar|VDefaultsProvider|VLabel|VField|VInput|VTextField|VSelect|VChipGroup|VSlideGroup|VVirtualScroll|VCard|VSheet|VGrid|VResponsive)|composables|util|directives|locale|framework)/,
+              priority: 1,
+            },
           ],
         },
       },

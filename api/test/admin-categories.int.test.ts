@@ -50,7 +50,13 @@ describe('categories: role matrix', () => {
 describe('categories', () => {
   it('lists categories with their default group, SLA policy and ticket count', async () => {
     const r = await h.call(tokens.agent, 'GET', '/api/v1/categories');
-    expect(r.body.items.find((c: any) => c.id === h.fx.categoryId)).toEqual({ id: h.fx.categoryId, name: `cat-${h.fx.suffix}`, defaultGroupId: h.fx.groups.support, slaPolicyId: h.fx.policyId, tickets: expect.any(Number) });
+    expect(r.body.items.find((c: any) => c.id === h.fx.categoryId)).toEqual({
+      id: h.fx.categoryId,
+      name: `cat-${h.fx.suffix}`,
+      defaultGroupId: h.fx.groups.support,
+      slaPolicyId: h.fx.policyId,
+      tickets: expect.any(Number),
+    });
   });
 
   it('refuses bad bodies naming each field and unknown references (422), writing nothing', async () => {
@@ -99,7 +105,11 @@ describe('categories', () => {
     const rule = await h.call(tokens.admin, 'POST', '/api/v1/rules', {
       name: uniqueName('rule'),
       enabled: false,
-      definition: { trigger: 'ticket.created', conditions: { all: [{ fact: 'ticket.categoryId', operator: 'equal', value: ruled.id }] }, actions: [{ type: 'set_priority', params: { priority: 'high' } }] },
+      definition: {
+        trigger: 'ticket.created',
+        conditions: { all: [{ fact: 'ticket.categoryId', operator: 'equal', value: ruled.id }] },
+        actions: [{ type: 'set_priority', params: { priority: 'high' } }],
+      },
     });
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
     const withRule = await h.call(tokens.admin, 'DELETE', `/api/v1/categories/${ruled.id}`);

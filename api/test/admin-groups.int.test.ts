@@ -126,7 +126,12 @@ describe('groups: changes', () => {
   it('creates and changes a group; members replace the whole set and show on the users', async () => {
     const g = await newGroup({ strategy: 'least_open', supervisorId: h.fx.users.supervisor.id, slaPolicyId: h.fx.policyId, memberIds: [h.fx.users.agent1.id, h.fx.users.agent1.id] });
     expect(g).toMatchObject({ strategy: 'least_open', supervisorId: h.fx.users.supervisor.id, slaPolicyId: h.fx.policyId, memberIds: [h.fx.users.agent1.id], escalationGroupId: null, openTickets: 0 });
-    const p = await h.call(tokens.admin, 'PATCH', `/api/v1/groups/${g.id}`, { memberIds: [h.fx.users.agent2.id, h.fx.users.tier2.id], strategy: 'manual', supervisorId: null, escalationGroupId: h.fx.groups.tier2 });
+    const p = await h.call(tokens.admin, 'PATCH', `/api/v1/groups/${g.id}`, {
+      memberIds: [h.fx.users.agent2.id, h.fx.users.tier2.id],
+      strategy: 'manual',
+      supervisorId: null,
+      escalationGroupId: h.fx.groups.tier2,
+    });
     expect(p.status, JSON.stringify(p.body)).toBe(200);
     expect(p.body).toMatchObject({ strategy: 'manual', supervisorId: null, supervisor: null, escalationGroupId: h.fx.groups.tier2 });
     expect(p.body.memberIds.sort()).toEqual([h.fx.users.agent2.id, h.fx.users.tier2.id].sort());
@@ -187,7 +192,11 @@ describe('groups: delete', () => {
     const rule = await h.call(tokens.admin, 'POST', '/api/v1/rules', {
       name: uniqueName('rule'),
       enabled: false,
-      definition: { trigger: 'ticket.created', conditions: { all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'never-matches-anything' }] }, actions: [{ type: 'assign_group', params: { groupId: ruled.id } }] },
+      definition: {
+        trigger: 'ticket.created',
+        conditions: { all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'never-matches-anything' }] },
+        actions: [{ type: 'assign_group', params: { groupId: ruled.id } }],
+      },
     });
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
     const withRule = await h.call(tokens.admin, 'DELETE', `/api/v1/groups/${ruled.id}`);

@@ -160,7 +160,11 @@ describe('tags: rename, merge, delete across tickets', () => {
     const rule = await h.call(tokens.admin, 'POST', '/api/v1/rules', {
       name: tagName('tagger'),
       enabled: false,
-      definition: { trigger: 'ticket.created', conditions: { all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'never-matches' }] }, actions: [{ type: 'add_tags', params: { tags: [t.name] } }] },
+      definition: {
+        trigger: 'ticket.created',
+        conditions: { all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'never-matches' }] },
+        actions: [{ type: 'add_tags', params: { tags: [t.name] } }],
+      },
     });
     const r = await h.call(tokens.admin, 'DELETE', `/api/v1/tags/${t.id}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);

@@ -61,8 +61,7 @@ describe('users: reading', () => {
     const admin = await h.call(tokens.admin, 'GET', `/api/v1/users${q}`);
     const agent1 = admin.body.items.find((u: any) => u.id === h.fx.users.agent1.id);
     expect(agent1).toMatchObject({ role: 'agent', locale: 'en', capacity: null, groupIds: [h.fx.groups.support], hasPassword: true, openAssignedTickets: 0, active: true, available: true });
-    for (const body of [staff.body, admin.body, (await h.call(tokens.admin, 'GET', `/api/v1/users/${h.fx.users.agent1.id}`)).body])
-      expect(JSON.stringify(body)).not.toMatch(/scrypt|password_?hash/i);
+    for (const body of [staff.body, admin.body, (await h.call(tokens.admin, 'GET', `/api/v1/users/${h.fx.users.agent1.id}`)).body]) expect(JSON.stringify(body)).not.toMatch(/scrypt|password_?hash/i);
   });
 
   it('filters by role, name or e-mail, active and group', async () => {
@@ -160,7 +159,14 @@ describe('users: creating and changing', () => {
   it('changes name, role, locale, availability, capacity, groups and password; a new password ends old sessions', async () => {
     const u = await newUser({ password: 'first password!' });
     const session = await h.login(u.email, 'first password!');
-    const p = await h.call(tokens.admin, 'PATCH', `/api/v1/users/${u.id}`, { name: 'Renamed', role: 'supervisor', locale: 'fa', available: false, capacity: 3, groupIds: [h.fx.groups.tier2, h.fx.groups.other] });
+    const p = await h.call(tokens.admin, 'PATCH', `/api/v1/users/${u.id}`, {
+      name: 'Renamed',
+      role: 'supervisor',
+      locale: 'fa',
+      available: false,
+      capacity: 3,
+      groupIds: [h.fx.groups.tier2, h.fx.groups.other],
+    });
     expect(p.status, JSON.stringify(p.body)).toBe(200);
     expect(p.body).toMatchObject({ name: 'Renamed', role: 'supervisor', locale: 'fa', available: false, capacity: 3, groupIds: [h.fx.groups.tier2, h.fx.groups.other].sort((a, b) => a - b) });
     // The change applies to the live session at once (roles are read per request).

@@ -19,7 +19,8 @@ async function newTicket(extra: Record<string, unknown> = {}) {
   return r.body as { id: number; version: number; tags: string[] };
 }
 const get = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}`)).body;
-const timeline = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}/timeline`)).body.items as { type: string; actor: { id: number | null }; field: string | null; newValue: unknown }[];
+const timeline = async (id: number) =>
+  (await h.call(admin, 'GET', `/api/v1/tickets/${id}/timeline`)).body.items as { type: string; actor: { id: number | null }; field: string | null; newValue: unknown }[];
 
 describe('POST /tickets/bulk', () => {
   it('changes the visible tickets through their workflows and reports the others one by one', async () => {
@@ -106,7 +107,10 @@ describe('POST /tickets/bulk', () => {
     for (const [body, status, field] of cases) {
       const r = await h.call(agent1, 'POST', '/api/v1/tickets/bulk', body);
       expect(r.status, JSON.stringify(body)).toBe(status);
-      expect(r.body.error.fields.map((f: { path: string }) => f.path), JSON.stringify(body)).toContain(field);
+      expect(
+        r.body.error.fields.map((f: { path: string }) => f.path),
+        JSON.stringify(body),
+      ).toContain(field);
     }
     expect(await get(t.id)).toMatchObject({ version: before.version, priority: before.priority, status: before.status, tags: before.tags });
   });

@@ -32,10 +32,12 @@ async function count(table: string): Promise<number> {
   return Number(r!.n);
 }
 async function deflectionRow(id: number) {
-  const [r] = await h.orm.em.fork().execute<{ customer_id: number | null; translation_id: number | null; subject: string; description: string }[]>(
-    'select customer_id, translation_id, subject, description from kb_deflections where id = ?',
-    [id],
-  );
+  const [r] = await h.orm.em
+    .fork()
+    .execute<{ customer_id: number | null; translation_id: number | null; subject: string; description: string }[]>(
+      'select customer_id, translation_id, subject, description from kb_deflections where id = ?',
+      [id],
+    );
   return r;
 }
 async function missedRows(query: string) {
@@ -60,7 +62,10 @@ beforeAll(async () => {
   draft = await article('public', { en: translation(unique('Draft'), 'draft') });
   internal = await article('internal', { en: translation(unique('Internal runbook')) });
   archived = await article('public', { en: translation(unique('Old')) });
-  const put = await h.call(tokens.admin, 'PUT', `/api/v1/kb/articles/${archived.id}/translations/en`, { ...translation(archived.translations.en.title, 'archived'), version: archived.translations.en.version });
+  const put = await h.call(tokens.admin, 'PUT', `/api/v1/kb/articles/${archived.id}/translations/en`, {
+    ...translation(archived.translations.en.title, 'archived'),
+    version: archived.translations.en.version,
+  });
   expect(put.status, JSON.stringify(put.body)).toBe(200);
 });
 afterAll(() => h?.close());
@@ -271,7 +276,15 @@ describe('admin insights', () => {
   const TO = '2001-03-04T00:00:00Z';
   let gone: any;
   const insert = (translationId: number | null, at: string, subject = 'old', customerId: number | null = h.fx.users.customer.id) =>
-    h.orm.em.fork().execute<{ id: number }[]>('insert into kb_deflections (customer_id, translation_id, subject, description, created_at) values (?, ?, ?, ?, ?) returning id', [customerId, translationId, subject, `${subject} described`, at]);
+    h.orm.em
+      .fork()
+      .execute<{ id: number }[]>('insert into kb_deflections (customer_id, translation_id, subject, description, created_at) values (?, ?, ?, ?, ?) returning id', [
+        customerId,
+        translationId,
+        subject,
+        `${subject} described`,
+        at,
+      ]);
 
   beforeAll(async () => {
     gone = await article('public', { en: translation(unique('Deleted later')) });
@@ -375,7 +388,11 @@ describe('admin insights', () => {
     // The last page says so.
     const last = await h.call(tokens.admin, 'GET', `/api/v1/admin/deflections?cursor=${Math.min(...ids)}&limit=100`);
     expect(last.body.items.every((d: any) => d.id < Math.min(...ids))).toBe(true);
-    for (const [query, field] of [['cursor=abc', 'query.cursor'], ['cursor=0', 'query.cursor'], ['limit=0', 'query.limit']] as const) {
+    for (const [query, field] of [
+      ['cursor=abc', 'query.cursor'],
+      ['cursor=0', 'query.cursor'],
+      ['limit=0', 'query.limit'],
+    ] as const) {
       const bad = await h.call(tokens.admin, 'GET', `/api/v1/admin/deflections?${query}`);
       expect(bad.status, query).toBe(400);
       expect(fieldPaths(bad.body)).toEqual([field]);

@@ -43,7 +43,10 @@ const RENEWABLE: Record<string, { gone: string; create: () => Promise<number> }>
     // As the customer, with nothing the run may have changed meanwhile (groups, agents, categories).
     create: async () => (await created(tokens.customer, 'POST', '/api/v1/tickets', { subject: 'Fuzz target', body: 'x' })).id,
   },
-  tags: { gone: 'select x.id from unnest(?::int[]) x(id) where not exists (select 1 from tags t where t.id = x.id)', create: async () => (await created(tokens.admin, 'POST', '/api/v1/tags', { name: `fuzz-${Date.now()}` })).id },
+  tags: {
+    gone: 'select x.id from unnest(?::int[]) x(id) where not exists (select 1 from tags t where t.id = x.id)',
+    create: async () => (await created(tokens.admin, 'POST', '/api/v1/tags', { name: `fuzz-${Date.now()}` })).id,
+  },
   macros: {
     gone: 'select x.id from unnest(?::int[]) x(id) where not exists (select 1 from macros m where m.id = x.id)',
     create: async () => (await created(tokens.admin, 'POST', '/api/v1/macros', { name: `Fuzz macro ${Date.now()}`, body: 'Canned', set: { priority: 'high' } })).id,
@@ -63,7 +66,11 @@ const RENEWABLE: Record<string, { gone: string; create: () => Promise<number> }>
         await created(tokens.admin, 'POST', '/api/v1/rules', {
           name: `Fuzz rule ${Date.now()}`,
           enabled: false,
-          definition: { trigger: 'ticket.updated', conditions: { all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'never-matches' }] }, actions: [{ type: 'set_priority', params: { priority: 'low' } }] },
+          definition: {
+            trigger: 'ticket.updated',
+            conditions: { all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'never-matches' }] },
+            actions: [{ type: 'set_priority', params: { priority: 'low' } }],
+          },
         })
       ).id,
   },
@@ -91,11 +98,61 @@ let globals: { templates: unknown[]; defaultPolicies: number[]; maxRuleId: numbe
 // ---- poison -------------------------------------------------------------------------------------
 
 const POISON_STRINGS = [
-  '\u0000', 'a\u0000b', '\ud800', 'x\udc00', '\udbff\udbff', '💥\u0000', '', ' ', '\t\n', 'null', 'undefined', 'true', '[]', '{}',
-  '-1', '0', '1.5', '1e3', '0x10', 'NaN', 'Infinity', '-Infinity', '1e309', '2147483647', '2147483648', '9007199254740993', '99999999999999999999', '-2147483649',
-  '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '9999-12-31T23:59:59-14:00', '10000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '2026-02-30T00:00:00Z',
-  '2026-13-01T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01', '1969-12-31T23:59:59Z', '0000-00-00', '9999-99-99', '24:00', '99:99',
-  "'; drop table tickets; --", '%', '_', '\\', '%00', '../../etc/passwd', '<script>alert(1)</script>', 'ي‌ك', 'İ', 'ß', '\u200f\u202e', '\ufeff', '\uffff',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udc00',
+  '\udbff\udbff',
+  '💥\u0000',
+  '',
+  ' ',
+  '\t\n',
+  'null',
+  'undefined',
+  'true',
+  '[]',
+  '{}',
+  '-1',
+  '0',
+  '1.5',
+  '1e3',
+  '0x10',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e309',
+  '2147483647',
+  '2147483648',
+  '9007199254740993',
+  '99999999999999999999',
+  '-2147483649',
+  '0000-01-01T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+  '9999-12-31T23:59:59-14:00',
+  '10000-01-01T00:00:00Z',
+  '+010000-01-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '2026-13-01T00:00:00Z',
+  '2026-01-01T24:00:00Z',
+  '2026-01-01',
+  '1969-12-31T23:59:59Z',
+  '0000-00-00',
+  '9999-99-99',
+  '24:00',
+  '99:99',
+  "'; drop table tickets; --",
+  '%',
+  '_',
+  '\\',
+  '%00',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  'ي‌ك',
+  'İ',
+  'ß',
+  '\u200f\u202e',
+  '\ufeff',
+  '\uffff',
 ];
 const POISON_NUMBERS = [-1, 0, 0.5, 1.5, -0, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, -(2 ** 31) - 1, 1e21, 1e308, Number.MAX_VALUE, Number.MIN_VALUE, -1e308];
 
@@ -108,12 +165,34 @@ const poisonString = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...POISON_STRINGS), fc.string({ maxLength: 10 })).map(([p, s]) => `${s}${p}${s}`) },
 );
 const poisonNumber = fc.oneof(fc.constantFrom(...POISON_NUMBERS), fc.double({ noNaN: true }), fc.integer());
-const poisonOther = fc.constantFrom<unknown>(null, true, false, [], {}, [[]], { a: { b: {} } }, [null], ['\u0000'], { '\u0000': 1 }, [2 ** 31], Array.from({ length: 600 }, (_, i) => i + 1));
+const poisonOther = fc.constantFrom<unknown>(
+  null,
+  true,
+  false,
+  [],
+  {},
+  [[]],
+  { a: { b: {} } },
+  [null],
+  ['\u0000'],
+  { '\u0000': 1 },
+  [2 ** 31],
+  Array.from({ length: 600 }, (_, i) => i + 1),
+);
 const poison: fc.Arbitrary<unknown> = fc.oneof({ weight: 5, arbitrary: poisonString }, { weight: 3, arbitrary: poisonNumber }, { weight: 2, arbitrary: poisonOther });
 
 const dateLike = fc.oneof(
   fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
-  fc.constantFrom('1970-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2026-03-01T08:00:00+03:30', '9999-12-31T23:59:59+14:00', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59-14:00', '2026-02-30T00:00:00Z', '2024-02-29T00:00:00Z'),
+  fc.constantFrom(
+    '1970-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999Z',
+    '2026-03-01T08:00:00+03:30',
+    '9999-12-31T23:59:59+14:00',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59-14:00',
+    '2026-02-30T00:00:00Z',
+    '2024-02-29T00:00:00Z',
+  ),
 );
 
 /** Realistic values for fields a random string would (almost) never get right, so their handlers run too. */
@@ -173,7 +252,8 @@ function idArb(resource: string): fc.Arbitrary<number> {
 }
 
 const safeRegex = (pattern: string): RegExp | null => {
-  const [source, flags] = /^(.*)\/([a-z]*)$/.test(pattern) && pattern.startsWith('^') && pattern.includes('$/') ? [pattern.slice(0, pattern.lastIndexOf('/')), pattern.slice(pattern.lastIndexOf('/') + 1)] : [pattern, ''];
+  const [source, flags] =
+    /^(.*)\/([a-z]*)$/.test(pattern) && pattern.startsWith('^') && pattern.includes('$/') ? [pattern.slice(0, pattern.lastIndexOf('/')), pattern.slice(pattern.lastIndexOf('/') + 1)] : [pattern, ''];
   try {
     return new RegExp(source, flags.includes('u') ? 'u' : '');
   } catch {
@@ -332,7 +412,10 @@ function requestArb(method: string, template: string, op: any): fc.Arbitrary<Fuz
   const role = fc.constantFrom<Role>('admin', 'admin', 'admin', 'admin', 'agent', 'customer', 'customer');
   const pathArb = fc.tuple(...inPath.map((p) => valid(p.schema, { op: template, name: p.name })));
   const queryArb = fc.tuple(...inQuery.map((p) => (p.required ? valid(p.schema, { op: template, name: p.name }) : sometimes(valid(p.schema, { op: template, name: p.name })))));
-  const latin1 = fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c));
+  const latin1 = fc
+    .integer({ min: 0x20, max: 0xff })
+    .filter((c) => c !== 0x7f)
+    .map((c) => String.fromCharCode(c));
   const headerValue = fc.oneof(fc.string({ unit: latin1, maxLength: 250 }), fc.constantFrom('x'.repeat(200), 'x'.repeat(201), 'key-1'));
   const headerArb = fc.tuple(...inHeader.map(() => sometimes(headerValue)));
   const bodyArb = bodySchema ? valid(bodySchema, { op: template, name: 'body' }) : fc.constant(undefined);
@@ -348,8 +431,7 @@ function requestArb(method: string, template: string, op: any): fc.Arbitrary<Fuz
       else if (m.where === 'query') {
         const name = m.kind === 'unknown' || inQuery.length === 0 ? 'zzz' : inQuery[m.at % inQuery.length].name;
         query = { ...query, [name]: m.kind === 'replace' && name in query ? replaceAt(query[name], m.at, m.by) : m.by };
-      }
-      else if (m.kind === 'whole') body = m.by;
+      } else if (m.kind === 'whole') body = m.by;
       else if (m.kind === 'unknown') body = body && typeof body === 'object' && !Array.isArray(body) ? { ...body, [['zzz', '__proto__', 'constructor', 'x\u0000'][m.at % 4]!]: m.by } : m.by;
       else body = replaceAt(body, m.at, m.by);
     }
@@ -464,7 +546,12 @@ afterAll(async () => {
     await h.orm.em.fork().transactional(async (tx) => {
       await tx.execute('delete from email_templates');
       for (const t of globals!.templates as Record<string, unknown>[])
-        await tx.execute(`insert into email_templates (${Object.keys(t).join(', ')}) values (${Object.keys(t).map(() => '?').join(', ')})`, Object.values(t));
+        await tx.execute(
+          `insert into email_templates (${Object.keys(t).join(', ')}) values (${Object.keys(t)
+            .map(() => '?')
+            .join(', ')})`,
+          Object.values(t),
+        );
       await tx.execute('update sla_policies set is_default = (id = any(?::int[]))', [pgArray(globals!.defaultPolicies)]);
       await tx.execute('update rules set enabled = false, deleted_at = coalesce(deleted_at, now()) where id > ?', [globals!.maxRuleId]);
       await tx.execute('update rule_set_state set version = version + 1, updated_at = now() where id = 1');
@@ -483,69 +570,78 @@ interface Finding {
 }
 
 describe('fuzzing every operation of the OpenAPI document', () => {
-  it(`never answers 5xx, and writes nothing when it answers 4xx (seed ${SEED})`, async () => {
-    const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([template, item]) =>
-      Object.entries(item)
-        .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
-        .filter(([method]) => !(`${method.toUpperCase()} ${template}` in EXCLUDED))
-        .map(([method, op]) => ({ method, template, op })),
-    );
-    expect(operations.length).toBeGreaterThan(80);
-    console.log(`[fuzz] seed ${SEED}: ${RUNS} runs${TIME_LIMIT_MS ? ` (at most ${TIME_LIMIT_MS} ms)` : ''} over ${operations.length} operations; replay with FUZZ_SEED=${SEED}`);
+  it(
+    `never answers 5xx, and writes nothing when it answers 4xx (seed ${SEED})`,
+    async () => {
+      const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([template, item]) =>
+        Object.entries(item)
+          .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+          .filter(([method]) => !(`${method.toUpperCase()} ${template}` in EXCLUDED))
+          .map(([method, op]) => ({ method, template, op })),
+      );
+      expect(operations.length).toBeGreaterThan(80);
+      console.log(`[fuzz] seed ${SEED}: ${RUNS} runs${TIME_LIMIT_MS ? ` (at most ${TIME_LIMIT_MS} ms)` : ''} over ${operations.length} operations; replay with FUZZ_SEED=${SEED}`);
 
-    const findings = new Map<string, Finding>();
-    const statuses: Record<string, number> = {};
-    const succeeded = new Set<string>();
-    let runs = 0;
-    const note = (kind: string, r: FuzzRequest, response: string) => {
-      const f = findings.get(kind);
-      if (f) f.count++;
-      else findings.set(kind, { kind, example: describeRequest(r), response: truncate(response, 600), count: 1 });
-    };
+      const findings = new Map<string, Finding>();
+      const statuses: Record<string, number> = {};
+      const succeeded = new Set<string>();
+      let runs = 0;
+      const note = (kind: string, r: FuzzRequest, response: string) => {
+        const f = findings.get(kind);
+        if (f) f.count++;
+        else findings.set(kind, { kind, example: describeRequest(r), response: truncate(response, 600), count: 1 });
+      };
 
-    const arb = fc.oneof(...operations.map(({ method, template, op }) => requestArb(method, template, op)));
-    const property = fc.asyncProperty(arb, async (r) => {
-      // Changing or deleting the users the run is logged in as would end its sessions.
-      const target = /^\/api\/v1\/users\/(\d+)(?:\?|$)/.exec(r.path)?.[1];
-      if (target && r.method !== 'GET' && protectedUsers.has(Number(target))) return;
-      runs++;
-      const label = `${r.method} ${r.template}`;
-      const before = await fingerprint();
-      let res: { status: number; text: string };
-      try {
-        res = await send(r);
-      } catch (err) {
-        note(`${label}: no answer (${(err as Error).name})`, r, String(err));
-        return;
-      }
-      const cls = `${Math.floor(res.status / 100)}xx`;
-      statuses[cls] = (statuses[cls] ?? 0) + 1;
-      if (res.status >= 500) return note(`${label}: ${res.status}`, r, res.text);
-      if (res.status < 300) {
-        succeeded.add(label);
-        if (r.method !== 'GET') {
-          await settle();
-          await replenish();
-          await settle();
+      const arb = fc.oneof(...operations.map(({ method, template, op }) => requestArb(method, template, op)));
+      const property = fc.asyncProperty(arb, async (r) => {
+        // Changing or deleting the users the run is logged in as would end its sessions.
+        const target = /^\/api\/v1\/users\/(\d+)(?:\?|$)/.exec(r.path)?.[1];
+        if (target && r.method !== 'GET' && protectedUsers.has(Number(target))) return;
+        runs++;
+        const label = `${r.method} ${r.template}`;
+        const before = await fingerprint();
+        let res: { status: number; text: string };
+        try {
+          res = await send(r);
+        } catch (err) {
+          note(`${label}: no answer (${(err as Error).name})`, r, String(err));
+          return;
         }
-        return;
-      }
-      const after = await fingerprint();
-      if (changedTables(before, after).length === 0) return;
-      // Something changed: background work of an earlier request, or this one? Ask again, alone.
-      await settle();
-      const again = await fingerprint();
-      const retry = await send(r);
-      const changed = changedTables(again, await fingerprint());
-      if (retry.status >= 400 && retry.status < 500 && changed.length) note(`${label}: ${retry.status} but wrote to ${changed.join(', ')}`, r, retry.text);
-    });
-    await fc.assert(property, { seed: SEED, numRuns: RUNS, ...(TIME_LIMIT_MS ? { interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false } : {}) });
+        const cls = `${Math.floor(res.status / 100)}xx`;
+        statuses[cls] = (statuses[cls] ?? 0) + 1;
+        if (res.status >= 500) return note(`${label}: ${res.status}`, r, res.text);
+        if (res.status < 300) {
+          succeeded.add(label);
+          if (r.method !== 'GET') {
+            await settle();
+            await replenish();
+            await settle();
+          }
+          return;
+        }
+        const after = await fingerprint();
+        if (changedTables(before, after).length === 0) return;
+        // Something changed: background work of an earlier request, or this one? Ask again, alone.
+        await settle();
+        const again = await fingerprint();
+        const retry = await send(r);
+        const changed = changedTables(again, await fingerprint());
+        if (retry.status >= 400 && retry.status < 500 && changed.length) note(`${label}: ${retry.status} but wrote to ${changed.join(', ')}`, r, retry.text);
+      });
+      await fc.assert(property, { seed: SEED, numRuns: RUNS, ...(TIME_LIMIT_MS ? { interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false } : {}) });
 
-    console.log(
-      `[fuzz] seed ${SEED}: ${runs} requests, ${JSON.stringify(statuses)}; ${succeeded.size} operations answered 2xx at least once; ` +
-        `never 2xx: ${operations.map((o) => `${o.method.toUpperCase()} ${o.template}`).filter((l) => !succeeded.has(l)).join(', ') || 'none'}`,
-    );
-    const report = [...findings.values()].map((f) => `${f.kind} (×${f.count})\n    request: ${f.example}\n    answer: ${f.response}`);
-    expect(report, `findings with FUZZ_SEED=${SEED}:\n${report.join('\n')}`).toEqual([]);
-  }, TIME_LIMIT_MS ? TIME_LIMIT_MS + 120_000 : 6 * 3600_000);
+      console.log(
+        `[fuzz] seed ${SEED}: ${runs} requests, ${JSON.stringify(statuses)}; ${succeeded.size} operations answered 2xx at least once; ` +
+          `never 2xx: ${
+            operations
+              .map((o) => `${o.method.toUpperCase()} ${o.template}`)
+              .filter((l) => !succeeded.has(l))
+              .join(', ') || 'none'
+          }`,
+      );
+      const report = [...findings.values()].map((f) => `${f.kind} (×${f.count})\n    request: ${f.example}\n    answer: ${f.response}`);
+      expect(report, `findings with FUZZ_SEED=${SEED}:\n${report.join('\n')}`).toEqual([]);
+    },
+    TIME_LIMIT_MS ? TIME_LIMIT_MS + 120_000 : 6 * 3600_000,
+  );
 });

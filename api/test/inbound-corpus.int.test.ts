@@ -132,7 +132,17 @@ describe('inbound e-mail: failures and the review list', () => {
     const list = await h.call(admin, 'GET', '/api/v1/inbound-emails?status=failed');
     expect(list.status).toBe(200);
     expect(list.body.items).toContainEqual(
-      expect.objectContaining({ id, status: 'failed', reason: failed.reason, from: 'ida.lind@kund.example', subject: 'Stored late', messageId, ticketId: null, createdAt: expect.any(String), processedAt: expect.any(String) }),
+      expect.objectContaining({
+        id,
+        status: 'failed',
+        reason: failed.reason,
+        from: 'ida.lind@kund.example',
+        subject: 'Stored late',
+        messageId,
+        ticketId: null,
+        createdAt: expect.any(String),
+        processedAt: expect.any(String),
+      }),
     );
 
     await storeFile(h.config.STORAGE_DIR, 'mail', raw);

@@ -31,7 +31,8 @@ const processed = (messageId: string) =>
     return r && r.status !== 'received' ? r : null;
   }, `processing of ${messageId}`);
 const ticket = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}`)).body;
-const messages = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}/messages`)).body.items as { kind: string; bodyText: string; channel: string; author: { name: string } | null }[];
+const messages = async (id: number) =>
+  (await h.call(admin, 'GET', `/api/v1/tickets/${id}/messages`)).body.items as { kind: string; bodyText: string; channel: string; author: { name: string } | null }[];
 
 describe('inbound e-mail', () => {
   let first: { ticketId: number; number: string; receivedMessageId: string };
@@ -73,7 +74,7 @@ describe('inbound e-mail', () => {
 
   // The first mail copied the colleague, which made them a participant; strangers are held
   // for review instead (inbound-strangers.int.test.ts).
-  it('threads a reply from a third party CC\'d on the first mail as a participant\'s reply instead of opening a ticket', async () => {
+  it("threads a reply from a third party CC'd on the first mail as a participant's reply instead of opening a ticket", async () => {
     const id = await send({ from: addr('colleague'), subject: `RE: ${first.number}`, text: 'I have the same problem', inReplyTo: first.receivedMessageId });
     expect(await processed(id)).toMatchObject({ status: 'replied', ticket_id: first.ticketId });
     const parts = await h.orm.em.fork().execute<{ email: string }[]>('select email from ticket_participants where ticket_id = ?', [first.ticketId]);

@@ -41,8 +41,7 @@ const startImapServer = (extraConfig?: string) =>
   startDovecot({ dataDir, port: imapPort, users: [{ name: USER, password: PASSWORD }], log: () => {}, logFile: path.join(dataDir, 'master.log'), extraConfig });
 
 /** Config as the worker would load it from its environment (on this file's task queue). */
-const configWith = (env: Record<string, string>) =>
-  loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: h.config.TEMPORAL_TASK_QUEUE, INBOUND_IMAP_URL: dovecot.url(USER), ...env });
+const configWith = (env: Record<string, string>) => loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: h.config.TEMPORAL_TASK_QUEUE, INBOUND_IMAP_URL: dovecot.url(USER), ...env });
 
 /** Starts an inbound channel with the IMAP source and a log we can read; waits for its first scan unless told not to. */
 async function startWorker(name: string, env: Record<string, string>, waitForScan = true): Promise<InboundChannel> {
@@ -112,10 +111,14 @@ interface InboundRow {
 }
 /** Every inbound row of a message, once all are processed. */
 const processed = (messageId: string) =>
-  eventually(async () => {
-    const rows = await h.orm.em.fork().execute<InboundRow[]>('select id, status, reason, ticket_id, source_key from inbound_emails where message_id = ? order by id', [messageId]);
-    return rows.length > 0 && rows.every((r) => r.status !== 'received') ? rows : null;
-  }, `processing of ${messageId}`, 30_000);
+  eventually(
+    async () => {
+      const rows = await h.orm.em.fork().execute<InboundRow[]>('select id, status, reason, ticket_id, source_key from inbound_emails where message_id = ? order by id', [messageId]);
+      return rows.length > 0 && rows.every((r) => r.status !== 'received') ? rows : null;
+    },
+    `processing of ${messageId}`,
+    30_000,
+  );
 const count = async (sql: string, params: unknown[] = []) => Number((await h.orm.em.fork().execute<[{ n: string }]>(sql, params))[0].n);
 const messages = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}/messages`)).body.items as { bodyText: string; channel: string }[];
 
@@ -157,17 +160,18 @@ describe('inbound e-mail over IMAP', () => {
     expect(row).toMatchObject({ status: 'ticket_created', source_key: expect.stringMatching(/^imap:[0-9a-f]{16}:\d+:\d+$/) });
     const t = (await h.call(admin, 'GET', `/api/v1/tickets/${row!.ticket_id}`)).body;
     expect(t).toMatchObject({ subject: 'چاپگر طبقه ۳ خاموش است', source: 'email', requester: { email: addr('nasrin'), name: 'Nasrin Example' } });
-    const [att] = await h.orm.em.fork().execute<{ filename: string; content_type: string; size: number; storage_path: string }[]>(
-      'select filename, content_type, size, storage_path from attachments where ticket_id = ?',
-      [t.id],
-    );
+    const [att] = await h.orm.em
+      .fork()
+      .execute<{ filename: string; content_type: string; size: number; storage_path: string }[]>('select filename, content_type, size, storage_path from attachments where ticket_id = ?', [t.id]);
     expect(att).toMatchObject({ filename: 'panel.png', content_type: 'image/png', size: PICTURE.length });
     expect(fs.readFileSync(path.join(h.config.STORAGE_DIR, att!.storage_path)).equals(PICTURE)).toBe(true);
     // Marked \Seen and moved, only after it was stored.
-    expect(await eventually(async () => {
-      const where = await whereIs(id);
-      return where.length === 1 && where[0]!.folder === PROCESSED ? where : null;
-    }, 'the move to Mehrdesk/Processed')).toEqual([{ folder: PROCESSED, flags: expect.arrayContaining(['\\Seen']) }]);
+    expect(
+      await eventually(async () => {
+        const where = await whereIs(id);
+        return where.length === 1 && where[0]!.folder === PROCESSED ? where : null;
+      }, 'the move to Mehrdesk/Processed'),
+    ).toEqual([{ folder: PROCESSED, flags: expect.arrayContaining(['\\Seen']) }]);
     expect(status(worker)).toMatchObject({ accepted: 1, duplicates: 0 });
 
     const [received] = await waitForMail(h.mailUrl, (m) => m.subject.includes(t.number) && m.to.some((x) => x.includes(addr('nasrin'))));
@@ -180,13 +184,24 @@ describe('inbound e-mail over IMAP', () => {
     const token = await deliver({ from: addr('nasrin'), subject: `AW: [${first.number}] one more thing`, text: 'And the toner is low' });
     expect(await processed(token)).toEqual([expect.objectContaining({ status: 'replied', ticket_id: first.ticketId, reason: 'subject-token' })]);
     const bodies = (await messages(first.ticketId)).map((m) => [m.channel, m.bodyText]);
-    expect(bodies).toEqual(expect.arrayContaining([['email', expect.stringContaining('Restarted it')], ['email', expect.stringContaining('toner is low')]]));
+    expect(bodies).toEqual(
+      expect.arrayContaining([
+        ['email', expect.stringContaining('Restarted it')],
+        ['email', expect.stringContaining('toner is low')],
+      ]),
+    );
   });
 
   it('creates nothing for an auto-reply, and still takes it out of the inbox', async () => {
     const tickets = await count('select count(*) as n from tickets');
     const before = (await messages(first.ticketId)).length;
-    const auto = await deliver({ from: addr('nasrin'), subject: 'Automatic reply: away', text: 'I am away until Monday', inReplyTo: first.receivedMessageId, headers: { 'Auto-Submitted': 'auto-replied' } });
+    const auto = await deliver({
+      from: addr('nasrin'),
+      subject: 'Automatic reply: away',
+      text: 'I am away until Monday',
+      inReplyTo: first.receivedMessageId,
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
     expect(await processed(auto)).toEqual([expect.objectContaining({ status: 'ignored', ticket_id: null, reason: 'auto-submitted:auto-replied' })]);
     expect(await count('select count(*) as n from tickets')).toBe(tickets);
     expect((await messages(first.ticketId)).length).toBe(before);
@@ -246,10 +261,14 @@ describe('inbound e-mail over IMAP', () => {
   it('reconnects after the IMAP server was down, logging the outage once, and polls a server without IDLE', async () => {
     const tag = 'seen-3';
     await dovecot.stop();
-    const down = await eventually(async () => {
-      const s = status(worker);
-      return s.state === 'reconnecting' && s.failures >= 3 ? s : null;
-    }, 'several failed reconnection attempts', 60_000);
+    const down = await eventually(
+      async () => {
+        const s = status(worker);
+        return s.state === 'reconnecting' && s.failures >= 3 ? s : null;
+      },
+      'several failed reconnection attempts',
+      60_000,
+    );
     expect(down.error).toMatch(/\w/); // the reason is reported, not just a state
 
     dovecot = await startImapServer(NO_IDLE);
@@ -267,10 +286,14 @@ describe('inbound e-mail over IMAP', () => {
 
   it('reports a wrong password (status and one log line) and keeps the worker running', async () => {
     const bad = await startWorker('bad-password', { INBOUND_IMAP_URL: dovecot.url(USER).replace(encodeURIComponent(PASSWORD), WRONG_PASSWORD) }, false);
-    const refused = await eventually(async () => {
-      const s = status(bad);
-      return s.state === 'auth_failed' && s.failures >= 2 ? s : null;
-    }, 'repeated refused logins', 60_000);
+    const refused = await eventually(
+      async () => {
+        const s = status(bad);
+        return s.state === 'auth_failed' && s.failures >= 2 ? s : null;
+      },
+      'repeated refused logins',
+      60_000,
+    );
     expect(refused).toMatchObject({ error: expect.stringMatching(/login refused/i), scans: 0, accepted: 0 });
     expect(logsOf('bad-password', /IMAP login refused/)).toEqual([expect.objectContaining({ level: 50 })]);
 

@@ -46,8 +46,7 @@ describe('inbound mail from senders who are not on the ticket (default: held for
   const addr = (who: string) => `${who}-${h.fx.suffix}@elsewhere.example`;
   const messages = async (token: string, id = t.id) => (await h.call(token, 'GET', `/api/v1/tickets/${id}/messages`)).body.items as MessageView[];
   const held = async (text: string) => (await messages(admin)).find((m) => m.bodyText.includes(text))!;
-  const review = (messageId: number, action: 'publish' | 'dismiss', body: unknown = {}, token = admin) =>
-    h.call(token, 'POST', `/api/v1/tickets/${t.id}/messages/${messageId}/${action}`, body);
+  const review = (messageId: number, action: 'publish' | 'dismiss', body: unknown = {}, token = admin) => h.call(token, 'POST', `/api/v1/tickets/${t.id}/messages/${messageId}/${action}`, body);
 
   beforeAll(async () => {
     ({ h, send, processed } = await setUp());
@@ -67,7 +66,14 @@ describe('inbound mail from senders who are not on the ticket (default: held for
   it('records the people copied on the first mail as participants; their replies thread as public replies', async () => {
     const parts = await h.orm.em.fork().execute<{ email: string }[]>('select email from ticket_participants where ticket_id = ?', [t.id]);
     expect(parts).toEqual([{ email: addr('colleague') }]);
-    const id = await send({ from: addr('colleague'), to: h.fx.users.customer.email, cc: 'support@mehrdesk.local', subject: 'RE: Invoice 4711 is wrong', text: 'Same on invoice 4712.', inReplyTo: t.original });
+    const id = await send({
+      from: addr('colleague'),
+      to: h.fx.users.customer.email,
+      cc: 'support@mehrdesk.local',
+      subject: 'RE: Invoice 4711 is wrong',
+      text: 'Same on invoice 4712.',
+      inReplyTo: t.original,
+    });
     expect(await processed(id)).toMatchObject({ status: 'replied', ticket_id: t.id });
     expect((await messages(customer)).some((m) => m.bodyText.includes('Same on invoice 4712') && m.kind === 'public')).toBe(true);
   });
@@ -162,7 +168,7 @@ describe('inbound mail from senders who are not on the ticket (default: held for
     expect((await held('PHISH-PERMS')).review).toMatchObject({ status: 'held' });
   });
 
-  describe("the admin setting (PUT /api/v1/settings/inbound) decides, read for every mail", () => {
+  describe('the admin setting (PUT /api/v1/settings/inbound) decides, read for every mail', () => {
     const setting = (body?: unknown, token: string | null = admin) => h.call(token, body === undefined ? 'GET' : 'PUT', '/api/v1/settings/inbound', body);
     // Put back what the environment decides, for the tests and files that follow.
     afterAll(() => h.orm.em.fork().execute(`delete from settings where key = 'inbound'`));

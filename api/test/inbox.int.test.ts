@@ -114,7 +114,12 @@ describe('GET /tickets sort and cursor', () => {
     const other = await h.call(admin, 'GET', `/api/v1/tickets?sort=updatedAt&cursor=${cursor}`);
     expect(other.status).toBe(422);
     expect(other.body.error.fields).toEqual([{ path: 'query.cursor', message: 'This cursor pages sort=priority; ask again without a cursor to change the order' }]);
-    for (const bad of [Buffer.from('["priority",9,1]').toString('base64url'), Buffer.from('["priority",1,"x"]').toString('base64url'), Buffer.from('["dueAt","2026-01-01",1]').toString('base64url'), 'garbage']) {
+    for (const bad of [
+      Buffer.from('["priority",9,1]').toString('base64url'),
+      Buffer.from('["priority",1,"x"]').toString('base64url'),
+      Buffer.from('["dueAt","2026-01-01",1]').toString('base64url'),
+      'garbage',
+    ]) {
       const sort = bad === 'garbage' ? 'priority' : JSON.parse(Buffer.from(bad, 'base64url').toString())[0];
       const x = await h.call(admin, 'GET', `/api/v1/tickets?sort=${sort}&cursor=${bad}`);
       expect(x.status, bad).toBe(422);
@@ -156,7 +161,10 @@ describe('GET /tickets q and updatedFrom', () => {
     ] as const) {
       const r = await h.call(admin, 'GET', `/api/v1/tickets?${query}`);
       expect(r.status, query).toBe(400);
-      expect(r.body.error.fields.map((f: { path: string }) => f.path), query).toContain(field);
+      expect(
+        r.body.error.fields.map((f: { path: string }) => f.path),
+        query,
+      ).toContain(field);
     }
   });
 });

@@ -63,7 +63,12 @@ async function upload(harness: Harness, tok: string | null, bytes: Buffer, filen
 beforeAll(async () => {
   h = await startHarness({
     worker: false,
-    env: { KB_IMAGE_MAX_BYTES: String(IMAGE_MAX), CLIENT_KEY_SECRET: `kb-test-${randomBytes(16).toString('hex')}`, RATE_LIMIT_PUBLIC_FEEDBACK_PER_HOUR: '100000', RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE: '100000' },
+    env: {
+      KB_IMAGE_MAX_BYTES: String(IMAGE_MAX),
+      CLIENT_KEY_SECRET: `kb-test-${randomBytes(16).toString('hex')}`,
+      RATE_LIMIT_PUBLIC_FEEDBACK_PER_HOUR: '100000',
+      RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE: '100000',
+    },
   });
   const u = h.fx.users;
   const [admin, supervisor, agent, customer] = (await Promise.all([u.admin, u.supervisor, u.agent1, u.customer].map((x) => h.login(x.email)))) as [string, string, string, string];
@@ -240,7 +245,13 @@ describe('categories', () => {
     const b = await newCategory({ parentId: a.id });
     const c = await newCategory({ parentId: b.id });
     const before = await fingerprint();
-    for (const [id, parentId] of [[a.id, a.id], [a.id, b.id], [a.id, c.id], [b.id, c.id], [b.id, 2_000_000_000]]) {
+    for (const [id, parentId] of [
+      [a.id, a.id],
+      [a.id, b.id],
+      [a.id, c.id],
+      [b.id, c.id],
+      [b.id, 2_000_000_000],
+    ]) {
       const r = await h.call(tokens.admin, 'PATCH', `/api/v1/kb/categories/${id}`, { parentId });
       expect(r.status, JSON.stringify(r.body)).toBe(422);
       expect(fieldPaths(r.body)).toEqual(['body.parentId']);
@@ -284,15 +295,33 @@ describe('articles', () => {
       visibility: 'internal',
       tags: ['VPN', 'vpn', 'remote-work'],
       translations: {
-        en: { title: `  Connect ${h.fx.suffix}  `, bodyHtml: `<p onclick="x()">Hello <script>alert(1)</script><img src="https://evil.example/t.png"><img src="/api/v1/kb/images/5/a.png" alt="shot"></p>`, status: 'draft' },
+        en: {
+          title: `  Connect ${h.fx.suffix}  `,
+          bodyHtml: `<p onclick="x()">Hello <script>alert(1)</script><img src="https://evil.example/t.png"><img src="/api/v1/kb/images/5/a.png" alt="shot"></p>`,
+          status: 'draft',
+        },
         fa: { title: `اتصال به شبکه ${h.fx.suffix}`, bodyHtml: '<p>سلام <b>دنیا</b></p>', status: 'published' },
       },
     });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.headers.get('location')).toBe(`/api/v1/kb/articles/${r.body.id}`);
     const a = r.body;
-    expect(a).toMatchObject({ categoryId: cat.id, visibility: 'internal', tags: ['vpn', 'remote-work'], version: 1, author: { id: h.fx.users.supervisor.id }, stats: { views: 0, helpful: 0, notHelpful: 0 } });
-    expect(a.translations.en).toMatchObject({ title: `Connect ${h.fx.suffix}`, slug: `connect-${h.fx.suffix}`, status: 'draft', publishedAt: null, version: 1, updatedBy: { id: h.fx.users.supervisor.id } });
+    expect(a).toMatchObject({
+      categoryId: cat.id,
+      visibility: 'internal',
+      tags: ['vpn', 'remote-work'],
+      version: 1,
+      author: { id: h.fx.users.supervisor.id },
+      stats: { views: 0, helpful: 0, notHelpful: 0 },
+    });
+    expect(a.translations.en).toMatchObject({
+      title: `Connect ${h.fx.suffix}`,
+      slug: `connect-${h.fx.suffix}`,
+      status: 'draft',
+      publishedAt: null,
+      version: 1,
+      updatedBy: { id: h.fx.users.supervisor.id },
+    });
     expect(a.translations.en.bodyHtml).toBe('<p>Hello <img src="/api/v1/kb/images/5/a.png" alt="shot" /></p>');
     expect(a.translations.fa).toMatchObject({ slug: `اتصال-به-شبکه-${h.fx.suffix}`, status: 'published', publishedAt: expect.any(String) });
     const [text] = await h.orm.em.fork().execute('select body_text from kb_article_translations where id = ?', [a.translations.fa.id]);
@@ -401,7 +430,11 @@ describe('articles', () => {
     const stale = await h.call(tokens.admin, 'PATCH', `/api/v1/kb/articles/${a.id}`, { version: 1, visibility: 'public' });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('stale_version');
-    for (const [body, field] of [[{ visibility: 'public' }, 'body.version'], [{ version: 2 }, 'body'], [{ version: 2, categoryId: 0 }, 'body.categoryId']] as const) {
+    for (const [body, field] of [
+      [{ visibility: 'public' }, 'body.version'],
+      [{ version: 2 }, 'body'],
+      [{ version: 2, categoryId: 0 }, 'body.categoryId'],
+    ] as const) {
       const r = await h.call(tokens.admin, 'PATCH', `/api/v1/kb/articles/${a.id}`, body);
       expect(r.status, JSON.stringify(r.body)).toBe(400);
       expect(fieldPaths(r.body)).toContain(field);
@@ -529,7 +562,10 @@ describe('versions: read, diff and restore', () => {
     expect((await h.call(tokens.admin, 'DELETE', `/api/v1/kb/articles/${a.id}`)).status).toBe(204);
     const [row] = await h.orm.em
       .fork()
-      .execute<{ t: string; v: string }[]>('select (select count(*) from kb_article_translations where article_id = ?) as t, (select count(*) from kb_article_versions where translation_id in (?, ?)) as v', [a.id, a.translations.en.id, a.translations.fa.id]);
+      .execute<{ t: string; v: string }[]>(
+        'select (select count(*) from kb_article_translations where article_id = ?) as t, (select count(*) from kb_article_versions where translation_id in (?, ?)) as v',
+        [a.id, a.translations.en.id, a.translations.fa.id],
+      );
     expect(row).toEqual({ t: '0', v: '0' });
     expect((await h.call(tokens.admin, 'DELETE', `/api/v1/kb/articles/${a.id}`)).status).toBe(404);
   });
@@ -636,15 +672,16 @@ describe('public knowledge base', () => {
     expect(A.archived.translations.en.status).toBe('archived');
   });
 
-  const hidden = () => [
-    ['en', A.mixed.translations.en, false],
-    ['fa', A.mixed.translations.fa, true],
-    ['en', A.draft.translations.en, true],
-    ['fa', A.draft.translations.fa, true],
-    ['en', A.internal.translations.en, true],
-    ['fa', A.internal.translations.fa, true],
-    ['en', A.archived.translations.en, true],
-  ] as const;
+  const hidden = () =>
+    [
+      ['en', A.mixed.translations.en, false],
+      ['fa', A.mixed.translations.fa, true],
+      ['en', A.draft.translations.en, true],
+      ['fa', A.draft.translations.fa, true],
+      ['en', A.internal.translations.en, true],
+      ['fa', A.internal.translations.fa, true],
+      ['en', A.archived.translations.en, true],
+    ] as const;
 
   it('lists only published translations of public articles, per language (asserted by ids)', async () => {
     const ids = async (lang: string, extra = '') => (await h.call(null, 'GET', `/api/v1/public/kb/articles?lang=${lang}&limit=100${extra}`)).body.items.map((x: any) => x.id);
@@ -724,7 +761,14 @@ describe('public knowledge base', () => {
     const en = await tree('en');
     const node = en.find((n: any) => n.id === cat.id);
     // cat: the mixed article directly, the published one below (in sub); the empty subcategory is not announced.
-    expect(node).toEqual({ id: cat.id, parentId: null, position: expect.any(Number), name: cat.names.en, articleCount: 2, children: [{ id: sub.id, parentId: cat.id, position: expect.any(Number), name: 'Sub only English', articleCount: 1, children: [] }] });
+    expect(node).toEqual({
+      id: cat.id,
+      parentId: null,
+      position: expect.any(Number),
+      name: cat.names.en,
+      articleCount: 2,
+      children: [{ id: sub.id, parentId: cat.id, position: expect.any(Number), name: 'Sub only English', articleCount: 1, children: [] }],
+    });
     expect(find(en, emptyCat.id)).toBeUndefined();
     expect(find(en, internalCat.id)).toBeUndefined();
     const fa = await tree('fa');
@@ -835,14 +879,21 @@ describe('rate limits', () => {
 
 describe('public search', () => {
   it('finds only published public articles (by translation id, with highlights) and is rate limited per client', async () => {
-    const s = await startHarness({ worker: false, search: true, env: { RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE: '8', RATE_LIMIT_PUBLIC_SUGGEST_PER_MINUTE: '3', CLIENT_KEY_SECRET: `kb-search-${randomBytes(16).toString('hex')}` } });
+    const s = await startHarness({
+      worker: false,
+      search: true,
+      env: { RATE_LIMIT_PUBLIC_SEARCH_PER_MINUTE: '8', RATE_LIMIT_PUBLIC_SUGGEST_PER_MINUTE: '3', CLIENT_KEY_SECRET: `kb-search-${randomBytes(16).toString('hex')}` },
+    });
     try {
       const admin = await s.login(s.fx.users.admin.email);
       const word = `quokka${s.fx.suffix.replace(/\d/g, '')}`;
       const make = async (visibility: string, en: string, fa?: string) => {
         const r = await s.call(admin, 'POST', '/api/v1/kb/articles', {
           visibility,
-          translations: { en: { title: `${word} ${visibility} ${en}`, bodyHtml: `<p>The ${word} <b>guide</b></p>`, status: en }, ...(fa ? { fa: { title: `${word} راهنما`, bodyHtml: `<p>${word} فارسی</p>`, status: fa } } : {}) },
+          translations: {
+            en: { title: `${word} ${visibility} ${en}`, bodyHtml: `<p>The ${word} <b>guide</b></p>`, status: en },
+            ...(fa ? { fa: { title: `${word} راهنما`, bodyHtml: `<p>${word} فارسی</p>`, status: fa } } : {}),
+          },
         });
         expect(r.status, JSON.stringify(r.body)).toBe(201);
         return r.body;
@@ -867,7 +918,10 @@ describe('public search', () => {
       expect(JSON.stringify(en.highlights)).toContain('<mark>');
       const fa = await search(word, '&lang=fa', { 'x-forwarded-for': '198.51.100.2' });
       expect(fa.body.hits.map((x: any) => x.id)).toEqual([published.translations.fa.id]);
-      for (const [q, field] of [['', 'query.q'], ['x'.repeat(201), 'query.q']] as const) {
+      for (const [q, field] of [
+        ['', 'query.q'],
+        ['x'.repeat(201), 'query.q'],
+      ] as const) {
         const bad = await search(q, '', { 'x-forwarded-for': '198.51.100.3' });
         expect(bad.status).toBe(400);
         expect(fieldPaths(bad.body)).toEqual([field]);

@@ -92,7 +92,11 @@ describe('GET /api/v1/events', () => {
     const outsider = await stream(tokens.outsider);
     const t = await newTicket();
     await agent.next(about(t.id, 'ticket.created'), 'ticket.created');
-    const r = await h.call(tokens.admin, 'PATCH', `/api/v1/tickets/${t.id}`, { version: (await h.call(tokens.admin, 'GET', `/api/v1/tickets/${t.id}`)).body.version, groupId: h.fx.groups.other, assigneeId: null });
+    const r = await h.call(tokens.admin, 'PATCH', `/api/v1/tickets/${t.id}`, {
+      version: (await h.call(tokens.admin, 'GET', `/api/v1/tickets/${t.id}`)).body.version,
+      groupId: h.fx.groups.other,
+      assigneeId: null,
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const moved = await agent.next((f) => about(t.id, 'ticket.updated')(f) && f.data.fields.includes('groupId'), 'move seen by the old group');
     expect(moved.data.scope.groupId).toBe(h.fx.groups.other);

@@ -9,7 +9,12 @@ let admin: string, agent1: string, outsider: string, customer: string;
 
 beforeAll(async () => {
   h = await startHarness();
-  [admin, agent1, outsider, customer] = (await Promise.all([h.fx.users.admin, h.fx.users.agent1, h.fx.users.outsider, h.fx.users.customer].map((u) => h.login(u.email)))) as [string, string, string, string];
+  [admin, agent1, outsider, customer] = (await Promise.all([h.fx.users.admin, h.fx.users.agent1, h.fx.users.outsider, h.fx.users.customer].map((u) => h.login(u.email)))) as [
+    string,
+    string,
+    string,
+    string,
+  ];
 });
 afterAll(() => h?.close());
 
@@ -72,9 +77,15 @@ describe('macro CRUD', () => {
     for (const [body, status, field] of cases) {
       const r = await h.call(admin, 'POST', '/api/v1/macros', body);
       expect(r.status, JSON.stringify(body)).toBe(status);
-      expect(r.body.error.fields.map((f: { path: string }) => f.path), JSON.stringify(body)).toContain(field);
+      expect(
+        r.body.error.fields.map((f: { path: string }) => f.path),
+        JSON.stringify(body),
+      ).toContain(field);
     }
-    for (const [path, field] of [['/api/v1/macros/abc', 'params.id'], ['/api/v1/macros/0', 'params.id']] as const) {
+    for (const [path, field] of [
+      ['/api/v1/macros/abc', 'params.id'],
+      ['/api/v1/macros/0', 'params.id'],
+    ] as const) {
       const r = await h.call(admin, 'PUT', path, { name: name('X'), body: 'x' });
       expect(r.status).toBe(400);
       expect(r.body.error.fields[0].path).toBe(field);
@@ -85,7 +96,9 @@ describe('macro CRUD', () => {
 
 describe('applying a macro', () => {
   it('adds the reply and changes the fields through the workflow', async () => {
-    const m = (await h.call(admin, 'POST', '/api/v1/macros', { name: name('Need info'), body: '<p>Could you send a screenshot?</p>', set: { status: 'pending', priority: 'high', addTags: ['waiting'] } })).body;
+    const m = (
+      await h.call(admin, 'POST', '/api/v1/macros', { name: name('Need info'), body: '<p>Could you send a screenshot?</p>', set: { status: 'pending', priority: 'high', addTags: ['waiting'] } })
+    ).body;
     const t = await newTicket();
     const r = await h.call(agent1, 'POST', `/api/v1/tickets/${t.id}/macros/${m.id}/apply`, { version: t.version });
     expect(r.status, JSON.stringify(r.body)).toBe(200);

@@ -77,7 +77,9 @@ describe('notification centre', () => {
     const assignedMailToAgent2 = mails.filter((m) => m.to.includes(h.fx.users.agent2.email) && m.subject.includes(t.number) && !(m.text ?? '').includes('Any news?'));
     expect(assignedMailToAgent2).toEqual([]);
     expect((await notificationsOf(tokens.agent2)).items.filter((n) => n.ticketId === t.id).map((n) => n.event)).not.toContain('customer_reply');
-    const [log] = await h.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from email_log where ticket_id = ? and template = 'ticket_assigned' and to_address = ?`, [t.id, h.fx.users.agent2.email]);
+    const [log] = await h.orm.em
+      .fork()
+      .execute<{ n: string }[]>(`select count(*) as n from email_log where ticket_id = ? and template = 'ticket_assigned' and to_address = ?`, [t.id, h.fx.users.agent2.email]);
     expect(Number(log!.n)).toBe(0);
   });
 
@@ -121,7 +123,17 @@ describe('notification centre', () => {
     const before = (await h.call(tokens.agent1, 'GET', '/api/v1/me/notification-preferences')).body;
     const cases: [string, string, unknown, string][] = [
       ['PUT', '/api/v1/me/notification-preferences', { preferences: [{ event: 'ticket_exploded', email: true, inApp: true }] }, 'body.preferences.0.event'],
-      ['PUT', '/api/v1/me/notification-preferences', { preferences: [{ event: 'sla_breach', email: false, inApp: true }, { event: 'sla_breach', email: true, inApp: true }] }, 'body.preferences.1.event'],
+      [
+        'PUT',
+        '/api/v1/me/notification-preferences',
+        {
+          preferences: [
+            { event: 'sla_breach', email: false, inApp: true },
+            { event: 'sla_breach', email: true, inApp: true },
+          ],
+        },
+        'body.preferences.1.event',
+      ],
       ['PUT', '/api/v1/me/notification-preferences', { preferences: [{ event: 'sla_breach', email: 'no', inApp: true }] }, 'body.preferences.0.email'],
       ['PUT', '/api/v1/me/notification-preferences', { preferences: [{ event: 'sla_breach', email: false }] }, 'body.preferences.0.inApp'],
       ['PUT', '/api/v1/me/notification-preferences', { preferences: [] }, 'body.preferences'],
@@ -137,7 +149,10 @@ describe('notification centre', () => {
     for (const [method, path, body, field] of cases) {
       const r = await h.call(tokens.agent1, method, path, body);
       expect(r.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400);
-      expect(r.body.error.fields.map((f: { path: string }) => f.path), JSON.stringify(r.body)).toContain(field);
+      expect(
+        r.body.error.fields.map((f: { path: string }) => f.path),
+        JSON.stringify(r.body),
+      ).toContain(field);
     }
     expect((await h.call(tokens.agent1, 'GET', '/api/v1/me/notification-preferences')).body).toEqual(before);
     expect((await h.call(tokens.customer, 'PUT', '/api/v1/me/notification-preferences', { preferences: [{ event: 'sla_breach', email: false, inApp: false }] })).status).toBe(403);

@@ -205,21 +205,40 @@ describe.each(EXPECTED)('$method $path', (o) => {
 
 describe('documented parameters match behaviour', () => {
   it('GET /tickets documents every query parameter the list accepts', () => {
-    const params = doc.paths['/api/v1/tickets'].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort();
+    const params = doc.paths['/api/v1/tickets'].get.parameters
+      .filter((p: any) => p.in === 'query')
+      .map((p: any) => p.name)
+      .sort();
     expect(params).toEqual(['assigneeId', 'createdFrom', 'createdTo', 'cursor', 'groupId', 'ids', 'limit', 'priority', 'q', 'requesterId', 'slaState', 'sort', 'status', 'tag', 'updatedFrom'].sort());
     const limit = doc.paths['/api/v1/tickets'].get.parameters.find((p: any) => p.name === 'limit');
     expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 25 });
   });
 
   it('POST /tickets and POST /tickets/{id}/messages document the Idempotency-Key header (1-200 chars)', () => {
-    for (const [path, method] of [['/api/v1/tickets', 'post'], ['/api/v1/tickets/{id}/messages', 'post']] as const) {
+    for (const [path, method] of [
+      ['/api/v1/tickets', 'post'],
+      ['/api/v1/tickets/{id}/messages', 'post'],
+    ] as const) {
       const header = doc.paths[path][method].parameters.find((p: any) => p.in === 'header');
       expect(header, path).toMatchObject({ name: 'idempotency-key', required: false, schema: { type: 'string', minLength: 1, maxLength: 200 } });
     }
   });
 
   it('request schemas are closed (additionalProperties: false), as the API refuses unknown fields', () => {
-    for (const name of ['LoginRequest', 'CreateTicketRequest', 'PatchTicketRequest', 'ChangeStatusRequest', 'ChangePriorityRequest', 'ChangeAssigneeRequest', 'AddMessageRequest', 'BulkTicketsRequest', 'TicketFieldChanges', 'PresenceRequest', 'ApplyMacroRequest', 'MacroRequest'])
+    for (const name of [
+      'LoginRequest',
+      'CreateTicketRequest',
+      'PatchTicketRequest',
+      'ChangeStatusRequest',
+      'ChangePriorityRequest',
+      'ChangeAssigneeRequest',
+      'AddMessageRequest',
+      'BulkTicketsRequest',
+      'TicketFieldChanges',
+      'PresenceRequest',
+      'ApplyMacroRequest',
+      'MacroRequest',
+    ])
       expect(doc.components.schemas[name].additionalProperties, name).toBe(false);
   });
 

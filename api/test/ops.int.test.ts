@@ -134,12 +134,20 @@ describe('GET /metrics', () => {
     const seen: Record<string, Record<string, number>> = {};
     for (const c of cases) {
       const count = (text: string) =>
-        Object.fromEntries(samples(text, 'mehrdesk_http_request_duration_seconds_count').filter((s) => s.labels.status === String(c.status) && s.labels.method === 'GET').map((s) => [s.labels.route!, s.value]));
+        Object.fromEntries(
+          samples(text, 'mehrdesk_http_request_duration_seconds_count')
+            .filter((s) => s.labels.status === String(c.status) && s.labels.method === 'GET')
+            .map((s) => [s.labels.route!, s.value]),
+        );
       const before = count((await metricsText()).text);
       const r = await h.call(c.token, 'GET', c.path);
       expect(r.status).toBe(c.status);
       const after = count((await metricsText()).text);
-      seen[c.status] = Object.fromEntries(Object.entries(after).filter(([route, n]) => n !== (before[route] ?? 0)).map(([route, n]) => [route, n - (before[route] ?? 0)]));
+      seen[c.status] = Object.fromEntries(
+        Object.entries(after)
+          .filter(([route, n]) => n !== (before[route] ?? 0))
+          .map(([route, n]) => [route, n - (before[route] ?? 0)]),
+      );
     }
     expect(seen).toEqual({ 404: { '/api/v1/tickets/:id': 1 }, 400: { '/api/v1/tickets/:id': 1 }, 401: { '/api/v1/tickets/:id': 1 } });
   });

@@ -13,7 +13,10 @@ import { purgeExpiredLinkRecords, signLink } from '@mehrdesk/core/services/signe
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ worker: true, env: { CLIENT_KEY_SECRET: `accounts-${randomBytes(16).toString('hex')}`, RATE_LIMIT_ACCOUNT_PER_CLIENT_PER_HOUR: '1000', RATE_LIMIT_ACCOUNT_PER_ADDRESS_PER_HOUR: '50' } });
+  h = await startHarness({
+    worker: true,
+    env: { CLIENT_KEY_SECRET: `accounts-${randomBytes(16).toString('hex')}`, RATE_LIMIT_ACCOUNT_PER_CLIENT_PER_HOUR: '1000', RATE_LIMIT_ACCOUNT_PER_ADDRESS_PER_HOUR: '50' },
+  });
 });
 afterAll(async () => {
   await h?.orm.em.fork().execute(`delete from settings where key = 'portal'`);
@@ -80,10 +83,9 @@ describe('sign-up', () => {
 
   it('completes the customer that inbound e-mail created (same id, its tickets stay theirs)', async () => {
     const email = address('inbound');
-    const [made] = await h.orm.em.fork().execute<{ id: number }[]>(
-      `insert into users (email, name, role, locale, active, available, created_at) values (?, 'From Mail', 'customer', 'en', true, true, now()) returning id`,
-      [email],
-    );
+    const [made] = await h.orm.em
+      .fork()
+      .execute<{ id: number }[]>(`insert into users (email, name, role, locale, active, available, created_at) values (?, 'From Mail', 'customer', 'en', true, true, now()) returning id`, [email]);
     expect((await h.call(null, 'POST', '/api/v1/portal/signup', { name: 'Now With Password', email, password: 'portal password 1' })).status).toBe(202);
     const verified = await h.call(null, 'POST', '/api/v1/portal/verify', { token: tokenIn(await mailTo(email, 'Confirm your e-mail'), 'verify') });
     expect(verified.status).toBe(200);

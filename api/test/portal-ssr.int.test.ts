@@ -47,14 +47,24 @@ beforeAll(async () => {
   const a = await create({
     visibility: 'public',
     translations: {
-      en: { title: `Reset the router ${s}`, bodyHtml: `<h2>Steps</h2><p>Hold the reset button for ten seconds until the light blinks ${s}.</p><p>${'Then wait. '.repeat(40)}</p>`, status: 'published' },
+      en: {
+        title: `Reset the router ${s}`,
+        bodyHtml: `<h2>Steps</h2><p>Hold the reset button for ten seconds until the light blinks ${s}.</p><p>${'Then wait. '.repeat(40)}</p>`,
+        status: 'published',
+      },
       fa: { title: `بازنشانی مسیریاب ${s}`, bodyHtml: `<p>دکمه‌ی بازنشانی را ده ثانیه نگه دارید ${s}.</p>`, status: 'published' },
     },
   });
   article = { id: a.id, en: { slug: a.translations.en.slug, title: a.translations.en.title }, fa: { slug: a.translations.fa.slug, title: a.translations.fa.title } };
   const x = await create({
     visibility: 'public',
-    translations: { en: { title: `</title><script>alert(1)</script> "quoted" & <b>bold</b> ${s}`, bodyHtml: '<p>Safe text</p><img src="https://evil.example/x.png" onerror="alert(2)"><script>alert(3)</script>', status: 'published' } },
+    translations: {
+      en: {
+        title: `</title><script>alert(1)</script> "quoted" & <b>bold</b> ${s}`,
+        bodyHtml: '<p>Safe text</p><img src="https://evil.example/x.png" onerror="alert(2)"><script>alert(3)</script>',
+        status: 'published',
+      },
+    },
   });
   hostile = { id: x.id, slug: x.translations.en.slug };
   draftSlug = (await create({ visibility: 'public', translations: { en: { title: `Draft ${s}`, bodyHtml: '<p>Not yet</p>', status: 'draft' } } })).translations.en.slug;
@@ -89,7 +99,10 @@ describe('server-rendered public articles', () => {
     expect(mount).toContain('<h2>Steps</h2><p>Hold the reset button for ten seconds');
     // The app's own script is the built bundle; the only inline <script> is the JSON block.
     const scripts = [...r.text.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
-    expect(scripts.every((tag) => /\bsrc="\/assets\/portal-[\w-]+\.js"/.test(tag) || tag === '<script type="application/json" id="portal-state">'), scripts.join(' ')).toBe(true);
+    expect(
+      scripts.every((tag) => /\bsrc="\/assets\/portal-[\w-]+\.js"/.test(tag) || tag === '<script type="application/json" id="portal-state">'),
+      scripts.join(' '),
+    ).toBe(true);
     const s = state(r.text);
     expect(s.kind).toBe('article');
     expect(s.article).toMatchObject({ articleId: article.id, lang: 'en', slug: article.en.slug, title: article.en.title, alternates: { en: article.en.slug, fa: article.fa.slug } });
@@ -135,7 +148,13 @@ describe('server-rendered public articles', () => {
   });
 
   it('answers a real 404 page for unknown, draft, internal and unsupported-language articles', async () => {
-    for (const path of [`/portal/kb/en/no-such-article-${h.fx.suffix}`, `/portal/kb/en/${draftSlug}`, `/portal/kb/en/${internalSlug}`, `/portal/kb/de/${article.en.slug}`, `/portal/kb/fa/${article.en.slug}`]) {
+    for (const path of [
+      `/portal/kb/en/no-such-article-${h.fx.suffix}`,
+      `/portal/kb/en/${draftSlug}`,
+      `/portal/kb/en/${internalSlug}`,
+      `/portal/kb/de/${article.en.slug}`,
+      `/portal/kb/fa/${article.en.slug}`,
+    ]) {
       const r = await page(path);
       expect(r.status, path).toBe(404);
       expect(r.headers.get('content-type'), path).toContain('text/html');

@@ -49,7 +49,12 @@ describe('ticket presence', () => {
 
     for (const token of [tokens.agent1, tokens.agent2, tokens.admin]) {
       const items = await list(token);
-      expect(items.map((i) => [i.userId, i.state]).sort()).toEqual([[h.fx.users.agent1.id, 'viewing'], [h.fx.users.agent2.id, 'typing']].sort());
+      expect(items.map((i) => [i.userId, i.state]).sort()).toEqual(
+        [
+          [h.fx.users.agent1.id, 'viewing'],
+          [h.fx.users.agent2.id, 'typing'],
+        ].sort(),
+      );
     }
     // Re-posting refreshes rather than duplicates.
     await post(tokens.agent1, 'typing');
@@ -99,7 +104,10 @@ describe('ticket presence', () => {
     for (const [path, body, field] of cases) {
       const r = await h.call(tokens.agent2, 'POST', path, body);
       expect(r.status, `${path} ${JSON.stringify(body)}`).toBe(400);
-      expect(r.body.error.fields.map((f: { path: string }) => f.path), JSON.stringify(body)).toContain(field);
+      expect(
+        r.body.error.fields.map((f: { path: string }) => f.path),
+        JSON.stringify(body),
+      ).toContain(field);
     }
     expect(await rowCount()).toBe(before);
   });

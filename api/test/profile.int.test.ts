@@ -73,4 +73,3 @@ describe('POST /auth/me/password', () => {
     expect(await h.login(who.email, 'a-new-secret-1')).toMatch(/^mdk_/);
   });
 });
-

@@ -395,7 +395,8 @@ const SPECS: Record<Endpoint, EndpointSpec> = {
     fresh: false,
     mutates: false,
     send: (ctx) => h.call(ctx.token, 'GET', '/api/v1/settings/surveys'),
-    ok: (res) => expect(res.body).toEqual({ enabled: expect.any(Boolean), delaySeconds: expect.any(Number), scale: expect.stringMatching(/^(binary|five)$/), source: expect.stringMatching(/^(default|admin)$/) }),
+    ok: (res) =>
+      expect(res.body).toEqual({ enabled: expect.any(Boolean), delaySeconds: expect.any(Number), scale: expect.stringMatching(/^(binary|five)$/), source: expect.stringMatching(/^(default|admin)$/) }),
   },
   'PUT /settings/surveys': {
     fresh: false,
@@ -526,7 +527,8 @@ describe('role matrix', () => {
       return;
     }
     if (expected === 401) expect(res.body).toEqual({ error: { code: 'unauthorized', message: 'Authentication required' } });
-    else if (expected === 403) expect(res.body).toEqual({ error: { code: FORBIDDEN_CODE[endpoint] ?? 'forbidden', message: FORBIDDEN_MESSAGE[endpoint]!.replace('ROLE', ROLE_OF[caller as Exclude<Caller, 'anonymous'>]) } });
+    else if (expected === 403)
+      expect(res.body).toEqual({ error: { code: FORBIDDEN_CODE[endpoint] ?? 'forbidden', message: FORBIDDEN_MESSAGE[endpoint]!.replace('ROLE', ROLE_OF[caller as Exclude<Caller, 'anonymous'>]) } });
     else if (expected === 404) expect(res.body).toEqual({ error: { code: 'not_found', message: `Ticket ${ticket.id} not found` } });
     else if (expected === 400 && endpoint === 'POST /auth/me/password') expect(res.body.error.fields).toEqual([{ path: 'body.currentPassword', message: 'does not match' }]);
     else throw new Error(`no body expectation for ${expected}`);
@@ -552,7 +554,11 @@ describe('bearer tokens', () => {
   ])('refuses a %s token with 401', async (_what, given) => {
     const real = tokens.admin;
     const token = given ?? `${real.slice(0, -1)}${real.endsWith('A') ? 'B' : 'A'}`;
-    for (const [method, path] of [['GET', '/api/v1/auth/me'], ['GET', '/api/v1/tickets'], ['GET', `/api/v1/tickets/${shared.id}`]] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/auth/me'],
+      ['GET', '/api/v1/tickets'],
+      ['GET', `/api/v1/tickets/${shared.id}`],
+    ] as const) {
       const r = await h.call(token, method, path);
       expect(r.status, `${method} ${path}`).toBe(401);
       expect(r.body).toEqual(INVALID);
@@ -561,19 +567,15 @@ describe('bearer tokens', () => {
 
   it('refuses an expired token with 401', async () => {
     const token = `mdk_expired_${h.fx.suffix}`;
-    await h.orm.em.fork().execute(
-      `insert into auth_tokens (user_id, token_hash, created_at, expires_at) values (?, ?, now() - interval '2 days', now() - interval '1 second')`,
-      [h.fx.users.admin.id, hashToken(token)],
-    );
+    await h.orm.em
+      .fork()
+      .execute(`insert into auth_tokens (user_id, token_hash, created_at, expires_at) values (?, ?, now() - interval '2 days', now() - interval '1 second')`, [h.fx.users.admin.id, hashToken(token)]);
     const r = await h.call(token, 'GET', '/api/v1/auth/me');
     expect(r.status).toBe(401);
     expect(r.body).toEqual(INVALID);
     // The same row with a future expiry is accepted: the refusal above is about expiry alone.
     const live = `mdk_live_${h.fx.suffix}`;
-    await h.orm.em.fork().execute(
-      `insert into auth_tokens (user_id, token_hash, created_at, expires_at) values (?, ?, now(), now() + interval '1 hour')`,
-      [h.fx.users.admin.id, hashToken(live)],
-    );
+    await h.orm.em.fork().execute(`insert into auth_tokens (user_id, token_hash, created_at, expires_at) values (?, ?, now(), now() + interval '1 hour')`, [h.fx.users.admin.id, hashToken(live)]);
     const ok = await h.call(live, 'GET', '/api/v1/auth/me');
     expect(ok.status).toBe(200);
     expect(ok.body.id).toBe(h.fx.users.admin.id);
@@ -606,7 +608,10 @@ describe('bearer tokens', () => {
     ['another scheme', () => `Token ${tokens.admin}`],
     ['the token alone', () => tokens.admin],
   ])('refuses a malformed Authorization header (%s) with 401', async (_what, header) => {
-    for (const [method, path] of [['GET', '/api/v1/auth/me'], ['GET', '/api/v1/tickets']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/auth/me'],
+      ['GET', '/api/v1/tickets'],
+    ] as const) {
       const r = await h.call(null, method, path, undefined, { authorization: header() });
       expect(r.status, `${method} ${path}`).toBe(401);
       expect(r.body).toEqual(MALFORMED);
@@ -628,7 +633,11 @@ describe('bearer tokens', () => {
     const out = await h.call(a, 'POST', '/api/v1/auth/logout');
     expect(out.status).toBe(204);
     expect(out.body).toBeNull();
-    for (const [method, path] of [['GET', '/api/v1/auth/me'], ['GET', '/api/v1/tickets'], ['POST', '/api/v1/auth/logout']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/auth/me'],
+      ['GET', '/api/v1/tickets'],
+      ['POST', '/api/v1/auth/logout'],
+    ] as const) {
       const r = await h.call(a, method, path);
       expect(r.status, `${method} ${path}`).toBe(401);
       expect(r.body).toEqual(INVALID);

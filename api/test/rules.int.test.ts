@@ -43,12 +43,24 @@ describe('saving rules', () => {
     const before = (await h.call(admin, 'GET', '/api/v1/rules')).body.items.length;
     const bad = await h.call(admin, 'POST', '/api/v1/rules', {
       name: 'broken',
-      definition: { trigger: 'ticket.created', conditions: { all: [{ fact: 'ticket.priority', operator: 'greaterThan', value: 'high' }, { fact: 'ticket.nope', operator: 'equal', value: 1 }] }, actions: [{ type: 'set_priority', params: { priority: 'critical' } }] },
+      definition: {
+        trigger: 'ticket.created',
+        conditions: {
+          all: [
+            { fact: 'ticket.priority', operator: 'greaterThan', value: 'high' },
+            { fact: 'ticket.nope', operator: 'equal', value: 1 },
+          ],
+        },
+        actions: [{ type: 'set_priority', params: { priority: 'critical' } }],
+      },
     });
     expect(bad.status).toBe(400);
     const pointers = bad.body.error.fields.map((f: { pointer: string }) => f.pointer);
     expect(pointers).toEqual(expect.arrayContaining(['/definition/conditions/all/0/operator', '/definition/conditions/all/1/fact', '/definition/actions/0/params/priority']));
-    const unknownGroup = await h.call(admin, 'POST', '/api/v1/rules', { name: 'x', definition: { trigger: 'ticket.created', conditions: { all: [mine()] }, actions: [{ type: 'set_group', params: { groupId: 99999999 } }] } });
+    const unknownGroup = await h.call(admin, 'POST', '/api/v1/rules', {
+      name: 'x',
+      definition: { trigger: 'ticket.created', conditions: { all: [mine()] }, actions: [{ type: 'set_group', params: { groupId: 99999999 } }] },
+    });
     expect(unknownGroup.status).toBe(400);
     expect(unknownGroup.body.error.fields).toEqual([expect.objectContaining({ pointer: '/definition/actions/0/params/groupId' })]);
     expect((await h.call(admin, 'GET', '/api/v1/rules')).body.items.length).toBe(before);
@@ -56,7 +68,11 @@ describe('saving rules', () => {
   });
 
   it('versions every save, restores any version, reorders and toggles', async () => {
-    const def = (p: string) => ({ trigger: 'ticket.created', conditions: { all: [mine(), { fact: 'ticket.subject', operator: 'textContains', value: 'never-matches-xyz' }] }, actions: [{ type: 'set_priority', params: { priority: p } }] });
+    const def = (p: string) => ({
+      trigger: 'ticket.created',
+      conditions: { all: [mine(), { fact: 'ticket.subject', operator: 'textContains', value: 'never-matches-xyz' }] },
+      actions: [{ type: 'set_priority', params: { priority: p } }],
+    });
     const r = await createRule('versioned', def('high'));
     expect(r.version).toBe(1);
     const v2 = await h.call(admin, 'PUT', `/api/v1/rules/${r.id}`, { definition: def('urgent'), comment: 'more urgent', expectedVersion: 1 });
@@ -89,8 +105,22 @@ describe('rules in the ticket workflow', () => {
   it('applies matching actions, recorded "by rule", logged, and a dry-run predicts the same', async () => {
     const rule = await createRule('VIP invoices', {
       trigger: 'ticket.created',
-      conditions: { all: [mine(), { any: [{ fact: 'ticket.subject', operator: 'textContains', value: 'INVOICE' }, { fact: 'ticket.priority', operator: 'equal', value: 'urgent' }] }] },
-      actions: [{ type: 'set_priority', params: { priority: 'high' } }, { type: 'add_tags', params: { tags: ['billing'] } }, { type: 'add_note', params: { body: 'Routed by automation' } }],
+      conditions: {
+        all: [
+          mine(),
+          {
+            any: [
+              { fact: 'ticket.subject', operator: 'textContains', value: 'INVOICE' },
+              { fact: 'ticket.priority', operator: 'equal', value: 'urgent' },
+            ],
+          },
+        ],
+      },
+      actions: [
+        { type: 'set_priority', params: { priority: 'high' } },
+        { type: 'add_tags', params: { tags: ['billing'] } },
+        { type: 'add_note', params: { body: 'Routed by automation' } },
+      ],
     });
     // Dry-run the saved rule against a ticket that would match, before it acts on anything.
     const probe = await ticket('Invoice probe');
@@ -133,8 +163,16 @@ describe('rules in the ticket workflow', () => {
   it('does not let rules ping-pong, and caps chains of rules triggering rules', async () => {
     const tag = `pp-${h.fx.suffix}`;
     const scoped = (extra: object) => ({ all: [mine(), { fact: 'ticket.tags', operator: 'contains', value: tag }, extra] });
-    const a = await createRule('ping', { trigger: 'ticket.updated', conditions: scoped({ fact: 'ticket.priority', operator: 'equal', value: 'high' }), actions: [{ type: 'set_priority', params: { priority: 'urgent' } }] });
-    const b = await createRule('pong', { trigger: 'ticket.updated', conditions: scoped({ fact: 'ticket.priority', operator: 'equal', value: 'urgent' }), actions: [{ type: 'set_priority', params: { priority: 'high' } }] });
+    const a = await createRule('ping', {
+      trigger: 'ticket.updated',
+      conditions: scoped({ fact: 'ticket.priority', operator: 'equal', value: 'high' }),
+      actions: [{ type: 'set_priority', params: { priority: 'urgent' } }],
+    });
+    const b = await createRule('pong', {
+      trigger: 'ticket.updated',
+      conditions: scoped({ fact: 'ticket.priority', operator: 'equal', value: 'urgent' }),
+      actions: [{ type: 'set_priority', params: { priority: 'high' } }],
+    });
     const t = await ticket('ping pong');
     const r = await h.call(agent, 'PATCH', `/api/v1/tickets/${t.id}`, { version: t.version, tags: [tag], priority: 'high' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -142,13 +180,20 @@ describe('rules in the ticket workflow', () => {
     await eventually(async () => (await timeline(t.id)).filter((e) => e.actor.type === 'rule').length >= 2, 'both rules acted');
     await new Promise((res) => setTimeout(res, 1500));
     const byRule = (await timeline(t.id)).filter((e) => e.actor.type === 'rule');
-    expect(byRule.map((e) => [e.meta.rule.name, e.newValue])).toEqual([['ping', 'urgent'], ['pong', 'high']]);
+    expect(byRule.map((e) => [e.meta.rule.name, e.newValue])).toEqual([
+      ['ping', 'urgent'],
+      ['pong', 'high'],
+    ]);
     for (const x of [a, b]) await h.call(admin, 'PATCH', `/api/v1/rules/${x.id}`, { enabled: false });
 
     // Six rules in a row, each enabling the next through a tag: the chain stops at the cap.
     const chainTag = (i: number) => `chain-${i}-${h.fx.suffix}`;
     for (let i = 0; i < 6; i++)
-      await createRule(`chain ${i}`, { trigger: 'ticket.updated', conditions: { all: [mine(), { fact: 'ticket.tags', operator: 'contains', value: chainTag(i) }] }, actions: [{ type: 'add_tags', params: { tags: [chainTag(i + 1)] } }] });
+      await createRule(`chain ${i}`, {
+        trigger: 'ticket.updated',
+        conditions: { all: [mine(), { fact: 'ticket.tags', operator: 'contains', value: chainTag(i) }] },
+        actions: [{ type: 'add_tags', params: { tags: [chainTag(i + 1)] } }],
+      });
     const c = await ticket('chain');
     await h.call(agent, 'PATCH', `/api/v1/tickets/${c.id}`, { version: c.version, tags: [chainTag(0)] });
     const limit = await eventually(async () => (await timeline(c.id)).find((e) => e.type === 'rules.chain_limit'), 'chain limit recorded');
@@ -162,7 +207,9 @@ describe('time-based automation', () => {
     const rule = await createRule('pending reminder', {
       trigger: 'schedule',
       schedule: { everyMinutes: 1 },
-      conditions: { all: [mine(), { fact: 'ticket.status', operator: 'equal', value: 'pending' }, { fact: 'hoursSince', params: { event: 'status_changed' }, operator: 'greaterThanInclusive', value: 0 }] },
+      conditions: {
+        all: [mine(), { fact: 'ticket.status', operator: 'equal', value: 'pending' }, { fact: 'hoursSince', params: { event: 'status_changed' }, operator: 'greaterThanInclusive', value: 0 }],
+      },
       actions: [{ type: 'add_note', params: { body: 'Reminder: waiting on the customer' } }],
     });
     const schedule = h.temporal.schedule.getHandle(ruleScheduleId(rule.id));

@@ -6,7 +6,12 @@ let admin: string, agent: string, supervisor: string, customer: string;
 
 beforeAll(async () => {
   h = await startHarness();
-  [admin, agent, supervisor, customer] = (await Promise.all([h.fx.users.admin, h.fx.users.agent1, h.fx.users.supervisor, h.fx.users.customer].map((u) => h.login(u.email)))) as [string, string, string, string];
+  [admin, agent, supervisor, customer] = (await Promise.all([h.fx.users.admin, h.fx.users.agent1, h.fx.users.supervisor, h.fx.users.customer].map((u) => h.login(u.email)))) as [
+    string,
+    string,
+    string,
+    string,
+  ];
 });
 afterAll(() => h?.close());
 
@@ -27,7 +32,10 @@ describe('SLA administration', () => {
     const ok = await h.call(admin, 'POST', '/api/v1/calendars', {
       name: `Tehran ${h.fx.suffix}`,
       timeZone: 'Asia/Tehran',
-      shifts: [{ weekday: 6, start: '08:00', end: '16:00' }, { weekday: 7, start: '08:00', end: '16:00' }],
+      shifts: [
+        { weekday: 6, start: '08:00', end: '16:00' },
+        { weekday: 7, start: '08:00', end: '16:00' },
+      ],
       holidays: [{ date: '2027-03-21', name: 'Nowruz', recurringYearly: true }],
     });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
@@ -35,7 +43,17 @@ describe('SLA administration', () => {
     const before = [await count('business_calendars'), await count('holidays')];
     const bad = [
       [{ name: 'a', timeZone: 'Mars/Olympus', alwaysOpen: true }, 'body.timeZone'],
-      [{ name: 'b', timeZone: 'UTC', shifts: [{ weekday: 1, start: '09:00', end: '17:00' }, { weekday: 1, start: '12:00', end: '18:00' }] }, 'body.shifts'],
+      [
+        {
+          name: 'b',
+          timeZone: 'UTC',
+          shifts: [
+            { weekday: 1, start: '09:00', end: '17:00' },
+            { weekday: 1, start: '12:00', end: '18:00' },
+          ],
+        },
+        'body.shifts',
+      ],
       [{ name: 'c', timeZone: 'UTC', shifts: [{ weekday: 8, start: '09:00', end: '17:00' }] }, 'body.shifts.0.weekday'],
       [{ name: 'd', timeZone: 'UTC', shifts: [{ weekday: 1, start: '25:00', end: '17:00' }] }, 'body.shifts'],
       [{ name: 'e', timeZone: 'UTC', alwaysOpen: true, holidays: [{ date: '2026-02-30' }] }, 'body.holidays'],
@@ -45,13 +63,21 @@ describe('SLA administration', () => {
     for (const [body, path] of bad) {
       const r = await h.call(admin, 'POST', '/api/v1/calendars', body);
       expect(r.status, JSON.stringify(body)).toBe(400);
-      expect(r.body.error.fields.map((f: { path: string }) => f.path), JSON.stringify(r.body)).toContain(path);
+      expect(
+        r.body.error.fields.map((f: { path: string }) => f.path),
+        JSON.stringify(r.body),
+      ).toContain(path);
     }
     expect([await count('business_calendars'), await count('holidays')]).toEqual(before);
   });
 
   it('creates policies and validates their shape', async () => {
-    const ok = await h.call(admin, 'POST', '/api/v1/sla-policies', { name: `Gold ${h.fx.suffix}`, targets: targets(600, 3600), calendarId: h.fx.calendarId, escalation: [{ on: 'breach', clock: 'any', action: 'raise_priority' }] });
+    const ok = await h.call(admin, 'POST', '/api/v1/sla-policies', {
+      name: `Gold ${h.fx.suffix}`,
+      targets: targets(600, 3600),
+      calendarId: h.fx.calendarId,
+      escalation: [{ on: 'breach', clock: 'any', action: 'raise_priority' }],
+    });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     expect(ok.body).toMatchObject({ warningFraction: 0.8, isDefault: false, autoCloseAfterSeconds: null });
     const unknownCal = await h.call(admin, 'POST', '/api/v1/sla-policies', { name: `X ${h.fx.suffix}`, targets: targets(1, 2), calendarId: 999999 });
@@ -60,10 +86,19 @@ describe('SLA administration', () => {
     const badFraction = await h.call(admin, 'POST', '/api/v1/sla-policies', { name: `Y ${h.fx.suffix}`, targets: targets(1, 2), calendarId: h.fx.calendarId, warningFraction: 1.5 });
     expect(badFraction.status).toBe(400);
     expect(badFraction.body.error.fields[0].path).toBe('body.warningFraction');
-    const missingPriority = await h.call(admin, 'POST', '/api/v1/sla-policies', { name: `Z ${h.fx.suffix}`, targets: { normal: { firstResponseSeconds: 1, resolutionSeconds: 2 } }, calendarId: h.fx.calendarId });
+    const missingPriority = await h.call(admin, 'POST', '/api/v1/sla-policies', {
+      name: `Z ${h.fx.suffix}`,
+      targets: { normal: { firstResponseSeconds: 1, resolutionSeconds: 2 } },
+      calendarId: h.fx.calendarId,
+    });
     expect(missingPriority.status).toBe(400);
     expect(missingPriority.body.error.fields.map((f: { path: string }) => f.path)).toContain('body.targets.low');
-    const badAction = await h.call(admin, 'POST', '/api/v1/sla-policies', { name: `W ${h.fx.suffix}`, targets: targets(1, 2), calendarId: h.fx.calendarId, escalation: [{ on: 'breach', clock: 'any', action: 'fire_everyone' }] });
+    const badAction = await h.call(admin, 'POST', '/api/v1/sla-policies', {
+      name: `W ${h.fx.suffix}`,
+      targets: targets(1, 2),
+      calendarId: h.fx.calendarId,
+      escalation: [{ on: 'breach', clock: 'any', action: 'fire_everyone' }],
+    });
     expect(badAction.status).toBe(400);
     expect(badAction.body.error.fields[0].path).toBe('body.escalation.0.action');
     const dup = await h.call(admin, 'POST', '/api/v1/sla-policies', { name: `Gold ${h.fx.suffix}`, targets: targets(600, 3600), calendarId: h.fx.calendarId });

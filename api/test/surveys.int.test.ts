@@ -18,10 +18,22 @@ const q = <T>(sql: string, params: unknown[] = []) => h.orm.em.fork().execute<T[
 
 beforeAll(async () => {
   h = await startHarness({
-    env: { SURVEYS_ENABLED: 'true', SURVEY_DELAY_SECONDS: '1', SURVEY_SCALE: 'binary', CLIENT_KEY_SECRET: `surveys-${randomBytes(16).toString('hex')}`, RATE_LIMIT_PUBLIC_SURVEY_PER_HOUR: '100000', WEBHOOK_ALLOW_PRIVATE: 'true' },
+    env: {
+      SURVEYS_ENABLED: 'true',
+      SURVEY_DELAY_SECONDS: '1',
+      SURVEY_SCALE: 'binary',
+      CLIENT_KEY_SECRET: `surveys-${randomBytes(16).toString('hex')}`,
+      RATE_LIMIT_PUBLIC_SURVEY_PER_HOUR: '100000',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+    },
   });
   await q(`delete from settings where key = 'surveys'`);
-  [admin, agent, customer, customer2] = (await Promise.all([h.fx.users.admin, h.fx.users.agent1, h.fx.users.customer, h.fx.users.customer2].map((u) => h.login(u.email)))) as [string, string, string, string];
+  [admin, agent, customer, customer2] = (await Promise.all([h.fx.users.admin, h.fx.users.agent1, h.fx.users.customer, h.fx.users.customer2].map((u) => h.login(u.email)))) as [
+    string,
+    string,
+    string,
+    string,
+  ];
 });
 afterAll(async () => {
   // Other files see the environment's defaults again.
@@ -99,10 +111,25 @@ describe('survey links', () => {
       ['payload with a later expiry', reSigned({ x: claims.x + 1 }), 403, 'link_invalid'],
       ['not a token', 'not-a-token', 403, 'link_invalid'],
       ['overlong', 'a'.repeat(700), 400, 'bad_request'],
-      ['another purpose', signLink(h.config.PORTAL_LINK_SECRET, { purpose: 'magic', userId: h.fx.users.customer.id, ticketId: t.id, binding: String(t.resolvedAt), expiresAt: claims.x }), 403, 'link_invalid'],
+      [
+        'another purpose',
+        signLink(h.config.PORTAL_LINK_SECRET, { purpose: 'magic', userId: h.fx.users.customer.id, ticketId: t.id, binding: String(t.resolvedAt), expiresAt: claims.x }),
+        403,
+        'link_invalid',
+      ],
       ['another secret', signSurveyLink('x'.repeat(40), { userId: h.fx.users.customer.id, ticketId: t.id, resolvedAt: t.resolvedAt, expiresAtSec: claims.x }), 403, 'link_invalid'],
-      ['expired', signSurveyLink(h.config.PORTAL_LINK_SECRET, { userId: h.fx.users.customer.id, ticketId: t.id, resolvedAt: t.resolvedAt, expiresAtSec: Math.floor(Date.now() / 1000) - 1 }), 410, 'link_expired'],
-      ['another resolution of the ticket', signSurveyLink(h.config.PORTAL_LINK_SECRET, { userId: h.fx.users.customer.id, ticketId: t.id, resolvedAt: t.resolvedAt - 1, expiresAtSec: claims.x }), 409, 'survey_closed'],
+      [
+        'expired',
+        signSurveyLink(h.config.PORTAL_LINK_SECRET, { userId: h.fx.users.customer.id, ticketId: t.id, resolvedAt: t.resolvedAt, expiresAtSec: Math.floor(Date.now() / 1000) - 1 }),
+        410,
+        'link_expired',
+      ],
+      [
+        'another resolution of the ticket',
+        signSurveyLink(h.config.PORTAL_LINK_SECRET, { userId: h.fx.users.customer.id, ticketId: t.id, resolvedAt: t.resolvedAt - 1, expiresAtSec: claims.x }),
+        409,
+        'survey_closed',
+      ],
       ['another customer', signSurveyLink(h.config.PORTAL_LINK_SECRET, { userId: h.fx.users.customer2.id, ticketId: t.id, resolvedAt: t.resolvedAt, expiresAtSec: claims.x }), 409, 'survey_closed'],
     ];
     for (const [what, token, status, code] of refusals) {
@@ -171,10 +198,14 @@ describe('survey links', () => {
     try {
       const t = await surveyedTicket('Webhook');
       expect((await h.call(null, 'POST', `/api/v1/public/surveys/${t.token}`, { rating: 'good' })).status).toBe(200);
-      const deliveries = await eventually(async () => {
-        const rows = await q<{ event_type: string }>('select event_type from webhook_deliveries where subscription_id = ? and ticket_id = ?', [sub.body.id, t.id]);
-        return rows.length ? rows : null;
-      }, 'the webhook delivery', 15_000);
+      const deliveries = await eventually(
+        async () => {
+          const rows = await q<{ event_type: string }>('select event_type from webhook_deliveries where subscription_id = ? and ticket_id = ?', [sub.body.id, t.id]);
+          return rows.length ? rows : null;
+        },
+        'the webhook delivery',
+        15_000,
+      );
       expect(deliveries.map((d) => d.event_type)).toEqual(['survey.received']);
     } finally {
       await h.call(admin, 'DELETE', `/api/v1/webhooks/${sub.body.id}`);
@@ -232,7 +263,12 @@ describe('the ticket survey (portal) and isolation', () => {
   });
 
   it('the five-point scale takes 1 … 5 only; turned off, no survey goes out', async () => {
-    expect((await h.call(admin, 'PUT', '/api/v1/settings/surveys', { enabled: true, delaySeconds: 1, scale: 'five' })).body).toEqual({ enabled: true, delaySeconds: 1, scale: 'five', source: 'admin' });
+    expect((await h.call(admin, 'PUT', '/api/v1/settings/surveys', { enabled: true, delaySeconds: 1, scale: 'five' })).body).toEqual({
+      enabled: true,
+      delaySeconds: 1,
+      scale: 'five',
+      source: 'admin',
+    });
     const t = await surveyedTicket('Five');
     expect(t.survey.scale).toBe('five');
     for (const rating of ['good', 0, 6, 2.5]) {
@@ -267,7 +303,15 @@ describe('CSAT report', () => {
     expect(all.body.items.map((i: { ticketId: number }) => i.ticketId)).toEqual([c.id, b.id, a.id]);
     const first = all.body.items[2];
     const [assigned] = await q<{ assignee_id: number | null }>('select assignee_id from tickets where id = ?', [a.id]);
-    expect(first).toMatchObject({ ticketNumber: a.number, subject: 'CSAT a', customer: { id: h.fx.users.customer.id, email: h.fx.users.customer.email }, scale: 'binary', rating: 'good', comment: 'Great', groupId: h.fx.groups.support });
+    expect(first).toMatchObject({
+      ticketNumber: a.number,
+      subject: 'CSAT a',
+      customer: { id: h.fx.users.customer.id, email: h.fx.users.customer.email },
+      scale: 'binary',
+      rating: 'good',
+      comment: 'Great',
+      groupId: h.fx.groups.support,
+    });
     expect(first.agent?.id ?? null).toBe(assigned!.assignee_id);
     expect(all.body.summary).toMatchObject({ rated: 3, sent: 3, positive: 2, negative: 1, averageScore: null, fiveCount: 0 });
     expect(all.body.summary.positiveShare).toBeCloseTo(2 / 3);

@@ -129,7 +129,10 @@ describe('working a ticket through its workflow', () => {
     expect(prio).toMatchObject({ field: 'priority', oldValue: 'normal', newValue: 'urgent', actor: { type: 'user', id: h.fx.users.agent1.id } });
     expect(Date.parse(prio.createdAt)).toBeGreaterThan(Date.parse(t.createdAt) - 1000);
     expect(byType('ticket.assigneeId_changed')[0]).toMatchObject({ oldValue: cur.assigneeId, newValue: h.fx.users.agent2.id });
-    expect(byType('ticket.status_changed').map((e: any) => [e.oldValue, e.newValue])).toEqual([['new', 'open'], ['open', 'pending']]);
+    expect(byType('ticket.status_changed').map((e: any) => [e.oldValue, e.newValue])).toEqual([
+      ['new', 'open'],
+      ['open', 'pending'],
+    ]);
     expect(byType('sla.met').some((e: any) => e.field === 'first_response')).toBe(true);
 
     // A customer reply to a pending ticket hands it back to the agents.
@@ -192,7 +195,7 @@ describe('visibility', () => {
     expect(list2.body.items.some((x: any) => x.id === t.id)).toBe(false);
   });
 
-  it('agents see their groups\' tickets, admins see all', async () => {
+  it("agents see their groups' tickets, admins see all", async () => {
     const t = await newTicket(customer);
     expect((await h.call(outsider, 'GET', `/api/v1/tickets/${t.id}`)).status).toBe(404);
     expect((await h.call(agent2, 'GET', `/api/v1/tickets/${t.id}`)).status).toBe(200);
@@ -216,11 +219,21 @@ describe('listing', () => {
     } while (cursor);
     expect(all).toEqual(created.map((t) => t.id).reverse());
     const high = await h.call(admin, 'GET', `/api/v1/tickets?requesterId=${h.fx.users.customer2.id}&priority=high`);
-    expect(high.body.items.map((x: any) => x.id).sort()).toEqual(created.filter((t) => t.priority === 'high').map((t) => t.id).sort());
+    expect(high.body.items.map((x: any) => x.id).sort()).toEqual(
+      created
+        .filter((t) => t.priority === 'high')
+        .map((t) => t.id)
+        .sort(),
+    );
     const multi = await h.call(admin, 'GET', `/api/v1/tickets?requesterId=${h.fx.users.customer2.id}&priority=high,low&status=new&slaState=ok&groupId=${h.fx.groups.support}`);
     expect(multi.body.items).toHaveLength(5);
     const range = await h.call(admin, 'GET', `/api/v1/tickets?requesterId=${h.fx.users.customer2.id}&createdFrom=${encodeURIComponent(created[2]!.createdAt)}`);
-    expect(range.body.items.map((x: any) => x.id).sort()).toEqual(created.slice(2).map((t) => t.id).sort());
+    expect(range.body.items.map((x: any) => x.id).sort()).toEqual(
+      created
+        .slice(2)
+        .map((t) => t.id)
+        .sort(),
+    );
     const none = await h.call(admin, 'GET', `/api/v1/tickets?requesterId=${h.fx.users.customer2.id}&assigneeId=none`);
     expect(none.body.items).toHaveLength(0);
     const breached = await h.call(admin, 'GET', `/api/v1/tickets?requesterId=${h.fx.users.customer2.id}&slaState=breached`);

@@ -96,10 +96,12 @@ const storedFile = (b: Buffer) => path.join(storageDir, 'attachments', sha(b).sl
 const tempFiles = () => (fs.existsSync(uploadTempDir(storageDir)) ? fs.readdirSync(uploadTempDir(storageDir)) : []);
 
 async function rowsOf(userId: number) {
-  return h.orm.em.fork().execute<{ id: number; ticket_id: number | null; message_id: number | null; filename: string; sha256: string }[]>(
-    'select id, ticket_id, message_id, filename, sha256 from attachments where uploaded_by = ? order by id',
-    [userId],
-  );
+  return h.orm.em
+    .fork()
+    .execute<{ id: number; ticket_id: number | null; message_id: number | null; filename: string; sha256: string }[]>(
+      'select id, ticket_id, message_id, filename, sha256 from attachments where uploaded_by = ? order by id',
+      [userId],
+    );
 }
 
 /** Nothing of a refused upload remains: no new row of the user, no file of those bytes, no temporary file. */
@@ -115,7 +117,12 @@ async function download(token: string | null, url: string) {
 }
 
 const setting = (body?: unknown, token = tokens.admin) => h.call(token, body === undefined ? 'GET' : 'PUT', '/api/v1/settings/uploads', body);
-const limitsOf = (over: Partial<{ maxFileBytes: number; maxFilesPerMessage: number; allowedTypes: string[] }>) => ({ maxFileBytes: 25 * 1024 * 1024, maxFilesPerMessage: 10, allowedTypes: [], ...over });
+const limitsOf = (over: Partial<{ maxFileBytes: number; maxFilesPerMessage: number; allowedTypes: string[] }>) => ({
+  maxFileBytes: 25 * 1024 * 1024,
+  maxFilesPerMessage: 10,
+  allowedTypes: [],
+  ...over,
+});
 
 beforeAll(async () => {
   storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mehrdesk-uploads-'));
@@ -221,13 +228,19 @@ describe('POST /uploads', () => {
     expect(noBoundary.body.error.fields[0].path).toBe('headers.content-type');
     const noFile = multipart([]);
     expect((await post(tokens.customerA, '/api/v1/uploads', noFile.body, { 'content-type': noFile.contentType })).body.error.fields).toEqual([{ path: 'body.file', message: 'Required' }]);
-    const field = multipart([{ name: 'note', body: Buffer.from('hi') }, { name: 'file', filename: 'a.txt', body: Buffer.from('a') }]);
+    const field = multipart([
+      { name: 'note', body: Buffer.from('hi') },
+      { name: 'file', filename: 'a.txt', body: Buffer.from('a') },
+    ]);
     const withField = await post(tokens.customerA, '/api/v1/uploads', field.body, { 'content-type': field.contentType });
     expect(withField.status).toBe(400);
     expect(withField.body.error.fields[0].path).toBe('body.note');
     const wrongName = multipart([{ name: 'upload', filename: 'a.txt', body: Buffer.from('a') }]);
     expect((await post(tokens.customerA, '/api/v1/uploads', wrongName.body, { 'content-type': wrongName.contentType })).body.error.fields[0].path).toBe('body.upload');
-    const two = multipart([{ name: 'file', filename: 'a.txt', body: Buffer.from('a') }, { name: 'file', filename: 'b.txt', body: Buffer.from('b') }]);
+    const two = multipart([
+      { name: 'file', filename: 'a.txt', body: Buffer.from('a') },
+      { name: 'file', filename: 'b.txt', body: Buffer.from('b') },
+    ]);
     const twice = await post(tokens.customerA, '/api/v1/uploads', two.body, { 'content-type': two.contentType });
     expect(twice.status).toBe(400);
     expect(twice.body.error.fields[0]).toEqual({ path: 'body.file', message: 'Send one file per request' });
@@ -316,7 +329,14 @@ describe('attachmentIds on tickets, replies and notes', () => {
   it('an agent creates a ticket for a new e-mail with an upload of their own', async () => {
     const form = await uploaded(tokens.agent, Buffer.concat([PDF, randomBytes(8)]), 'form.pdf', 'application/pdf');
     const email = `walk-in-${h.fx.suffix}@customer.example`;
-    const r = await h.call(tokens.agent, 'POST', '/api/v1/tickets', { subject: 'Phoned in', body: '<p>Form attached</p>', requesterEmail: email, requesterName: 'Walk In', groupId: h.fx.groups.support, attachmentIds: [form.id] });
+    const r = await h.call(tokens.agent, 'POST', '/api/v1/tickets', {
+      subject: 'Phoned in',
+      body: '<p>Form attached</p>',
+      requesterEmail: email,
+      requesterName: 'Walk In',
+      groupId: h.fx.groups.support,
+      attachmentIds: [form.id],
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body.requester).toMatchObject({ email, name: 'Walk In' });
     const [m] = (await h.call(tokens.agent, 'GET', `/api/v1/tickets/${r.body.id}/messages`)).body.items;
@@ -339,7 +359,10 @@ describe('attachmentIds on tickets, replies and notes', () => {
     expect((await create([0])).status).toBe(400);
 
     expect((await setting(limitsOf({ maxFilesPerMessage: 2 }))).status).toBe(200);
-    const more = [await uploaded(tokens.customerB, Buffer.from(`c ${Math.random()}`), 'c.txt', 'text/plain'), await uploaded(tokens.customerB, Buffer.from(`d ${Math.random()}`), 'd.txt', 'text/plain')];
+    const more = [
+      await uploaded(tokens.customerB, Buffer.from(`c ${Math.random()}`), 'c.txt', 'text/plain'),
+      await uploaded(tokens.customerB, Buffer.from(`d ${Math.random()}`), 'd.txt', 'text/plain'),
+    ];
     const tooMany = await create([mine.id, ...more.map((m) => m.id)]);
     expect(tooMany.status).toBe(422);
     expect(tooMany.body.error.fields).toEqual([{ path: 'body.attachmentIds.2', message: 'At most 2 files per message' }]);
@@ -365,7 +388,12 @@ describe('settings and limits', () => {
   it('GET /uploads/limits for everyone signed in; admins choose the limits, validated', async () => {
     expect((await h.call(tokens.customerA, 'GET', '/api/v1/uploads/limits')).body).toEqual({ maxFileBytes: 25 * 1024 * 1024, maxFilesPerMessage: 10, allowedTypes: [], pendingHours: 24 });
     expect((await setting()).body).toEqual({ maxFileBytes: 25 * 1024 * 1024, maxFilesPerMessage: 10, allowedTypes: [], source: 'default' });
-    expect((await setting(limitsOf({ maxFileBytes: 2048, allowedTypes: ['IMAGE/*', 'application/pdf'] }))).body).toEqual({ maxFileBytes: 2048, maxFilesPerMessage: 10, allowedTypes: ['image/*', 'application/pdf'], source: 'admin' });
+    expect((await setting(limitsOf({ maxFileBytes: 2048, allowedTypes: ['IMAGE/*', 'application/pdf'] }))).body).toEqual({
+      maxFileBytes: 2048,
+      maxFilesPerMessage: 10,
+      allowedTypes: ['image/*', 'application/pdf'],
+      source: 'admin',
+    });
     const bad = await setting({ maxFileBytes: 2 ** 31, maxFilesPerMessage: 0, allowedTypes: ['nonsense', 'image/*', 'image/*'] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields.map((f: { path: string }) => f.path).sort()).toEqual(['body.allowedTypes', 'body.allowedTypes.0', 'body.maxFileBytes', 'body.maxFilesPerMessage']);

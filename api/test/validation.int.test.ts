@@ -334,7 +334,12 @@ function resolve(value: unknown): unknown {
 
 async function send(c: Case) {
   const token = c.as === 'anonymous' ? null : tokens[c.as];
-  const path = c.path.replace(':t', String(ticket.id)).replace('AGENT1_ID', String(h.fx.users.agent1.id)).replace('SUPPORT_ID', String(h.fx.groups.support)).replace('CALENDAR_ID', String(h.fx.calendarId)).replace('POLICY_ID', String(h.fx.policyId));
+  const path = c.path
+    .replace(':t', String(ticket.id))
+    .replace('AGENT1_ID', String(h.fx.users.agent1.id))
+    .replace('SUPPORT_ID', String(h.fx.groups.support))
+    .replace('CALENDAR_ID', String(h.fx.calendarId))
+    .replace('POLICY_ID', String(h.fx.policyId));
   if (c.body instanceof Raw) return h.call(token, c.method, path, c.body.text, { 'content-type': c.body.contentType, ...c.headers });
   return h.call(token, c.method, path, resolve(c.body), c.headers);
 }
@@ -349,7 +354,8 @@ describe('malformed input is refused, names the bad field and writes nothing', (
     const res = await send(c);
     expect(res.status, JSON.stringify(res.body)?.slice(0, 500)).toBe(c.status);
     const error: Record<string, unknown> = { code: c.code, message: c.message };
-    if (c.fields) error.fields = c.fields.map(([path, message, pointer]) => ({ path, message: typeof message === 'string' ? message : expect.stringMatching(message ?? /\S/), ...(pointer ? { pointer } : {}) }));
+    if (c.fields)
+      error.fields = c.fields.map(([path, message, pointer]) => ({ path, message: typeof message === 'string' ? message : expect.stringMatching(message ?? /\S/), ...(pointer ? { pointer } : {}) }));
     expect(res.body).toEqual({ error });
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await counts()).toEqual(before);
@@ -401,7 +407,11 @@ describe('the limits themselves are accepted (so the refusals above are about th
     const late = await h.call(tokens.admin, 'GET', `/api/v1/tickets?createdTo=${encodeURIComponent('9999-12-31T23:59:59+14:00')}&createdFrom=2024-02-29T12:00:00Z`);
     expect(late.status, JSON.stringify(late.body)).toBe(200);
     expect(late.body.items.map((t: any) => t.id)).toContain(ticket.id);
-    for (const [sort, key] of [['-createdAt', '9999-12-31T23:59:59.999999Z'], ['createdAt', '1970-01-01T00:00:00.000000Z'], ['dueAt', null]] as const) {
+    for (const [sort, key] of [
+      ['-createdAt', '9999-12-31T23:59:59.999999Z'],
+      ['createdAt', '1970-01-01T00:00:00.000000Z'],
+      ['dueAt', null],
+    ] as const) {
       const page = await h.call(tokens.admin, 'GET', `/api/v1/tickets?sort=${sort}&cursor=${ticketCursor(sort, key, 2_147_483_647)}`);
       expect(page.status, `${sort} ${JSON.stringify(page.body)}`).toBe(200);
     }

@@ -28,7 +28,15 @@ async function receiver(script: (n: number) => number | 'hang') {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    got,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
 }
 
 let h: Harness;
@@ -94,7 +102,11 @@ describe('webhooks', () => {
     const [d] = await eventually(async () => ((await deliveries(sub.id))[0]?.status === 'succeeded' ? deliveries(sub.id) : null), 'delivered after retries', 30_000);
     expect(d.attempts).toBe(3);
     const detail = (await h.call(admin, 'GET', `/api/v1/webhooks/deliveries/${d.id}`)).body;
-    expect(detail.log.map((a: any) => [a.attempt, a.outcome, a.statusCode])).toEqual([[1, 'retryable', 500], [2, 'retryable', null], [3, 'success', 200]]);
+    expect(detail.log.map((a: any) => [a.attempt, a.outcome, a.statusCode])).toEqual([
+      [1, 'retryable', 500],
+      [2, 'retryable', null],
+      [3, 'success', 200],
+    ]);
     expect(detail.log[0].responseExcerpt).toBe('answer 500');
     expect(detail.log[1].error).toMatch(/timed out/);
     expect(rx.got.map((g) => g.headers['mehrdesk-delivery'])).toEqual([d.id, d.id, d.id]);
@@ -140,7 +152,16 @@ describe('webhooks', () => {
     const sub = await subscribe(rx.url, ['rule.action']);
     const rule = await h.call(admin, 'POST', '/api/v1/rules', {
       name: `notify CRM ${h.fx.suffix}`,
-      definition: { trigger: 'ticket.created', conditions: { all: [{ fact: 'ticket.categoryId', operator: 'equal', value: h.fx.categoryId }, { fact: 'ticket.subject', operator: 'textContains', value: 'crm' }] }, actions: [{ type: 'call_webhook', params: { subscriptionId: sub.id } }] },
+      definition: {
+        trigger: 'ticket.created',
+        conditions: {
+          all: [
+            { fact: 'ticket.categoryId', operator: 'equal', value: h.fx.categoryId },
+            { fact: 'ticket.subject', operator: 'textContains', value: 'crm' },
+          ],
+        },
+        actions: [{ type: 'call_webhook', params: { subscriptionId: sub.id } }],
+      },
     });
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
     try {

@@ -5,7 +5,36 @@ import sanitizeHtml from 'sanitize-html';
 const LINK_REL = 'noopener noreferrer nofollow';
 const LINK_TARGET = '_blank';
 const RICH: sanitizeHtml.IOptions = {
-  allowedTags: ['p', 'br', 'strong', 'b', 'em', 'i', 'u', 's', 'blockquote', 'code', 'pre', 'ul', 'ol', 'li', 'a', 'h1', 'h2', 'h3', 'h4', 'hr', 'span', 'div', 'table', 'thead', 'tbody', 'tr', 'th', 'td'],
+  allowedTags: [
+    'p',
+    'br',
+    'strong',
+    'b',
+    'em',
+    'i',
+    'u',
+    's',
+    'blockquote',
+    'code',
+    'pre',
+    'ul',
+    'ol',
+    'li',
+    'a',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'hr',
+    'span',
+    'div',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+  ],
   // Every link opens in a new tab without a window.opener, a referrer or search-engine credit:
   // the transform overwrites whatever rel/target the client sent, the allow-list admits only
   // the values it sets.

@@ -7,9 +7,7 @@ const FORCED = 'rel="noopener noreferrer nofollow" target="_blank"';
 
 describe('sanitizeRichText: links', () => {
   it('keeps the rel and target it adds to every link', () => {
-    expect(html('<p><a href="https://example.com/x?a=1&amp;b=2" title="Docs">docs</a></p>')).toBe(
-      `<p><a href="https://example.com/x?a=1&amp;b=2" title="Docs" ${FORCED}>docs</a></p>`,
-    );
+    expect(html('<p><a href="https://example.com/x?a=1&amp;b=2" title="Docs">docs</a></p>')).toBe(`<p><a href="https://example.com/x?a=1&amp;b=2" title="Docs" ${FORCED}>docs</a></p>`);
     expect(html('<a href="mailto:help@example.com">mail us</a>')).toBe(`<a href="mailto:help@example.com" ${FORCED}>mail us</a>`);
   });
 
@@ -49,9 +47,7 @@ describe('sanitizeRichText: what is still removed', () => {
   });
 
   it('drops event handlers, styles, classes and ids, keeping dir and lang', () => {
-    const out = html(
-      '<p onclick="x()" style="position:fixed" class="c" id="i" dir="rtl" lang="fa">سلام <a href="https://e.test/" onmouseover="y()" style="color:red">x</a></p>',
-    );
+    const out = html('<p onclick="x()" style="position:fixed" class="c" id="i" dir="rtl" lang="fa">سلام <a href="https://e.test/" onmouseover="y()" style="color:red">x</a></p>');
     expect(out).toBe(`<p dir="rtl" lang="fa">سلام <a href="https://e.test/" ${FORCED}>x</a></p>`);
   });
 
@@ -75,7 +71,8 @@ describe('sanitizeRichText: what is still removed', () => {
 
 describe('sanitizeArticleHtml: knowledge-base bodies', () => {
   it('keeps images uploaded to the knowledge base and drops every other image', () => {
-    const html = '<p>a<img src="/api/v1/kb/images/12/shot.png" alt="Shot" onerror="x()" style="width:9px">' +
+    const html =
+      '<p>a<img src="/api/v1/kb/images/12/shot.png" alt="Shot" onerror="x()" style="width:9px">' +
       '<img src="https://tracker.example/p.gif"><img src="//evil.example/x.png"><img src="/api/v1/kb/images/0/x.png">' +
       '<img src="/api/v1/kb/images/3/../../secret"><img src="javascript:alert(1)"><img>b</p>';
     expect(sanitizeArticleHtml(html)).toEqual({ html: '<p>a<img src="/api/v1/kb/images/12/shot.png" alt="Shot" />b</p>', text: 'ab' });

@@ -100,9 +100,7 @@ const _actionSchemaIsComplete: _SameAction = true;
 // Referenced ids
 // ---------------------------------------------------------------------------------------
 
-export type IdReference =
-  | { kind: 'group' | 'category' | 'user' | 'organization' | 'webhook_subscription'; id: number; pointer: string }
-  | { kind: 'email_template'; id: string; pointer: string };
+export type IdReference = { kind: 'group' | 'category' | 'user' | 'organization' | 'webhook_subscription'; id: number; pointer: string } | { kind: 'email_template'; id: string; pointer: string };
 
 type NumericKind = Exclude<IdReference['kind'], 'email_template'>;
 /** What an id in a rule can refer to (the rule editor offers pickers by kind). */

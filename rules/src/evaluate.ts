@@ -163,11 +163,7 @@ function leafReport(leaf: ConditionLeaf, pointer: string): CompiledLeaf {
 }
 
 /** Convenience for one-off evaluation (e.g. an API dry-run of an unsaved rule): compile + evaluate. */
-export function evaluateRules(
-  rules: readonly RuleSetEntry[],
-  context: RuleContext,
-  opts?: EvaluateOptions,
-): Promise<EvaluationResult> {
+export function evaluateRules(rules: readonly RuleSetEntry[], context: RuleContext, opts?: EvaluateOptions): Promise<EvaluationResult> {
   return evaluate(compileRuleSet(rules), context, opts);
 }
 
@@ -224,8 +220,7 @@ interface EngineLeafResult {
 }
 
 async function runRule(engine: Engine, rule: Readonly<CompiledRule>): Promise<Outcome> {
-  const notEvaluated = (): ConditionResult[] =>
-    rule.leaves.map((leaf) => ({ ...copy(leaf), factValue: undefined, result: null }));
+  const notEvaluated = (): ConditionResult[] => rule.leaves.map((leaf) => ({ ...copy(leaf), factValue: undefined, result: null }));
   if (rule.conditions === null) return { matched: false, conditions: notEvaluated(), actions: [], error: rule.invalid ?? 'not compiled' };
   const name = `rule:${rule.id}`;
   // The Engine copies the condition tree into its own Condition objects; ours stays frozen.

@@ -107,10 +107,7 @@ describe('a nested all/any/not tree', () => {
     const def: RuleDefinition = {
       trigger: 'ticket.created',
       conditions: {
-        any: [
-          { fact: 'ticket.status', operator: 'equal', value: 'open' },
-          { not: { not: { fact: 'time.insideBusinessHours', operator: 'equal', value: false } } },
-        ],
+        any: [{ fact: 'ticket.status', operator: 'equal', value: 'open' }, { not: { not: { fact: 'time.insideBusinessHours', operator: 'equal', value: false } } }],
       },
       actions: [TAG('x')],
     };
@@ -132,8 +129,7 @@ describe('selection and order', () => {
     entry(1, 40, simple('ticket.updated', 'open', 'd')),
   ];
   const compiled = compileRuleSet(rules);
-  const summary = async (ctx: RuleContext, opts?: EvaluateOptions) =>
-    (await evaluate(compiled, ctx, opts)).results.map((r) => [r.ruleId, r.matched, r.actions]);
+  const summary = async (ctx: RuleContext, opts?: EvaluateOptions) => (await evaluate(compiled, ctx, opts)).results.map((r) => [r.ruleId, r.matched, r.actions]);
 
   it('evaluates only the rules of the event type, by position then id', async () => {
     expect(await summary(UPDATED)).toEqual([
@@ -226,8 +222,7 @@ describe('rules that cannot be evaluated', () => {
         conditions: [],
         actions: [],
         durationMs: 0,
-        error:
-          'invalid rule definition: /conditions/all/0/value: invalid regular expression (RE2 syntax: no look-around, no back-references): invalid perl operator: (?=',
+        error: 'invalid rule definition: /conditions/all/0/value: invalid regular expression (RE2 syntax: no look-around, no back-references): invalid perl operator: (?=',
       },
       { ruleId: 2, version: 20, name: 'rule 2', matched: true, conditions: [expect.objectContaining({ result: true })], actions: [TAG('ok')], durationMs: 0 },
     ]);
@@ -236,7 +231,12 @@ describe('rules that cannot be evaluated', () => {
   it('a fact that throws fails only its rule, with every condition unevaluated', async () => {
     const def: RuleDefinition = {
       trigger: 'ticket.created',
-      conditions: { all: [{ fact: 'ticket.status', operator: 'equal', value: 'open' }, { fact: 'time.weekday', operator: 'in', value: [6, 7] }] },
+      conditions: {
+        all: [
+          { fact: 'ticket.status', operator: 'equal', value: 'open' },
+          { fact: 'time.weekday', operator: 'in', value: [6, 7] },
+        ],
+      },
       actions: [TAG('weekend')],
     };
     const compiled = compileRuleSet([entry(1, 1, def), entry(2, 2, simple('ticket.created', 'open', 'ok'))]);

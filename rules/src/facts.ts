@@ -278,8 +278,7 @@ export const FACTS = {
     resolve: (c, p) => c.previous?.[p.field],
   }),
   hoursSince: fact({
-    description:
-      'Hours (fractional) from a ticket timestamp to now; business hours only with params.business; null when the timestamp is absent; 0 for future timestamps',
+    description: 'Hours (fractional) from a ticket timestamp to now; business hours only with params.business; null when the timestamp is absent; 0 for future timestamps',
     params: hoursSinceParams,
     type: { kind: 'number' },
     resolve: (c, p) => {

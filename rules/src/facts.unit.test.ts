@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { context, SAT_10, tehran, TEHRAN, ticket } from './__corpus__/context';
-import {
-  factAvailableFor,
-  FACT_NAMES,
-  FACTS,
-  factDefinition,
-  resolveFact,
-  type FactName,
-  type RuleContext,
-  type TicketSnapshot,
-  type TrackedField,
-} from './facts';
+import { factAvailableFor, FACT_NAMES, FACTS, factDefinition, resolveFact, type FactName, type RuleContext, type TicketSnapshot, type TrackedField } from './facts';
 import { TRIGGERS } from './triggers';
 
 function deepFreeze<T>(value: T): T {
@@ -51,12 +41,9 @@ describe('plain facts read the context', () => {
     expect(resolveFact(name, ctx)).toEqual(expected);
   });
 
-  it.each(['message.text', 'message.channel', 'message.senderRole', 'message.isInternal', 'sla.clock'] as FactName[])(
-    '%s is undefined when the context has no message / sla',
-    (name) => {
-      expect(resolveFact(name, context())).toBeUndefined();
-    },
-  );
+  it.each(['message.text', 'message.channel', 'message.senderRole', 'message.isInternal', 'sla.clock'] as FactName[])('%s is undefined when the context has no message / sla', (name) => {
+    expect(resolveFact(name, context())).toBeUndefined();
+  });
 
   it('survey facts read the rating that arrived, and are undefined for other events', () => {
     const c = context({ survey: { rating: 'bad', positive: false, comment: 'Took a week' }, event: { type: 'survey.received', at: SAT_10 } });

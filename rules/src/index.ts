@@ -8,14 +8,6 @@ export * from './validate';
 export * from './evaluate';
 export * from './catalogue';
 export { comparePointers, escapeToken, toPointer, type PathSegment } from './pointer';
-export {
-  clearRegexCache,
-  regexCacheSize,
-  regexError,
-  REGEX_CACHE_LIMIT,
-  REGEX_MAX_INPUT_LENGTH,
-  REGEX_MAX_PATTERN_LENGTH,
-  type RegexValue,
-} from './regex';
+export { clearRegexCache, regexCacheSize, regexError, REGEX_CACHE_LIMIT, REGEX_MAX_INPUT_LENGTH, REGEX_MAX_PATTERN_LENGTH, type RegexValue } from './regex';
 export { normalizeText } from './text';
 export { isTrigger, SLA_TRIGGERS } from './triggers';

@@ -18,31 +18,10 @@ import { normalizeText } from './text';
 // ---------------------------------------------------------------------------------------
 
 /** Built into json-rules-engine (semantics: === / indexOf / < etc.). */
-export const STOCK_OPERATORS = [
-  'equal',
-  'notEqual',
-  'in',
-  'notIn',
-  'lessThan',
-  'lessThanInclusive',
-  'greaterThan',
-  'greaterThanInclusive',
-  'contains',
-  'doesNotContain',
-] as const;
+export const STOCK_OPERATORS = ['equal', 'notEqual', 'in', 'notIn', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'contains', 'doesNotContain'] as const;
 
 /** Registered by {@link registerOperators}. */
-export const CUSTOM_OPERATORS = [
-  'containsAny',
-  'containsAll',
-  'textContains',
-  'textNotContains',
-  'startsWith',
-  'matchesRegex',
-  'isEmpty',
-  'isNotEmpty',
-  'inBusinessHours',
-] as const;
+export const CUSTOM_OPERATORS = ['containsAny', 'containsAll', 'textContains', 'textNotContains', 'startsWith', 'matchesRegex', 'isEmpty', 'isNotEmpty', 'inBusinessHours'] as const;
 
 export const OPERATOR_NAMES = [...STOCK_OPERATORS, ...CUSTOM_OPERATORS] as const;
 export type OperatorName = (typeof OPERATOR_NAMES)[number];
@@ -61,18 +40,7 @@ export function isOperatorName(value: unknown): value is OperatorName {
  * `id` a positive integer; `unknown` (custom fields) is compared as a string, number or
  * boolean depending on the operand (see {@link coercionFor}).
  */
-export const VALUE_TYPES = [
-  'string',
-  'text',
-  'number',
-  'boolean',
-  'datetime',
-  'enum',
-  'string[]',
-  'id',
-  'id|null',
-  'unknown',
-] as const;
+export const VALUE_TYPES = ['string', 'text', 'number', 'boolean', 'datetime', 'enum', 'string[]', 'id', 'id|null', 'unknown'] as const;
 export type ValueType = (typeof VALUE_TYPES)[number];
 
 export type FactType = { kind: Exclude<ValueType, 'enum'> } | { kind: 'enum'; values: readonly string[] };
@@ -181,8 +149,7 @@ const checkNumber: ScalarCheck = (v) => (isFiniteNumber(v) ? null : 'must be a n
 const checkBoolean: ScalarCheck = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
 const checkId: ScalarCheck = (v) => (isId(v) ? null : 'must be an id (a positive integer)');
 const checkIdOrNull: ScalarCheck = (v) => (v === null || isId(v) ? null : 'must be an id (a positive integer) or null');
-const checkScalar: ScalarCheck = (v) =>
-  isString(v) ? checkString(v) : isFiniteNumber(v) || typeof v === 'boolean' ? null : 'must be a string, number or boolean';
+const checkScalar: ScalarCheck = (v) => (isString(v) ? checkString(v) : isFiniteNumber(v) || typeof v === 'boolean' ? null : 'must be a string, number or boolean');
 const checkEnum =
   (values: readonly string[]): ScalarCheck =>
   (v) =>
@@ -280,9 +247,7 @@ export function checkValue(spec: ValueSpec, value: unknown, type: FactType): Val
     case 'idOrNullList':
       return checkList(value, checkIdOrNull, 'ids or null');
     case 'epochMs':
-      return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
-        ? []
-        : [{ path: [], message: 'must be a time in epoch milliseconds (a non-negative integer)' }];
+      return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? [] : [{ path: [], message: 'must be a time in epoch milliseconds (a non-negative integer)' }];
     case 'regex':
       return checkRegexValue(value);
     case 'scalar':
@@ -387,13 +352,11 @@ export function customOperators(calendar: CalendarSpec): Record<CustomOperatorNa
     textContains,
     // The complement of textContains: absent text (null/undefined) does not contain anything.
     textNotContains: (fact, value) => !textContains(fact, value),
-    startsWith: (fact, value) =>
-      typeof fact === 'string' && typeof value === 'string' && normalizeText(fact).startsWith(normalizeText(value)),
+    startsWith: (fact, value) => typeof fact === 'string' && typeof value === 'string' && normalizeText(fact).startsWith(normalizeText(value)),
     matchesRegex: (fact, value) => typeof fact === 'string' && regexTest(value as RegexValue, fact),
     isEmpty: (fact) => isEmptyValue(fact),
     isNotEmpty: (fact) => !isEmptyValue(fact),
-    inBusinessHours: (fact, value) =>
-      isFiniteNumber(fact) && typeof value === 'boolean' && isOpenAt(calendar, fact) === value,
+    inBusinessHours: (fact, value) => isFiniteNumber(fact) && typeof value === 'boolean' && isOpenAt(calendar, fact) === value,
   };
 }
 

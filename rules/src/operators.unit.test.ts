@@ -2,19 +2,7 @@ import { ALWAYS_OPEN, type CalendarSpec } from '@mehrdesk/core/domain';
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
 import { tehran, TEHRAN } from './__corpus__/context';
-import {
-  checkValue,
-  coerce,
-  coercionFor,
-  engineValue,
-  OPERATOR_TABLE,
-  registerOperators,
-  valueSpecFor,
-  VALUE_TYPES,
-  type FactType,
-  type OperatorName,
-  type ValueType,
-} from './operators';
+import { checkValue, coerce, coercionFor, engineValue, OPERATOR_TABLE, registerOperators, valueSpecFor, VALUE_TYPES, type FactType, type OperatorName, type ValueType } from './operators';
 import { clearRegexCache, REGEX_CACHE_LIMIT, regexCacheSize, regexError, regexTest } from './regex';
 import { normalizeText } from './text';
 
@@ -42,87 +30,707 @@ const T = 1_800_000_000_000;
 type Case = [ValueType, OperatorName, unknown, [unknown, boolean][]];
 const CASES: Case[] = [
   // string
-  ['string', 'equal', 'a@x.io', [['a@x.io', true], ['A@x.io', false], [null, false]]],
-  ['string', 'notEqual', 'a@x.io', [['b@x.io', true], ['a@x.io', false]]],
-  ['string', 'in', ['a', 'b'], [['b', true], ['c', false], [null, false]]],
-  ['string', 'notIn', ['a', 'b'], [['c', true], ['a', false]]],
-  ['string', 'textContains', 'ACME', [['support@acme.com', true], ['x@y.io', false], [null, false]]],
-  ['string', 'textNotContains', 'acme', [['x@y.io', true], ['x@ACME.io', false], [null, true]]],
-  ['string', 'startsWith', 'Dr.', [['dr. Ali', true], ['Ali Dr.', false], [null, false]]],
-  ['string', 'matchesRegex', '@example\\.com$', [['a@example.com', true], ['a@example.com.evil', false], [null, false]]],
-  ['string', 'isEmpty', true, [['', true], ['  ', true], [null, true], [undefined, true], ['a', false]]],
-  ['string', 'isNotEmpty', true, [['a', true], ['', false], [null, false]]],
+  [
+    'string',
+    'equal',
+    'a@x.io',
+    [
+      ['a@x.io', true],
+      ['A@x.io', false],
+      [null, false],
+    ],
+  ],
+  [
+    'string',
+    'notEqual',
+    'a@x.io',
+    [
+      ['b@x.io', true],
+      ['a@x.io', false],
+    ],
+  ],
+  [
+    'string',
+    'in',
+    ['a', 'b'],
+    [
+      ['b', true],
+      ['c', false],
+      [null, false],
+    ],
+  ],
+  [
+    'string',
+    'notIn',
+    ['a', 'b'],
+    [
+      ['c', true],
+      ['a', false],
+    ],
+  ],
+  [
+    'string',
+    'textContains',
+    'ACME',
+    [
+      ['support@acme.com', true],
+      ['x@y.io', false],
+      [null, false],
+    ],
+  ],
+  [
+    'string',
+    'textNotContains',
+    'acme',
+    [
+      ['x@y.io', true],
+      ['x@ACME.io', false],
+      [null, true],
+    ],
+  ],
+  [
+    'string',
+    'startsWith',
+    'Dr.',
+    [
+      ['dr. Ali', true],
+      ['Ali Dr.', false],
+      [null, false],
+    ],
+  ],
+  [
+    'string',
+    'matchesRegex',
+    '@example\\.com$',
+    [
+      ['a@example.com', true],
+      ['a@example.com.evil', false],
+      [null, false],
+    ],
+  ],
+  [
+    'string',
+    'isEmpty',
+    true,
+    [
+      ['', true],
+      ['  ', true],
+      [null, true],
+      [undefined, true],
+      ['a', false],
+    ],
+  ],
+  [
+    'string',
+    'isNotEmpty',
+    true,
+    [
+      ['a', true],
+      ['', false],
+      [null, false],
+    ],
+  ],
   // text (Persian included)
-  ['text', 'textContains', 'كتاب', [['این کتاب خوب است', true], ['این كتاب', true], ['کتب', false], [undefined, false]]],
-  ['text', 'textNotContains', 'علي', [['سلام', true], ['آقای علی', false]]],
-  ['text', 'startsWith', 'سلام', [['سلام، وقت بخیر', true], ['با سلام', false]]],
-  ['text', 'matchesRegex', { pattern: 'refund|return', flags: 'i' }, [['I want a REFUND', true], ['no thanks', false]]],
-  ['text', 'isEmpty', true, [['', true], ['\n\t', true], ['x', false]]],
-  ['text', 'isNotEmpty', true, [['x', true], [undefined, false]]],
+  [
+    'text',
+    'textContains',
+    'كتاب',
+    [
+      ['این کتاب خوب است', true],
+      ['این كتاب', true],
+      ['کتب', false],
+      [undefined, false],
+    ],
+  ],
+  [
+    'text',
+    'textNotContains',
+    'علي',
+    [
+      ['سلام', true],
+      ['آقای علی', false],
+    ],
+  ],
+  [
+    'text',
+    'startsWith',
+    'سلام',
+    [
+      ['سلام، وقت بخیر', true],
+      ['با سلام', false],
+    ],
+  ],
+  [
+    'text',
+    'matchesRegex',
+    { pattern: 'refund|return', flags: 'i' },
+    [
+      ['I want a REFUND', true],
+      ['no thanks', false],
+    ],
+  ],
+  [
+    'text',
+    'isEmpty',
+    true,
+    [
+      ['', true],
+      ['\n\t', true],
+      ['x', false],
+    ],
+  ],
+  [
+    'text',
+    'isNotEmpty',
+    true,
+    [
+      ['x', true],
+      [undefined, false],
+    ],
+  ],
   // number
-  ['number', 'equal', 3, [[3, true], [3.5, false], [null, false]]],
-  ['number', 'notEqual', 3, [[4, true], [3, false]]],
-  ['number', 'in', [1, 2], [[2, true], [3, false]]],
-  ['number', 'notIn', [1, 2], [[3, true], [1, false]]],
-  ['number', 'lessThan', 5, [[4.9, true], [5, false], [null, false]]],
-  ['number', 'lessThanInclusive', 5, [[5, true], [5.1, false]]],
-  ['number', 'greaterThan', 5, [[5.1, true], [5, false], [null, false]]],
-  ['number', 'greaterThanInclusive', 5, [[5, true], [4.9, false]]],
-  ['number', 'isEmpty', true, [[null, true], [0, false]]],
-  ['number', 'isNotEmpty', true, [[0, true], [null, false]]],
+  [
+    'number',
+    'equal',
+    3,
+    [
+      [3, true],
+      [3.5, false],
+      [null, false],
+    ],
+  ],
+  [
+    'number',
+    'notEqual',
+    3,
+    [
+      [4, true],
+      [3, false],
+    ],
+  ],
+  [
+    'number',
+    'in',
+    [1, 2],
+    [
+      [2, true],
+      [3, false],
+    ],
+  ],
+  [
+    'number',
+    'notIn',
+    [1, 2],
+    [
+      [3, true],
+      [1, false],
+    ],
+  ],
+  [
+    'number',
+    'lessThan',
+    5,
+    [
+      [4.9, true],
+      [5, false],
+      [null, false],
+    ],
+  ],
+  [
+    'number',
+    'lessThanInclusive',
+    5,
+    [
+      [5, true],
+      [5.1, false],
+    ],
+  ],
+  [
+    'number',
+    'greaterThan',
+    5,
+    [
+      [5.1, true],
+      [5, false],
+      [null, false],
+    ],
+  ],
+  [
+    'number',
+    'greaterThanInclusive',
+    5,
+    [
+      [5, true],
+      [4.9, false],
+    ],
+  ],
+  [
+    'number',
+    'isEmpty',
+    true,
+    [
+      [null, true],
+      [0, false],
+    ],
+  ],
+  [
+    'number',
+    'isNotEmpty',
+    true,
+    [
+      [0, true],
+      [null, false],
+    ],
+  ],
   // boolean
-  ['boolean', 'equal', true, [[true, true], [false, false], [undefined, false]]],
-  ['boolean', 'notEqual', true, [[false, true], [true, false]]],
+  [
+    'boolean',
+    'equal',
+    true,
+    [
+      [true, true],
+      [false, false],
+      [undefined, false],
+    ],
+  ],
+  [
+    'boolean',
+    'notEqual',
+    true,
+    [
+      [false, true],
+      [true, false],
+    ],
+  ],
   // datetime
-  ['datetime', 'lessThan', T, [[T - 1, true], [T, false]]],
-  ['datetime', 'lessThanInclusive', T, [[T, true], [T + 1, false]]],
-  ['datetime', 'greaterThan', T, [[T + 1, true], [T, false]]],
-  ['datetime', 'greaterThanInclusive', T, [[T, true], [T - 1, false]]],
-  ['datetime', 'inBusinessHours', true, [[OPEN, true], [CLOSED_EVENING, false], [CLOSED_FRIDAY, false], [null, false]]],
-  ['datetime', 'inBusinessHours', false, [[CLOSED_FRIDAY, true], [OPEN, false], [null, false]]],
+  [
+    'datetime',
+    'lessThan',
+    T,
+    [
+      [T - 1, true],
+      [T, false],
+    ],
+  ],
+  [
+    'datetime',
+    'lessThanInclusive',
+    T,
+    [
+      [T, true],
+      [T + 1, false],
+    ],
+  ],
+  [
+    'datetime',
+    'greaterThan',
+    T,
+    [
+      [T + 1, true],
+      [T, false],
+    ],
+  ],
+  [
+    'datetime',
+    'greaterThanInclusive',
+    T,
+    [
+      [T, true],
+      [T - 1, false],
+    ],
+  ],
+  [
+    'datetime',
+    'inBusinessHours',
+    true,
+    [
+      [OPEN, true],
+      [CLOSED_EVENING, false],
+      [CLOSED_FRIDAY, false],
+      [null, false],
+    ],
+  ],
+  [
+    'datetime',
+    'inBusinessHours',
+    false,
+    [
+      [CLOSED_FRIDAY, true],
+      [OPEN, false],
+      [null, false],
+    ],
+  ],
   // enum
-  ['enum', 'equal', 'open', [['open', true], ['closed', false]]],
-  ['enum', 'notEqual', 'open', [['closed', true], ['open', false]]],
-  ['enum', 'in', ['open', 'new'], [['new', true], ['closed', false]]],
-  ['enum', 'notIn', ['open', 'new'], [['closed', true], ['open', false]]],
+  [
+    'enum',
+    'equal',
+    'open',
+    [
+      ['open', true],
+      ['closed', false],
+    ],
+  ],
+  [
+    'enum',
+    'notEqual',
+    'open',
+    [
+      ['closed', true],
+      ['open', false],
+    ],
+  ],
+  [
+    'enum',
+    'in',
+    ['open', 'new'],
+    [
+      ['new', true],
+      ['closed', false],
+    ],
+  ],
+  [
+    'enum',
+    'notIn',
+    ['open', 'new'],
+    [
+      ['closed', true],
+      ['open', false],
+    ],
+  ],
   // string[]
-  ['string[]', 'contains', 'vip', [[['vip', 'x'], true], [['VIP'], false], [[], false], [null, false]]],
-  ['string[]', 'doesNotContain', 'vip', [[['x'], true], [[], true], [['vip'], false]]],
-  ['string[]', 'containsAny', ['a', 'b'], [[['b', 'c'], true], [['c'], false], [[], false], [null, false]]],
-  ['string[]', 'containsAll', ['a', 'b'], [[['b', 'c', 'a'], true], [['a'], false], [null, false]]],
-  ['string[]', 'isEmpty', true, [[[], true], [null, true], [['a'], false]]],
-  ['string[]', 'isNotEmpty', true, [[['a'], true], [[], false]]],
+  [
+    'string[]',
+    'contains',
+    'vip',
+    [
+      [['vip', 'x'], true],
+      [['VIP'], false],
+      [[], false],
+      [null, false],
+    ],
+  ],
+  [
+    'string[]',
+    'doesNotContain',
+    'vip',
+    [
+      [['x'], true],
+      [[], true],
+      [['vip'], false],
+    ],
+  ],
+  [
+    'string[]',
+    'containsAny',
+    ['a', 'b'],
+    [
+      [['b', 'c'], true],
+      [['c'], false],
+      [[], false],
+      [null, false],
+    ],
+  ],
+  [
+    'string[]',
+    'containsAll',
+    ['a', 'b'],
+    [
+      [['b', 'c', 'a'], true],
+      [['a'], false],
+      [null, false],
+    ],
+  ],
+  [
+    'string[]',
+    'isEmpty',
+    true,
+    [
+      [[], true],
+      [null, true],
+      [['a'], false],
+    ],
+  ],
+  [
+    'string[]',
+    'isNotEmpty',
+    true,
+    [
+      [['a'], true],
+      [[], false],
+    ],
+  ],
   // id
-  ['id', 'equal', 5, [[5, true], [6, false]]],
-  ['id', 'notEqual', 5, [[6, true], [5, false]]],
-  ['id', 'in', [5, 6], [[6, true], [7, false]]],
-  ['id', 'notIn', [5, 6], [[7, true], [5, false]]],
+  [
+    'id',
+    'equal',
+    5,
+    [
+      [5, true],
+      [6, false],
+    ],
+  ],
+  [
+    'id',
+    'notEqual',
+    5,
+    [
+      [6, true],
+      [5, false],
+    ],
+  ],
+  [
+    'id',
+    'in',
+    [5, 6],
+    [
+      [6, true],
+      [7, false],
+    ],
+  ],
+  [
+    'id',
+    'notIn',
+    [5, 6],
+    [
+      [7, true],
+      [5, false],
+    ],
+  ],
   // id|null
-  ['id|null', 'equal', null, [[null, true], [5, false]]],
-  ['id|null', 'equal', 5, [[5, true], [null, false]]],
-  ['id|null', 'notEqual', null, [[5, true], [null, false]]],
-  ['id|null', 'in', [5, null], [[null, true], [5, true], [6, false]]],
-  ['id|null', 'notIn', [5, null], [[6, true], [null, false]]],
-  ['id|null', 'isEmpty', true, [[null, true], [5, false]]],
-  ['id|null', 'isNotEmpty', true, [[5, true], [null, false]]],
+  [
+    'id|null',
+    'equal',
+    null,
+    [
+      [null, true],
+      [5, false],
+    ],
+  ],
+  [
+    'id|null',
+    'equal',
+    5,
+    [
+      [5, true],
+      [null, false],
+    ],
+  ],
+  [
+    'id|null',
+    'notEqual',
+    null,
+    [
+      [5, true],
+      [null, false],
+    ],
+  ],
+  [
+    'id|null',
+    'in',
+    [5, null],
+    [
+      [null, true],
+      [5, true],
+      [6, false],
+    ],
+  ],
+  [
+    'id|null',
+    'notIn',
+    [5, null],
+    [
+      [6, true],
+      [null, false],
+    ],
+  ],
+  [
+    'id|null',
+    'isEmpty',
+    true,
+    [
+      [null, true],
+      [5, false],
+    ],
+  ],
+  [
+    'id|null',
+    'isNotEmpty',
+    true,
+    [
+      [5, true],
+      [null, false],
+    ],
+  ],
   // unknown (custom fields: coerced to the operand's type)
-  ['unknown', 'equal', 'gold', [['gold', true], ['Gold', false], [null, false]]],
-  ['unknown', 'equal', 42, [['42', true], [42, true], [' 42 ', true], ['42x', false], ['', false], [null, false]]],
-  ['unknown', 'equal', true, [['true', true], [true, true], [' TRUE ', true], ['yes', false], [1, false]]],
-  ['unknown', 'notEqual', 'gold', [['silver', true], ['gold', false]]],
-  ['unknown', 'in', [1, 2], [['2', true], [3, false]]],
-  ['unknown', 'in', ['1', 'b'], [[1, true], ['c', false]]],
-  ['unknown', 'notIn', ['a'], [['b', true], ['a', false]]],
-  ['unknown', 'lessThan', 10, [['9.5', true], [10, false], ['abc', false], [null, false]]],
-  ['unknown', 'lessThanInclusive', 10, [['10', true], ['10.01', false]]],
-  ['unknown', 'greaterThan', 10, [['11', true], ['', false], [true, false]]],
-  ['unknown', 'greaterThanInclusive', 10, [[10, true], [9, false]]],
-  ['unknown', 'textContains', '23', [[1234, true], ['x', false], [{ a: 23 }, false]]],
-  ['unknown', 'textNotContains', 'acme', [['x', true], ['ACME', false]]],
-  ['unknown', 'startsWith', 'ACME-', [['acme-17', true], ['x-acme-', false]]],
-  ['unknown', 'matchesRegex', '^\\d{3}$', [[123, true], ['1234', false]]],
-  ['unknown', 'isEmpty', true, [[null, true], ['', true], [[], true], [{}, true], [0, false], [false, false]]],
-  ['unknown', 'isNotEmpty', true, [['x', true], [undefined, false]]],
+  [
+    'unknown',
+    'equal',
+    'gold',
+    [
+      ['gold', true],
+      ['Gold', false],
+      [null, false],
+    ],
+  ],
+  [
+    'unknown',
+    'equal',
+    42,
+    [
+      ['42', true],
+      [42, true],
+      [' 42 ', true],
+      ['42x', false],
+      ['', false],
+      [null, false],
+    ],
+  ],
+  [
+    'unknown',
+    'equal',
+    true,
+    [
+      ['true', true],
+      [true, true],
+      [' TRUE ', true],
+      ['yes', false],
+      [1, false],
+    ],
+  ],
+  [
+    'unknown',
+    'notEqual',
+    'gold',
+    [
+      ['silver', true],
+      ['gold', false],
+    ],
+  ],
+  [
+    'unknown',
+    'in',
+    [1, 2],
+    [
+      ['2', true],
+      [3, false],
+    ],
+  ],
+  [
+    'unknown',
+    'in',
+    ['1', 'b'],
+    [
+      [1, true],
+      ['c', false],
+    ],
+  ],
+  [
+    'unknown',
+    'notIn',
+    ['a'],
+    [
+      ['b', true],
+      ['a', false],
+    ],
+  ],
+  [
+    'unknown',
+    'lessThan',
+    10,
+    [
+      ['9.5', true],
+      [10, false],
+      ['abc', false],
+      [null, false],
+    ],
+  ],
+  [
+    'unknown',
+    'lessThanInclusive',
+    10,
+    [
+      ['10', true],
+      ['10.01', false],
+    ],
+  ],
+  [
+    'unknown',
+    'greaterThan',
+    10,
+    [
+      ['11', true],
+      ['', false],
+      [true, false],
+    ],
+  ],
+  [
+    'unknown',
+    'greaterThanInclusive',
+    10,
+    [
+      [10, true],
+      [9, false],
+    ],
+  ],
+  [
+    'unknown',
+    'textContains',
+    '23',
+    [
+      [1234, true],
+      ['x', false],
+      [{ a: 23 }, false],
+    ],
+  ],
+  [
+    'unknown',
+    'textNotContains',
+    'acme',
+    [
+      ['x', true],
+      ['ACME', false],
+    ],
+  ],
+  [
+    'unknown',
+    'startsWith',
+    'ACME-',
+    [
+      ['acme-17', true],
+      ['x-acme-', false],
+    ],
+  ],
+  [
+    'unknown',
+    'matchesRegex',
+    '^\\d{3}$',
+    [
+      [123, true],
+      ['1234', false],
+    ],
+  ],
+  [
+    'unknown',
+    'isEmpty',
+    true,
+    [
+      [null, true],
+      ['', true],
+      [[], true],
+      [{}, true],
+      [0, false],
+      [false, false],
+    ],
+  ],
+  [
+    'unknown',
+    'isNotEmpty',
+    true,
+    [
+      ['x', true],
+      [undefined, false],
+    ],
+  ],
 ];
 
 describe('every operator on every type it allows', () => {

@@ -56,11 +56,7 @@ export const conditionLeafSchema = z.strictObject({
 });
 
 export const conditionGroupSchema: z.ZodType<ConditionGroup> = z.lazy(() =>
-  z.union([
-    z.strictObject({ all: z.array(conditionSchema).min(1) }),
-    z.strictObject({ any: z.array(conditionSchema).min(1) }),
-    z.strictObject({ not: conditionSchema }),
-  ]),
+  z.union([z.strictObject({ all: z.array(conditionSchema).min(1) }), z.strictObject({ any: z.array(conditionSchema).min(1) }), z.strictObject({ not: conditionSchema })]),
 );
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() => z.union([conditionGroupSchema, conditionLeafSchema]));
@@ -73,9 +69,5 @@ export const ruleDefinitionSchema = z.strictObject({
 });
 
 // The schema and the interface describe the same document.
-type _Same = [z.infer<typeof ruleDefinitionSchema>] extends [RuleDefinition]
-  ? [RuleDefinition] extends [z.infer<typeof ruleDefinitionSchema>]
-    ? true
-    : never
-  : never;
+type _Same = [z.infer<typeof ruleDefinitionSchema>] extends [RuleDefinition] ? ([RuleDefinition] extends [z.infer<typeof ruleDefinitionSchema>] ? true : never) : never;
 const _schemaMatchesInterface: _Same = true;

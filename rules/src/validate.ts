@@ -6,15 +6,7 @@
  */
 import { ACTION_PARAMS, ACTION_TYPES, isActionType } from './actions';
 import { factAvailableFor, factDefinition, FACT_NAMES, isFactName, type FactName } from './facts';
-import {
-  allowedOperators,
-  checkValue,
-  describeType,
-  isOperatorName,
-  OPERATOR_NAMES,
-  valueSpecFor,
-  type FactType,
-} from './operators';
+import { allowedOperators, checkValue, describeType, isOperatorName, OPERATOR_NAMES, valueSpecFor, type FactType } from './operators';
 import { comparePointers, toPointer, type PathSegment } from './pointer';
 import { LIMITS, ruleDefinitionSchema, scheduleSchema, type RuleDefinition } from './schema';
 import { isTrigger, TRIGGERS, type Trigger } from './triggers';
@@ -189,10 +181,7 @@ function checkLeaf(c: Collector, leaf: Json, path: PathSegment[]): void {
   if (type !== null && factName !== null && operator !== null) {
     spec = valueSpecFor(type, operator) ?? null;
     if (spec === null) {
-      c.add(
-        [...path, 'operator'],
-        `operator "${operator}" is not allowed for fact "${factName}" (type ${describeType(type)}); allowed: ${allowedOperators(type).join(', ')}`,
-      );
+      c.add([...path, 'operator'], `operator "${operator}" is not allowed for fact "${factName}" (type ${describeType(type)}); allowed: ${allowedOperators(type).join(', ')}`);
     }
   }
 

@@ -42,7 +42,13 @@ describe('valid rules', () => {
     const result = validateRule(input);
     expect(result).toEqual({
       ok: true,
-      rule: { ...input, actions: [{ type: 'close', params: {} }, { type: 'escalate', params: {} }] },
+      rule: {
+        ...input,
+        actions: [
+          { type: 'close', params: {} },
+          { type: 'escalate', params: {} },
+        ],
+      },
     });
     if (!result.ok) return;
     expect(result.rule.conditions).not.toBe(input.conditions);
@@ -76,7 +82,9 @@ describe('hostile input', () => {
   });
 
   it('an own "__proto__" key is an unknown property', () => {
-    const result = validateRule(JSON.parse('{"trigger":"ticket.created","conditions":{"all":[{"fact":"ticket.status","operator":"equal","value":"new","__proto__":{}}]},"actions":[{"type":"close"}]}'));
+    const result = validateRule(
+      JSON.parse('{"trigger":"ticket.created","conditions":{"all":[{"fact":"ticket.status","operator":"equal","value":"new","__proto__":{}}]},"actions":[{"type":"close"}]}'),
+    );
     expect(result).toEqual({
       ok: false,
       errors: [{ pointer: '/conditions/all/0/__proto__', message: 'unknown property "__proto__"; a condition has fact, params, operator, value' }],

@@ -75,7 +75,16 @@ async function startStack(opts: StackOptions): Promise<Stack> {
   return {
     env,
     mail,
-    urls: { api, temporalUi: env.TEMPORAL_UI_URL!, mail: mail.url, smtp: env.SMTP_URL!, database: pg.url, temporal: temporal.address, redis: redis.url, inboundSmtp: `smtp://127.0.0.1:${inboundPort}` },
+    urls: {
+      api,
+      temporalUi: env.TEMPORAL_UI_URL!,
+      mail: mail.url,
+      smtp: env.SMTP_URL!,
+      database: pg.url,
+      temporal: temporal.address,
+      redis: redis.url,
+      inboundSmtp: `smtp://127.0.0.1:${inboundPort}`,
+    },
   };
 }
 
@@ -159,13 +168,15 @@ function runDir(kind: string): string {
   return path.join(base, String(process.pid));
 }
 
-/** Static checks first: a type error or a determinism-rule violation fails the run early. */
+/** Static checks first: a type error, a determinism-rule violation or unformatted code fails the run early. */
 async function staticChecks(): Promise<number> {
   const bin = (name: string) => path.join(ROOT, 'node_modules', name);
   const checks: [string, string[]][] = [
     ['typecheck', [bin('typescript/bin/tsc'), '--noEmit', '-p', path.join(ROOT, 'tsconfig.json')]],
     ['typecheck web', [bin('vue-tsc/bin/vue-tsc.js'), '--noEmit', '-p', path.join(ROOT, 'web', 'tsconfig.json')]],
     ['lint', [bin('eslint/bin/eslint.js'), '--max-warnings', '0', ROOT]],
+    // Layout (.prettierrc.json); `npm run format` rewrites what this refuses.
+    ['format', [bin('prettier/bin/prettier.cjs'), '--check', '--log-level', 'warn', ROOT]],
   ];
   for (const [name, argv] of checks) {
     const t0 = Date.now();
@@ -208,7 +219,12 @@ async function test(args: string[]): Promise<number> {
 async function bench(name: string | undefined, args: string[]): Promise<number> {
   const script = name ? path.join('scripts/src/bench', `${name}.ts`) : '';
   if (!name || !fs.existsSync(path.join(ROOT, script))) {
-    const known = fs.existsSync(path.join(ROOT, 'scripts/src/bench')) ? fs.readdirSync(path.join(ROOT, 'scripts/src/bench')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')) : [];
+    const known = fs.existsSync(path.join(ROOT, 'scripts/src/bench'))
+      ? fs
+          .readdirSync(path.join(ROOT, 'scripts/src/bench'))
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => f.replace(/\.ts$/, ''))
+      : [];
     console.error(`usage: ./mehrdesk bench <${known.join('|')}>`);
     return 2;
   }
@@ -226,7 +242,10 @@ async function bench(name: string | undefined, args: string[]): Promise<number> 
  */
 async function reindex(): Promise<number> {
   if (process.env.DATABASE_URL) return waitExit(runNode('reindex', 'scripts/src/reindex.ts', [], process.env));
-  const running = await waitForHttp(`http://127.0.0.1:${Number(process.env.PORT ?? 3000)}/readyz`, 1).then(() => true, () => false);
+  const running = await waitForHttp(`http://127.0.0.1:${Number(process.env.PORT ?? 3000)}/readyz`, 1).then(
+    () => true,
+    () => false,
+  );
   if (running) return waitExit(runNode('reindex', 'scripts/src/reindex.ts', [], { ...process.env, DATABASE_URL: DEV_DATABASE_URL }));
   const stack = await startStack({ dataDir: process.env.MEHRDESK_DATA_DIR ?? path.join(ROOT, '.data', 'dev'), fresh: false, ports: DEV_PORTS });
   await migrate(stack.env, false);

@@ -165,10 +165,7 @@ describe('general TypeScript rules', () => {
   });
 
   it('flags unused variables unless prefixed with _', async () => {
-    const messages = byRule(
-      await lint('api/src', 'export function f(_a: number, b: number) { const _c = 1; const d = 2; }\n'),
-      '@typescript-eslint/no-unused-vars',
-    );
+    const messages = byRule(await lint('api/src', 'export function f(_a: number, b: number) { const _c = 1; const d = 2; }\n'), '@typescript-eslint/no-unused-vars');
     expect(messages.map((m) => m.message.match(/'(\w+)'/)?.[1])).toEqual(['b', 'd']);
   });
 });

@@ -35,11 +35,7 @@ export async function clearMail(baseUrl: string): Promise<void> {
  * Polls until `count` messages satisfy `predicate`, then returns every match in arrival
  * order (oldest first), so "the first reply" is `result[0]`.
  */
-export async function waitForMail(
-  baseUrl: string,
-  predicate: (m: CaughtMail) => boolean,
-  { timeoutMs = 15_000, count = 1, filter = {} }: WaitForMailOptions = {},
-): Promise<CaughtMail[]> {
+export async function waitForMail(baseUrl: string, predicate: (m: CaughtMail) => boolean, { timeoutMs = 15_000, count = 1, filter = {} }: WaitForMailOptions = {}): Promise<CaughtMail[]> {
   const deadline = Date.now() + timeoutMs;
   let seen: CaughtMail[] = [];
   let lastError: unknown;
@@ -58,9 +54,7 @@ export async function waitForMail(
   }
 
   const matched = seen.filter(predicate).length;
-  const listing = seen.length
-    ? seen.map((m) => `  - ${JSON.stringify(m.subject)} → ${m.to.join(', ') || m.envelopeTo.join(', ')}`).join('\n')
-    : '  (none)';
+  const listing = seen.length ? seen.map((m) => `  - ${JSON.stringify(m.subject)} → ${m.to.join(', ') || m.envelopeTo.join(', ')}`).join('\n') : '  (none)';
   throw new Error(
     `waitForMail: timed out after ${timeoutMs} ms waiting for ${count} matching message(s), ` +
       `${matched} matched. The catcher at ${baseUrl} had ${seen.length} message(s) (newest first):\n${listing}` +

@@ -18,10 +18,7 @@ const catcher = await startMailCatcher({
   maxMessages: intEnv('MAIL_MAX_MESSAGES', 5000, Number.MAX_SAFE_INTEGER),
 });
 
-console.log(
-  `mail catcher: SMTP on ${host}:${catcher.smtpPort}, web UI and API on ${catcher.url}` +
-    (process.env.MAIL_DIR ? `, storing in ${process.env.MAIL_DIR}` : ', in memory'),
-);
+console.log(`mail catcher: SMTP on ${host}:${catcher.smtpPort}, web UI and API on ${catcher.url}` + (process.env.MAIL_DIR ? `, storing in ${process.env.MAIL_DIR}` : ', in memory'));
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

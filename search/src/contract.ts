@@ -56,10 +56,7 @@ export interface SearchDocument {
 }
 
 /** Who is asking: the backend turns this into a filter, never into a post-filter of results. */
-export type SearchViewer =
-  | { kind: 'staff'; userId: number; role: Exclude<Role, 'customer'>; groupIds: readonly number[] }
-  | { kind: 'customer'; userId: number }
-  | { kind: 'public' };
+export type SearchViewer = { kind: 'staff'; userId: number; role: Exclude<Role, 'customer'>; groupIds: readonly number[] } | { kind: 'customer'; userId: number } | { kind: 'public' };
 
 export interface SearchFilters {
   types?: DocKind[];

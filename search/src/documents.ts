@@ -88,10 +88,32 @@ const emailWords = (email: string) => `${email} ${email.replace(/[@.+_-]+/g, ' '
 
 function blank(kind: DocKind, id: number, version: number, updatedAt: Date): SearchDocument {
   return {
-    kind, id, version, updatedAt, displayTitle: '', title: '', body: '', internal: '', joined: '', lang: null,
-    number: null, requesterId: null, requesterName: null, assigneeId: null, groupId: null, categoryId: null,
-    status: null, priority: null, tags: [], email: null, organization: null,
-    articleId: null, slug: null, kbCategoryId: null, visibility: null, publicVisible: false,
+    kind,
+    id,
+    version,
+    updatedAt,
+    displayTitle: '',
+    title: '',
+    body: '',
+    internal: '',
+    joined: '',
+    lang: null,
+    number: null,
+    requesterId: null,
+    requesterName: null,
+    assigneeId: null,
+    groupId: null,
+    categoryId: null,
+    status: null,
+    priority: null,
+    tags: [],
+    email: null,
+    organization: null,
+    articleId: null,
+    slug: null,
+    kbCategoryId: null,
+    visibility: null,
+    publicVisible: false,
   };
 }
 

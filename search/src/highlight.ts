@@ -38,13 +38,17 @@ export const hasMark = (marked: string) => marked.includes(MARK_START);
  */
 export function markOriginal(original: string, markedNormal: string): string {
   const marked = new Set<string>();
-  for (const m of markedNormal.matchAll(/\u0002([^\u0003]*)\u0003/g))
-    for (const w of m[1]!.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (w) marked.add(w);
+  for (const m of markedNormal.matchAll(/\u0002([^\u0003]*)\u0003/g)) for (const w of m[1]!.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (w) marked.add(w);
   if (marked.size === 0) return escapeHtml(original);
   return original
     .split(/([\p{L}\p{N}\p{M}\u200c]+)/u)
     .map((part, i) => {
-      const hit = i % 2 === 1 && normalizeSearchText(part).toLowerCase().split(/[^\p{L}\p{N}]+/u).some((w) => marked.has(w));
+      const hit =
+        i % 2 === 1 &&
+        normalizeSearchText(part)
+          .toLowerCase()
+          .split(/[^\p{L}\p{N}]+/u)
+          .some((w) => marked.has(w));
       return hit ? `<mark>${escapeHtml(part)}</mark>` : escapeHtml(part);
     })
     .join('');

@@ -36,8 +36,14 @@ export function buildHit(s: HitSource): SearchHit {
   const hit: SearchHit = { type: s.kind, id: s.id, score: s.score, title: s.displayTitle, highlights };
   if (s.kind === 'ticket')
     hit.ticket = {
-      number: s.number ?? '', status: s.status as never, priority: s.priority as never, groupId: s.groupId, categoryId: s.categoryId,
-      assigneeId: s.assigneeId, requesterName: s.requesterName ?? '', updatedAt: new Date(s.updatedAt).toISOString(),
+      number: s.number ?? '',
+      status: s.status as never,
+      priority: s.priority as never,
+      groupId: s.groupId,
+      categoryId: s.categoryId,
+      assigneeId: s.assigneeId,
+      requesterName: s.requesterName ?? '',
+      updatedAt: new Date(s.updatedAt).toISOString(),
     };
   if (s.kind === 'customer') hit.customer = { email: s.email ?? '', organization: s.organization };
   if (s.kind === 'article')

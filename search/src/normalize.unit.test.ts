@@ -24,23 +24,28 @@ describe('normalizeSearchText', () => {
 
   it('is idempotent and leaves no variant, mark, control or ZWNJ behind (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom(...'يكىۀةأإآؤئ۰۱۹٠٩\u200c\u200d\u064e\u0651\u0640 abcABC\u0000\u0002'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })) }), (s) => {
-        const once = normalizeSearchText(s);
-        expect(normalizeSearchText(once)).toBe(once);
-        expect(once).not.toMatch(/[يكى\u06f0-\u06f9\u0660-\u0669\u200b-\u200f\u0000-\u0008\u064b-\u065f]/);
-      }),
+      fc.property(
+        fc.string({ unit: fc.oneof(fc.constantFrom(...'يكىۀةأإآؤئ۰۱۹٠٩\u200c\u200d\u064e\u0651\u0640 abcABC\u0000\u0002'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })) }),
+        (s) => {
+          const once = normalizeSearchText(s);
+          expect(normalizeSearchText(once)).toBe(once);
+          expect(once).not.toMatch(/[يكى\u06f0-\u06f9\u0660-\u0669\u200b-\u200f\u0000-\u0008\u064b-\u065f]/);
+        },
+      ),
     );
   });
 
   it('normalises text of the fast alphabet (ASCII, Arabic block, zero-width) exactly as the full definition does (property)', () => {
     const full = normalizeFully;
-    const alphabet = fc.oneof(
-      fc.integer({ min: 0, max: 0x7f }),
-      fc.integer({ min: 0x0600, max: 0x06ff }),
-      fc.integer({ min: 0x0600, max: 0x06ff }),
-      fc.integer({ min: 0x200b, max: 0x200f }),
-      fc.constantFrom(0xab, 0xbb, 0xad),
-    ).map((code) => String.fromCharCode(code));
+    const alphabet = fc
+      .oneof(
+        fc.integer({ min: 0, max: 0x7f }),
+        fc.integer({ min: 0x0600, max: 0x06ff }),
+        fc.integer({ min: 0x0600, max: 0x06ff }),
+        fc.integer({ min: 0x200b, max: 0x200f }),
+        fc.constantFrom(0xab, 0xbb, 0xad),
+      )
+      .map((code) => String.fromCharCode(code));
     fc.assert(
       fc.property(fc.string({ unit: alphabet, maxLength: 60 }), (t) => {
         expect(normalizeSearchText(t)).toBe(full(t));

@@ -26,10 +26,7 @@ export interface RunningRebuild {
 }
 
 export async function runningRebuild(em: EntityManager, backend: SearchBackend): Promise<RunningRebuild | null> {
-  const [row] = await em.execute<{ id: number; target: string | null }[]>(
-    `select id, target from search_rebuilds where backend = ? and status = 'running' and target is not null`,
-    [backend.name],
-  );
+  const [row] = await em.execute<{ id: number; target: string | null }[]>(`select id, target from search_rebuilds where backend = ? and status = 'running' and target is not null`, [backend.name]);
   return row?.target ? { id: row.id, target: row.target } : null;
 }
 
@@ -51,10 +48,11 @@ export async function drainOnce(orm: MikroORM, backend: SearchBackend, batch = D
     if (rebuild) {
       await backend.write(docs, removed, { name: rebuild.target });
       // The rebuild may have read these before this change: it rewrites them before its swap.
-      await tx.execute(
-        `insert into search_rebuild_dirty (rebuild_id, kind, doc_id) select ?, * from unnest(?::text[], ?::int[]) on conflict do nothing`,
-        [rebuild.id, pgArray(keys.map((k) => k.kind)), pgArray(keys.map((k) => k.id))],
-      );
+      await tx.execute(`insert into search_rebuild_dirty (rebuild_id, kind, doc_id) select ?, * from unnest(?::text[], ?::int[]) on conflict do nothing`, [
+        rebuild.id,
+        pgArray(keys.map((k) => k.kind)),
+        pgArray(keys.map((k) => k.id)),
+      ]);
     }
     await tx.execute('delete from search_outbox where id = any(?::bigint[])', [pgArray(rows.map((r) => r.id))]);
     return rows.length;

@@ -37,8 +37,14 @@ interface StatusRow {
 }
 
 const toStatus = (r: StatusRow): RebuildStatus => ({
-  id: r.id, backend: r.backend, status: r.status, total: r.total, done: r.done, error: r.error,
-  startedAt: new Date(r.started_at).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+  id: r.id,
+  backend: r.backend,
+  status: r.status,
+  total: r.total,
+  done: r.done,
+  error: r.error,
+  startedAt: new Date(r.started_at).toISOString(),
+  finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
 });
 
 export async function rebuildStatus(em: EntityManager, id: number): Promise<RebuildStatus | null> {

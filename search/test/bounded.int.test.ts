@@ -33,11 +33,17 @@ interface World {
 /** Tickets whose words follow their index: `alpha` everywhere, `beta` in every seventh, `gamma` only in the oldest. */
 async function load(em: EntityManager): Promise<World> {
   const user = async (email: string, role: string) =>
-    (await em.execute<{ id: number }[]>(`insert into users (email, name, role, locale, active, available, created_at) values (?, ?, ?, 'en', true, true, now()) returning id`, [email, email, role]))[0]!.id;
+    (
+      await em.execute<{ id: number }[]>(`insert into users (email, name, role, locale, active, available, created_at) values (?, ?, ?, 'en', true, true, now()) returning id`, [email, email, role])
+    )[0]!.id;
   const admin = await user('admin@bounded.example', 'admin');
   const groups: number[] = [];
-  for (const name of ['one', 'two', 'three']) groups.push((await em.execute<{ id: number }[]>(`insert into groups (name, strategy, created_at) values (?, 'manual', now()) returning id`, [`bounded ${name}`]))[0]!.id);
-  const agents = [{ id: await user('agent1@bounded.example', 'agent'), groups: [groups[0]!] }, { id: await user('agent2@bounded.example', 'agent'), groups: [groups[1]!, groups[2]!] }];
+  for (const name of ['one', 'two', 'three'])
+    groups.push((await em.execute<{ id: number }[]>(`insert into groups (name, strategy, created_at) values (?, 'manual', now()) returning id`, [`bounded ${name}`]))[0]!.id);
+  const agents = [
+    { id: await user('agent1@bounded.example', 'agent'), groups: [groups[0]!] },
+    { id: await user('agent2@bounded.example', 'agent'), groups: [groups[1]!, groups[2]!] },
+  ];
   for (const a of agents) for (const g of a.groups) await em.execute('insert into group_members (group_id, user_id) values (?, ?)', [g, a.id]);
   const customers = [await user('c1@bounded.example', 'customer'), await user('c2@bounded.example', 'customer'), await user('c3@bounded.example', 'customer')];
   const statuses = ['new', 'open', 'pending', 'resolved', 'closed'];
@@ -50,9 +56,18 @@ async function load(em: EntityManager): Promise<World> {
        values (?, ?, '', ?, 'web', ?, ?, ?, ?, null, '{}', ?, ?) returning id`,
       [`BND-${100000 + i}`, `Ticket ${i}`, customers[i % 3], i % 4 === 0 ? 'high' : 'normal', statuses[i % 5], groups[i % 3], i % 11 === 0 ? agents[0]!.id : null, updated, updated],
     );
-    await em.execute(`insert into messages (ticket_id, kind, channel, body_html, body_text, idempotency_key, created_at) values (?, 'public', 'web', '', ?, ?, ?)`, [t!.id, words, `bnd-${i}`, updated]);
+    await em.execute(`insert into messages (ticket_id, kind, channel, body_html, body_text, idempotency_key, created_at) values (?, 'public', 'web', '', ?, ?, ?)`, [
+      t!.id,
+      words,
+      `bnd-${i}`,
+      updated,
+    ]);
     if (i % 13 === 0)
-      await em.execute(`insert into messages (ticket_id, kind, channel, body_html, body_text, idempotency_key, created_at) values (?, 'internal', 'web', '', 'omega alpha', ?, ?)`, [t!.id, `bnd-n-${i}`, updated]);
+      await em.execute(`insert into messages (ticket_id, kind, channel, body_html, body_text, idempotency_key, created_at) values (?, 'internal', 'web', '', 'omega alpha', ?, ?)`, [
+        t!.id,
+        `bnd-n-${i}`,
+        updated,
+      ]);
   }
   return { admin, agents, customers, groups };
 }
@@ -76,7 +91,7 @@ describe('bounded search (PostgreSQL backend)', () => {
 
   /** Brute force: every ticket document matching, newest first, read without tokens or windows. */
   async function oracle(tsquery: string, viewer: SearchViewer, filters: SearchFilters): Promise<{ id: number; status: string }[]> {
-    const where = ['d.kind = \'ticket\'', `(d.tsv @@ to_tsquery('mehrdesk_search', ?)${viewer.kind === 'staff' ? ` or (d.has_internal and d.internal_tsv @@ to_tsquery('mehrdesk_search', ?))` : ''})`];
+    const where = ["d.kind = 'ticket'", `(d.tsv @@ to_tsquery('mehrdesk_search', ?)${viewer.kind === 'staff' ? ` or (d.has_internal and d.internal_tsv @@ to_tsquery('mehrdesk_search', ?))` : ''})`];
     const params: unknown[] = viewer.kind === 'staff' ? [tsquery, tsquery] : [tsquery];
     if (viewer.kind === 'customer') where.push(`d.requester_id = ${viewer.userId}`);
     const add = (sql: string, value: unknown) => {
@@ -98,8 +113,14 @@ describe('bounded search (PostgreSQL backend)', () => {
 
   // Query text, and the tsquery the brute force reads (the last word is a prefix while typed; none here end in a letter that could extend).
   const QUERIES: [string, string][] = [
-    ['alpha ', 'alpha'], ['beta ', 'beta'], ['gamma ', 'gamma'], ['delta ', 'delta'], ['alpha beta ', 'alpha & beta'],
-    ['omega ', 'omega'], ['"red light"', 'red <-> light'], ['nothingatall ', 'nothingatall'],
+    ['alpha ', 'alpha'],
+    ['beta ', 'beta'],
+    ['gamma ', 'gamma'],
+    ['delta ', 'delta'],
+    ['alpha beta ', 'alpha & beta'],
+    ['omega ', 'omega'],
+    ['"red light"', 'red <-> light'],
+    ['nothingatall ', 'nothingatall'],
   ];
 
   it('answers every query, viewer and filter like a brute-force reading of the index', async () => {
@@ -108,7 +129,10 @@ describe('bounded search (PostgreSQL backend)', () => {
       fc.asyncProperty(
         fc.constantFrom(...QUERIES),
         fc.constantFrom(...Object.keys(vs)),
-        fc.record({ status: fc.option(fc.subarray(['new', 'open', 'pending', 'resolved', 'closed'], { minLength: 1 }), { nil: undefined }), priority: fc.option(fc.constant(['high'] as string[]), { nil: undefined }) }),
+        fc.record({
+          status: fc.option(fc.subarray(['new', 'open', 'pending', 'resolved', 'closed'], { minLength: 1 }), { nil: undefined }),
+          priority: fc.option(fc.constant(['high'] as string[]), { nil: undefined }),
+        }),
         async ([q, tsquery], who, f) => {
           const viewer = vs[who]!;
           const filters: SearchFilters = { types: ['ticket'], ...(f.status ? { status: f.status } : {}), ...(f.priority ? { priority: f.priority } : {}) };

@@ -41,7 +41,9 @@ const count = async (sql: string) => Number((await db.orm.em.fork().execute<{ n:
 beforeAll(async () => {
   db = await freshDatabase('search_outbox');
   const em = db.orm.em.fork();
-  const [u] = await em.execute<{ id: number }[]>(`insert into users (email, name, role, locale, active, available, created_at) values ('bulk@example.com', 'Bulk Customer', 'customer', 'en', true, true, now()) returning id`);
+  const [u] = await em.execute<{ id: number }[]>(
+    `insert into users (email, name, role, locale, active, available, created_at) values ('bulk@example.com', 'Bulk Customer', 'customer', 'en', true, true, now()) returning id`,
+  );
   await em.execute(
     `insert into tickets (number, subject, body_html, requester_id, source, priority, status, created_at, updated_at)
      select 'TKT-OUTBOX-' || g, 'first subject ' || g, '', ?, 'web', 'normal', 'open', now(), now() from generate_series(1, ?) g`,
@@ -85,10 +87,15 @@ describe('search outbox', () => {
     const [t] = await em.execute<{ id: number }[]>(`update tickets set subject = 'zanzibar quokka' where number = 'TKT-OUTBOX-7' returning id`);
     const backend = createPostgresBackend(db.orm);
     const viewer = { kind: 'staff', userId: 1, role: 'admin', groupIds: [] } as const;
-    const found = await eventually(async () => {
-      const r = await backend.search({ q: 'quokka', limit: 5, offset: 0 }, viewer);
-      return r.total > 0 ? r : null;
-    }, 'the change to be findable', 10_000, 50);
+    const found = await eventually(
+      async () => {
+        const r = await backend.search({ q: 'quokka', limit: 5, offset: 0 }, viewer);
+        return r.total > 0 ? r : null;
+      },
+      'the change to be findable',
+      10_000,
+      50,
+    );
     expect(found.hits.map((h) => h.id)).toEqual([t!.id]);
   });
 });

@@ -177,7 +177,11 @@ describe('the visual rule editor', () => {
     await page.getByTestId('locale-switch').click();
     await page.getByRole('menuitemradio', { name: 'فارسی' }).click();
     await expect.poll(async () => page.locator('html').getAttribute('dir')).toBe('rtl');
-    await page.getByRole('group', { name: 'شرط‌ها، شرط ۱' }).or(page.getByRole('group', { name: 'شرط‌ها، شرط 1' })).first().waitFor();
+    await page
+      .getByRole('group', { name: 'شرط‌ها، شرط ۱' })
+      .or(page.getByRole('group', { name: 'شرط‌ها، شرط 1' }))
+      .first()
+      .waitFor();
     await page.getByText('تنظیم اولویت').first().waitFor();
     await screenshot(page, 'admin-07-rule-editor-fa');
     await page.getByTestId('locale-switch').click();
@@ -206,7 +210,10 @@ describe('the visual rule editor', () => {
     }
     // Fixture data shows up where it belongs; the edit dialogs open filled in.
     await page.goto('/admin/groups');
-    await page.getByRole('cell', { name: `support-${h.fx.suffix}`, exact: true }).first().waitFor();
+    await page
+      .getByRole('cell', { name: `support-${h.fx.suffix}`, exact: true })
+      .first()
+      .waitFor();
     await page.getByRole('button', { name: `Edit support-${h.fx.suffix}` }).click();
     const groupDialog = page.getByRole('dialog', { name: `Group: support-${h.fx.suffix}` });
     expect(await groupDialog.getByLabel('Name', { exact: true }).inputValue()).toBe(`support-${h.fx.suffix}`);

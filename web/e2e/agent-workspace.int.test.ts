@@ -88,7 +88,10 @@ describe('agent workspace in the browser', () => {
 
     await b.getByTestId('reply-editor').click();
     await b.keyboard.type('Looking at it too');
-    await a.getByTestId('presence-typing').filter({ hasText: `${agent2Name} is typing a reply` }).waitFor();
+    await a
+      .getByTestId('presence-typing')
+      .filter({ hasText: `${agent2Name} is typing a reply` })
+      .waitFor();
     await screenshot(a, '04-collision-warning');
     await b.getByRole('button', { name: 'Undo' }).click();
   });

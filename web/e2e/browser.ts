@@ -61,7 +61,10 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
     }
   }
   // Say where the page stayed and what it showed, not only that it timed out.
-  const alert = await page.getByRole('alert').allInnerTexts().catch(() => []);
+  const alert = await page
+    .getByRole('alert')
+    .allInnerTexts()
+    .catch(() => []);
   throw new Error(`sign-in of ${email} did not reach the inbox: still at ${page.url()}${alert.length ? `, showing "${alert.join(' | ')}"` : ''} (${String(lastError).split('\n')[0]})`);
 }
 

@@ -35,10 +35,7 @@ afterAll(async () => {
 /** Click an attachment chip; the console opens its signed link in a tab (shown, or downloaded). Returns the link's bytes. */
 async function openChip(name: string): Promise<Buffer> {
   const [tab] = await Promise.all([context.waitForEvent('page'), page.locator(`[aria-label^="Download ${name} ("]`).click()]);
-  const url = await Promise.race([
-    tab.waitForURL(/\/api\/v1\/attachments\/\d+\/download\?token=/).then(() => tab.url()),
-    tab.waitForEvent('download').then((d) => d.url()),
-  ]);
+  const url = await Promise.race([tab.waitForURL(/\/api\/v1\/attachments\/\d+\/download\?token=/).then(() => tab.url()), tab.waitForEvent('download').then((d) => d.url())]);
   expect(url).toMatch(new RegExp(`^${h.baseUrl}/api/v1/attachments/\\d+/download\\?token=`)); // from the server, never blob:
   const res = await context.request.get(url);
   expect(res.status()).toBe(200);

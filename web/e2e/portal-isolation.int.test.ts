@@ -79,7 +79,8 @@ describe("customer B and customer A's request", () => {
       expect(JSON.stringify(r.body), `${method} ${path}`).not.toContain('account number');
     }
     // Reading by id answers exactly 404: B does not learn that the request exists.
-    for (const path of [`/api/v1/tickets/${id}`, `/api/v1/tickets/${id}/messages`, `/api/v1/tickets/${id}/survey`, `/api/v1/attachments/${attachmentId}`]) expect((await h.call(b, 'GET', path)).status, path).toBe(404);
+    for (const path of [`/api/v1/tickets/${id}`, `/api/v1/tickets/${id}/messages`, `/api/v1/tickets/${id}/survey`, `/api/v1/attachments/${attachmentId}`])
+      expect((await h.call(b, 'GET', path)).status, path).toBe(404);
     // A's pending upload cannot be attached by B.
     const stolen = await h.call(b, 'POST', '/api/v1/tickets', { subject: 'Mine now', body: '<p>x</p>', attachmentIds: [pendingUpload] });
     expect(stolen.status, JSON.stringify(stolen.body)).toBe(422);

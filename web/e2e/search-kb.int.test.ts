@@ -163,12 +163,18 @@ describe('search and knowledge base in the browser', () => {
       await a.keyboard.press('Escape');
 
       // Versions: each save is one, with its author.
-      await a.getByTestId('kb-version-1').filter({ hasText: `admin ${h.fx.suffix}` }).waitFor();
+      await a
+        .getByTestId('kb-version-1')
+        .filter({ hasText: `admin ${h.fx.suffix}` })
+        .waitFor();
 
       // Global search with Arabic yeh (ي) where the article has Persian yeh (ی).
       const arabicYeh = faWord.replace(/ی/g, 'ي');
       expect(arabicYeh).not.toBe(faWord);
-      await eventually(async () => (await search(token, arabicYeh, 'article')).body.hits?.some((x: { article?: { articleId: number } }) => x.article?.articleId === articleId), `article ${articleId} findable by "${arabicYeh}"`);
+      await eventually(
+        async () => (await search(token, arabicYeh, 'article')).body.hits?.some((x: { article?: { articleId: number } }) => x.article?.articleId === articleId),
+        `article ${articleId} findable by "${arabicYeh}"`,
+      );
       const input = await openGlobalSearch(a, arabicYeh);
       const hit = a.getByTestId('search-group-article').locator('[role="option"]').filter({ hasText: faWord });
       await hit.first().waitFor();

@@ -25,10 +25,12 @@ describe('e-mail delivery', () => {
     const customer = await h.login(h.fx.users.customer.email);
     const t = (await h.call(customer, 'POST', '/api/v1/tickets', { subject: 'SMTP outage', body: 'x', categoryId: h.fx.categoryId })).body;
     const failing = await eventually(async () => {
-      const rows = await h.orm.em.fork().execute<{ template: string; status: string; attempts: number; last_error: string | null }[]>(
-        `select template, status, attempts, last_error from email_log where ticket_id = ? and template = 'ticket_created'`,
-        [t.id],
-      );
+      const rows = await h.orm.em
+        .fork()
+        .execute<{ template: string; status: string; attempts: number; last_error: string | null }[]>(
+          `select template, status, attempts, last_error from email_log where ticket_id = ? and template = 'ticket_created'`,
+          [t.id],
+        );
       return rows[0]?.last_error ? rows[0] : null;
     }, 'a failed attempt to be recorded');
     expect(failing.status).toBe('sending');
@@ -40,10 +42,9 @@ describe('e-mail delivery', () => {
     expect(mails).toHaveLength(1);
     // The catcher has the mail a moment before the activity records the hand-off as sent.
     const row = await eventually(async () => {
-      const [r] = await h.orm.em.fork().execute<{ status: string; attempts: number; message_id: string }[]>(
-        `select status, attempts, message_id from email_log where ticket_id = ? and template = 'ticket_created'`,
-        [t.id],
-      );
+      const [r] = await h.orm.em
+        .fork()
+        .execute<{ status: string; attempts: number; message_id: string }[]>(`select status, attempts, message_id from email_log where ticket_id = ? and template = 'ticket_created'`, [t.id]);
       return r?.status === 'sent' ? r : null;
     }, 'the e-mail row marked sent');
     expect(row!.attempts).toBeGreaterThanOrEqual(2);

@@ -36,7 +36,11 @@ if (config.INBOUND_SMTP_PORT > 0 || imap) {
   inbound = await startInboundChannel({ config, orm, temporal, log }, { ...smtp, imap });
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { log.info({ sig }, 'shutting down'); worker.shutdown(); });
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    log.info({ sig }, 'shutting down');
+    worker.shutdown();
+  });
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
 try {
   await worker.run();

@@ -52,7 +52,8 @@ async function newTicket(token = customer) {
 }
 
 const timeline = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}/timeline`)).body.items as { type: string; meta: Record<string, unknown> }[];
-const failures = (id: number) => h.orm.em.fork().execute<{ activity: string; error_type: string; message: string }[]>('select activity, error_type, message from activity_failures where ticket_id = ? order by id', [id]);
+const failures = (id: number) =>
+  h.orm.em.fork().execute<{ activity: string; error_type: string; message: string }[]>('select activity, error_type, message from activity_failures where ticket_id = ? order by id', [id]);
 
 describe('activity failures that retrying cannot fix', () => {
   it('refuses the reply, records the failure, and the ticket stays workable', async () => {
@@ -75,15 +76,20 @@ describe('activity failures that retrying cannot fix', () => {
     expect((await h.call(agent, 'GET', `/api/v1/tickets/${t.id}`)).body.status).toBe('pending');
   });
 
-  it('records a rule action that fails for good and still runs the rule\'s other actions', async () => {
+  it("records a rule action that fails for good and still runs the rule's other actions", async () => {
     // A second category keeps this rule away from the other tests' tickets.
-    const [cat] = await h.orm.em.fork().execute<{ id: number }[]>('insert into categories (name, default_group_id, sla_policy_id) values (?, ?, ?) returning id', [`rules-${h.fx.suffix}`, h.fx.groups.support, h.fx.policyId]);
+    const [cat] = await h.orm.em
+      .fork()
+      .execute<{ id: number }[]>('insert into categories (name, default_group_id, sla_policy_id) values (?, ?, ?) returning id', [`rules-${h.fx.suffix}`, h.fx.groups.support, h.fx.policyId]);
     const rule = await h.call(admin, 'POST', '/api/v1/rules', {
       name: `planted ${h.fx.suffix}`,
       definition: {
         trigger: 'ticket.created',
         conditions: { all: [{ fact: 'ticket.categoryId', operator: 'equal', value: cat!.id }] },
-        actions: [{ type: 'add_note', params: { body: MARKER } }, { type: 'set_priority', params: { priority: 'high' } }],
+        actions: [
+          { type: 'add_note', params: { body: MARKER } },
+          { type: 'set_priority', params: { priority: 'high' } },
+        ],
       },
     });
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
@@ -126,15 +132,18 @@ describe('activity failures that retrying cannot fix', () => {
     ['refused before any SMTP connection', (sfx: string) => `broken address ${sfx}@example.com`, /not an e-mail address/],
     ['refused by the SMTP server (501)', (sfx: string) => `bracket-${sfx}@[example`, /501/],
   ])('fails an e-mail to an invalid recipient once and shows it on the ticket: %s', async (_what, address, reason) => {
-    const [bad] = await h.orm.em.fork().execute<{ id: number }[]>(
-      `insert into users (email, name, role, locale, active, available, created_at) values (?, 'Broken Address', 'customer', 'en', true, false, now()) returning id`,
-      [address(h.fx.suffix)],
-    );
+    const [bad] = await h.orm.em
+      .fork()
+      .execute<{ id: number }[]>(`insert into users (email, name, role, locale, active, available, created_at) values (?, 'Broken Address', 'customer', 'en', true, false, now()) returning id`, [
+        address(h.fx.suffix),
+      ]);
     const created = await h.call(agent, 'POST', '/api/v1/tickets', { subject: 'Bad recipient', body: '<p>x</p>', requesterId: bad!.id, categoryId: h.fx.categoryId });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.id as number;
     const row = await eventually(async () => {
-      const [r] = await h.orm.em.fork().execute<{ status: string; attempts: number; last_error: string }[]>(`select status, attempts, last_error from email_log where ticket_id = ? and template = 'ticket_created'`, [id]);
+      const [r] = await h.orm.em
+        .fork()
+        .execute<{ status: string; attempts: number; last_error: string }[]>(`select status, attempts, last_error from email_log where ticket_id = ? and template = 'ticket_created'`, [id]);
       return r?.status === 'failed' ? r : null;
     }, 'failed e-mail row');
     expect(row.attempts).toBe(1);
@@ -164,7 +173,16 @@ describe('activity failures that retrying cannot fix', () => {
         ...current,
         ...createWebhookActivities(deps),
         async persistMessage(input: Parameters<typeof current.persistMessage>[0]) {
-          await h.orm.em.fork().execute(`insert into messages (ticket_id, kind, channel, body_html, body_text, idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, now())`, [input.ticketId, input.kind, input.channel, input.bodyHtml, input.bodyText, input.idempotencyKey]);
+          await h.orm.em
+            .fork()
+            .execute(`insert into messages (ticket_id, kind, channel, body_html, body_text, idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, now())`, [
+              input.ticketId,
+              input.kind,
+              input.channel,
+              input.bodyHtml,
+              input.bodyText,
+              input.idempotencyKey,
+            ]);
           return current.persistMessage(input);
         },
       },
@@ -184,7 +202,9 @@ describe('activity failures that retrying cannot fix', () => {
     });
     await sleep(4000);
     // Frozen: neither the reply nor the status change has happened.
-    const [frozen] = await h.orm.em.fork().execute<{ status: string; n: number }[]>('select status, (select count(*)::int from messages where ticket_id = t.id) as n from tickets t where id = ?', [t.id]);
+    const [frozen] = await h.orm.em
+      .fork()
+      .execute<{ status: string; n: number }[]>('select status, (select count(*)::int from messages where ticket_id = t.id) as n from tickets t where id = ?', [t.id]);
     expect(frozen).toEqual({ status: 'new', n: 1 });
 
     old.shutdown();

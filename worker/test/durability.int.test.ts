@@ -35,9 +35,7 @@ beforeAll(async () => {
   h = await startHarness({
     worker: false,
     fixtures: {
-      targets: Object.fromEntries(
-        (['low', 'normal', 'high', 'urgent'] as const).map((p) => [p, { firstResponseSeconds: FIRST_RESPONSE_S, resolutionSeconds: RESOLUTION_S }]),
-      ),
+      targets: Object.fromEntries((['low', 'normal', 'high', 'urgent'] as const).map((p) => [p, { firstResponseSeconds: FIRST_RESPONSE_S, resolutionSeconds: RESOLUTION_S }])),
       warningFraction: WARNING_FRACTION,
       escalation: [
         { on: 'warning', clock: 'any', action: 'notify_supervisor' },
@@ -134,16 +132,29 @@ describe('worker crash durability', () => {
                 (select count(*) from sla_events where ticket_id = any(?::int[]) and type = 'warning') as warnings,
                 (select count(*) from sla_events where ticket_id = any(?::int[]) and type = 'breach') as breaches`,
         Array(5).fill(idArray),
-      ).then(([r]) => trace.push(`+${((Date.now() - t0) / 1000).toFixed(1)} s ${Object.entries(r!).map(([k, v]) => `${k}=${v}`).join(' ')}`), () => {});
+      ).then(
+        ([r]) =>
+          trace.push(
+            `+${((Date.now() - t0) / 1000).toFixed(1)} s ${Object.entries(r!)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`,
+          ),
+        () => {},
+      );
     }, 1000).unref();
     onTestFinished(() => clearInterval(monitor));
     onTestFailed(() => console.log(`progress (workers spawned: ${workers.map((w) => w.name).join(', ')}):\n${trace.join('\n')}`));
     expect(new Set(ids).size).toBe(TICKETS);
 
-    await eventually(async () => {
-      const [r] = await q<{ n: string }>('select count(*) as n from tickets where id = any(?::int[]) and workflow_started_at is not null', [idArray]);
-      return Number(r!.n) === TICKETS;
-    }, `all ${TICKETS} workflows to start`, 30_000, 200);
+    await eventually(
+      async () => {
+        const [r] = await q<{ n: string }>('select count(*) as n from tickets where id = any(?::int[]) and workflow_started_at is not null', [idArray]);
+        return Number(r!.n) === TICKETS;
+      },
+      `all ${TICKETS} workflows to start`,
+      30_000,
+      200,
+    );
     stamp('all workflows started');
 
     // --- Kill #1: a few seconds before the first warning is due; stay dead across every warning.
@@ -167,17 +178,27 @@ describe('worker crash durability', () => {
     // activities are running on the worker. Activities still started on the dead worker after the
     // kill are lost for sure and must be retried; should every running one have finished just
     // before the kill, start another worker and try again (at most 3 times).
-    await eventually(async () => {
-      const [r] = await q<{ n: string }>(`select count(*) as n from sla_events where ticket_id = any(?::int[]) and type = 'breach'`, [idArray]);
-      return Number(r!.n) > 0;
-    }, 'the first breach row', 30_000, 20);
+    await eventually(
+      async () => {
+        const [r] = await q<{ n: string }>(`select count(*) as n from sla_events where ticket_id = any(?::int[]) and type = 'breach'`, [idArray]);
+        return Number(r!.n) > 0;
+      },
+      'the first breach row',
+      30_000,
+      20,
+    );
     let victim = w2;
     let orphaned: Record<string, number> = {};
     for (let round = 1; ; round++) {
-      const running = await eventually(async () => {
-        const r = await startedActivities(ids);
-        return Object.keys(r).length > 0 ? r : null;
-      }, 'activities running on the worker', 30_000, 0);
+      const running = await eventually(
+        async () => {
+          const r = await startedActivities(ids);
+          return Object.keys(r).length > 0 ? r : null;
+        },
+        'activities running on the worker',
+        30_000,
+        0,
+      );
       await sigkill(victim, `while breaches were being processed (running just before: ${JSON.stringify(running)})`);
       orphaned = await startedActivities(ids, `${victim.pid}@`);
       const atKill = await q<{ type: string; n: string }>(`select type, count(*) as n from sla_events where ticket_id = any(?::int[]) group by type order by type`, [idArray]);
@@ -197,23 +218,33 @@ describe('worker crash durability', () => {
     await spawnWorker('worker-3');
 
     // Every ticket gets both breaches (in-flight activities come back after their start-to-close timeout).
-    await eventually(async () => {
-      const [r] = await q<{ n: string }>(`select count(distinct (ticket_id, clock)) as n from sla_events where ticket_id = any(?::int[]) and type = 'breach'`, [idArray]);
-      return Number(r!.n) === TICKETS * 2 || null;
-    }, 'both breaches of every ticket', 90_000, 250);
+    await eventually(
+      async () => {
+        const [r] = await q<{ n: string }>(`select count(distinct (ticket_id, clock)) as n from sla_events where ticket_id = any(?::int[]) and type = 'breach'`, [idArray]);
+        return Number(r!.n) === TICKETS * 2 || null;
+      },
+      'both breaches of every ticket',
+      90_000,
+      250,
+    );
     stamp('every ticket has both breach events');
 
     // Settle: every e-mail decided (sent, or unconfirmed when a kill hit its SMTP hand-off) and
     // no activity left pending in any workflow.
-    await eventually(async () => {
-      const [r] = await q<{ total: string; sent: string }>(
-        `select count(*) as total, count(*) filter (where status in ('sent', 'unconfirmed')) as sent from email_log where ticket_id = any(?::int[])`,
-        [idArray],
-      );
-      if (Number(r!.total) !== TICKETS * MAILS_PER_TICKET || Number(r!.sent) !== Number(r!.total)) return null;
-      const pending = await Promise.all(ids.map(async (id) => (await h.temporal.workflow.getHandle(`ticket-${id}`).describe()).raw.pendingActivities?.length ?? 0));
-      return pending.every((n) => n === 0);
-    }, `${TICKETS * MAILS_PER_TICKET} e-mails sent and no pending activities`, 100_000, 500);
+    await eventually(
+      async () => {
+        const [r] = await q<{ total: string; sent: string }>(
+          `select count(*) as total, count(*) filter (where status in ('sent', 'unconfirmed')) as sent from email_log where ticket_id = any(?::int[])`,
+          [idArray],
+        );
+        if (Number(r!.total) !== TICKETS * MAILS_PER_TICKET || Number(r!.sent) !== Number(r!.total)) return null;
+        const pending = await Promise.all(ids.map(async (id) => (await h.temporal.workflow.getHandle(`ticket-${id}`).describe()).raw.pendingActivities?.length ?? 0));
+        return pending.every((n) => n === 0);
+      },
+      `${TICKETS * MAILS_PER_TICKET} e-mails sent and no pending activities`,
+      100_000,
+      500,
+    );
     stamp('e-mail settled');
     await sleep(1_000); // anything still arriving at the catcher now would be a duplicate
 
@@ -244,10 +275,18 @@ describe('worker crash durability', () => {
     }
 
     // --- email_log: exactly the expected rows per ticket and template, all sent, to the right people.
-    const logRows = await q<{ ticket_id: number; template: string; to_address: string; message_id: string; status: string; attempts: number; idempotency_key: string; subject: string; created_at: Date; sent_at: Date | null }>(
-      'select ticket_id, template, to_address, message_id, status, attempts, idempotency_key, subject, created_at, sent_at from email_log where ticket_id = any(?::int[])',
-      [idArray],
-    );
+    const logRows = await q<{
+      ticket_id: number;
+      template: string;
+      to_address: string;
+      message_id: string;
+      status: string;
+      attempts: number;
+      idempotency_key: string;
+      subject: string;
+      created_at: Date;
+      sent_at: Date | null;
+    }>('select ticket_id, template, to_address, message_id, status, attempts, idempotency_key, subject, created_at, sent_at from email_log where ticket_id = any(?::int[])', [idArray]);
     // `unconfirmed` only where a kill interrupted the SMTP hand-off; such a message was never resent.
     const unconfirmed = logRows.filter((r) => r.status === 'unconfirmed');
     expect(logRows.filter((r) => r.status !== 'sent' && r.status !== 'unconfirmed')).toEqual([]);
@@ -278,8 +317,14 @@ describe('worker crash durability', () => {
     // Every sent row was caught exactly once; an unconfirmed one at most once (the catcher may
     // or may not have accepted it before the kill).
     const caught = new Set(byMessageId.keys());
-    expect(logRows.filter((r) => r.status === 'sent' && !caught.has(r.message_id)).map((r) => r.idempotency_key), 'sent but never caught').toEqual([]);
-    expect([...caught].filter((id) => !logByMessageId.has(id)), 'caught but not in email_log').toEqual([]);
+    expect(
+      logRows.filter((r) => r.status === 'sent' && !caught.has(r.message_id)).map((r) => r.idempotency_key),
+      'sent but never caught',
+    ).toEqual([]);
+    expect(
+      [...caught].filter((id) => !logByMessageId.has(id)),
+      'caught but not in email_log',
+    ).toEqual([]);
     expect(mail.length).toBeGreaterThanOrEqual(logRows.length - unconfirmed.length);
     const mailProblems: string[] = [];
     for (const [num] of numbers)
@@ -333,8 +378,7 @@ describe('worker crash durability', () => {
     );
     const mailRetries = logRows.filter((r) => r.attempts > 1).length;
     stamp(
-      `retried activities: ${JSON.stringify(retried)}; email_log rows with attempts > 1: ${mailRetries}; ` +
-        `workflow task timeouts: ${JSON.stringify(wfTaskTimeouts)}, failures: ${wfTaskFailures}`,
+      `retried activities: ${JSON.stringify(retried)}; email_log rows with attempts > 1: ${mailRetries}; ` + `workflow task timeouts: ${JSON.stringify(wfTaskTimeouts)}, failures: ${wfTaskFailures}`,
     );
     const cutShort = Object.values(retried).reduce((a, b) => a + b, 0) + (wfTaskTimeouts.startToClose ?? 0);
     expect(cutShort, 'the kills should have cut at least one activity or running workflow task (with its local activities) short').toBeGreaterThan(0);

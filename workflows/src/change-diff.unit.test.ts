@@ -4,8 +4,17 @@ import type { ChangeTicketRequest, TicketSnapshot } from './contracts';
 import { diffChange } from './change-diff';
 
 const ticket: TicketSnapshot = {
-  ticketId: 1, number: 'TKT-2026-000001', requesterId: 9, status: 'open', priority: 'normal',
-  groupId: 2, assigneeId: 5, assigneeLabel: 'a@x', tags: ['billing', 'vpn'], categoryId: 3, version: 4,
+  ticketId: 1,
+  number: 'TKT-2026-000001',
+  requesterId: 9,
+  status: 'open',
+  priority: 'normal',
+  groupId: 2,
+  assigneeId: 5,
+  assigneeLabel: 'a@x',
+  tags: ['billing', 'vpn'],
+  categoryId: 3,
+  version: 4,
 };
 const req = (r: Partial<ChangeTicketRequest>): ChangeTicketRequest => ({ actor: { type: 'user', id: 1, role: 'agent' }, requestId: 'r', ...r });
 

@@ -1,15 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
-import type {
-  MessageKind,
-  Priority,
-  Role,
-  SlaClock,
-  SlaPolicySnapshot,
-  SlaState,
-  TicketSource,
-  TicketStatus,
-} from '@mehrdesk/core/domain';
+import type { MessageKind, Priority, Role, SlaClock, SlaPolicySnapshot, SlaState, TicketSource, TicketStatus } from '@mehrdesk/core/domain';
 
 // The one place where the ticket workflow's wire contract is declared; imported by the API,
 // the worker and the workflow so names and payload types cannot drift apart.

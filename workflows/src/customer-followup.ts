@@ -1,11 +1,4 @@
-import {
-  addBusinessMs,
-  BeyondCalendarHorizon,
-  NO_REMINDERS,
-  type CalendarSpec,
-  type SlaPolicySnapshot,
-  type TicketStatus,
-} from '@mehrdesk/core/domain';
+import { addBusinessMs, BeyondCalendarHorizon, NO_REMINDERS, type CalendarSpec, type SlaPolicySnapshot, type TicketStatus } from '@mehrdesk/core/domain';
 import type { FollowupState, PendingFollowup } from './contracts';
 
 // What the ticket's workflow does for the customer after it stops working on the ticket (W5):
@@ -28,9 +21,7 @@ import type { FollowupState, PendingFollowup } from './contracts';
 export const NO_FOLLOWUP: FollowupState = Object.freeze({ survey: null, pending: null });
 
 export type FollowupDue =
-  | { kind: 'survey'; resolvedAt: number }
-  | { kind: 'remind'; reminder: number; pendingSince: number; autoResolveAt: number | null }
-  | { kind: 'auto_resolve'; pendingSince: number; reminded: number };
+  { kind: 'survey'; resolvedAt: number } | { kind: 'remind'; reminder: number; pendingSince: number; autoResolveAt: number | null } | { kind: 'auto_resolve'; pendingSince: number; reminded: number };
 
 /** `seconds` of business time after `since`, or null when the calendar cannot place it (~3 years). */
 function businessInstant(cal: CalendarSpec, since: number, seconds: number): number | null {

@@ -29,7 +29,12 @@ function policy(reminders: Partial<PendingReminders> | null, calendar: CalendarS
   return {
     id: 1,
     name: 'Standard',
-    targets: { low: { firstResponseSeconds: null, resolutionSeconds: null }, normal: { firstResponseSeconds: null, resolutionSeconds: null }, high: { firstResponseSeconds: null, resolutionSeconds: null }, urgent: { firstResponseSeconds: null, resolutionSeconds: null } },
+    targets: {
+      low: { firstResponseSeconds: null, resolutionSeconds: null },
+      normal: { firstResponseSeconds: null, resolutionSeconds: null },
+      high: { firstResponseSeconds: null, resolutionSeconds: null },
+      urgent: { firstResponseSeconds: null, resolutionSeconds: null },
+    },
     warningFraction: 0.8,
     escalation: [],
     autoCloseAfterSeconds: null,

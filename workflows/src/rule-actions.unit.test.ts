@@ -5,8 +5,17 @@ import type { RuleActionPlan, TicketSnapshot } from './contracts';
 import { escalationSteps, ruleFieldChange, ruleStatusPath } from './rule-actions';
 
 const ticket: TicketSnapshot = {
-  ticketId: 1, number: 'TKT-2026-000001', requesterId: 9, status: 'open', priority: 'normal',
-  groupId: 2, assigneeId: 5, assigneeLabel: 'a@x', tags: ['billing', 'vpn'], categoryId: 3, version: 4,
+  ticketId: 1,
+  number: 'TKT-2026-000001',
+  requesterId: 9,
+  status: 'open',
+  priority: 'normal',
+  groupId: 2,
+  assigneeId: 5,
+  assigneeLabel: 'a@x',
+  tags: ['billing', 'vpn'],
+  categoryId: 3,
+  version: 4,
 };
 
 describe('ruleFieldChange', () => {

@@ -35,13 +35,7 @@ function event(c: SlaClock, type: SlaEventWrite['type'], now: number): SlaEventW
   return { clock: c.name, type, targetAt: c.dueAt, actualAt: now, met: type === 'met' ? c.met : null };
 }
 
-export function onStatusChange(
-  clocks: SlaClock[],
-  policy: SlaPolicySnapshot | null,
-  from: TicketStatus,
-  to: TicketStatus,
-  now: number,
-): ClockUpdate {
+export function onStatusChange(clocks: SlaClock[], policy: SlaPolicySnapshot | null, from: TicketStatus, to: TicketStatus, now: number): ClockUpdate {
   if (!policy) return { clocks, events: [] };
   const cal = policy.calendar;
   const events: SlaEventWrite[] = [];
@@ -72,12 +66,7 @@ export function onStatusChange(
   return { clocks: next, events };
 }
 
-export function onPriorityChange(
-  clocks: SlaClock[],
-  policy: SlaPolicySnapshot | null,
-  priority: Priority,
-  now: number,
-): SlaClock[] {
+export function onPriorityChange(clocks: SlaClock[], policy: SlaPolicySnapshot | null, priority: Priority, now: number): SlaClock[] {
   if (!policy) return clocks;
   return clocks.map((c) => {
     const target = targetMsFor(policy, priority, c.name);
@@ -86,13 +75,7 @@ export function onPriorityChange(
 }
 
 /** Policy edited by an admin: new targets and calendar for every active clock. */
-export function onPolicyChange(
-  clocks: SlaClock[],
-  oldPolicy: SlaPolicySnapshot | null,
-  policy: SlaPolicySnapshot,
-  priority: Priority,
-  now: number,
-): SlaClock[] {
+export function onPolicyChange(clocks: SlaClock[], oldPolicy: SlaPolicySnapshot | null, policy: SlaPolicySnapshot, priority: Priority, now: number): SlaClock[] {
   // Close the running span in the old calendar first so consumed time is counted correctly.
   const paused = oldPolicy ? clocks.map((c) => (c.runningSince !== null ? { ...pauseClock(c, oldPolicy.calendar, now), runningSince: -1 } : c)) : clocks;
   return paused.map((c) => {
@@ -157,14 +140,6 @@ export function slaWrite(clocks: SlaClock[], events: SlaEventWrite[]): SlaWrite 
 export function clockViews(clocks: SlaClock[]): SlaClockView[] {
   return clocks.map((c) => ({
     ...c,
-    state: !isActive(c)
-      ? c.met === false || c.breached
-        ? 'breached'
-        : 'met'
-      : c.breached
-        ? 'breached'
-        : c.runningSince === null
-          ? 'paused'
-          : 'running',
+    state: !isActive(c) ? (c.met === false || c.breached ? 'breached' : 'met') : c.breached ? 'breached' : c.runningSince === null ? 'paused' : 'running',
   }));
 }

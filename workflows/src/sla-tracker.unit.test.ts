@@ -13,16 +13,7 @@ import {
   type Weekday,
 } from '@mehrdesk/core/domain';
 import { describe, expect, it } from 'vitest';
-import {
-  clockViews,
-  nextWakeAt,
-  onPolicyChange,
-  onPriorityChange,
-  onStatusChange,
-  slaWrite,
-  stopClockNamed,
-  takeDueEvents,
-} from './sla-tracker';
+import { clockViews, nextWakeAt, onPolicyChange, onPriorityChange, onStatusChange, slaWrite, stopClockNamed, takeDueEvents } from './sla-tracker';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

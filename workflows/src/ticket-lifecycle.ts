@@ -42,16 +42,7 @@ import {
   webhookWorkflowId,
 } from './contracts';
 import { WorkflowLock } from './lock';
-import {
-  clockViews,
-  nextWakeAt,
-  onPolicyChange,
-  onPriorityChange,
-  onStatusChange,
-  slaWrite,
-  stopClockNamed,
-  takeDueEvents,
-} from './sla-tracker';
+import { clockViews, nextWakeAt, onPolicyChange, onPriorityChange, onStatusChange, slaWrite, stopClockNamed, takeDueEvents } from './sla-tracker';
 import {
   followupView,
   hasFollowupWork,
@@ -198,7 +189,11 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   function gaveUp(err: unknown): { activity: string; type: string; message: string } | null {
     if (err instanceof wf.ActivityFailure) {
       const cause = err.cause;
-      return { activity: err.activityType, type: cause instanceof wf.ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : (cause?.name ?? 'ActivityFailure'), message: cause?.message ?? err.message };
+      return {
+        activity: err.activityType,
+        type: cause instanceof wf.ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : (cause?.name ?? 'ActivityFailure'),
+        message: cause?.message ?? err.message,
+      };
     }
     if (err instanceof wf.ApplicationFailure && err.nonRetryable && !(Object.values(FAILURE) as string[]).includes(err.type ?? '')) {
       const named = err.details?.[0] as { activity?: unknown } | undefined;
@@ -289,7 +284,10 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     if (req.customFields !== undefined && Object.keys(req.customFields).length) set.customFields = req.customFields;
     if (req.delete) set.deletedAt = now;
 
-    const timeline: TimelineEntry[] = [...changes.map((c) => ({ type: c.field === 'deleted' ? 'ticket.deleted' : `ticket.${c.field}_changed`, field: c.field, from: c.from, to: c.to })), ...extraTimeline];
+    const timeline: TimelineEntry[] = [
+      ...changes.map((c) => ({ type: c.field === 'deleted' ? 'ticket.deleted' : `ticket.${c.field}_changed`, field: c.field, from: c.from, to: c.to })),
+      ...extraTimeline,
+    ];
     const res = await db.applyTicketChange({
       ticketId: t.ticketId,
       idempotencyKey: nextKey('change'),
@@ -301,15 +299,24 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       sla: slaWrite(clocks, events),
     });
     s.clocks = clocks;
-    s.ticket = { ...t, status, priority, groupId: set.groupId !== undefined ? set.groupId : t.groupId, assigneeId: set.assigneeId !== undefined ? set.assigneeId : t.assigneeId, assigneeLabel: res.assigneeLabel, tags: set.tags ?? t.tags ?? [], ...(set.categoryId !== undefined ? { categoryId: set.categoryId } : {}), version: res.version };
+    s.ticket = {
+      ...t,
+      status,
+      priority,
+      groupId: set.groupId !== undefined ? set.groupId : t.groupId,
+      assigneeId: set.assigneeId !== undefined ? set.assigneeId : t.assigneeId,
+      assigneeLabel: res.assigneeLabel,
+      tags: set.tags ?? t.tags ?? [],
+      ...(set.categoryId !== undefined ? { categoryId: set.categoryId } : {}),
+      version: res.version,
+    };
     afterChange(changes, req, now);
     return { ticket: s.ticket, changes };
   }
 
   function afterChange(changes: FieldChange[], req: { actor: Actor; requestId: string }, now: number) {
     for (const c of changes) {
-      if (c.field === 'status' && c.to === 'resolved' && s.policy?.autoCloseAfterSeconds != null)
-        s.autoCloseAt = now + s.policy.autoCloseAfterSeconds * 1000;
+      if (c.field === 'status' && c.to === 'resolved' && s.policy?.autoCloseAfterSeconds != null) s.autoCloseAt = now + s.policy.autoCloseAfterSeconds * 1000;
       if (c.field === 'status' && c.from === 'resolved') s.autoCloseAt = null;
       if (c.field === 'status' && wf.patched(FOLLOWUP_PATCH)) s.followup = onFollowupStatusChange(s.followup ?? NO_FOLLOWUP, s.policy, c.from as TicketStatus, c.to as TicketStatus, now);
       if (c.field === 'assigneeId' && c.to !== null && c.to !== req.actor.id) notify('ticket_assigned', 'assignee', req.requestId);
@@ -448,7 +455,8 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       case 'set_status':
       case 'close': {
         const path = ruleStatusPath(a, t.status);
-        if (a.type === 'set_status' && path.length === 0 && a.params.status !== t.status) wf.log.warn('rule asked for an illegal transition; skipped', { rule: p.ruleId, from: t.status, to: a.params.status });
+        if (a.type === 'set_status' && path.length === 0 && a.params.status !== t.status)
+          wf.log.warn('rule asked for an illegal transition; skipped', { rule: p.ruleId, from: t.status, to: a.params.status });
         for (const status of path) await applyChange({ actor, requestId, status });
         break;
       }
@@ -458,7 +466,17 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
         break;
       }
       case 'add_note':
-        await db.persistMessage({ ticketId: t.ticketId, idempotencyKey: nextKey('rule-note'), requestId, actor, kind: 'internal', channel: 'web', bodyHtml: `<p>${escapeHtml(a.params.body)}</p>`, bodyText: a.params.body, change: null });
+        await db.persistMessage({
+          ticketId: t.ticketId,
+          idempotencyKey: nextKey('rule-note'),
+          requestId,
+          actor,
+          kind: 'internal',
+          channel: 'web',
+          bodyHtml: `<p>${escapeHtml(a.params.body)}</p>`,
+          bodyText: a.params.body,
+          change: null,
+        });
         break;
       case 'send_email':
         notify(a.params.template as EmailTemplate, a.params.to, requestId, { rule: p.name });
@@ -492,7 +510,13 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       const { planned } = await db.evaluateRules({
         ticketId: s.ticket.ticketId,
         requestId: ev.requestId,
-        event: { type: event.type, at: event.at, ...(event.clock ? { clock: event.clock } : {}), ...(event.messageId ? { messageId: event.messageId } : {}), ...(event.surveyId ? { surveyId: event.surveyId } : {}) },
+        event: {
+          type: event.type,
+          at: event.at,
+          ...(event.clock ? { clock: event.clock } : {}),
+          ...(event.messageId ? { messageId: event.messageId } : {}),
+          ...(event.surveyId ? { surveyId: event.surveyId } : {}),
+        },
         previous: event.previous,
         chainKey,
         chainDepth: depth,
@@ -575,7 +599,14 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
         break;
       case 'remind':
         track(
-          followupMail.sendPendingReminder({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey(`reminder:${d.reminder}`), requestId, reminder: d.reminder, pendingSince: d.pendingSince, autoResolveAt: d.autoResolveAt }),
+          followupMail.sendPendingReminder({
+            ticketId: s.ticket.ticketId,
+            idempotencyKey: nextKey(`reminder:${d.reminder}`),
+            requestId,
+            reminder: d.reminder,
+            pendingSince: d.pendingSince,
+            autoResolveAt: d.autoResolveAt,
+          }),
           'e-mail pending_reminder',
           requestId,
         );
@@ -583,9 +614,11 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       case 'auto_resolve': {
         if (s.ticket.status !== 'pending') break;
         const before = s.ticket;
-        await applyChange({ actor: WORKFLOW_ACTOR, requestId, status: 'resolved' }, [], [
-          { type: 'ticket.auto_resolved', field: null, from: null, to: { pendingSince: new Date(d.pendingSince).toISOString(), reminders: d.reminded } },
-        ]);
+        await applyChange(
+          { actor: WORKFLOW_ACTOR, requestId, status: 'resolved' },
+          [],
+          [{ type: 'ticket.auto_resolved', field: null, from: null, to: { pendingSince: new Date(d.pendingSince).toISOString(), reminders: d.reminded } }],
+        );
         if (wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId });
         break;
       }
@@ -601,32 +634,44 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     autoCloseAt: s.autoCloseAt,
     ...(s.followup ? { followup: followupView(s.followup, s.policy) } : {}),
   }));
-  wf.setHandler(changeTicketUpdate, (req) => lock.run(async () => {
-    validateChange(req); // again under the lock: another update may have run since validation
-    const before = s.ticket;
-    const result = await orRefuse('change', req.requestId, () => applyChange(req));
-    if (result.changes.length && !finished() && wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId: req.requestId });
-    return result;
-  }), { validator: validateChange });
-  wf.setHandler(addMessageUpdate, (req) => lock.run(async () => {
-    if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status}; replies are not accepted`);
-    const before = s.ticket;
-    const result = await orRefuse('message', req.requestId, () => addMessage(req));
-    // Held mail is not part of the conversation yet: rules see it once staff publish it.
-    if (!req.heldForReview && wf.patched(RULES_PATCH)) queueRules({ type: 'message.received', previous: before, messageId: result.messageId, requestId: req.requestId });
-    return result;
-  }), {
-    validator: (req) => {
-      if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status}; replies are not accepted`);
-      if (req.heldForReview && (req.kind !== 'internal' || req.actor.type !== 'system')) refuse(FAILURE.invalidRequest, 'Held mail is an internal note by the system');
-      if (req.kind === 'internal' && !req.heldForReview && (req.actor.role === null || !isStaff(req.actor.role))) refuse(FAILURE.invalidRequest, 'Only staff can add internal notes');
+  wf.setHandler(
+    changeTicketUpdate,
+    (req) =>
+      lock.run(async () => {
+        validateChange(req); // again under the lock: another update may have run since validation
+        const before = s.ticket;
+        const result = await orRefuse('change', req.requestId, () => applyChange(req));
+        if (result.changes.length && !finished() && wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId: req.requestId });
+        return result;
+      }),
+    { validator: validateChange },
+  );
+  wf.setHandler(
+    addMessageUpdate,
+    (req) =>
+      lock.run(async () => {
+        if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status}; replies are not accepted`);
+        const before = s.ticket;
+        const result = await orRefuse('message', req.requestId, () => addMessage(req));
+        // Held mail is not part of the conversation yet: rules see it once staff publish it.
+        if (!req.heldForReview && wf.patched(RULES_PATCH)) queueRules({ type: 'message.received', previous: before, messageId: result.messageId, requestId: req.requestId });
+        return result;
+      }),
+    {
+      validator: (req) => {
+        if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status}; replies are not accepted`);
+        if (req.heldForReview && (req.kind !== 'internal' || req.actor.type !== 'system')) refuse(FAILURE.invalidRequest, 'Held mail is an internal note by the system');
+        if (req.kind === 'internal' && !req.heldForReview && (req.actor.role === null || !isStaff(req.actor.role))) refuse(FAILURE.invalidRequest, 'Only staff can add internal notes');
+      },
     },
-  });
+  );
   wf.setHandler(policyChangedSignal, ({ policy }: { policy: SlaPolicySnapshot }) => {
     void lock.run(async () => {
       const now = Date.now();
       const clocks: SlaClock[] = onPolicyChange(s.clocks, s.policy, policy, s.ticket.priority, now);
-      await carryOn('sla policy', `${workflowId}:policy`, () => db.recordSla({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('policy'), requestId: `${workflowId}:policy`, sla: slaWrite(clocks, []) }));
+      await carryOn('sla policy', `${workflowId}:policy`, () =>
+        db.recordSla({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('policy'), requestId: `${workflowId}:policy`, sla: slaWrite(clocks, []) }),
+      );
       s.policy = policy;
       s.clocks = clocks;
       if (s.followup) s.followup = onFollowupPolicyChange(s.followup, policy);

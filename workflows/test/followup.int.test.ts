@@ -40,7 +40,13 @@ beforeAll(async () => {
     name: `unhappy-${h.fx.suffix}`,
     definition: {
       trigger: 'survey.received',
-      conditions: { all: [{ fact: 'ticket.categoryId', operator: 'equal', value: h.fx.categoryId }, { fact: 'survey.rating', operator: 'equal', value: 'bad' }, { fact: 'survey.comment', operator: 'textContains', value: 'slow' }] },
+      conditions: {
+        all: [
+          { fact: 'ticket.categoryId', operator: 'equal', value: h.fx.categoryId },
+          { fact: 'survey.rating', operator: 'equal', value: 'bad' },
+          { fact: 'survey.comment', operator: 'textContains', value: 'slow' },
+        ],
+      },
       actions: [{ type: 'add_tags', params: { tags: ['unhappy'] } }],
     },
   });
@@ -81,7 +87,10 @@ async function pendingSince(id: number): Promise<number> {
 const surveyMails = (number: string) => listMail(h.mailUrl, { subject: number }).then((ms) => ms.filter((m) => m.subject.includes('How did we do?')));
 /** The one-click link of a rating in a survey e-mail. */
 function ratingLink(mail: CaughtMail, rating: string): URL {
-  const url = (mail.text ?? '').match(/https?:\/\/\S+\/portal\/survey\?token=[\w.-]+&rating=\w+/g)?.map((u) => new URL(u)).find((u) => u.searchParams.get('rating') === rating);
+  const url = (mail.text ?? '')
+    .match(/https?:\/\/\S+\/portal\/survey\?token=[\w.-]+&rating=\w+/g)
+    ?.map((u) => new URL(u))
+    .find((u) => u.searchParams.get('rating') === rating);
   if (!url) throw new Error(`no ${rating} link in ${mail.text}`);
   return url;
 }
@@ -172,10 +181,14 @@ describe.concurrent('pending reminders', () => {
     const view = await handle.query(slaQuery);
     expect(view.followup).toEqual({ surveyAt: null, nextReminderAt: since + 2000, autoResolveAt: since + 6000 });
 
-    const reminders = await eventually(async () => {
-      const rows = await timeline(t.id, 'reminder.sent');
-      return rows.length === 2 ? rows : null;
-    }, 'two reminders', 15_000);
+    const reminders = await eventually(
+      async () => {
+        const rows = await timeline(t.id, 'reminder.sent');
+        return rows.length === 2 ? rows : null;
+      },
+      'two reminders',
+      15_000,
+    );
     expect(reminders.map((r) => r.new_value.reminder)).toEqual([1, 2]);
     for (const [i, r] of reminders.entries()) {
       expect(ms(r.created_at) - since).toBeGreaterThanOrEqual((i + 1) * 2000);
@@ -186,15 +199,22 @@ describe.concurrent('pending reminders', () => {
     expect(mails.every((m) => m.to.join() === h.fx.users.customer.email)).toBe(true);
     expect(mails[0]!.text).toContain('we will consider the request solved');
 
-    const resolved = await eventually(async () => {
-      const r = (await h.call(admin, 'GET', `/api/v1/tickets/${t.id}`)).body;
-      return r.status === 'resolved' ? r : null;
-    }, 'the automatic resolution', 15_000);
+    const resolved = await eventually(
+      async () => {
+        const r = (await h.call(admin, 'GET', `/api/v1/tickets/${t.id}`)).body;
+        return r.status === 'resolved' ? r : null;
+      },
+      'the automatic resolution',
+      15_000,
+    );
     expect(ms(resolved.resolvedAt) - since).toBeGreaterThanOrEqual(6000);
     expect(ms(resolved.resolvedAt) - since).toBeLessThan(7000);
     const [auto] = await timeline(t.id, 'ticket.auto_resolved');
     expect(auto!.new_value).toEqual({ pendingSince: new Date(since).toISOString(), reminders: 2 });
-    const [change] = await q<{ actor_type: string; new_value: unknown }>(`select actor_type, new_value from timeline_events where ticket_id = ? and type = 'ticket.status_changed' order by id desc limit 1`, [t.id]);
+    const [change] = await q<{ actor_type: string; new_value: unknown }>(
+      `select actor_type, new_value from timeline_events where ticket_id = ? and type = 'ticket.status_changed' order by id desc limit 1`,
+      [t.id],
+    );
     expect(change).toEqual({ actor_type: 'workflow', new_value: 'resolved' });
 
     // Like any resolution, it leads to a survey; the customer rates it from the portal.
@@ -232,10 +252,14 @@ describe.concurrent('pending reminders', () => {
     await status(t.id, 'pending');
     const again = await pendingSince(t.id);
     expect((await h.temporal.workflow.getHandle(ticketWorkflowId(t.id)).query(slaQuery)).followup).toEqual({ surveyAt: null, nextReminderAt: again + 2000, autoResolveAt: again + 6000 });
-    const second = await eventually(async () => {
-      const rows = await timeline(t.id, 'reminder.sent');
-      return rows.length === 2 ? rows[1] : null;
-    }, 'the first reminder of the new spell', 10_000);
+    const second = await eventually(
+      async () => {
+        const rows = await timeline(t.id, 'reminder.sent');
+        return rows.length === 2 ? rows[1] : null;
+      },
+      'the first reminder of the new spell',
+      10_000,
+    );
     expect(second!.new_value.reminder).toBe(1);
     expect(ms(second!.created_at)).toBeGreaterThanOrEqual(again + 2000);
   });
@@ -249,7 +273,10 @@ describe.concurrent('pending reminders', () => {
     expect(cal.status, JSON.stringify(cal.body)).toBe(201);
     const none = { firstResponseSeconds: null, resolutionSeconds: null };
     const pol = await h.call(admin, 'POST', '/api/v1/sla-policies', {
-      name: `opens-soon-${h.fx.suffix}`, calendarId: cal.body.id, targets: { low: none, normal: none, high: none, urgent: none }, remindAfterSeconds: 2,
+      name: `opens-soon-${h.fx.suffix}`,
+      calendarId: cal.body.id,
+      targets: { low: none, normal: none, high: none, urgent: none },
+      remindAfterSeconds: 2,
     });
     expect(pol.status, JSON.stringify(pol.body)).toBe(201);
     const cat = await h.call(admin, 'POST', '/api/v1/categories', { name: `opens-soon-${h.fx.suffix}`, defaultGroupId: h.fx.groups.support, slaPolicyId: pol.body.id });
@@ -260,10 +287,15 @@ describe.concurrent('pending reminders', () => {
     expect(Date.now()).toBeLessThan(opens);
     const view = await h.temporal.workflow.getHandle(ticketWorkflowId(t.id)).query(slaQuery);
     expect(view.followup).toEqual({ surveyAt: null, nextReminderAt: opens + 2000, autoResolveAt: null });
-    const [reminder] = await eventually(async () => {
-      const rows = await timeline(t.id, 'reminder.sent');
-      return rows.length ? rows : null;
-    }, 'the reminder after opening', 80_000, 250);
+    const [reminder] = await eventually(
+      async () => {
+        const rows = await timeline(t.id, 'reminder.sent');
+        return rows.length ? rows : null;
+      },
+      'the reminder after opening',
+      80_000,
+      250,
+    );
     expect(ms(reminder!.created_at)).toBeGreaterThanOrEqual(opens + 2000);
     expect(ms(reminder!.created_at)).toBeLessThan(opens + 3500);
   });

@@ -33,7 +33,9 @@ describe('replay of recorded ticket histories', () => {
     // Drop the first activity the workflow schedules: replay must flag the mismatch.
     const events = history.events ?? [];
     const i = events.findIndex((e) => e.activityTaskScheduledEventAttributes);
-    const tampered = { events: events.map((e, k) => (k === i ? { ...e, activityTaskScheduledEventAttributes: { ...e.activityTaskScheduledEventAttributes, activityType: { name: 'somethingElse' } } } : e)) };
+    const tampered = {
+      events: events.map((e, k) => (k === i ? { ...e, activityTaskScheduledEventAttributes: { ...e.activityTaskScheduledEventAttributes, activityType: { name: 'somethingElse' } } } : e)),
+    };
     const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, [{ workflowId: 'tampered', history: tampered }]);
     let error: unknown;
     for await (const r of results) error = r.error;

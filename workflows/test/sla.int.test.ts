@@ -54,8 +54,7 @@ interface SlaEventRow {
   actual_at: Date;
   met: boolean | null;
 }
-const slaEvents = (ticketId: number) =>
-  h.orm.em.fork().execute<SlaEventRow[]>('select clock, type, target_at, actual_at, met from sla_events where ticket_id = ? order by id', [ticketId]);
+const slaEvents = (ticketId: number) => h.orm.em.fork().execute<SlaEventRow[]>('select clock, type, target_at, actual_at, met from sla_events where ticket_id = ? order by id', [ticketId]);
 // Read as admin: escalation may move a ticket out of the agent's groups.
 const row = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}`)).body;
 const sla = async (id: number) => (await h.call(admin, 'GET', `/api/v1/tickets/${id}/sla`)).body;
@@ -81,10 +80,14 @@ describe.concurrent('SLA clocks', () => {
     expect(listed.body.items.map((x: { id: number }) => x.id)).toContain(t.id);
 
     // Resolution breach at 10 s → reassigned to the escalation group's least-loaded agent.
-    const moved = await eventually(async () => {
-      const r = await row(t.id);
-      return r.groupId === h.fx.groups.tier2 ? r : null;
-    }, 'reassignment to tier 2', 20_000);
+    const moved = await eventually(
+      async () => {
+        const r = await row(t.id);
+        return r.groupId === h.fx.groups.tier2 ? r : null;
+      },
+      'reassignment to tier 2',
+      20_000,
+    );
     expect(moved.assigneeId).toBe(h.fx.users.tier2.id);
     const timeline = (await h.call(admin, 'GET', `/api/v1/tickets/${t.id}/timeline`)).body.items;
     const byWorkflow = timeline.filter((e: { actor: { type: string } }) => e.actor.type === 'workflow').map((e: { type: string }) => e.type);
@@ -175,17 +178,27 @@ describe('operability', () => {
     const t = await create('low');
     const [assignee] = await h.orm.em.fork().execute<{ email: string }[]>('select email from users where id = ?', [t.assigneeId]);
     const query = `TicketNumber = "${t.number}" AND TicketStatus = "new" AND TicketPriority = "low" AND TicketAssignee = "${assignee!.email}"`;
-    const found = await eventually(async () => {
-      const ids: string[] = [];
-      for await (const w of h.temporal.workflow.list({ query })) ids.push(w.workflowId);
-      return ids.length ? ids : null;
-    }, 'visibility search', 15_000, 250);
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const w of h.temporal.workflow.list({ query })) ids.push(w.workflowId);
+        return ids.length ? ids : null;
+      },
+      'visibility search',
+      15_000,
+      250,
+    );
     expect(found).toEqual([ticketWorkflowId(t.id)]);
     await h.call(agent, 'POST', `/api/v1/tickets/${t.id}/status`, { status: 'on_hold' });
-    await eventually(async () => {
-      for await (const w of h.temporal.workflow.list({ query: `TicketNumber = "${t.number}" AND TicketStatus = "on_hold"` })) return w;
-      return null;
-    }, 'status search attribute update', 15_000, 250);
+    await eventually(
+      async () => {
+        for await (const w of h.temporal.workflow.list({ query: `TicketNumber = "${t.number}" AND TicketStatus = "on_hold"` })) return w;
+        return null;
+      },
+      'status search attribute update',
+      15_000,
+      250,
+    );
   });
 
   it('continues as new when history grows, carrying the whole state', async () => {
@@ -206,10 +219,14 @@ describe('operability', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       version = r.body.version;
     }
-    const latest = await eventually(async () => {
-      const d = await h.temporal.workflow.getHandle(wfId).describe();
-      return d.runId !== firstRun ? d : null;
-    }, 'continue-as-new', 15_000);
+    const latest = await eventually(
+      async () => {
+        const d = await h.temporal.workflow.getHandle(wfId).describe();
+        return d.runId !== firstRun ? d : null;
+      },
+      'continue-as-new',
+      15_000,
+    );
     expect(latest.status.name).toBe('RUNNING');
     // State carried over: version, status and SLA clocks (consumed time, not reset).
     const view = await sla(t.id);

@@ -28,7 +28,13 @@ const PatchCategoryBody = z
   .refine((b) => Object.keys(b).length > 0, { message: 'Nothing to change' })
   .meta({ id: 'PatchCategoryRequest' });
 const CategoryDto = z
-  .object({ id: z.number().int(), name: z.string(), defaultGroupId: z.number().int().nullable(), slaPolicyId: z.number().int().nullable(), tickets: z.number().int().describe('Tickets (not deleted) in the category') })
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    defaultGroupId: z.number().int().nullable(),
+    slaPolicyId: z.number().int().nullable(),
+    tickets: z.number().int().describe('Tickets (not deleted) in the category'),
+  })
   .meta({ id: 'Category' });
 type CategoryDtoT = z.infer<typeof CategoryDto>;
 
@@ -68,17 +74,35 @@ export function categoryRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Route
   const taken = (err: unknown) => uniqueViolation(err, 'categories_name_unique', 'name', 'A category with this name exists');
 
   defineRoute(r, registry, {
-    method: 'get', path: '/categories', summary: 'Ticket categories', tags, action: 'directory.read',
+    method: 'get',
+    path: '/categories',
+    summary: 'Ticket categories',
+    tags,
+    action: 'directory.read',
     response: z.object({ items: z.array(CategoryDto) }),
     handler: async ({ em }) => ({ items: await categoryDtos(em) }),
   });
   defineRoute(r, registry, {
-    method: 'get', path: '/categories/:id', summary: 'One category', tags, action: 'directory.read', params: IdParams, response: CategoryDto, errors: [404],
+    method: 'get',
+    path: '/categories/:id',
+    summary: 'One category',
+    tags,
+    action: 'directory.read',
+    params: IdParams,
+    response: CategoryDto,
+    errors: [404],
     handler: async ({ em, params }) => categoryDto(em, params.id),
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/categories', summary: 'Create a category', tags, action: 'admin.manage',
-    body: CreateCategoryBody, status: 201, response: CategoryDto, errors: [409, 422],
+    method: 'post',
+    path: '/categories',
+    summary: 'Create a category',
+    tags,
+    action: 'admin.manage',
+    body: CreateCategoryBody,
+    status: 201,
+    response: CategoryDto,
+    errors: [409, 422],
     handler: async ({ em, body }) => {
       await checkReferences(em, body);
       const [row] = await em
@@ -88,8 +112,15 @@ export function categoryRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Route
     },
   });
   defineRoute(r, registry, {
-    method: 'patch', path: '/categories/:id', summary: 'Change a category (applies to tickets created from now on)', tags, action: 'admin.manage',
-    params: IdParams, body: PatchCategoryBody, response: CategoryDto, errors: [404, 409, 422],
+    method: 'patch',
+    path: '/categories/:id',
+    summary: 'Change a category (applies to tickets created from now on)',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: PatchCategoryBody,
+    response: CategoryDto,
+    errors: [404, 409, 422],
     handler: async ({ em, params, body }) => {
       await categoryDto(em, params.id);
       await checkReferences(em, body);
@@ -100,18 +131,23 @@ export function categoryRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Route
     },
   });
   defineRoute(r, registry, {
-    method: 'delete', path: '/categories/:id', summary: 'Delete a category no ticket or rule uses (409 names what does)', tags, action: 'admin.manage',
-    params: IdParams, status: 204, errors: [404, 409],
+    method: 'delete',
+    path: '/categories/:id',
+    summary: 'Delete a category no ticket or rule uses (409 names what does)',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    status: 204,
+    errors: [404, 409],
     handler: async ({ em, params }) => {
       const c = await categoryDto(em, params.id);
       await em.transactional(async (tx) => {
         await tx.execute('select id from categories where id = ? for update', [params.id]);
         const [{ n }] = await tx.execute<[{ n: string }]>('select count(*) as n from tickets where category_id = ? and deleted_at is null', [params.id]);
         const rules = await rulesReferencing(tx, 'category', params.id);
-        const uses = [
-          Number(n) ? `${n} ticket${Number(n) === 1 ? '' : 's'}` : null,
-          rules.length ? `rule${rules.length === 1 ? '' : 's'} ${nameList(rules.map((x) => x.name))}` : null,
-        ].filter((x): x is string => x !== null);
+        const uses = [Number(n) ? `${n} ticket${Number(n) === 1 ? '' : 's'}` : null, rules.length ? `rule${rules.length === 1 ? '' : 's'} ${nameList(rules.map((x) => x.name))}` : null].filter(
+          (x): x is string => x !== null,
+        );
         if (uses.length) throw conflict('category_in_use', `Category "${c.name}" is used by ${uses.join('; ')}`);
         await tx.execute('delete from categories where id = ?', [params.id]);
       });

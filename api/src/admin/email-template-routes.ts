@@ -49,11 +49,19 @@ export function emailTemplateRoutes(_deps: AppDeps, registry: OpenAPIRegistry): 
 
   async function checked(body: z.infer<typeof TemplateBody>) {
     const problems = await validateCustomTemplate(body);
-    if (problems.length) throw badRequest('Invalid template', problems.map((p) => ({ path: `body.${p.field}`, message: p.message })));
+    if (problems.length)
+      throw badRequest(
+        'Invalid template',
+        problems.map((p) => ({ path: `body.${p.field}`, message: p.message })),
+      );
   }
 
   defineRoute(r, registry, {
-    method: 'get', path: '/email-templates', summary: 'Every notification template in every language (custom or built-in)', tags, action: 'admin.manage',
+    method: 'get',
+    path: '/email-templates',
+    summary: 'Every notification template in every language (custom or built-in)',
+    tags,
+    action: 'admin.manage',
     response: z.object({ items: z.array(TemplateDto), variables: z.record(z.string(), z.unknown()) }),
     handler: async ({ em }) => {
       const rows = await em.execute<Row[]>('select key, locale, subject, body, updated_at from email_templates');
@@ -67,8 +75,14 @@ export function emailTemplateRoutes(_deps: AppDeps, registry: OpenAPIRegistry): 
     },
   });
   defineRoute(r, registry, {
-    method: 'put', path: '/email-templates/:key/:locale', summary: 'Replace the text of one template (validated: syntax, variables, filters)', tags, action: 'admin.manage',
-    params: KeyParams, body: TemplateBody, response: TemplateDto,
+    method: 'put',
+    path: '/email-templates/:key/:locale',
+    summary: 'Replace the text of one template (validated: syntax, variables, filters)',
+    tags,
+    action: 'admin.manage',
+    params: KeyParams,
+    body: TemplateBody,
+    response: TemplateDto,
     handler: async ({ em, params, body, user }) => {
       await checked(body);
       await em.execute(
@@ -81,8 +95,14 @@ export function emailTemplateRoutes(_deps: AppDeps, registry: OpenAPIRegistry): 
     },
   });
   defineRoute(r, registry, {
-    method: 'delete', path: '/email-templates/:key/:locale', summary: 'Go back to the built-in text', tags, action: 'admin.manage',
-    params: KeyParams, status: 204, errors: [404],
+    method: 'delete',
+    path: '/email-templates/:key/:locale',
+    summary: 'Go back to the built-in text',
+    tags,
+    action: 'admin.manage',
+    params: KeyParams,
+    status: 204,
+    errors: [404],
     handler: async ({ em, params }) => {
       const rows = await em.execute<{ id: number }[]>('delete from email_templates where key = ? and locale = ? returning id', [params.key, params.locale]);
       if (rows.length === 0) throw notFound(`Custom template ${params.key}/${params.locale}`);
@@ -90,11 +110,17 @@ export function emailTemplateRoutes(_deps: AppDeps, registry: OpenAPIRegistry): 
     },
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/email-templates/:key/:locale/preview', summary: 'Render a draft (or the current text) with sample values', tags, action: 'admin.manage',
-    params: KeyParams, body: TemplateBody.partial().strict(), response: PreviewDto,
+    method: 'post',
+    path: '/email-templates/:key/:locale/preview',
+    summary: 'Render a draft (or the current text) with sample values',
+    tags,
+    action: 'admin.manage',
+    params: KeyParams,
+    body: TemplateBody.partial().strict(),
+    response: PreviewDto,
     handler: async ({ em, params, body }) => {
       const [saved] = await em.execute<Row[]>('select subject, body from email_templates where key = ? and locale = ?', [params.key, params.locale]);
-      const draft = body.subject || body.body ? { subject: body.subject ?? saved?.subject ?? '', body: body.body ?? saved?.body ?? '' } : saved ?? null;
+      const draft = body.subject || body.body ? { subject: body.subject ?? saved?.subject ?? '', body: body.body ?? saved?.body ?? '' } : (saved ?? null);
       if (draft) await checked(draft);
       const sla = slaVariables(params.locale, SAMPLE);
       const out = draft ? await renderCustom(draft, params.locale, SAMPLE, sla.clockName, sla.due) : renderEmail(params.key as never, params.locale, SAMPLE);

@@ -144,17 +144,35 @@ export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
   const taken = (err: unknown) => uniqueViolation(err, 'groups_name_unique', 'name', 'A group with this name exists');
 
   defineRoute(r, registry, {
-    method: 'get', path: '/groups', summary: 'Groups with members, strategy, supervisor, escalation group and SLA policy', tags, action: 'directory.read',
+    method: 'get',
+    path: '/groups',
+    summary: 'Groups with members, strategy, supervisor, escalation group and SLA policy',
+    tags,
+    action: 'directory.read',
     response: z.object({ items: z.array(GroupDto) }),
     handler: async ({ em }) => ({ items: await groupDtos(em, null) }),
   });
   defineRoute(r, registry, {
-    method: 'get', path: '/groups/:id', summary: 'One group', tags, action: 'directory.read', params: IdParams, response: GroupDto, errors: [404],
+    method: 'get',
+    path: '/groups/:id',
+    summary: 'One group',
+    tags,
+    action: 'directory.read',
+    params: IdParams,
+    response: GroupDto,
+    errors: [404],
     handler: async ({ em, params }) => groupDto(em, params.id),
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/groups', summary: 'Create a group', tags, action: 'admin.manage',
-    body: CreateGroupBody, status: 201, response: GroupDto, errors: [409, 422],
+    method: 'post',
+    path: '/groups',
+    summary: 'Create a group',
+    tags,
+    action: 'admin.manage',
+    body: CreateGroupBody,
+    status: 201,
+    response: GroupDto,
+    errors: [409, 422],
     handler: async ({ em, body }) => {
       await checkReferences(em, body);
       const groupId = await em
@@ -171,8 +189,15 @@ export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     },
   });
   defineRoute(r, registry, {
-    method: 'patch', path: '/groups/:id', summary: 'Change a group (members replace the whole set)', tags, action: 'admin.manage',
-    params: IdParams, body: PatchGroupBody, response: GroupDto, errors: [404, 409, 422],
+    method: 'patch',
+    path: '/groups/:id',
+    summary: 'Change a group (members replace the whole set)',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: PatchGroupBody,
+    response: GroupDto,
+    errors: [404, 409, 422],
     handler: async ({ em, params, body }) => {
       await groupDto(em, params.id);
       await checkReferences(em, body);
@@ -191,8 +216,14 @@ export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     },
   });
   defineRoute(r, registry, {
-    method: 'delete', path: '/groups/:id', summary: 'Delete a group that nothing refers to (409 names what does)', tags, action: 'admin.manage',
-    params: IdParams, status: 204, errors: [404, 409],
+    method: 'delete',
+    path: '/groups/:id',
+    summary: 'Delete a group that nothing refers to (409 names what does)',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    status: 204,
+    errors: [404, 409],
     handler: async ({ em, params }) => {
       const g = await groupDto(em, params.id);
       await em.transactional(async (tx) => {

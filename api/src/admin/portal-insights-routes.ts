@@ -33,9 +33,7 @@ const InsightsQuery = z
   .strict()
   .meta({ id: 'PortalInsightsQuery' });
 
-const ArticleRefDto = z
-  .object({ articleId: z.number().int(), translationId: z.number().int(), lang: LangEnum, title: z.string(), slug: z.string() })
-  .meta({ id: 'DeflectionArticle' });
+const ArticleRefDto = z.object({ articleId: z.number().int(), translationId: z.number().int(), lang: LangEnum, title: z.string(), slug: z.string() }).meta({ id: 'DeflectionArticle' });
 
 const InsightsDto = z
   .object({
@@ -123,8 +121,13 @@ export function portalInsightsRoutes(_deps: AppDeps, registry: OpenAPIRegistry):
   const r = Router();
 
   defineRoute(r, registry, {
-    method: 'get', path: '/admin/portal-insights', summary: 'Deflections in a period (total, per day, top articles) and the public searches that found nothing', tags, action: 'admin.manage',
-    query: InsightsQuery, response: InsightsDto,
+    method: 'get',
+    path: '/admin/portal-insights',
+    summary: 'Deflections in a period (total, per day, top articles) and the public searches that found nothing',
+    tags,
+    action: 'admin.manage',
+    query: InsightsQuery,
+    response: InsightsDto,
     handler: async ({ em, query }) => {
       const period = periodOf(query);
       const { total, byDay } = await deflectionsByDay(em, period);
@@ -138,14 +141,24 @@ export function portalInsightsRoutes(_deps: AppDeps, registry: OpenAPIRegistry):
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/admin/deflections', summary: 'Deflections newest first: the customer, the article and the text they had typed', tags, action: 'admin.manage',
-    query: DeflectionListQuery, response: DeflectionListDto,
+    method: 'get',
+    path: '/admin/deflections',
+    summary: 'Deflections newest first: the customer, the article and the text they had typed',
+    tags,
+    action: 'admin.manage',
+    query: DeflectionListQuery,
+    response: DeflectionListDto,
     handler: async ({ em, query }) => listDeflections(em, { before: query.cursor, limit: query.limit }),
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/admin/kb-feedback', summary: "Every article's views and reader feedback (helpful, not helpful, ratio, comments), sorted", tags, action: 'admin.manage',
-    query: KbFeedbackListQuery, response: KbFeedbackListDto,
+    method: 'get',
+    path: '/admin/kb-feedback',
+    summary: "Every article's views and reader feedback (helpful, not helpful, ratio, comments), sorted",
+    tags,
+    action: 'admin.manage',
+    query: KbFeedbackListQuery,
+    response: KbFeedbackListDto,
     handler: async ({ em, query }) => {
       const descending = query.sort.startsWith('-');
       return feedbackList(em, { sort: query.sort.replace(/^-/, '') as FeedbackSort, descending, limit: query.limit, offset: query.offset });

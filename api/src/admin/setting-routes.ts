@@ -26,7 +26,13 @@ export function settingRoutes<B extends AnyObject, R>(
   const path = `/settings/${spec.name}`;
   defineRoute(r, registry, { method: 'get', path, summary: spec.summaries.get, tags, action: 'admin.manage', response: spec.response, handler: async ({ em }) => spec.read(em) });
   defineRoute(r, registry, {
-    method: 'put', path, summary: spec.summaries.put, tags, action: 'admin.manage', body: spec.body, response: spec.response,
+    method: 'put',
+    path,
+    summary: spec.summaries.put,
+    tags,
+    action: 'admin.manage',
+    body: spec.body,
+    response: spec.response,
     handler: async ({ em, body, user }) => {
       await spec.save(em, body, user.id);
       return spec.read(em);

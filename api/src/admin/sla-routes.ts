@@ -2,7 +2,17 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { addBusinessMs, ESCALATION_ACTIONS, MAX_REMINDER_SECONDS, PRIORITIES, reminderProblems, TERMINAL_STATUSES, validateCalendar, type CalendarSpec, type PendingReminders } from '@mehrdesk/core/domain';
+import {
+  addBusinessMs,
+  ESCALATION_ACTIONS,
+  MAX_REMINDER_SECONDS,
+  PRIORITIES,
+  reminderProblems,
+  TERMINAL_STATUSES,
+  validateCalendar,
+  type CalendarSpec,
+  type PendingReminders,
+} from '@mehrdesk/core/domain';
 import { loadCalendar, loadPolicySnapshot } from '@mehrdesk/core/services/policies';
 import { policyChangedSignal, ticketWorkflowId } from '@mehrdesk/workflows/contracts';
 import type { AppDeps } from '../deps';
@@ -13,12 +23,15 @@ import { bodyId, IdParams } from '../http/params';
 // SLA policies and business-hours calendars (W2 editing). Saving one re-plans the SLA timers
 // of every open ticket it governs, by signalling their workflows with the new snapshot.
 
-const seconds = z.number().int().min(1).max(10 * 365 * 24 * 3600).nullable();
+const seconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(10 * 365 * 24 * 3600)
+  .nullable();
 const Targets = z.object({ firstResponseSeconds: seconds, resolutionSeconds: seconds }).strict();
 const TargetsByPriority = z.object(Object.fromEntries(PRIORITIES.map((p) => [p, Targets])) as Record<(typeof PRIORITIES)[number], typeof Targets>).strict();
-const EscalationStep = z
-  .object({ on: z.enum(['warning', 'breach']), clock: z.enum(['any', 'first_response', 'resolution']), action: z.enum(ESCALATION_ACTIONS) })
-  .strict();
+const EscalationStep = z.object({ on: z.enum(['warning', 'breach']), clock: z.enum(['any', 'first_response', 'resolution']), action: z.enum(ESCALATION_ACTIONS) }).strict();
 
 const PolicyFields = {
   name: z.string().trim().min(1).max(200),
@@ -26,7 +39,12 @@ const PolicyFields = {
   targets: TargetsByPriority,
   warningFraction: z.number().gt(0).lt(1),
   escalation: z.array(EscalationStep).max(20),
-  autoCloseAfterSeconds: z.number().int().min(1).max(365 * 24 * 3600).nullable(),
+  autoCloseAfterSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 24 * 3600)
+    .nullable(),
   calendarId: bodyId,
   ...reminderFields(),
 };
@@ -60,13 +78,9 @@ const PatchPolicyBody = z
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'Nothing to change' })
   .meta({ id: 'PatchSlaPolicyRequest' });
-const PolicyDto = z
-  .object({ id: z.number().int(), ...PolicyFields, openTicketsUpdated: z.number().int().optional() })
-  .meta({ id: 'SlaPolicy' });
+const PolicyDto = z.object({ id: z.number().int(), ...PolicyFields, openTicketsUpdated: z.number().int().optional() }).meta({ id: 'SlaPolicy' });
 
-const Shift = z
-  .object({ weekday: z.number().int().min(1).max(7).describe('1 = Monday … 7 = Sunday'), start: z.string().regex(/^\d\d:\d\d$/), end: z.string().regex(/^\d\d:\d\d$/) })
-  .strict();
+const Shift = z.object({ weekday: z.number().int().min(1).max(7).describe('1 = Monday … 7 = Sunday'), start: z.string().regex(/^\d\d:\d\d$/), end: z.string().regex(/^\d\d:\d\d$/) }).strict();
 const HolidayItem = z.object({ date: z.string().regex(/^\d{4}-\d\d-\d\d$/), name: z.string().max(200).optional(), recurringYearly: z.boolean().default(false) }).strict();
 const CalendarBody = z
   .object({
@@ -79,13 +93,25 @@ const CalendarBody = z
   .strict()
   .meta({ id: 'CalendarRequest' });
 const CalendarDto = z
-  .object({ id: z.number().int(), name: z.string(), timeZone: z.string(), alwaysOpen: z.boolean(), shifts: z.array(Shift), holidays: z.array(HolidayItem), openTicketsUpdated: z.number().int().optional() })
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    timeZone: z.string(),
+    alwaysOpen: z.boolean(),
+    shifts: z.array(Shift),
+    holidays: z.array(HolidayItem),
+    openTicketsUpdated: z.number().int().optional(),
+  })
   .meta({ id: 'Calendar' });
 
 /** The calendar's own rules (zone exists, shifts don't overlap, dates are real) as 400 fields. */
 function checkCalendar(body: z.infer<typeof CalendarBody>) {
   const problems = validateCalendar({ timeZone: body.timeZone, alwaysOpen: body.alwaysOpen, shifts: body.shifts as never, holidays: body.holidays });
-  if (problems.length) throw badRequest('Invalid calendar', problems.map((message) => ({ path: /holiday/i.test(message) ? 'body.holidays' : /zone/i.test(message) ? 'body.timeZone' : 'body.shifts', message })));
+  if (problems.length)
+    throw badRequest(
+      'Invalid calendar',
+      problems.map((message) => ({ path: /holiday/i.test(message) ? 'body.holidays' : /zone/i.test(message) ? 'body.timeZone' : 'body.shifts', message })),
+    );
 }
 
 /**
@@ -137,7 +163,14 @@ async function calendarDto(em: EntityManager, calendarId: number) {
   const [c] = await em.execute<{ id: number; name: string }[]>('select id, name from business_calendars where id = ?', [calendarId]);
   if (!c) throw notFound(`Calendar ${calendarId}`);
   const spec = await loadCalendar(em, calendarId);
-  return { id: c.id, name: c.name, timeZone: spec.timeZone, alwaysOpen: spec.alwaysOpen ?? false, shifts: spec.shifts, holidays: spec.holidays.map((h) => ({ date: h.date, recurringYearly: h.recurringYearly ?? false, ...(h.name ? { name: h.name } : {}) })) };
+  return {
+    id: c.id,
+    name: c.name,
+    timeZone: spec.timeZone,
+    alwaysOpen: spec.alwaysOpen ?? false,
+    shifts: spec.shifts,
+    holidays: spec.holidays.map((h) => ({ date: h.date, recurringYearly: h.recurringYearly ?? false, ...(h.name ? { name: h.name } : {}) })),
+  };
 }
 
 /** Signal every open ticket under these policies with their new snapshot; returns how many. */
@@ -145,10 +178,10 @@ async function replanOpenTickets(deps: AppDeps, em: EntityManager, policyIds: nu
   let count = 0;
   for (const policyId of policyIds) {
     const policy = await loadPolicySnapshot(em, policyId);
-    const rows = await em.execute<{ id: number }[]>(
-      `select id from tickets where sla_policy_id = ? and deleted_at is null and status not in (${TERMINAL_STATUSES.map(() => '?').join(',')})`,
-      [policyId, ...TERMINAL_STATUSES],
-    );
+    const rows = await em.execute<{ id: number }[]>(`select id from tickets where sla_policy_id = ? and deleted_at is null and status not in (${TERMINAL_STATUSES.map(() => '?').join(',')})`, [
+      policyId,
+      ...TERMINAL_STATUSES,
+    ]);
     // Bounded fan-out: enough parallelism to be quick, not enough to flood the frontend.
     for (let i = 0; i < rows.length; i += 32) {
       await Promise.all(
@@ -175,12 +208,18 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
   const checkTargetsFit = async (em: EntityManager, calendarId: number, targets: z.infer<typeof TargetsByPriority>) => {
     const longest = longestTarget(targets);
     if (!fitsCalendar(await loadCalendar(em, calendarId), longest.ms))
-      throw badRequest('Invalid SLA policy', [{ path: longest.ms ? longest.path : 'body.calendarId', message: longest.ms ? unreachable(Math.round(longest.ms / 3_600_000)) : 'The calendar is never open' }]);
+      throw badRequest('Invalid SLA policy', [
+        { path: longest.ms ? longest.path : 'body.calendarId', message: longest.ms ? unreachable(Math.round(longest.ms / 3_600_000)) : 'The calendar is never open' },
+      ]);
   };
   /** Reminder steps in order, and each one placeable in the calendar (like the targets). */
   const checkReminders = async (em: EntityManager, calendarId: number, r: PendingReminders) => {
     const problems = reminderProblems(r);
-    if (problems.length) throw badRequest('Invalid SLA policy', problems.map((p) => ({ path: `body.${p.field}`, message: p.message })));
+    if (problems.length)
+      throw badRequest(
+        'Invalid SLA policy',
+        problems.map((p) => ({ path: `body.${p.field}`, message: p.message })),
+      );
     const longest = REMINDER_KEYS.filter((k) => r[k] !== null).at(-1);
     if (longest && !fitsCalendar(await loadCalendar(em, calendarId), r[longest]! * 1000))
       throw badRequest('Invalid SLA policy', [{ path: `body.${longest}`, message: unreachable(Math.round(r[longest]! / 3600)) }]);
@@ -191,7 +230,11 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
   };
 
   defineRoute(r, registry, {
-    method: 'get', path: '/sla-policies', summary: 'List SLA policies', tags, action: 'admin.manage',
+    method: 'get',
+    path: '/sla-policies',
+    summary: 'List SLA policies',
+    tags,
+    action: 'admin.manage',
     response: z.object({ items: z.array(PolicyDto) }),
     handler: async ({ em }) => {
       const ids = await em.execute<{ id: number }[]>('select id from sla_policies order by id');
@@ -199,32 +242,66 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     },
   });
   defineRoute(r, registry, {
-    method: 'get', path: '/sla-policies/:id', summary: 'One SLA policy', tags, action: 'admin.manage', params: IdParams, response: PolicyDto, errors: [404],
+    method: 'get',
+    path: '/sla-policies/:id',
+    summary: 'One SLA policy',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: PolicyDto,
+    errors: [404],
     handler: async ({ em, params }) => policyDto(em, params.id),
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/sla-policies', summary: 'Create an SLA policy', tags, action: 'admin.manage', body: CreatePolicyBody, status: 201, response: PolicyDto, errors: [422],
+    method: 'post',
+    path: '/sla-policies',
+    summary: 'Create an SLA policy',
+    tags,
+    action: 'admin.manage',
+    body: CreatePolicyBody,
+    status: 201,
+    response: PolicyDto,
+    errors: [422],
     handler: async ({ em, body }) => {
       await calendarExists(em, body.calendarId);
       await checkTargetsFit(em, body.calendarId, body.targets);
       await checkReminders(em, body.calendarId, body);
-      const newId = await em.transactional(async (tx) => {
-        if (body.isDefault) await tx.execute('update sla_policies set is_default = false where is_default');
-        const [row] = await tx.execute<{ id: number }[]>(
-          `insert into sla_policies (name, is_default, targets, warning_fraction, escalation, auto_close_after_seconds, calendar_id,
+      const newId = await em
+        .transactional(async (tx) => {
+          if (body.isDefault) await tx.execute('update sla_policies set is_default = false where is_default');
+          const [row] = await tx.execute<{ id: number }[]>(
+            `insert into sla_policies (name, is_default, targets, warning_fraction, escalation, auto_close_after_seconds, calendar_id,
                                      remind_after_seconds, remind_again_after_seconds, auto_resolve_after_seconds, updated_at)
            values (?, ?, ?::jsonb, ?, ?::jsonb, ?, ?, ?, ?, ?, now()) returning id`,
-          [body.name, body.isDefault, JSON.stringify(body.targets), body.warningFraction, JSON.stringify(body.escalation), body.autoCloseAfterSeconds, body.calendarId,
-            body.remindAfterSeconds, body.remindAgainAfterSeconds, body.autoResolveAfterSeconds],
-        );
-        return row!.id;
-      }).catch((err: unknown) => uniqueName(err, 'policy'));
+            [
+              body.name,
+              body.isDefault,
+              JSON.stringify(body.targets),
+              body.warningFraction,
+              JSON.stringify(body.escalation),
+              body.autoCloseAfterSeconds,
+              body.calendarId,
+              body.remindAfterSeconds,
+              body.remindAgainAfterSeconds,
+              body.autoResolveAfterSeconds,
+            ],
+          );
+          return row!.id;
+        })
+        .catch((err: unknown) => uniqueName(err, 'policy'));
       return policyDto(em, newId);
     },
   });
   defineRoute(r, registry, {
-    method: 'patch', path: '/sla-policies/:id', summary: 'Change an SLA policy; open tickets under it are re-planned', tags, action: 'admin.manage',
-    params: IdParams, body: PatchPolicyBody, response: PolicyDto, errors: [404, 422],
+    method: 'patch',
+    path: '/sla-policies/:id',
+    summary: 'Change an SLA policy; open tickets under it are re-planned',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: PatchPolicyBody,
+    response: PolicyDto,
+    errors: [404, 422],
     handler: async ({ em, params, body }) => {
       const current = await policyDto(em, params.id);
       if (body.calendarId !== undefined) await calendarExists(em, body.calendarId);
@@ -248,20 +325,23 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
         autoResolveAfterSeconds: ['auto_resolve_after_seconds = ?', (v) => v],
       };
       const entries = Object.entries(body).filter(([, v]) => v !== undefined);
-      await em.transactional(async (tx) => {
-        if (body.isDefault) await tx.execute('update sla_policies set is_default = false where is_default and id <> ?', [params.id]);
-        await tx.execute(
-          `update sla_policies set ${entries.map(([k]) => column[k]![0]).join(', ')}, updated_at = now() where id = ?`,
-          [...entries.map(([k, v]) => column[k]![1](v)), params.id],
-        );
-      }).catch((err: unknown) => uniqueName(err, 'policy'));
+      await em
+        .transactional(async (tx) => {
+          if (body.isDefault) await tx.execute('update sla_policies set is_default = false where is_default and id <> ?', [params.id]);
+          await tx.execute(`update sla_policies set ${entries.map(([k]) => column[k]![0]).join(', ')}, updated_at = now() where id = ?`, [...entries.map(([k, v]) => column[k]![1](v)), params.id]);
+        })
+        .catch((err: unknown) => uniqueName(err, 'policy'));
       const openTicketsUpdated = await replanOpenTickets(deps, em, [params.id]);
       return { ...(await policyDto(em, params.id)), openTicketsUpdated };
     },
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/calendars', summary: 'List business-hours calendars', tags, action: 'admin.manage',
+    method: 'get',
+    path: '/calendars',
+    summary: 'List business-hours calendars',
+    tags,
+    action: 'admin.manage',
     response: z.object({ items: z.array(CalendarDto) }),
     handler: async ({ em }) => {
       const ids = await em.execute<{ id: number }[]>('select id from business_calendars order by id');
@@ -269,47 +349,85 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     },
   });
   defineRoute(r, registry, {
-    method: 'get', path: '/calendars/:id', summary: 'One calendar with its holidays', tags, action: 'admin.manage', params: IdParams, response: CalendarDto, errors: [404],
+    method: 'get',
+    path: '/calendars/:id',
+    summary: 'One calendar with its holidays',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: CalendarDto,
+    errors: [404],
     handler: async ({ em, params }) => calendarDto(em, params.id),
   });
   const saveCalendar = async (em: EntityManager, body: z.infer<typeof CalendarBody>, existing: number | null) => {
     checkCalendar(body);
     const spec: CalendarSpec = { timeZone: body.timeZone, alwaysOpen: body.alwaysOpen, shifts: body.shifts as CalendarSpec['shifts'], holidays: body.holidays };
     if (!fitsCalendar(spec, 0)) throw badRequest('Invalid calendar', [{ path: 'body.shifts', message: 'The calendar is never open: give shifts (or alwaysOpen) that holidays do not cancel' }]);
-    const users = existing === null ? [] : await em.execute<{ name: string; targets: z.infer<typeof TargetsByPriority> }[]>('select name, targets from sla_policies where calendar_id = ? order by id', [existing]);
+    const users =
+      existing === null ? [] : await em.execute<{ name: string; targets: z.infer<typeof TargetsByPriority> }[]>('select name, targets from sla_policies where calendar_id = ? order by id', [existing]);
     const short = users.map((p) => ({ name: p.name, ms: longestTarget(p.targets).ms })).filter((p) => !fitsCalendar(spec, p.ms));
     if (short.length)
-      throw badRequest('Invalid calendar', short.map((p) => ({ path: 'body.shifts', message: `SLA policy "${p.name}" ${unreachable(Math.round(p.ms / 3_600_000))}` })));
-    return em.transactional(async (tx) => {
-      let calId = existing;
-      if (calId === null) {
-        const [row] = await tx.execute<{ id: number }[]>(
-          'insert into business_calendars (name, time_zone, always_open, shifts, updated_at) values (?, ?, ?, ?::jsonb, now()) returning id',
-          [body.name, body.timeZone, body.alwaysOpen, JSON.stringify(body.shifts)],
-        );
-        calId = row!.id;
-      } else {
-        await tx.execute('update business_calendars set name = ?, time_zone = ?, always_open = ?, shifts = ?::jsonb, updated_at = now() where id = ?', [body.name, body.timeZone, body.alwaysOpen, JSON.stringify(body.shifts), calId]);
-        await tx.execute('delete from holidays where calendar_id = ?', [calId]);
-      }
-      for (const hd of body.holidays)
-        await tx.execute('insert into holidays (calendar_id, date, name, recurring_yearly) values (?, ?, ?, ?)', [calId, hd.date, hd.name ?? null, hd.recurringYearly]);
-      return calId;
-    }).catch((err: unknown) => uniqueName(err, 'calendar'));
+      throw badRequest(
+        'Invalid calendar',
+        short.map((p) => ({ path: 'body.shifts', message: `SLA policy "${p.name}" ${unreachable(Math.round(p.ms / 3_600_000))}` })),
+      );
+    return em
+      .transactional(async (tx) => {
+        let calId = existing;
+        if (calId === null) {
+          const [row] = await tx.execute<{ id: number }[]>('insert into business_calendars (name, time_zone, always_open, shifts, updated_at) values (?, ?, ?, ?::jsonb, now()) returning id', [
+            body.name,
+            body.timeZone,
+            body.alwaysOpen,
+            JSON.stringify(body.shifts),
+          ]);
+          calId = row!.id;
+        } else {
+          await tx.execute('update business_calendars set name = ?, time_zone = ?, always_open = ?, shifts = ?::jsonb, updated_at = now() where id = ?', [
+            body.name,
+            body.timeZone,
+            body.alwaysOpen,
+            JSON.stringify(body.shifts),
+            calId,
+          ]);
+          await tx.execute('delete from holidays where calendar_id = ?', [calId]);
+        }
+        for (const hd of body.holidays) await tx.execute('insert into holidays (calendar_id, date, name, recurring_yearly) values (?, ?, ?, ?)', [calId, hd.date, hd.name ?? null, hd.recurringYearly]);
+        return calId;
+      })
+      .catch((err: unknown) => uniqueName(err, 'calendar'));
   };
   defineRoute(r, registry, {
-    method: 'post', path: '/calendars', summary: 'Create a calendar (weekly shifts in its time zone, holidays)', tags, action: 'admin.manage',
-    body: CalendarBody, status: 201, response: CalendarDto, errors: [422],
+    method: 'post',
+    path: '/calendars',
+    summary: 'Create a calendar (weekly shifts in its time zone, holidays)',
+    tags,
+    action: 'admin.manage',
+    body: CalendarBody,
+    status: 201,
+    response: CalendarDto,
+    errors: [422],
     handler: async ({ em, body }) => calendarDto(em, await saveCalendar(em, body, null)),
   });
   defineRoute(r, registry, {
-    method: 'put', path: '/calendars/:id', summary: 'Replace a calendar; open tickets under policies using it are re-planned', tags, action: 'admin.manage',
-    params: IdParams, body: CalendarBody, response: CalendarDto, errors: [404, 422],
+    method: 'put',
+    path: '/calendars/:id',
+    summary: 'Replace a calendar; open tickets under policies using it are re-planned',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: CalendarBody,
+    response: CalendarDto,
+    errors: [404, 422],
     handler: async ({ em, params, body }) => {
       await calendarDto(em, params.id);
       await saveCalendar(em, body, params.id);
       const policies = await em.execute<{ id: number }[]>('select id from sla_policies where calendar_id = ?', [params.id]);
-      const openTicketsUpdated = await replanOpenTickets(deps, em, policies.map((p) => p.id));
+      const openTicketsUpdated = await replanOpenTickets(
+        deps,
+        em,
+        policies.map((p) => p.id),
+      );
       return { ...(await calendarDto(em, params.id)), openTicketsUpdated };
     },
   });

@@ -32,19 +32,23 @@ const Colour = z
   .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1e88e5')
   .transform((c) => c.toLowerCase())
   .nullable();
-const CreateTagBody = z.object({ name: TagName, colour: Colour.default(null) }).strict().meta({ id: 'CreateTagRequest' });
+const CreateTagBody = z
+  .object({ name: TagName, colour: Colour.default(null) })
+  .strict()
+  .meta({ id: 'CreateTagRequest' });
 const PatchTagBody = z
   .object({ name: TagName.describe('Renames the tag on every ticket'), colour: Colour })
   .partial()
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'Nothing to change' })
   .meta({ id: 'PatchTagRequest' });
-const MergeTagBody = z.object({ intoId: bodyId.describe('The tag that remains') }).strict().meta({ id: 'MergeTagRequest' });
+const MergeTagBody = z
+  .object({ intoId: bodyId.describe('The tag that remains') })
+  .strict()
+  .meta({ id: 'MergeTagRequest' });
 const RuleRefDto = z.object({ id: z.number().int(), name: z.string() });
 const Usage = z.object({ tickets: z.number().int(), openTickets: z.number().int(), rules: z.array(RuleRefDto).describe('Rules naming the tag (not rewritten by rename, merge or delete)') });
-const TagDto = z
-  .object({ id: z.number().int(), name: z.string(), colour: z.string().nullable(), usage: Usage.optional().describe('Admins only') })
-  .meta({ id: 'Tag' });
+const TagDto = z.object({ id: z.number().int(), name: z.string(), colour: z.string().nullable(), usage: Usage.optional().describe('Admins only') }).meta({ id: 'Tag' });
 const TagChangeDto = z
   .object({
     tag: TagDto.nullable().describe('The tag after the change (the remaining one for a merge; null after delete)'),
@@ -53,9 +57,7 @@ const TagChangeDto = z
     rules: z.array(RuleRefDto).describe('Rules that still name the old tag: edit them'),
   })
   .meta({ id: 'TagChangeResult' });
-const CatalogueQuery = z
-  .object({ q: z.string().trim().toLowerCase().max(64).optional().describe('Part of the name'), limit: z.coerce.number().int().min(1).max(5000).default(1000) })
-  .strict();
+const CatalogueQuery = z.object({ q: z.string().trim().toLowerCase().max(64).optional().describe('Part of the name'), limit: z.coerce.number().int().min(1).max(5000).default(1000) }).strict();
 
 interface TagRow {
   id: number;
@@ -81,7 +83,12 @@ async function tagRows(em: EntityManager, where: string, params: unknown[], limi
 async function tagDto(em: EntityManager, tagId: number, withUsage = true): Promise<z.infer<typeof TagDto>> {
   const [t] = await tagRows(em, 't.id = ?', [tagId]);
   if (!t) throw notFound(`Tag ${tagId}`);
-  return { id: t.id, name: t.name, colour: t.colour, ...(withUsage ? { usage: { tickets: Number(t.tickets), openTickets: Number(t.open_tickets), rules: (await tagsInRules(em)).get(t.name) ?? [] } } : {}) };
+  return {
+    id: t.id,
+    name: t.name,
+    colour: t.colour,
+    ...(withUsage ? { usage: { tickets: Number(t.tickets), openTickets: Number(t.open_tickets), rules: (await tagsInRules(em)).get(t.name) ?? [] } } : {}),
+  };
 }
 
 const isFailure = (err: unknown, type: string) => err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === type;
@@ -92,10 +99,7 @@ const isFailure = (err: unknown, type: string) => err instanceof WorkflowUpdateF
  */
 async function retagTickets(deps: AppDeps, em: EntityManager, actor: AuthUser, requestId: string, from: string, to: string | null): Promise<{ updated: number; failed: number[] }> {
   const rewrite = (tags: string[]) => [...new Set(tags.flatMap((t) => (t === from ? (to === null ? [] : [to]) : [t])))].sort();
-  const live = await em.execute<{ id: number }[]>(
-    `select id from tickets where tags @> array[?]::text[] and deleted_at is null and status not in (${terminalList}) order by id`,
-    [from],
-  );
+  const live = await em.execute<{ id: number }[]>(`select id from tickets where tags @> array[?]::text[] and deleted_at is null and status not in (${terminalList}) order by id`, [from]);
   let updated = 0;
   const failed: number[] = [];
   const one = async (ticketId: number): Promise<void> => {
@@ -147,8 +151,13 @@ export function tagRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
 
   // Static paths before '/tags/:id'.
   defineRoute(r, registry, {
-    method: 'get', path: '/tags/catalogue', summary: 'Every tag with its colour; for admins also how many tickets and which rules use it', tags, action: 'directory.read',
-    query: CatalogueQuery, response: z.object({ items: z.array(TagDto) }),
+    method: 'get',
+    path: '/tags/catalogue',
+    summary: 'Every tag with its colour; for admins also how many tickets and which rules use it',
+    tags,
+    action: 'directory.read',
+    query: CatalogueQuery,
+    response: z.object({ items: z.array(TagDto) }),
     handler: async ({ em, query, user }) => {
       const rows = query.q ? await tagRows(em, `t.name like ? escape '\\'`, [`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`], query.limit) : await tagRows(em, '', [], query.limit);
       const admin = can(user.role, 'admin.manage');
@@ -164,8 +173,15 @@ export function tagRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     },
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/tags', summary: 'Add a tag to the catalogue', tags, action: 'admin.manage',
-    body: CreateTagBody, status: 201, response: TagDto, errors: [409],
+    method: 'post',
+    path: '/tags',
+    summary: 'Add a tag to the catalogue',
+    tags,
+    action: 'admin.manage',
+    body: CreateTagBody,
+    status: 201,
+    response: TagDto,
+    errors: [409],
     handler: async ({ em, body }) => {
       const [row] = await em.execute<{ id: number }[]>('insert into tags (name, colour) values (?, ?) on conflict (name) do nothing returning id', [body.name, body.colour]);
       if (!row) throw exists(body.name);
@@ -173,24 +189,40 @@ export function tagRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     },
   });
   defineRoute(r, registry, {
-    method: 'get', path: '/tags/:id', summary: 'One tag with its usage', tags, action: 'admin.manage', params: IdParams, response: TagDto, errors: [404],
+    method: 'get',
+    path: '/tags/:id',
+    summary: 'One tag with its usage',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: TagDto,
+    errors: [404],
     handler: async ({ em, params }) => tagDto(em, params.id),
   });
   defineRoute(r, registry, {
-    method: 'patch', path: '/tags/:id', summary: 'Recolour or rename a tag (renaming rewrites it on every ticket)', tags, action: 'admin.manage',
-    params: IdParams, body: PatchTagBody, response: TagChangeDto, errors: [404, 409],
+    method: 'patch',
+    path: '/tags/:id',
+    summary: 'Recolour or rename a tag (renaming rewrites it on every ticket)',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: PatchTagBody,
+    response: TagChangeDto,
+    errors: [404, 409],
     handler: async ({ em, params, body, user, requestId }) => {
       const current = await tagDto(em, params.id, false);
       const rename = body.name !== undefined && body.name !== current.name;
       if (rename && (await em.execute('select 1 from tags where name = ?', [body.name])).length) throw exists(body.name!);
-      await em.execute(`update tags set ${[...(rename ? ['name = ?'] : []), ...(body.colour !== undefined ? ['colour = ?'] : []), 'id = id'].join(', ')} where id = ?`, [
-        ...(rename ? [body.name] : []),
-        ...(body.colour !== undefined ? [body.colour] : []),
-        params.id,
-      ]).catch((err: unknown) => {
-        if (String(err).includes('tags_name_unique')) throw exists(body.name!);
-        throw err;
-      });
+      await em
+        .execute(`update tags set ${[...(rename ? ['name = ?'] : []), ...(body.colour !== undefined ? ['colour = ?'] : []), 'id = id'].join(', ')} where id = ?`, [
+          ...(rename ? [body.name] : []),
+          ...(body.colour !== undefined ? [body.colour] : []),
+          params.id,
+        ])
+        .catch((err: unknown) => {
+          if (String(err).includes('tags_name_unique')) throw exists(body.name!);
+          throw err;
+        });
       const result = rename ? await retagTickets(deps, em, user, requestId, current.name, body.name!) : { updated: 0, failed: [] };
       // Tickets left with the old name keep it in the catalogue, so it can be merged later.
       if (result.failed.length) await em.execute('insert into tags (name) values (?) on conflict (name) do nothing', [current.name]);
@@ -198,8 +230,15 @@ export function tagRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     },
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/tags/:id/merge', summary: 'Merge a tag into another: every ticket gets the other tag, this one is deleted', tags, action: 'admin.manage',
-    params: IdParams, body: MergeTagBody, response: TagChangeDto, errors: [404],
+    method: 'post',
+    path: '/tags/:id/merge',
+    summary: 'Merge a tag into another: every ticket gets the other tag, this one is deleted',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: MergeTagBody,
+    response: TagChangeDto,
+    errors: [404],
     handler: async ({ em, params, body, user, requestId }) => {
       const from = await tagDto(em, params.id, false);
       if (body.intoId === params.id) throw badRequest('Cannot merge a tag into itself', [{ path: 'body.intoId', message: 'Choose another tag' }]);
@@ -212,8 +251,14 @@ export function tagRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     },
   });
   defineRoute(r, registry, {
-    method: 'delete', path: '/tags/:id', summary: 'Delete a tag: it is removed from every ticket', tags, action: 'admin.manage',
-    params: IdParams, response: TagChangeDto, errors: [404],
+    method: 'delete',
+    path: '/tags/:id',
+    summary: 'Delete a tag: it is removed from every ticket',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: TagChangeDto,
+    errors: [404],
     handler: async ({ em, params, user, requestId }) => {
       const tag = await tagDto(em, params.id, false);
       const result = await retagTickets(deps, em, user, requestId, tag.name, null);

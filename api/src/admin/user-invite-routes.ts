@@ -16,8 +16,15 @@ const InvitationDto = z.object({ status: z.literal('accepted').describe('The inv
 export function userInviteRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
   defineRoute(r, registry, {
-    method: 'post', path: '/users/:id/invite', summary: 'E-mail the user a link to choose a password (a welcome for accounts admins create)', tags: ['admin: users'], action: 'admin.manage',
-    params: IdParams, status: 202, response: InvitationDto, errors: [404, 409],
+    method: 'post',
+    path: '/users/:id/invite',
+    summary: 'E-mail the user a link to choose a password (a welcome for accounts admins create)',
+    tags: ['admin: users'],
+    action: 'admin.manage',
+    params: IdParams,
+    status: 202,
+    response: InvitationDto,
+    errors: [404, 409],
     handler: async ({ em, params, requestId }) => {
       const outcome = await sendInvitation(deps, em, params.id, requestId);
       if (outcome === 'missing') throw notFound(`User ${params.id}`);

@@ -84,9 +84,7 @@ const ListUsersQuery = z
     cursor: z.string().max(400).optional(),
   })
   .strict();
-const DeleteUserDto = z
-  .object({ outcome: z.enum(['deleted', 'deactivated']), user: UserAdminDto.nullable() })
-  .meta({ id: 'DeleteUserResult' });
+const DeleteUserDto = z.object({ outcome: z.enum(['deleted', 'deactivated']), user: UserAdminDto.nullable() }).meta({ id: 'DeleteUserResult' });
 
 interface UserRow {
   id: number;
@@ -193,8 +191,14 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
   const taken = (err: unknown) => uniqueViolation(err, 'users_email_unique', 'email', 'A user with this e-mail exists');
 
   defineRoute(r, registry, {
-    method: 'get', path: '/users', summary: 'Users by name, with filters and a cursor (staff: a picker projection; admins: everything)', tags, action: 'directory.read',
-    query: ListUsersQuery, response: z.object({ items: z.array(UserListItem), nextCursor: z.string().nullable() }).meta({ id: 'UserList' }), errors: [422],
+    method: 'get',
+    path: '/users',
+    summary: 'Users by name, with filters and a cursor (staff: a picker projection; admins: everything)',
+    tags,
+    action: 'directory.read',
+    query: ListUsersQuery,
+    response: z.object({ items: z.array(UserListItem), nextCursor: z.string().nullable() }).meta({ id: 'UserList' }),
+    errors: [422],
     handler: async ({ em, query, user }) => {
       const where: string[] = [];
       const params: unknown[] = [];
@@ -214,12 +218,26 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     },
   });
   defineRoute(r, registry, {
-    method: 'get', path: '/users/:id', summary: 'One user', tags, action: 'admin.manage', params: IdParams, response: UserAdminDto, errors: [404],
+    method: 'get',
+    path: '/users/:id',
+    summary: 'One user',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: UserAdminDto,
+    errors: [404],
     handler: async ({ em, params }) => userDto(em, params.id),
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/users', summary: 'Create a user (e-mail unique), with or without an initial password', tags, action: 'admin.manage',
-    body: CreateUserBody, status: 201, response: UserAdminDto, errors: [409, 422],
+    method: 'post',
+    path: '/users',
+    summary: 'Create a user (e-mail unique), with or without an initial password',
+    tags,
+    action: 'admin.manage',
+    body: CreateUserBody,
+    status: 201,
+    response: UserAdminDto,
+    errors: [409, 422],
     handler: async ({ em, body }) => {
       await checkReferences(em, body.role, body);
       const hash = body.password ? await hashPassword(body.password) : null;
@@ -238,8 +256,15 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     },
   });
   defineRoute(r, registry, {
-    method: 'patch', path: '/users/:id', summary: 'Change a user: name, e-mail, role, locale, active, availability, capacity, groups, password', tags, action: 'admin.manage',
-    params: IdParams, body: PatchUserBody, response: UserAdminDto, errors: [404, 409, 422],
+    method: 'patch',
+    path: '/users/:id',
+    summary: 'Change a user: name, e-mail, role, locale, active, availability, capacity, groups, password',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: PatchUserBody,
+    response: UserAdminDto,
+    errors: [404, 409, 422],
     handler: async ({ em, params, body, user }) => {
       const current = await userDto(em, params.id);
       const role = body.role ?? current.role;
@@ -259,7 +284,9 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
             organizationId: ['organization_id = ?', body.organizationId],
             password: ['password_hash = ?', hash],
           };
-          const sets = Object.keys(body).filter((k) => k in columns).map((k) => columns[k]!);
+          const sets = Object.keys(body)
+            .filter((k) => k in columns)
+            .map((k) => columns[k]!);
           if (sets.length) await tx.execute(`update users set ${sets.map(([c]) => c).join(', ')} where id = ?`, [...sets.map(([, v]) => v), params.id]);
           if (role === 'customer' && current.role !== 'customer') {
             // Customers are no one's agents: out of every group, no longer a supervisor.
@@ -274,8 +301,14 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     },
   });
   defineRoute(r, registry, {
-    method: 'delete', path: '/users/:id', summary: 'Delete a user; one with tickets or other history is deactivated instead', tags, action: 'admin.manage',
-    params: IdParams, response: DeleteUserDto, errors: [404, 409],
+    method: 'delete',
+    path: '/users/:id',
+    summary: 'Delete a user; one with tickets or other history is deactivated instead',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: DeleteUserDto,
+    errors: [404, 409],
     handler: async ({ em, params, user }) => {
       const current = await userDto(em, params.id);
       if (current.id === user.id) throw conflict('own_admin_rights', 'You cannot delete yourself: ask another admin');

@@ -32,7 +32,6 @@ const LoginBody = z
 
 export const LoginResponse = z.object({ token: z.string(), expiresAt: z.string(), user: UserDto }).meta({ id: 'LoginResponse' });
 
-
 export function authRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
   defineRoute(r, registry, {
@@ -45,10 +44,7 @@ export function authRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     response: LoginResponse,
     errors: [401, 403],
     handler: async ({ body, em }) => {
-      const [u] = await em.execute<{ id: number; password_hash: string | null }[]>(
-        'select id, password_hash from users where email = ? and active',
-        [body.email],
-      );
+      const [u] = await em.execute<{ id: number; password_hash: string | null }[]>('select id, password_hash from users where email = ? and active', [body.email]);
       const ok = await verifyPassword(body.password, u?.password_hash ?? DUMMY_PASSWORD_HASH);
       if (u && ok) return startSession(em, deps.config, u.id);
       // Only someone who knows the password of a sign-up still waiting for its link learns that

@@ -8,7 +8,19 @@ describe('instants from clients', () => {
   });
 
   it('refuses impossible dates and instants outside the range, with one message each', () => {
-    for (const s of ['0000-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '1970-01-01T00:00:00+00:01', '9999-12-31T23:59:59-14:00', '10000-01-01T00:00:00Z', '2026-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01', 'yesterday']) {
+    for (const s of [
+      '0000-01-01T00:00:00Z',
+      '1969-12-31T23:59:59Z',
+      '1970-01-01T00:00:00+00:01',
+      '9999-12-31T23:59:59-14:00',
+      '10000-01-01T00:00:00Z',
+      '2026-02-30T00:00:00Z',
+      '2023-02-29T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01',
+      'yesterday',
+    ]) {
       const r = instant.safeParse(s);
       expect(r.success, s).toBe(false);
       expect(r.error!.issues, s).toHaveLength(1);

@@ -31,8 +31,7 @@ export interface RateLimits {
 const CONNECT_WAIT_MS = 1000;
 const WARN_EVERY_MS = 60_000;
 
-export const tooManyRequests = (retryAfterSeconds: number) =>
-  new HttpError(429, 'rate_limited', `Too many requests; try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`);
+export const tooManyRequests = (retryAfterSeconds: number) => new HttpError(429, 'rate_limited', `Too many requests; try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`);
 
 /**
  * An anonymous client's key: an HMAC of its address (behind the trusted proxy, `req.ip` is the

@@ -75,11 +75,7 @@ function parse<T extends AnyObject>(schema: T | undefined, value: unknown, locat
   return r.data;
 }
 
-export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends AnyObject, R>(
-  router: Router,
-  registry: OpenAPIRegistry,
-  spec: RouteSpec<B, Q, P, R>,
-): void {
+export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends AnyObject, R>(router: Router, registry: OpenAPIRegistry, spec: RouteSpec<B, Q, P, R>): void {
   const status = spec.status ?? 200;
   const errorCodes = [...new Set([400, ...(spec.action ? [401, 403] : []), ...(spec.body || spec.upload ? [413] : []), ...(spec.upload ? [415] : []), ...(spec.errors ?? [])])];
   const config: RouteConfig = {
@@ -96,9 +92,7 @@ export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends 
       ...(spec.upload ? { body: { content: { 'multipart/form-data': { schema: spec.upload } }, required: true } } : {}),
     },
     responses: {
-      [status]: spec.response
-        ? { description: 'OK', content: { 'application/json': { schema: spec.response } } }
-        : { description: 'No content' },
+      [status]: spec.response ? { description: 'OK', content: { 'application/json': { schema: spec.response } } } : { description: 'No content' },
       ...Object.fromEntries(
         Object.entries(spec.alsoStatus ?? {}).map(([code, description]) => [code, spec.response ? { description, content: { 'application/json': { schema: spec.response } } } : { description }]),
       ),

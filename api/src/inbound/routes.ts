@@ -49,8 +49,17 @@ interface Row {
 }
 
 const dto = (r: Row): z.infer<typeof InboundEmailDto> => ({
-  id: r.id, status: r.status, reason: r.reason, from: r.from_address, to: r.envelope_to, subject: r.subject, messageId: r.message_id, size: r.size,
-  ticketId: r.ticket_id, createdAt: new Date(r.created_at).toISOString(), processedAt: r.processed_at ? new Date(r.processed_at).toISOString() : null,
+  id: r.id,
+  status: r.status,
+  reason: r.reason,
+  from: r.from_address,
+  to: r.envelope_to,
+  subject: r.subject,
+  messageId: r.message_id,
+  size: r.size,
+  ticketId: r.ticket_id,
+  createdAt: new Date(r.created_at).toISOString(),
+  processedAt: r.processed_at ? new Date(r.processed_at).toISOString() : null,
 });
 
 const SELECT = 'select id, status, reason, from_address, envelope_to, subject, message_id, size, ticket_id, created_at, processed_at from inbound_emails';
@@ -66,16 +75,28 @@ export function inboundRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
   const tags = ['admin: inbound e-mail'];
 
   defineRoute(r, registry, {
-    method: 'get', path: '/inbound-emails', summary: 'Inbound mail that was ignored or failed, with the reason, newest first', tags, action: 'admin.manage',
-    query: ListQuery, response: z.object({ items: z.array(InboundEmailDto) }),
+    method: 'get',
+    path: '/inbound-emails',
+    summary: 'Inbound mail that was ignored or failed, with the reason, newest first',
+    tags,
+    action: 'admin.manage',
+    query: ListQuery,
+    response: z.object({ items: z.array(InboundEmailDto) }),
     handler: async ({ em, query }) => {
       const rows = await em.execute<Row[]>(`${SELECT} where status = ? order by created_at desc, id desc limit ?`, [query.status, query.limit]);
       return { items: rows.map(dto) };
     },
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/inbound-emails/:id/reprocess', summary: 'Queue an ignored or failed mail to be processed again', tags, action: 'admin.manage',
-    params: IdParams, status: 202, response: InboundEmailDto, errors: [404, 409, 503],
+    method: 'post',
+    path: '/inbound-emails/:id/reprocess',
+    summary: 'Queue an ignored or failed mail to be processed again',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    status: 202,
+    response: InboundEmailDto,
+    errors: [404, 409, 503],
     handler: async ({ em, params }) => {
       await one(em, params.id);
       // Only from a final state that made nothing: a ticket or reply must never be made twice.

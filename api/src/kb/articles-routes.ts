@@ -25,14 +25,26 @@ export function kbArticleRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Rout
   const tags = ['knowledge base'];
 
   defineRoute(r, registry, {
-    method: 'get', path: '/kb/articles', summary: 'Articles (newest change first), with each translation’s title, slug and status', tags, action: 'kb.read',
-    query: ListKbArticlesQuery, response: KbArticleListDto,
+    method: 'get',
+    path: '/kb/articles',
+    summary: 'Articles (newest change first), with each translation’s title, slug and status',
+    tags,
+    action: 'kb.read',
+    query: ListKbArticlesQuery,
+    response: KbArticleListDto,
     handler: async ({ em, query }) => listArticles(em, query),
   });
 
   defineRoute(r, registry, {
-    method: 'post', path: '/kb/articles', summary: 'Create an article with one or both translations (each saved as its version 1)', tags, action: 'kb.write',
-    body: CreateKbArticleBody, status: 201, response: KbArticleDto, errors: [422],
+    method: 'post',
+    path: '/kb/articles',
+    summary: 'Create an article with one or both translations (each saved as its version 1)',
+    tags,
+    action: 'kb.write',
+    body: CreateKbArticleBody,
+    status: 201,
+    response: KbArticleDto,
+    errors: [422],
     handler: async ({ em, body, user, res }) => {
       await checkCategory(em, body.categoryId);
       const id = await em.transactional(async (tx) => {
@@ -52,14 +64,27 @@ export function kbArticleRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Rout
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/kb/articles/:id', summary: 'One article with its translations and reader statistics', tags, action: 'kb.read',
-    params: IdParams, response: KbArticleDto, errors: [404],
+    method: 'get',
+    path: '/kb/articles/:id',
+    summary: 'One article with its translations and reader statistics',
+    tags,
+    action: 'kb.read',
+    params: IdParams,
+    response: KbArticleDto,
+    errors: [404],
     handler: async ({ em, params }) => articleDto(em, params.id),
   });
 
   defineRoute(r, registry, {
-    method: 'patch', path: '/kb/articles/:id', summary: 'Change what the translations share: category, visibility, tags', tags, action: 'kb.write',
-    params: IdParams, body: PatchKbArticleBody, response: KbArticleDto, errors: [404, 409, 422],
+    method: 'patch',
+    path: '/kb/articles/:id',
+    summary: 'Change what the translations share: category, visibility, tags',
+    tags,
+    action: 'kb.write',
+    params: IdParams,
+    body: PatchKbArticleBody,
+    response: KbArticleDto,
+    errors: [404, 409, 422],
     handler: async ({ em, params, body }) => {
       await articleExists(em, params.id);
       await checkCategory(em, body.categoryId);
@@ -68,10 +93,11 @@ export function kbArticleRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Rout
         ['visibility = ?', body.visibility],
         ['tags = ?::text[]', body.tags && pgArray(uniqueTags(body.tags))],
       ]);
-      const rows = await em.execute<{ id: number }[]>(
-        `update kb_articles set ${set.sql}, updated_at = now(), version = version + 1 where id = ? and version = ? returning id`,
-        [...set.values, params.id, body.version],
-      );
+      const rows = await em.execute<{ id: number }[]>(`update kb_articles set ${set.sql}, updated_at = now(), version = version + 1 where id = ? and version = ? returning id`, [
+        ...set.values,
+        params.id,
+        body.version,
+      ]);
       if (rows.length === 0) {
         const [cur] = await em.execute<{ version: number }[]>('select version from kb_articles where id = ?', [params.id]);
         throw conflict('stale_version', `Article ${params.id} changed meanwhile (now version ${cur?.version}, you sent ${body.version}): reload it`);
@@ -81,8 +107,15 @@ export function kbArticleRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Rout
   });
 
   defineRoute(r, registry, {
-    method: 'put', path: '/kb/articles/:id/translations/:lang', summary: 'Create or save one translation (writes a version with author and time)', tags, action: 'kb.write',
-    params: ArticleLangParams, body: PutTranslationBody, response: KbArticleDto, errors: [404, 409, 422],
+    method: 'put',
+    path: '/kb/articles/:id/translations/:lang',
+    summary: 'Create or save one translation (writes a version with author and time)',
+    tags,
+    action: 'kb.write',
+    params: ArticleLangParams,
+    body: PutTranslationBody,
+    response: KbArticleDto,
+    errors: [404, 409, 422],
     handler: async ({ em, params, body, user }) => {
       const { version, ...input } = body;
       await em.transactional(async (tx) => {
@@ -94,8 +127,14 @@ export function kbArticleRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Rout
   });
 
   defineRoute(r, registry, {
-    method: 'delete', path: '/kb/articles/:id', summary: 'Delete an article with its translations, versions, feedback and view counts', tags, action: 'kb.write',
-    params: IdParams, status: 204, errors: [404],
+    method: 'delete',
+    path: '/kb/articles/:id',
+    summary: 'Delete an article with its translations, versions, feedback and view counts',
+    tags,
+    action: 'kb.write',
+    params: IdParams,
+    status: 204,
+    errors: [404],
     handler: async ({ em, params }) => {
       await articleExists(em, params.id);
       await em.execute('delete from kb_articles where id = ?', [params.id]);

@@ -12,8 +12,14 @@ import { feedbackReport } from './service';
 export function kbFeedbackRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
   defineRoute(r, registry, {
-    method: 'get', path: '/kb/articles/:id/feedback', summary: 'Views and reader feedback of an article', tags: ['knowledge base'], action: 'kb.read',
-    params: IdParams, response: KbFeedbackReportDto, errors: [404],
+    method: 'get',
+    path: '/kb/articles/:id/feedback',
+    summary: 'Views and reader feedback of an article',
+    tags: ['knowledge base'],
+    action: 'kb.read',
+    params: IdParams,
+    response: KbFeedbackReportDto,
+    errors: [404],
     handler: async ({ em, params }) => feedbackReport(em, params.id),
   });
   return r;

@@ -63,7 +63,8 @@ function parseUpload(maxBytes: number, req: Request, res: Response): Promise<voi
     upload(req, res, (err: unknown) => {
       if (!err) return resolve();
       if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE') return reject(new HttpError(413, 'payload_too_large', `The image is larger than ${maxBytes} bytes`, [{ path: FILE, message: `At most ${maxBytes} bytes` }]));
+        if (err.code === 'LIMIT_FILE_SIZE')
+          return reject(new HttpError(413, 'payload_too_large', `The image is larger than ${maxBytes} bytes`, [{ path: FILE, message: `At most ${maxBytes} bytes` }]));
         if (err.code === 'LIMIT_UNEXPECTED_FILE') return reject(badRequest('Unexpected file field', [{ path: `body.${err.field ?? 'file'}`, message: 'Send one image, in the field `file`' }]));
         return reject(badRequest(`Invalid multipart body: ${err.message}`, [{ path: err.field ? `body.${err.field}` : 'body', message: err.message }]));
       }
@@ -81,8 +82,14 @@ export function kbImageRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
   const maxBytes = deps.config.KB_IMAGE_MAX_BYTES;
 
   defineRoute(r, registry, {
-    method: 'post', path: '/kb/images', summary: `Upload an image for articles (multipart field \`file\`, at most ${maxBytes} bytes)`, tags, action: 'kb.write',
-    upload: UploadForm, status: 201, response: KbImageDto,
+    method: 'post',
+    path: '/kb/images',
+    summary: `Upload an image for articles (multipart field \`file\`, at most ${maxBytes} bytes)`,
+    tags,
+    action: 'kb.write',
+    upload: UploadForm,
+    status: 201,
+    response: KbImageDto,
     handler: async ({ req, res, em, user }) => {
       if (!req.is('multipart/form-data')) throw unsupported('Send multipart/form-data with the image in the field `file`', 'Required (as multipart/form-data)');
       await parseUpload(maxBytes, req, res);
@@ -105,8 +112,13 @@ export function kbImageRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/kb/images/:id/:name', summary: 'An article image (binary; public, cached for a year: an image never changes)', tags, action: null,
-    params: ImageParams, errors: [404],
+    method: 'get',
+    path: '/kb/images/:id/:name',
+    summary: 'An article image (binary; public, cached for a year: an image never changes)',
+    tags,
+    action: null,
+    params: ImageParams,
+    errors: [404],
     handler: async ({ em, params, req, res }) => {
       const [img] = await em.execute<{ filename: string; content_type: string; size: number; storage_path: string; sha256: string }[]>(
         'select filename, content_type, size, storage_path, sha256 from kb_images where id = ?',

@@ -118,7 +118,10 @@ const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
 
 export const ListKbArticlesQuery = z
   .object({
-    categoryId: z.union([z.literal('none'), pathId]).optional().describe('A category id, or `none` for articles without a category'),
+    categoryId: z
+      .union([z.literal('none'), pathId])
+      .optional()
+      .describe('A category id, or `none` for articles without a category'),
     status: csv(KbStatusEnum).optional().describe('Articles with a translation in one of these statuses (in `lang`, when given)'),
     visibility: KbVisibilityEnum.optional(),
     lang: KbLangEnum.optional().describe('Articles with a translation in this language'),
@@ -256,7 +259,12 @@ export const PublicSlugParams = z.object({ lang: KbLangEnum, slug: z.string().mi
 export const FeedbackBody = z
   .object({
     helpful: z.boolean(),
-    comment: z.string().trim().max(2000).optional().transform((c) => (c ? c : undefined)),
+    comment: z
+      .string()
+      .trim()
+      .max(2000)
+      .optional()
+      .transform((c) => (c ? c : undefined)),
   })
   .strict()
   .meta({ id: 'KbFeedbackRequest' });

@@ -44,9 +44,7 @@ function buildTree<T extends { id: number; parentId: number | null; position: nu
 }
 
 export async function categoryTree(em: EntityManager): Promise<KbCategoryNode[]> {
-  const rows = await em.execute<CategoryRow[]>(
-    `select c.id, c.parent_id, c.position, c.names, (select count(*) from kb_articles a where a.category_id = c.id) as articles from kb_categories c`,
-  );
+  const rows = await em.execute<CategoryRow[]>(`select c.id, c.parent_id, c.position, c.names, (select count(*) from kb_articles a where a.category_id = c.id) as articles from kb_categories c`);
   return buildTree(rows.map((r) => ({ id: r.id, parentId: r.parent_id, position: r.position, names: r.names, articleCount: Number(r.articles), children: [] })));
 }
 
@@ -196,7 +194,23 @@ export async function articleDto(em: EntityManager, id: number) {
           updatedBy: t.updated_by === null ? null : { id: t.updated_by, name: t.updated_by_name ?? '' },
         },
       ]),
-    ) as Partial<Record<KbLang, { id: number; title: string; slug: string; bodyHtml: string; status: KbStatus; publishedAt: string | null; version: number; createdAt: string; updatedAt: string; updatedBy: { id: number; name: string } | null }>>,
+    ) as Partial<
+      Record<
+        KbLang,
+        {
+          id: number;
+          title: string;
+          slug: string;
+          bodyHtml: string;
+          status: KbStatus;
+          publishedAt: string | null;
+          version: number;
+          createdAt: string;
+          updatedAt: string;
+          updatedBy: { id: number; name: string } | null;
+        }
+      >
+    >,
     stats: { views: Number(a.views), helpful: Number(a.helpful), notHelpful: Number(a.not_helpful) },
   };
 }
@@ -251,7 +265,10 @@ export async function listArticles(em: EntityManager, f: ArticleFilter) {
     const [c] = await em.execute<{ n: string }[]>(`select count(*) as n from kb_articles a ${whereSql}`, params);
     total = Number(c!.n);
   }
-  const translations = await translationSummaries(em, rows.map((r) => r.id));
+  const translations = await translationSummaries(
+    em,
+    rows.map((r) => r.id),
+  );
   return {
     items: rows.map((r) => ({
       ...articleShared(r),
@@ -292,7 +309,8 @@ async function slugTaken(em: EntityManager, lang: KbLang, slug: string, exceptTr
 /** A unique violation on the slug (a concurrent save took it first) as the same 422 as the check. */
 function slugConflict(path: string) {
   return (err: unknown): never => {
-    if (err instanceof Error && err.message.includes('kb_article_translations_lang_slug_unique')) throw unprocessable('Slug already used', [{ path, message: 'Already used by another article in this language' }]);
+    if (err instanceof Error && err.message.includes('kb_article_translations_lang_slug_unique'))
+      throw unprocessable('Slug already used', [{ path, message: 'Already used by another article in this language' }]);
     throw err;
   };
 }
@@ -313,10 +331,7 @@ async function writeVersion(tx: EntityManager, translationId: number, authorId: 
  * caller's transaction. `path` prefixes field names in errors (`body` or `body.translations.en`).
  * An existing translation needs `version` (409 when missing or stale).
  */
-export async function saveTranslation(
-  tx: EntityManager,
-  opts: { articleId: number; lang: KbLang; input: TranslationInput; version?: number; userId: number; path: string },
-): Promise<void> {
+export async function saveTranslation(tx: EntityManager, opts: { articleId: number; lang: KbLang; input: TranslationInput; version?: number; userId: number; path: string }): Promise<void> {
   const { articleId, lang, input, userId, path } = opts;
   const [current] = await tx.execute<{ id: number; status: KbStatus; version: number; slug: string }[]>(
     'select id, status, version, slug from kb_article_translations where article_id = ? and lang = ? for update',
@@ -324,10 +339,8 @@ export async function saveTranslation(
   );
   const problem = statusProblem(current?.status ?? null, input.status);
   if (problem) throw unprocessable('Illegal status change', [{ path: `${path}.status`, message: problem }]);
-  if (current && opts.version === undefined)
-    throw conflict('stale_version', `The ${lang} translation exists (version ${current.version}): send the version you edited`);
-  if (current && opts.version !== current.version)
-    throw conflict('stale_version', `The ${lang} translation changed meanwhile (now version ${current.version}, you sent ${opts.version}): reload it`);
+  if (current && opts.version === undefined) throw conflict('stale_version', `The ${lang} translation exists (version ${current.version}): send the version you edited`);
+  if (current && opts.version !== current.version) throw conflict('stale_version', `The ${lang} translation changed meanwhile (now version ${current.version}, you sent ${opts.version}): reload it`);
 
   let slug = input.slug ?? current?.slug;
   if (slug !== undefined) {
@@ -423,10 +436,14 @@ export async function restoreVersion(tx: EntityManager, articleId: number, versi
     throw unprocessable('The slug of that version is now used by another article', [{ path: 'slug', message: `"${v.slug}" is used by another article in this language` }]);
   const body = sanitizeArticleHtml(v.body_html);
   await tx
-    .execute(
-      `update kb_article_translations set title = ?, slug = ?, body_html = ?, body_text = ?, updated_by = ?, updated_at = now(), version = version + 1 where id = ?`,
-      [v.title, v.slug, body.html, body.text, userId, v.translation_id],
-    )
+    .execute(`update kb_article_translations set title = ?, slug = ?, body_html = ?, body_text = ?, updated_by = ?, updated_at = now(), version = version + 1 where id = ?`, [
+      v.title,
+      v.slug,
+      body.html,
+      body.text,
+      userId,
+      v.translation_id,
+    ])
     .catch(slugConflict('slug'));
   await writeVersion(tx, v.translation_id, userId);
   await tx.execute('update kb_articles set updated_at = now() where id = ?', [articleId]);
@@ -512,7 +529,10 @@ export async function feedbackList(em: EntityManager, q: { sort: FeedbackSort; d
     const [c] = await em.execute<{ n: string }[]>('select count(*) as n from kb_articles');
     total = Number(c!.n);
   }
-  const translations = await translationSummaries(em, rows.map((r) => r.id));
+  const translations = await translationSummaries(
+    em,
+    rows.map((r) => r.id),
+  );
   return {
     items: rows.map((r) => ({
       articleId: r.id,

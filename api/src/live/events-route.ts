@@ -33,8 +33,7 @@ shown; \`end\` (reason \`shutdown\` or \`unauthorized\`) precedes the server clo
 per server process; events are not replayed.`;
 
 export function liveEventsRoute(hub: LiveHub, registry: OpenAPIRegistry, heartbeatSeconds: number): Router {
-  const errors = (codes: Record<number, string>) =>
-    Object.fromEntries(Object.entries(codes).map(([c, description]) => [c, { description, content: { 'application/json': { schema: ErrorBody } } }]));
+  const errors = (codes: Record<number, string>) => Object.fromEntries(Object.entries(codes).map(([c, description]) => [c, { description, content: { 'application/json': { schema: ErrorBody } } }]));
   registry.registerPath({
     method: 'get',
     path: '/api/v1/events',
@@ -46,7 +45,12 @@ export function liveEventsRoute(hub: LiveHub, registry: OpenAPIRegistry, heartbe
     responses: {
       // The schema describes one frame's `data:` JSON (the stream itself is text).
       200: { description: 'An open event stream; each `data:` line is a LiveEvent', content: { 'text/event-stream': { schema: LiveEventDto } } },
-      ...errors({ 400: 'Invalid request; `error.fields` names each bad field', 401: 'Missing or invalid token', 403: 'Not allowed for this role', 503: 'The live-events connection to PostgreSQL is down' }),
+      ...errors({
+        400: 'Invalid request; `error.fields` names each bad field',
+        401: 'Missing or invalid token',
+        403: 'Not allowed for this role',
+        503: 'The live-events connection to PostgreSQL is down',
+      }),
     },
   });
 

@@ -12,9 +12,7 @@ const Scope = z
   .object({ requesterId: id, groupId: id.nullable(), assigneeId: id.nullable() })
   .describe('Who the ticket belongs to now (what decides who receives the event)')
   .meta({ id: 'LiveTicketScope' });
-const Actor = z
-  .object({ type: z.enum(['user', 'system', 'workflow', 'rule']), id: id.nullable(), ruleId: id.optional() })
-  .meta({ id: 'LiveActor' });
+const Actor = z.object({ type: z.enum(['user', 'system', 'workflow', 'rule']), id: id.nullable(), ruleId: id.optional() }).meta({ id: 'LiveActor' });
 
 const TicketCreated = z
   .object({ type: z.literal('ticket.created'), ticketId: id, number: z.string(), status: z.enum(STATUSES), priority: z.enum(PRIORITIES), scope: Scope, actor: Actor, at })
@@ -60,9 +58,7 @@ const Presence = z
   })
   .meta({ id: 'LivePresence', description: 'Someone views, types on or left a ticket (staff only)' });
 
-export const LiveEventDto = z
-  .discriminatedUnion('type', [TicketCreated, TicketUpdated, MessageAdded, SlaChanged, Notification, Presence])
-  .meta({ id: 'LiveEvent' });
+export const LiveEventDto = z.discriminatedUnion('type', [TicketCreated, TicketUpdated, MessageAdded, SlaChanged, Notification, Presence]).meta({ id: 'LiveEvent' });
 
 // Compile-time check: every documented event is a LiveEvent writers can publish, and back.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

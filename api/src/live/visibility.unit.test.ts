@@ -17,7 +17,15 @@ type Who = keyof typeof viewers;
 const receivers = (e: LiveEvent) => (Object.keys(viewers) as Who[]).filter((w) => eventFor(viewers[w], e) !== null);
 
 const updated = (extra: Partial<Extract<LiveEvent, { type: 'ticket.updated' }>> = {}): LiveEvent => ({
-  type: 'ticket.updated', ticketId: 5, version: 3, fields: ['priority', 'customFields'], values: { priority: 'high', customFields: ['sku'] }, scope, actor: { type: 'user', id: 10 }, at, ...extra,
+  type: 'ticket.updated',
+  ticketId: 5,
+  version: 3,
+  fields: ['priority', 'customFields'],
+  values: { priority: 'high', customFields: ['sku'] },
+  scope,
+  actor: { type: 'user', id: 10 },
+  at,
+  ...extra,
 });
 
 describe('who receives which live event', () => {

@@ -52,9 +52,7 @@ const ApplyBody = z
   .object({ version: bodyVersion.optional().describe('The ticket version you read; a stale one is refused with 409 before anything changes') })
   .strict()
   .meta({ id: 'ApplyMacroRequest' });
-const ApplyResultDto = z
-  .object({ ticket: TicketDto, messageId: z.number().int().nullable().describe('The reply or note added; null for a macro without text') })
-  .meta({ id: 'ApplyMacroResult' });
+const ApplyResultDto = z.object({ ticket: TicketDto, messageId: z.number().int().nullable().describe('The reply or note added; null for a macro without text') }).meta({ id: 'ApplyMacroResult' });
 
 interface MacroRow {
   id: number;
@@ -220,9 +218,7 @@ export function macroRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
         if (set.status !== from && !canTransition(from, set.status)) throw conflict('illegal_transition', new IllegalTransitionError(from, set.status).message);
       }
       const ctx: ChangeCtx = { em, user, requestId };
-      const messageId = macro.body_html
-        ? await addTicketMessage(deps, ctx, row, { body: macro.body_html, internal: macro.internal, idempotencyKey: `macro:${macro.id}:${randomUUID()}` })
-        : null;
+      const messageId = macro.body_html ? await addTicketMessage(deps, ctx, row, { body: macro.body_html, internal: macro.internal, idempotencyKey: `macro:${macro.id}:${randomUUID()}` }) : null;
       const after = changes ? await applyFieldChanges(deps, ctx, row.id, set) : (await loadTicketRow(em, row.id))!;
       return { ticket: toTicketDto(after, deps.config.TEMPORAL_UI_URL, deps.config.TEMPORAL_NAMESPACE), messageId };
     },

@@ -23,12 +23,14 @@ const NotificationDto = z
     createdAt: z.string(),
   })
   .meta({ id: 'Notification' });
-const NotificationListDto = z
-  .object({ items: z.array(NotificationDto), unreadCount: z.number().int(), nextCursor: z.string().nullable() })
-  .meta({ id: 'NotificationList' });
+const NotificationListDto = z.object({ items: z.array(NotificationDto), unreadCount: z.number().int(), nextCursor: z.string().nullable() }).meta({ id: 'NotificationList' });
 const ListQuery = z
   .object({
-    unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('Only unread (true) or only read (false)'),
+    unread: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe('Only unread (true) or only read (false)'),
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: pathId.optional().describe('nextCursor of the previous page'),
   })
@@ -44,7 +46,10 @@ const MarkReadBody = z
   .meta({ id: 'MarkNotificationsReadRequest' });
 const MarkReadDto = z.object({ updated: z.number().int(), unreadCount: z.number().int() }).meta({ id: 'MarkNotificationsReadResult' });
 
-const PreferenceDto = z.object({ event: z.enum(NOTIFICATION_EVENTS), email: z.boolean(), inApp: z.boolean() }).strict().meta({ id: 'NotificationPreference' });
+const PreferenceDto = z
+  .object({ event: z.enum(NOTIFICATION_EVENTS), email: z.boolean(), inApp: z.boolean() })
+  .strict()
+  .meta({ id: 'NotificationPreference' });
 const PreferencesDto = z.object({ preferences: z.array(PreferenceDto) }).meta({ id: 'NotificationPreferences' });
 const PutPreferencesBody = z
   .object({
@@ -104,10 +109,10 @@ export function notificationRoutes(_deps: AppDeps, registry: OpenAPIRegistry): R
         where.push('id < ?');
         args.push(query.cursor);
       }
-      const rows = await em.execute<NotificationRow[]>(
-        `select id, ticket_id, event, title, excerpt, read_at, created_at from notifications where ${where.join(' and ')} order by id desc limit ?`,
-        [...args, query.limit + 1],
-      );
+      const rows = await em.execute<NotificationRow[]>(`select id, ticket_id, event, title, excerpt, read_at, created_at from notifications where ${where.join(' and ')} order by id desc limit ?`, [
+        ...args,
+        query.limit + 1,
+      ]);
       const page = rows.slice(0, query.limit);
       return {
         items: page.map((r) => ({
@@ -135,10 +140,9 @@ export function notificationRoutes(_deps: AppDeps, registry: OpenAPIRegistry): R
     response: MarkReadDto,
     handler: async ({ em, user, body }) => {
       // Only the caller's own rows: someone else's ids are silently not theirs to mark.
-      const updated =
-        body.ids
-          ? await em.execute<{ id: number }[]>('update notifications set read_at = now() where user_id = ? and read_at is null and id = any(?::int[]) returning id', [user.id, pgArray(body.ids)])
-          : await em.execute<{ id: number }[]>('update notifications set read_at = now() where user_id = ? and read_at is null returning id', [user.id]);
+      const updated = body.ids
+        ? await em.execute<{ id: number }[]>('update notifications set read_at = now() where user_id = ? and read_at is null and id = any(?::int[]) returning id', [user.id, pgArray(body.ids)])
+        : await em.execute<{ id: number }[]>('update notifications set read_at = now() where user_id = ? and read_at is null returning id', [user.id]);
       return { updated: updated.length, unreadCount: await unreadCount(em, user.id) };
     },
   });

@@ -53,7 +53,13 @@ describe('console routes', () => {
 
   it('leaves the API, the queue board, missing assets, non-GETs and non-browsers to the routes after it', async () => {
     const html = 'text/html,*/*;q=0.8';
-    for (const [method, p, accept] of [['GET', '/api/v1/nothing', html], ['GET', '/admin/queues/x', html], ['GET', '/assets/missing.js', html], ['POST', '/tickets/1', html], ['GET', '/nope', '*/*']] as const) {
+    for (const [method, p, accept] of [
+      ['GET', '/api/v1/nothing', html],
+      ['GET', '/admin/queues/x', html],
+      ['GET', '/assets/missing.js', html],
+      ['POST', '/tickets/1', html],
+      ['GET', '/nope', '*/*'],
+    ] as const) {
       const res = await fetch(`${base}${p}`, { method, headers: { accept } });
       expect(res.status, `${method} ${p}`).toBe(404);
       expect(res.headers.get('content-type'), p).toContain('application/json');

@@ -27,7 +27,11 @@ const FailureDto = z
 const FailureListDto = z.object({ items: z.array(FailureDto), nextCursor: z.string().nullable() }).meta({ id: 'ActivityFailureList' });
 const ListQuery = z
   .object({
-    acknowledged: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('Only handled (true) or only open (false) failures'),
+    acknowledged: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe('Only handled (true) or only open (false) failures'),
     ticketId: pathId.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(50),
     cursor: pathId.optional().describe('nextCursor of the previous page'),

@@ -17,7 +17,10 @@ const COOKIE = 'mdk_admin_token';
 
 const tokenFromCookie: RequestHandler = (req, _res, next) => {
   if (!req.headers.authorization) {
-    const cookie = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`));
+    const cookie = (req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.trim())
+      .find((c) => c.startsWith(`${COOKIE}=`));
     if (cookie) req.headers.authorization = `Bearer ${decodeURIComponent(cookie.slice(COOKIE.length + 1))}`;
   }
   next();

@@ -28,9 +28,7 @@ const TokenBody = z.object({ token }).strict().meta({ id: 'PortalLinkRequest' })
 const ResetBody = z.object({ token, password: newPassword }).strict().meta({ id: 'PortalResetRequest' });
 const Accepted = z.object({ status: z.literal('accepted').describe('Done; if an e-mail is due, it is on its way') }).meta({ id: 'PortalAccepted' });
 const MagicResponse = LoginResponse.extend({ ticketId: z.number().int().describe('The ticket the link was sent about') }).meta({ id: 'PortalMagicResponse' });
-const PortalConfigDto = z
-  .object({ signup: z.enum(SIGNUP_MODES), signupDomains: z.array(z.string()).describe('The allowed domains when signup is "domains"') })
-  .meta({ id: 'PortalConfig' });
+const PortalConfigDto = z.object({ signup: z.enum(SIGNUP_MODES), signupDomains: z.array(z.string()).describe('The allowed domains when signup is "domains"') }).meta({ id: 'PortalConfig' });
 
 export function portalAccountRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits: RateLimits): Router {
   const r = Router();
@@ -38,13 +36,19 @@ export function portalAccountRoutes(deps: AppDeps, registry: OpenAPIRegistry, li
   const byClient = (req: Request) => clientKey(deps.config.CLIENT_KEY_SECRET, req);
   const byAddress = (req: Request) => {
     const raw: unknown = (req.body as { email?: unknown } | undefined)?.email;
-    return createHmac('sha256', deps.config.CLIENT_KEY_SECRET).update(typeof raw === 'string' ? raw.trim().toLowerCase() : '').digest('hex');
+    return createHmac('sha256', deps.config.CLIENT_KEY_SECRET)
+      .update(typeof raw === 'string' ? raw.trim().toLowerCase() : '')
+      .digest('hex');
   };
   const perClient = (name: string) => limits.rateLimit({ name: `account-${name}`, points: deps.config.RATE_LIMIT_ACCOUNT_PER_CLIENT_PER_HOUR, durationSeconds: 3600, key: byClient });
   const perAddress = limits.rateLimit({ name: 'account-mail-address', points: deps.config.RATE_LIMIT_ACCOUNT_PER_ADDRESS_PER_HOUR, durationSeconds: 3600, key: byAddress });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/portal/config', summary: 'What the portal offers anonymous visitors (how sign-up works)', tags, action: null,
+    method: 'get',
+    path: '/portal/config',
+    summary: 'What the portal offers anonymous visitors (how sign-up works)',
+    tags,
+    action: null,
     response: PortalConfigDto,
     handler: async ({ em }) => {
       const s = await portalSettings(em);
@@ -54,8 +58,15 @@ export function portalAccountRoutes(deps: AppDeps, registry: OpenAPIRegistry, li
 
   r.post('/portal/signup', perClient('signup'), perAddress);
   defineRoute(r, registry, {
-    method: 'post', path: '/portal/signup', summary: 'Sign up as a customer: an e-mail link confirms the address and creates the account (same answer whether or not the address has one)', tags, action: null,
-    body: SignupBody, status: 202, response: Accepted, errors: [403, 422, 429],
+    method: 'post',
+    path: '/portal/signup',
+    summary: 'Sign up as a customer: an e-mail link confirms the address and creates the account (same answer whether or not the address has one)',
+    tags,
+    action: null,
+    body: SignupBody,
+    status: 202,
+    response: Accepted,
+    errors: [403, 422, 429],
     handler: async ({ em, body, requestId }) => {
       await requestSignup(deps, em, body, requestId);
       return { status: 'accepted' as const };
@@ -64,8 +75,15 @@ export function portalAccountRoutes(deps: AppDeps, registry: OpenAPIRegistry, li
 
   r.post('/portal/verify/resend', perClient('resend'), perAddress);
   defineRoute(r, registry, {
-    method: 'post', path: '/portal/verify/resend', summary: 'Send the sign-up confirmation link again (same answer whether or not a sign-up waits)', tags, action: null,
-    body: EmailBody, status: 202, response: Accepted, errors: [429],
+    method: 'post',
+    path: '/portal/verify/resend',
+    summary: 'Send the sign-up confirmation link again (same answer whether or not a sign-up waits)',
+    tags,
+    action: null,
+    body: EmailBody,
+    status: 202,
+    response: Accepted,
+    errors: [429],
     handler: async ({ em, body, requestId }) => {
       await resendVerification(deps, em, body.email, requestId);
       return { status: 'accepted' as const };
@@ -74,15 +92,28 @@ export function portalAccountRoutes(deps: AppDeps, registry: OpenAPIRegistry, li
 
   r.post('/portal/verify', perClient('link'));
   defineRoute(r, registry, {
-    method: 'post', path: '/portal/verify', summary: 'Follow a sign-up confirmation link: creates the account and signs in (single use)', tags, action: null,
-    body: TokenBody, response: LoginResponse, errors: [403, 409, 410, 429],
+    method: 'post',
+    path: '/portal/verify',
+    summary: 'Follow a sign-up confirmation link: creates the account and signs in (single use)',
+    tags,
+    action: null,
+    body: TokenBody,
+    response: LoginResponse,
+    errors: [403, 409, 410, 429],
     handler: async ({ em, body }) => verifySignup(deps, em, body.token),
   });
 
   r.post('/portal/password/forgot', perClient('forgot'), perAddress);
   defineRoute(r, registry, {
-    method: 'post', path: '/portal/password/forgot', summary: 'E-mail a password reset link (same answer whether or not the address has an account)', tags, action: null,
-    body: EmailBody, status: 202, response: Accepted, errors: [429],
+    method: 'post',
+    path: '/portal/password/forgot',
+    summary: 'E-mail a password reset link (same answer whether or not the address has an account)',
+    tags,
+    action: null,
+    body: EmailBody,
+    status: 202,
+    response: Accepted,
+    errors: [429],
     handler: async ({ em, body, requestId }) => {
       await requestPasswordReset(deps, em, body.email, requestId);
       return { status: 'accepted' as const };
@@ -91,15 +122,27 @@ export function portalAccountRoutes(deps: AppDeps, registry: OpenAPIRegistry, li
 
   r.post('/portal/password/reset', perClient('link'));
   defineRoute(r, registry, {
-    method: 'post', path: '/portal/password/reset', summary: 'Follow a reset link: sets the new password, ends every other session, signs in (single use)', tags, action: null,
-    body: ResetBody, response: LoginResponse, errors: [403, 409, 410, 429],
+    method: 'post',
+    path: '/portal/password/reset',
+    summary: 'Follow a reset link: sets the new password, ends every other session, signs in (single use)',
+    tags,
+    action: null,
+    body: ResetBody,
+    response: LoginResponse,
+    errors: [403, 409, 410, 429],
     handler: async ({ em, body }) => resetPassword(deps, em, body.token, body.password),
   });
 
   r.post('/portal/magic', perClient('link'));
   defineRoute(r, registry, {
-    method: 'post', path: '/portal/magic', summary: 'Follow the sign-in link of a ticket e-mail: signs its customer in (single use, expires)', tags, action: null,
-    body: TokenBody, response: MagicResponse, errors: [403, 409, 410, 429],
+    method: 'post',
+    path: '/portal/magic',
+    summary: 'Follow the sign-in link of a ticket e-mail: signs its customer in (single use, expires)',
+    tags,
+    action: null,
+    body: TokenBody,
+    response: MagicResponse,
+    errors: [403, 409, 410, 429],
     handler: async ({ em, body }) => magicSignIn(deps, em, body.token),
   });
   return r;

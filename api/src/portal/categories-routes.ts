@@ -12,7 +12,11 @@ const PortalCategoryDto = z.object({ id: z.number().int(), name: z.string() }).m
 export function portalCategoryRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
   const r = Router();
   defineRoute(r, registry, {
-    method: 'get', path: '/portal/ticket-categories', summary: 'Ticket categories to choose from when writing a request (names only)', tags: ['portal: accounts'], action: 'ticket.create',
+    method: 'get',
+    path: '/portal/ticket-categories',
+    summary: 'Ticket categories to choose from when writing a request (names only)',
+    tags: ['portal: accounts'],
+    action: 'ticket.create',
     response: z.object({ items: z.array(PortalCategoryDto) }),
     handler: async ({ em }) => ({ items: await em.execute<{ id: number; name: string }[]>('select id, name from categories order by lower(name), id') }),
   });

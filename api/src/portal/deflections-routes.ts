@@ -41,8 +41,15 @@ export function deflectionRoutes(deps: AppDeps, registry: OpenAPIRegistry, limit
   r.post(DEFLECTIONS_PATH, customersOnly);
 
   defineRoute(r, registry, {
-    method: 'post', path: DEFLECTIONS_PATH, summary: '"This solved my problem": a suggested article answered the ticket being written (customers; rate limited)', tags: ['portal'],
-    action: 'portal.deflect', body: DeflectionBody, response: DeflectionDto, status: 201, errors: [422, 429],
+    method: 'post',
+    path: DEFLECTIONS_PATH,
+    summary: '"This solved my problem": a suggested article answered the ticket being written (customers; rate limited)',
+    tags: ['portal'],
+    action: 'portal.deflect',
+    body: DeflectionBody,
+    response: DeflectionDto,
+    status: 201,
+    errors: [422, 429],
     handler: async ({ em, body, user }) => {
       const id = await recordDeflection(em, { customerId: user.id, translationId: body.articleId, subject: body.subject, description: body.description });
       if (id === null) throw unprocessable('No such published article', [{ path: 'body.articleId', message: 'Not a published translation of a public article' }]);

@@ -152,8 +152,7 @@ export async function listDeflections(em: EntityManager, q: { before?: number; l
       id: r.id,
       createdAt: iso(r.created_at),
       customer: r.customer_id === null ? null : { id: r.customer_id, name: r.customer_name ?? '', email: r.customer_email ?? '' },
-      article:
-        r.translation_id === null ? null : { articleId: r.article_id!, translationId: r.translation_id, lang: r.lang!, title: r.title ?? '', slug: r.slug ?? '' },
+      article: r.translation_id === null ? null : { articleId: r.article_id!, translationId: r.translation_id, lang: r.lang!, title: r.title ?? '', slug: r.slug ?? '' },
       subject: r.subject,
       description: r.description,
     })),

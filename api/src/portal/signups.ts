@@ -61,10 +61,9 @@ export async function requestSignup(deps: CoreDeps, em: EntityManager, input: Si
     throw new HttpError(422, 'email_domain_not_allowed', 'Sign-up is limited to some e-mail domains', [{ path: 'body.email', message: `Use an address at ${settings.signupDomains.join(', ')}` }]);
   // Hashed whatever happens next, so every path takes about the same time.
   const hash = await hashPassword(input.password);
-  const [existing] = await em.execute<{ id: number; usable: boolean; active: boolean }[]>(
-    `select id, active, (password_hash is not null or role <> 'customer') as usable from users where email = ?`,
-    [input.email],
-  );
+  const [existing] = await em.execute<{ id: number; usable: boolean; active: boolean }[]>(`select id, active, (password_hash is not null or role <> 'customer') as usable from users where email = ?`, [
+    input.email,
+  ]);
   if (existing?.usable) {
     if (existing.active) sendLater(deps, { kind: 'account_exists', recipientId: existing.id, expiresAt: hoursFromNow(1), requestId });
     return;
@@ -80,10 +79,7 @@ export async function requestSignup(deps: CoreDeps, em: EntityManager, input: Si
 
 /** A new verification e-mail for the newest pending sign-up of `email` (nothing when there is none). */
 export async function resendVerification(deps: CoreDeps, em: EntityManager, email: string, requestId: string): Promise<void> {
-  const [signup] = await em.execute<{ id: number }[]>(
-    `select id from portal_signups where email = ? and verified_at is null and expires_at > now() order by created_at desc limit 1`,
-    [email],
-  );
+  const [signup] = await em.execute<{ id: number }[]>(`select id from portal_signups where email = ? and verified_at is null and expires_at > now() order by created_at desc limit 1`, [email]);
   if (!signup) return;
   const expiresAt = hoursFromNow(deps.config.PORTAL_VERIFY_LINK_HOURS);
   await em.execute('update portal_signups set expires_at = greatest(expires_at, to_timestamp(?)) where id = ?', [expiresAt, signup.id]);

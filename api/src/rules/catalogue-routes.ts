@@ -11,7 +11,25 @@ import { defineRoute } from '../http/route';
 // from the rules package's own definitions so the console never hard-codes them. Mounted before
 // the rule router, whose '/rules/:id' would otherwise read "catalogue" as an id.
 
-const ValueSpec = z.enum(['string', 'nonEmptyString', 'stringList', 'number', 'numberList', 'boolean', 'true', 'enumValue', 'enumList', 'id', 'idList', 'idOrNull', 'idOrNullList', 'epochMs', 'regex', 'scalar', 'scalarList']);
+const ValueSpec = z.enum([
+  'string',
+  'nonEmptyString',
+  'stringList',
+  'number',
+  'numberList',
+  'boolean',
+  'true',
+  'enumValue',
+  'enumList',
+  'id',
+  'idList',
+  'idOrNull',
+  'idOrNullList',
+  'epochMs',
+  'regex',
+  'scalar',
+  'scalarList',
+]);
 const Reference = z.enum(['group', 'category', 'user', 'organization', 'webhook_subscription', 'email_template']);
 // The lists above mirror union types of the rules package; these fail to compile when they drift.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
@@ -28,7 +46,14 @@ const JsonSchema = z.record(z.string(), z.unknown()).describe('JSON Schema (draf
 const CatalogueDto = z
   .object({
     triggers: z.array(z.object({ name: z.enum(TRIGGERS), sla: z.boolean(), schedule: z.boolean() })),
-    limits: z.object({ maxDepth: z.number().int(), maxConditions: z.number().int(), minActions: z.number().int(), maxActions: z.number().int(), minScheduleMinutes: z.number().int(), maxScheduleMinutes: z.number().int() }),
+    limits: z.object({
+      maxDepth: z.number().int(),
+      maxConditions: z.number().int(),
+      minActions: z.number().int(),
+      maxActions: z.number().int(),
+      minScheduleMinutes: z.number().int(),
+      maxScheduleMinutes: z.number().int(),
+    }),
     operators: z.array(z.object({ name: z.enum(OPERATOR_NAMES), custom: z.boolean() })),
     facts: z.array(
       z.object({
@@ -55,7 +80,11 @@ export function ruleCatalogueRoutes(_deps: AppDeps, registry: OpenAPIRegistry): 
   const r = Router();
   const catalogue = { ...ruleCatalogue(), emailTemplates: [...EMAIL_TEMPLATES] };
   defineRoute(r, registry, {
-    method: 'get', path: '/rules/catalogue', summary: 'Triggers, facts, operators and actions a rule may use (for the visual editor)', tags: ['admin: automation'], action: 'admin.manage',
+    method: 'get',
+    path: '/rules/catalogue',
+    summary: 'Triggers, facts, operators and actions a rule may use (for the visual editor)',
+    tags: ['admin: automation'],
+    action: 'admin.manage',
     response: CatalogueDto,
     handler: async () => catalogue as z.infer<typeof CatalogueDto>,
   });

@@ -39,7 +39,15 @@ const RuleDto = z
 type RuleDtoT = z.infer<typeof RuleDto>;
 
 const VersionDto = z
-  .object({ version: z.number().int(), name: z.string(), definition: z.record(z.string(), z.unknown()), author: z.object({ id: z.number().int(), name: z.string() }).nullable(), comment: z.string().nullable(), restoredFrom: z.number().int().nullable(), createdAt: z.string() })
+  .object({
+    version: z.number().int(),
+    name: z.string(),
+    definition: z.record(z.string(), z.unknown()),
+    author: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+    comment: z.string().nullable(),
+    restoredFrom: z.number().int().nullable(),
+    createdAt: z.string(),
+  })
   .meta({ id: 'RuleVersion' });
 
 const definition = z.record(z.string(), z.unknown()).describe('Rule definition: trigger, schedule, conditions (all/any/not trees) and actions; see the rule schema');
@@ -58,7 +66,10 @@ const SaveBody = z
   .strict()
   .meta({ id: 'SaveRuleRequest' });
 const PatchBody = z.object({ enabled: z.boolean() }).strict().meta({ id: 'PatchRuleRequest' });
-const ReorderBody = z.object({ ids: z.array(bodyId).min(1).max(10_000) }).strict().meta({ id: 'ReorderRulesRequest' });
+const ReorderBody = z
+  .object({ ids: z.array(bodyId).min(1).max(10_000) })
+  .strict()
+  .meta({ id: 'ReorderRulesRequest' });
 const DryRunBody = z
   .object({
     ticketId: bodyId,
@@ -72,19 +83,51 @@ const DryRunBody = z
   .strict()
   .refine((b) => !(b.ruleId && b.definition), { message: 'Give ruleId or definition, not both' })
   .meta({ id: 'DryRunRequest' });
-const ConditionResult = z.object({ pointer: z.string(), fact: z.string(), params: z.record(z.string(), z.unknown()).optional(), operator: z.string(), value: z.unknown(), factValue: z.unknown(), result: z.boolean() });
+const ConditionResult = z.object({
+  pointer: z.string(),
+  fact: z.string(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  operator: z.string(),
+  value: z.unknown(),
+  factValue: z.unknown(),
+  result: z.boolean(),
+});
 const DryRunDto = z
   .object({
     ticketId: z.number().int(),
     event: z.string(),
-    results: z.array(z.object({ ruleId: z.number().int().nullable(), version: z.number().int().nullable(), name: z.string(), matched: z.boolean(), conditions: z.array(ConditionResult), actions: z.array(z.unknown()), durationMs: z.number() })),
+    results: z.array(
+      z.object({
+        ruleId: z.number().int().nullable(),
+        version: z.number().int().nullable(),
+        name: z.string(),
+        matched: z.boolean(),
+        conditions: z.array(ConditionResult),
+        actions: z.array(z.unknown()),
+        durationMs: z.number(),
+      }),
+    ),
   })
   .meta({ id: 'DryRunResult' });
 const ExecutionsQuery = z
   .object({ ruleId: id.optional(), ticketId: id.optional(), matched: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50), before: id.optional() })
   .strict();
 const ExecutionDto = z
-  .object({ id: z.number().int(), ruleId: z.number().int(), ruleVersion: z.number().int(), ticketId: z.number().int().nullable(), eventType: z.string(), chainKey: z.string(), chainDepth: z.number().int(), matched: z.boolean(), conditions: z.array(z.unknown()), actions: z.array(z.unknown()), durationMs: z.number(), error: z.string().nullable(), createdAt: z.string() })
+  .object({
+    id: z.number().int(),
+    ruleId: z.number().int(),
+    ruleVersion: z.number().int(),
+    ticketId: z.number().int().nullable(),
+    eventType: z.string(),
+    chainKey: z.string(),
+    chainDepth: z.number().int(),
+    matched: z.boolean(),
+    conditions: z.array(z.unknown()),
+    actions: z.array(z.unknown()),
+    durationMs: z.number(),
+    error: z.string().nullable(),
+    createdAt: z.string(),
+  })
   .meta({ id: 'RuleExecution' });
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -133,10 +176,9 @@ interface ExecutionRow {
 }
 
 async function ruleDto(em: EntityManager, ruleId: number): Promise<RuleDtoT> {
-  const [r] = await em.execute<RuleRow[]>(
-    `select r.*, v.definition from rules r join rule_versions v on v.rule_id = r.id and v.version = r.current_version where r.id = ? and r.deleted_at is null`,
-    [ruleId],
-  );
+  const [r] = await em.execute<RuleRow[]>(`select r.*, v.definition from rules r join rule_versions v on v.rule_id = r.id and v.version = r.current_version where r.id = ? and r.deleted_at is null`, [
+    ruleId,
+  ]);
   if (!r) throw notFound(`Rule ${ruleId}`);
   return {
     id: r.id,
@@ -164,15 +206,25 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   async function checked(em: EntityManager, def: unknown) {
     const problems = await ruleDefinitionProblems(em, def);
     if (problems.kind === 'shape')
-      throw badRequest('Invalid rule', problems.errors.map((e) => ({ path: `body.definition${e.pointer.replace(/\//g, '.')}`, pointer: `/definition${e.pointer}`, message: e.message })));
+      throw badRequest(
+        'Invalid rule',
+        problems.errors.map((e) => ({ path: `body.definition${e.pointer.replace(/\//g, '.')}`, pointer: `/definition${e.pointer}`, message: e.message })),
+      );
     if (problems.kind === 'references')
-      throw badRequest('Rule refers to records that do not exist', problems.errors.map((e) => ({ path: `body.definition${e.pointer.replace(/\//g, '.')}`, pointer: `/definition${e.pointer}`, message: e.message })));
+      throw badRequest(
+        'Rule refers to records that do not exist',
+        problems.errors.map((e) => ({ path: `body.definition${e.pointer.replace(/\//g, '.')}`, pointer: `/definition${e.pointer}`, message: e.message })),
+      );
     if (problems.kind !== 'ok') throw new Error('unreachable');
     return problems.rule;
   }
 
   defineRoute(r, registry, {
-    method: 'get', path: '/rules', summary: 'Rules in evaluation order, with counters', tags, action: 'admin.manage',
+    method: 'get',
+    path: '/rules',
+    summary: 'Rules in evaluation order, with counters',
+    tags,
+    action: 'admin.manage',
     query: z.object({ trigger: z.enum(RULE_TRIGGERS).optional() }).strict(),
     response: z.object({ items: z.array(RuleDto) }),
     handler: async ({ em, query }) => {
@@ -186,8 +238,13 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
 
   // Static paths before '/rules/:id', which would otherwise take 'executions' as an id.
   defineRoute(r, registry, {
-    method: 'get', path: '/rules/executions', summary: 'Execution log: which rules ran for which event, matched or not, what they did, how long it took', tags, action: 'admin.manage',
-    query: ExecutionsQuery, response: z.object({ items: z.array(ExecutionDto), nextBefore: z.number().int().nullable() }),
+    method: 'get',
+    path: '/rules/executions',
+    summary: 'Execution log: which rules ran for which event, matched or not, what they did, how long it took',
+    tags,
+    action: 'admin.manage',
+    query: ExecutionsQuery,
+    response: z.object({ items: z.array(ExecutionDto), nextBefore: z.number().int().nullable() }),
     handler: async ({ em, query }) => {
       const where: string[] = [];
       const params: unknown[] = [];
@@ -199,15 +256,23 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
       if (query.ticketId) filter('ticket_id = ?', query.ticketId);
       if (query.matched) filter('matched = ?', query.matched === 'true');
       if (query.before) filter('id < ?', query.before);
-      const rows = await em.execute<ExecutionRow[]>(
-        `select * from rule_executions ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ?`,
-        [...params, query.limit + 1],
-      );
+      const rows = await em.execute<ExecutionRow[]>(`select * from rule_executions ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ?`, [...params, query.limit + 1]);
       const page = rows.slice(0, query.limit);
       return {
         items: page.map((x) => ({
-          id: x.id, ruleId: x.rule_id, ruleVersion: x.rule_version, ticketId: x.ticket_id, eventType: x.event_type, chainKey: x.chain_key, chainDepth: x.chain_depth,
-          matched: x.matched, conditions: x.conditions, actions: x.actions, durationMs: Number(x.duration_ms), error: x.error, createdAt: iso(x.created_at)!,
+          id: x.id,
+          ruleId: x.rule_id,
+          ruleVersion: x.rule_version,
+          ticketId: x.ticket_id,
+          eventType: x.event_type,
+          chainKey: x.chain_key,
+          chainDepth: x.chain_depth,
+          matched: x.matched,
+          conditions: x.conditions,
+          actions: x.actions,
+          durationMs: Number(x.duration_ms),
+          error: x.error,
+          createdAt: iso(x.created_at)!,
         })),
         nextBefore: rows.length > query.limit ? page[page.length - 1]!.id : null,
       };
@@ -215,8 +280,15 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   });
 
   defineRoute(r, registry, {
-    method: 'post', path: '/rules', summary: 'Create a rule (version 1), appended to the order', tags, action: 'admin.manage',
-    body: CreateBody, status: 201, response: RuleDto, errors: [422],
+    method: 'post',
+    path: '/rules',
+    summary: 'Create a rule (version 1), appended to the order',
+    tags,
+    action: 'admin.manage',
+    body: CreateBody,
+    status: 201,
+    response: RuleDto,
+    errors: [422],
     handler: async ({ em, body, user }) => {
       const def = await checked(em, body.definition);
       const ruleId = await em.transactional(async (tx) => {
@@ -225,10 +297,13 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
            values (?, ?, ?, coalesce((select max(position) from rules where deleted_at is null), 0) + 10, ?, 1, ?, 0, 0, now(), now()) returning id`,
           [body.name, body.description ?? null, def.trigger, body.enabled, def.schedule?.everyMinutes ?? null],
         );
-        await tx.execute(
-          `insert into rule_versions (rule_id, version, name, definition, author_id, comment, created_at) values (?, 1, ?, ?::jsonb, ?, ?, now())`,
-          [row!.id, body.name, JSON.stringify(def), user.id, body.comment ?? null],
-        );
+        await tx.execute(`insert into rule_versions (rule_id, version, name, definition, author_id, comment, created_at) values (?, 1, ?, ?::jsonb, ?, ?, now())`, [
+          row!.id,
+          body.name,
+          JSON.stringify(def),
+          user.id,
+          body.comment ?? null,
+        ]);
         await bumpRuleSet(tx);
         return row!.id;
       });
@@ -238,13 +313,27 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/rules/:id', summary: 'One rule with its current definition', tags, action: 'admin.manage', params: IdParams, response: RuleDto, errors: [404],
+    method: 'get',
+    path: '/rules/:id',
+    summary: 'One rule with its current definition',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: RuleDto,
+    errors: [404],
     handler: async ({ em, params }) => ruleDto(em, params.id),
   });
 
   defineRoute(r, registry, {
-    method: 'put', path: '/rules/:id', summary: 'Save a new version of a rule', tags, action: 'admin.manage',
-    params: IdParams, body: SaveBody, response: RuleDto, errors: [404, 409],
+    method: 'put',
+    path: '/rules/:id',
+    summary: 'Save a new version of a rule',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: SaveBody,
+    response: RuleDto,
+    errors: [404, 409],
     handler: async ({ em, params, body, user }) => {
       const current = await ruleDto(em, params.id);
       if (body.expectedVersion !== undefined && body.expectedVersion !== current.version)
@@ -256,10 +345,14 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
             where id = ? and deleted_at is null returning current_version`,
           [body.name ?? current.name, body.description === undefined ? current.description : body.description, def.trigger, def.schedule?.everyMinutes ?? null, params.id],
         );
-        await tx.execute(
-          `insert into rule_versions (rule_id, version, name, definition, author_id, comment, created_at) values (?, ?, ?, ?::jsonb, ?, ?, now())`,
-          [params.id, row!.current_version, body.name ?? current.name, JSON.stringify(def), user.id, body.comment ?? null],
-        );
+        await tx.execute(`insert into rule_versions (rule_id, version, name, definition, author_id, comment, created_at) values (?, ?, ?, ?::jsonb, ?, ?, now())`, [
+          params.id,
+          row!.current_version,
+          body.name ?? current.name,
+          JSON.stringify(def),
+          user.id,
+          body.comment ?? null,
+        ]);
         await bumpRuleSet(tx);
       });
       await syncRuleSchedule(deps, em, params.id);
@@ -268,8 +361,15 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   });
 
   defineRoute(r, registry, {
-    method: 'patch', path: '/rules/:id', summary: 'Enable or disable a rule', tags, action: 'admin.manage',
-    params: IdParams, body: PatchBody, response: RuleDto, errors: [404],
+    method: 'patch',
+    path: '/rules/:id',
+    summary: 'Enable or disable a rule',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: PatchBody,
+    response: RuleDto,
+    errors: [404],
     handler: async ({ em, params, body }) => {
       await ruleDto(em, params.id);
       await em.transactional(async (tx) => {
@@ -282,8 +382,14 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   });
 
   defineRoute(r, registry, {
-    method: 'delete', path: '/rules/:id', summary: 'Delete a rule (its versions and log are kept)', tags, action: 'admin.manage',
-    params: IdParams, status: 204, errors: [404],
+    method: 'delete',
+    path: '/rules/:id',
+    summary: 'Delete a rule (its versions and log are kept)',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    status: 204,
+    errors: [404],
     handler: async ({ em, params }) => {
       await ruleDto(em, params.id);
       await em.transactional(async (tx) => {
@@ -296,8 +402,13 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   });
 
   defineRoute(r, registry, {
-    method: 'post', path: '/rules/reorder', summary: 'Set the evaluation order: every rule id exactly once', tags, action: 'admin.manage',
-    body: ReorderBody, response: z.object({ items: z.array(RuleDto) }),
+    method: 'post',
+    path: '/rules/reorder',
+    summary: 'Set the evaluation order: every rule id exactly once',
+    tags,
+    action: 'admin.manage',
+    body: ReorderBody,
+    response: z.object({ items: z.array(RuleDto) }),
     handler: async ({ em, body }) => {
       const existing = (await em.execute<{ id: number }[]>('select id from rules where deleted_at is null order by id')).map((x) => x.id);
       const given = new Set(body.ids);
@@ -318,34 +429,52 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/rules/:id/versions', summary: 'Every saved version, newest first', tags, action: 'admin.manage',
-    params: IdParams, response: z.object({ items: z.array(VersionDto) }), errors: [404],
+    method: 'get',
+    path: '/rules/:id/versions',
+    summary: 'Every saved version, newest first',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: z.object({ items: z.array(VersionDto) }),
+    errors: [404],
     handler: async ({ em, params }) => {
       await ruleDto(em, params.id);
-      const rows = await em.execute<VersionRow[]>(
-        `select v.*, u.name as author_name from rule_versions v left join users u on u.id = v.author_id where v.rule_id = ? order by v.version desc`,
-        [params.id],
-      );
+      const rows = await em.execute<VersionRow[]>(`select v.*, u.name as author_name from rule_versions v left join users u on u.id = v.author_id where v.rule_id = ? order by v.version desc`, [
+        params.id,
+      ]);
       return { items: rows.map(versionDto) };
     },
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/rules/:id/versions/:version', summary: 'One version', tags, action: 'admin.manage',
-    params: VersionParams, response: VersionDto, errors: [404],
+    method: 'get',
+    path: '/rules/:id/versions/:version',
+    summary: 'One version',
+    tags,
+    action: 'admin.manage',
+    params: VersionParams,
+    response: VersionDto,
+    errors: [404],
     handler: async ({ em, params }) => {
-      const [v] = await em.execute<VersionRow[]>(
-        `select v.*, u.name as author_name from rule_versions v left join users u on u.id = v.author_id where v.rule_id = ? and v.version = ?`,
-        [params.id, params.version],
-      );
+      const [v] = await em.execute<VersionRow[]>(`select v.*, u.name as author_name from rule_versions v left join users u on u.id = v.author_id where v.rule_id = ? and v.version = ?`, [
+        params.id,
+        params.version,
+      ]);
       if (!v) throw notFound(`Version ${params.version} of rule ${params.id}`);
       return versionDto(v);
     },
   });
 
   defineRoute(r, registry, {
-    method: 'post', path: '/rules/:id/versions/:version/restore', summary: 'Restore an old version as the newest one', tags, action: 'admin.manage',
-    params: VersionParams, status: 201, response: RuleDto, errors: [404, 422],
+    method: 'post',
+    path: '/rules/:id/versions/:version/restore',
+    summary: 'Restore an old version as the newest one',
+    tags,
+    action: 'admin.manage',
+    params: VersionParams,
+    status: 201,
+    response: RuleDto,
+    errors: [404, 422],
     handler: async ({ em, params, user }) => {
       await ruleDto(em, params.id);
       const [v] = await em.execute<{ name: string; definition: unknown }[]>('select name, definition from rule_versions where rule_id = ? and version = ?', [params.id, params.version]);
@@ -357,10 +486,15 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
           'update rules set current_version = current_version + 1, name = ?, trigger = ?, schedule_every_minutes = ?, updated_at = now() where id = ? returning current_version',
           [v.name, def.trigger, def.schedule?.everyMinutes ?? null, params.id],
         );
-        await tx.execute(
-          `insert into rule_versions (rule_id, version, name, definition, author_id, comment, restored_from, created_at) values (?, ?, ?, ?::jsonb, ?, ?, ?, now())`,
-          [params.id, row!.current_version, v.name, JSON.stringify(def), user.id, `Restored version ${params.version}`, params.version],
-        );
+        await tx.execute(`insert into rule_versions (rule_id, version, name, definition, author_id, comment, restored_from, created_at) values (?, ?, ?, ?::jsonb, ?, ?, ?, now())`, [
+          params.id,
+          row!.current_version,
+          v.name,
+          JSON.stringify(def),
+          user.id,
+          `Restored version ${params.version}`,
+          params.version,
+        ]);
         await bumpRuleSet(tx);
       });
       await syncRuleSchedule(deps, em, params.id);
@@ -369,8 +503,14 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
   });
 
   defineRoute(r, registry, {
-    method: 'post', path: '/rules/dry-run', summary: 'Evaluate a rule, a draft or all rules against a real ticket; nothing changes', tags, action: 'admin.manage',
-    body: DryRunBody, response: DryRunDto, errors: [404, 422],
+    method: 'post',
+    path: '/rules/dry-run',
+    summary: 'Evaluate a rule, a draft or all rules against a real ticket; nothing changes',
+    tags,
+    action: 'admin.manage',
+    body: DryRunBody,
+    response: DryRunDto,
+    errors: [404, 422],
     handler: async ({ em, body }) => {
       const draft = body.definition === undefined ? undefined : await checked(em, body.definition);
       return dryRun(em, { ticketId: body.ticketId, ruleId: body.ruleId, draft, event: body.event });

@@ -9,7 +9,6 @@ import { isInt4Id } from '../http/params';
 // What the rule endpoints need beyond storage: the full check of a definition (shape, then
 // the records it names) and dry-runs against real tickets.
 
-
 const TABLES: Record<string, [string, string]> = {
   group: ['groups', 'group'],
   category: ['categories', 'category'],
@@ -17,9 +16,7 @@ const TABLES: Record<string, [string, string]> = {
   organization: ['organizations', 'organization'],
 };
 
-export type DefinitionCheck =
-  | { kind: 'ok'; rule: RuleDefinition }
-  | { kind: 'shape' | 'references'; errors: { pointer: string; message: string }[] };
+export type DefinitionCheck = { kind: 'ok'; rule: RuleDefinition } | { kind: 'shape' | 'references'; errors: { pointer: string; message: string }[] };
 
 export async function ruleDefinitionProblems(em: EntityManager, input: unknown): Promise<DefinitionCheck> {
   const v = validateRule(input);
@@ -61,9 +58,16 @@ export async function dryRun(em: EntityManager, req: DryRunRequest) {
   if (req.ruleId && stored.length === 0) throw notFound(`Rule ${req.ruleId}`);
   const trigger: Trigger = req.event?.type ?? stored[0]?.trigger ?? 'ticket.updated';
   const now = Date.now();
-  const ctx = await buildRuleContext(em, req.ticketId, { type: trigger, at: now, ...(req.event?.clock ? { clock: req.event.clock } : {}), ...(req.event?.messageId ? { messageId: req.event.messageId } : {}) }, null, now);
+  const ctx = await buildRuleContext(
+    em,
+    req.ticketId,
+    { type: trigger, at: now, ...(req.event?.clock ? { clock: req.event.clock } : {}), ...(req.event?.messageId ? { messageId: req.event.messageId } : {}) },
+    null,
+    now,
+  );
   if (!ctx) throw notFound(`Ticket ${req.ticketId}`);
-  if (trigger === 'message.received' && !ctx.message) throw unprocessable('message.received needs a message of this ticket', [{ path: 'body.event.messageId', message: 'Give the id of a message on this ticket' }]);
+  if (trigger === 'message.received' && !ctx.message)
+    throw unprocessable('message.received needs a message of this ticket', [{ path: 'body.event.messageId', message: 'Give the id of a message on this ticket' }]);
   const result = await evaluate(compileRuleSet(stored), ctx, { trigger });
   return {
     ticketId: req.ticketId,

@@ -12,7 +12,16 @@ import { RebuildDto, SearchQuery, SearchResultDto } from './schemas';
 // Who may find what is decided inside the backend's query (search/src/postgres/visibility.ts),
 // from the caller's role, groups and id; rebuilding the index is for admins.
 
-export function searchFilters(query: { types?: SearchFilters['types']; status?: string[]; priority?: string[]; groupId?: number[]; categoryId?: number[]; kbCategoryId?: number[]; tag?: string[]; lang?: SearchFilters['lang'] }): SearchFilters {
+export function searchFilters(query: {
+  types?: SearchFilters['types'];
+  status?: string[];
+  priority?: string[];
+  groupId?: number[];
+  categoryId?: number[];
+  kbCategoryId?: number[];
+  tag?: string[];
+  lang?: SearchFilters['lang'];
+}): SearchFilters {
   return {
     types: query.types,
     status: query.status,
@@ -37,8 +46,7 @@ export function searchRoutes(deps: AppDeps, registry: OpenAPIRegistry): { router
     action: 'search.use',
     query: SearchQuery,
     response: SearchResultDto,
-    handler: async ({ query, user }) =>
-      deps.search.search({ q: query.q, filters: searchFilters(query), limit: query.limit, offset: query.offset, facets: query.facets }, searchViewerOf(user)),
+    handler: async ({ query, user }) => deps.search.search({ q: query.q, filters: searchFilters(query), limit: query.limit, offset: query.offset, facets: query.facets }, searchViewerOf(user)),
   });
 
   defineRoute(r, registry, {

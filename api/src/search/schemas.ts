@@ -26,7 +26,11 @@ export const SearchQuery = z
     lang: csv(z.enum(KB_LANGS)).optional(),
     limit: z.coerce.number().int().min(1).max(50).default(20),
     offset: z.coerce.number().int().min(0).max(1000).default(0),
-    facets: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('Count facets (default true)'),
+    facets: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true')
+      .describe('Count facets (default true)'),
   })
   .strict()
   .meta({ id: 'SearchQuery' });
@@ -41,7 +45,16 @@ export const SearchHitDto = z
     title: z.string(),
     highlights: Highlights.describe('Safe HTML: escaped text, matched words in <mark>'),
     ticket: z
-      .object({ number: z.string(), status: z.enum(STATUSES), priority: z.enum(PRIORITIES), groupId: z.number().int().nullable(), categoryId: z.number().int().nullable(), assigneeId: z.number().int().nullable(), requesterName: z.string(), updatedAt: z.string() })
+      .object({
+        number: z.string(),
+        status: z.enum(STATUSES),
+        priority: z.enum(PRIORITIES),
+        groupId: z.number().int().nullable(),
+        categoryId: z.number().int().nullable(),
+        assigneeId: z.number().int().nullable(),
+        requesterName: z.string(),
+        updatedAt: z.string(),
+      })
       .optional(),
     customer: z.object({ email: z.string(), organization: z.string().nullable() }).optional(),
     article: z
@@ -54,7 +67,9 @@ export const SearchResultDto = z
   .object({
     backend: z.enum(['postgres', 'meilisearch']),
     total: z.number().int().describe(`Matches, counted exactly up to ${EXHAUSTIVE_LIMIT}`),
-    exhaustive: z.boolean().describe(`False when more than ${EXHAUSTIVE_LIMIT} documents match: total is then ${EXHAUSTIVE_LIMIT}, pages reach no further, and facets count the most recent ${EXHAUSTIVE_LIMIT}`),
+    exhaustive: z
+      .boolean()
+      .describe(`False when more than ${EXHAUSTIVE_LIMIT} documents match: total is then ${EXHAUSTIVE_LIMIT}, pages reach no further, and facets count the most recent ${EXHAUSTIVE_LIMIT}`),
     hits: z.array(SearchHitDto),
     facets: z.record(z.enum(FACETS), z.record(z.string(), z.number().int())).nullable(),
   })

@@ -47,8 +47,14 @@ export function surveyAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Rou
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/admin/csat', summary: 'Satisfaction ratings (newest first) with the figures of the period', tags: ['admin: surveys'], action: 'admin.manage',
-    query: CsatQuery, response: CsatListDto, errors: [422],
+    method: 'get',
+    path: '/admin/csat',
+    summary: 'Satisfaction ratings (newest first) with the figures of the period',
+    tags: ['admin: surveys'],
+    action: 'admin.manage',
+    query: CsatQuery,
+    response: CsatListDto,
+    errors: [422],
     handler: async ({ em, query }) => {
       const filter: CsatFilter = {
         ...(query.from ? { from: new Date(query.from) } : {}),

@@ -35,8 +35,14 @@ export function surveyRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits: R
 
   r.use(PUBLIC_SURVEY_PATH, limits.rateLimit({ name: 'public-survey', points: deps.config.RATE_LIMIT_PUBLIC_SURVEY_PER_HOUR, durationSeconds: 3600, key: byClient }));
   defineRoute(r, registry, {
-    method: 'get', path: PUBLIC_SURVEY_PATH, summary: 'The survey a survey e-mail links to (no login; rate limited per client)', tags: ['public surveys'], action: null,
-    params: SurveyTokenParams, response: SurveyDto, errors: [403, 409, 410, 429],
+    method: 'get',
+    path: PUBLIC_SURVEY_PATH,
+    summary: 'The survey a survey e-mail links to (no login; rate limited per client)',
+    tags: ['public surveys'],
+    action: null,
+    params: SurveyTokenParams,
+    response: SurveyDto,
+    errors: [403, 409, 410, 429],
     handler: async ({ em, req, res, params }) => {
       const { survey, ticket } = await byLink(em, req, params.token);
       res.setHeader('Cache-Control', 'no-store');
@@ -44,8 +50,15 @@ export function surveyRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits: R
     },
   });
   defineRoute(r, registry, {
-    method: 'post', path: PUBLIC_SURVEY_PATH, summary: 'Rate the resolution a survey e-mail asks about, or change the rating (no login; rate limited per client)', tags: ['public surveys'], action: null,
-    params: SurveyTokenParams, body: RateSurveyBody, response: SurveyDto, errors: [403, 409, 410, 429],
+    method: 'post',
+    path: PUBLIC_SURVEY_PATH,
+    summary: 'Rate the resolution a survey e-mail asks about, or change the rating (no login; rate limited per client)',
+    tags: ['public surveys'],
+    action: null,
+    params: SurveyTokenParams,
+    body: RateSurveyBody,
+    response: SurveyDto,
+    errors: [403, 409, 410, 429],
     handler: async ({ em, req, params, body, requestId }) => {
       const { survey, ticket } = await byLink(em, req, params.token);
       return rateSurvey(deps, em, survey, ticket, body, survey.requester_id, requestId);
@@ -53,8 +66,14 @@ export function surveyRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits: R
   });
 
   defineRoute(r, registry, {
-    method: 'get', path: '/tickets/:id/survey', summary: "The survey of the ticket's current resolution (404 when none was sent)", tags: ['tickets'], action: 'ticket.view',
-    params: IdParams, response: SurveyDto, errors: [404],
+    method: 'get',
+    path: '/tickets/:id/survey',
+    summary: "The survey of the ticket's current resolution (404 when none was sent)",
+    tags: ['tickets'],
+    action: 'ticket.view',
+    params: IdParams,
+    response: SurveyDto,
+    errors: [404],
     handler: async ({ em, user, params }) => {
       await visibleTicket(em, user, params.id);
       const found = await currentSurvey(em, params.id);
@@ -63,8 +82,15 @@ export function surveyRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits: R
     },
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/tickets/:id/survey', summary: "Rate the ticket's current resolution, or change the rating (the requester only)", tags: ['tickets'], action: 'ticket.view',
-    params: IdParams, body: RateSurveyBody, response: SurveyDto, errors: [404, 409],
+    method: 'post',
+    path: '/tickets/:id/survey',
+    summary: "Rate the ticket's current resolution, or change the rating (the requester only)",
+    tags: ['tickets'],
+    action: 'ticket.view',
+    params: IdParams,
+    body: RateSurveyBody,
+    response: SurveyDto,
+    errors: [404, 409],
     handler: async ({ em, user, params, body, requestId }) => {
       if (isStaff(user.role)) throw forbidden('Only the customer who asked rates the support');
       await visibleTicket(em, user, params.id);

@@ -7,9 +7,7 @@ import { MAX_LINK_TOKEN_LENGTH } from '@mehrdesk/core/services/signed-links';
 // Request and response shapes of the satisfaction surveys (customer portal, e-mail links,
 // console and admin screens).
 
-export const SurveyRatingSchema = z
-  .union([z.enum(['good', 'bad']), z.number().int().min(1).max(5)])
-  .describe('`good` / `bad` on the two-point scale; 1 (worst) … 5 (best) on the five-point scale');
+export const SurveyRatingSchema = z.union([z.enum(['good', 'bad']), z.number().int().min(1).max(5)]).describe('`good` / `bad` on the two-point scale; 1 (worst) … 5 (best) on the five-point scale');
 
 export const SurveyDto = z
   .object({
@@ -37,9 +35,7 @@ export const SurveySettingsDto = SurveySettings.extend({
   source: z.enum(['default', 'admin']).describe('`default`: SURVEYS_ENABLED, SURVEY_DELAY_SECONDS, SURVEY_SCALE; `admin`: stored by an admin'),
 }).meta({ id: 'SurveySettings' });
 
-export const SatisfactionDto = z
-  .object({ rating: SurveyRatingSchema, scale: z.enum(SURVEY_SCALES), comment: z.string().nullable(), ratedAt: z.string() })
-  .meta({ id: 'Satisfaction' });
+export const SatisfactionDto = z.object({ rating: SurveyRatingSchema, scale: z.enum(SURVEY_SCALES), comment: z.string().nullable(), ratedAt: z.string() }).meta({ id: 'Satisfaction' });
 
 export const CsatQuery = z
   .object({

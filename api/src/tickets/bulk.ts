@@ -46,9 +46,7 @@ const BulkItemDto = z.union([
     error: z.object({ status: z.number().int().describe('What the single-ticket endpoint would have answered'), code: z.string(), message: z.string() }),
   }),
 ]);
-const BulkResultDto = z
-  .object({ results: z.array(BulkItemDto).describe('One per id, in request order'), succeeded: z.number().int(), failed: z.number().int() })
-  .meta({ id: 'BulkTicketsResult' });
+const BulkResultDto = z.object({ results: z.array(BulkItemDto).describe('One per id, in request order'), succeeded: z.number().int(), failed: z.number().int() }).meta({ id: 'BulkTicketsResult' });
 
 /** Refuse the whole request when it names an unknown agent or group: nothing is changed then. */
 export async function checkFieldReferences(em: EntityManager, set: TicketFieldChanges, at: string): Promise<void> {

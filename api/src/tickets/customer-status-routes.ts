@@ -25,8 +25,14 @@ export function customerStatusRoutes(deps: AppDeps, registry: OpenAPIRegistry): 
   };
 
   defineRoute(r, registry, {
-    method: 'post', path: '/tickets/:id/solve', summary: 'Mark your own ticket as solved (the requester; from any open status)', tags, action: 'ticket.solveOwn',
-    params: TicketIdParams, response: TicketDto, errors: [404, 409],
+    method: 'post',
+    path: '/tickets/:id/solve',
+    summary: 'Mark your own ticket as solved (the requester; from any open status)',
+    tags,
+    action: 'ticket.solveOwn',
+    params: TicketIdParams,
+    response: TicketDto,
+    errors: [404, 409],
     handler: async ({ em, user, params, requestId }) => {
       const row = await ownTicket(em, user, params.id);
       if (FINISHED_STATUSES.includes(row.status)) throw conflict('already_finished', `Ticket ${row.number} is already ${row.status}`);
@@ -36,8 +42,14 @@ export function customerStatusRoutes(deps: AppDeps, registry: OpenAPIRegistry): 
   });
 
   defineRoute(r, registry, {
-    method: 'post', path: '/tickets/:id/reopen', summary: 'Reopen your own resolved ticket (the requester; not once it is closed)', tags, action: 'ticket.solveOwn',
-    params: TicketIdParams, response: TicketDto, errors: [404, 409],
+    method: 'post',
+    path: '/tickets/:id/reopen',
+    summary: 'Reopen your own resolved ticket (the requester; not once it is closed)',
+    tags,
+    action: 'ticket.solveOwn',
+    params: TicketIdParams,
+    response: TicketDto,
+    errors: [404, 409],
     handler: async ({ em, user, params, requestId }) => {
       const row = await ownTicket(em, user, params.id);
       if (TERMINAL_STATUSES.includes(row.status)) throw conflict('ticket_finished', `Ticket ${row.number} is ${row.status} and cannot be reopened: write a new request`);

@@ -33,8 +33,7 @@ import { recordTimeline } from '@mehrdesk/core/services/timeline';
 
 function idempotencyKeyOf(req: import('express').Request): string | undefined {
   const key = req.get('idempotency-key');
-  if (key !== undefined && (key.length === 0 || key.length > 200))
-    throw unprocessable('Invalid Idempotency-Key', [{ path: 'headers.idempotency-key', message: 'Must be 1-200 characters' }]);
+  if (key !== undefined && (key.length === 0 || key.length > 200)) throw unprocessable('Invalid Idempotency-Key', [{ path: 'headers.idempotency-key', message: 'Must be 1-200 characters' }]);
   return key;
 }
 
@@ -61,7 +60,10 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     handler: async ({ req, res, body, user, em, requestId }) => {
       const key = idempotencyKeyOf(req);
       const { row, created } = await createTicket(deps, em, user, body, key, requestId);
-      res.status(created ? 201 : 200).location(`/api/v1/tickets/${row.id}`).json(dto(row));
+      res
+        .status(created ? 201 : 200)
+        .location(`/api/v1/tickets/${row.id}`)
+        .json(dto(row));
       return undefined as never;
     },
   });
@@ -90,10 +92,10 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     query: z.object({ q: z.string().trim().toLowerCase().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
     response: z.object({ items: z.array(z.string()) }),
     handler: async ({ em, query }) => {
-      const rows = await em.execute<{ name: string }[]>(
-        `select name from tags where name like ? escape '\\' order by name limit ?`,
-        [`${(query.q ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`, query.limit],
-      );
+      const rows = await em.execute<{ name: string }[]>(`select name from tags where name like ? escape '\\' order by name limit ?`, [
+        `${(query.q ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+        query.limit,
+      ]);
       return { items: rows.map((r) => r.name) };
     },
   });
@@ -209,7 +211,12 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     handler: async ({ req, params, body, user, em, requestId }) => {
       if (body.internal && !can(user.role, 'ticket.note')) throw forbidden('Only staff can add internal notes');
       const row = await visibleTicket(em, user, params.id);
-      const messageId = await addTicketMessage(deps, { em, user, requestId }, row, { body: body.body, internal: body.internal, idempotencyKey: idempotencyKeyOf(req) ?? randomUUID(), ...(body.attachmentIds ? { attachmentIds: body.attachmentIds } : {}) });
+      const messageId = await addTicketMessage(deps, { em, user, requestId }, row, {
+        body: body.body,
+        internal: body.internal,
+        idempotencyKey: idempotencyKeyOf(req) ?? randomUUID(),
+        ...(body.attachmentIds ? { attachmentIds: body.attachmentIds } : {}),
+      });
       const [m] = await messages(em, row.id, true, messageId);
       return m!;
     },

@@ -11,15 +11,20 @@ import { UPLOAD_FILES_CEILING } from '@mehrdesk/core/config';
 
 const id = pathId;
 export const nullableId = bodyId.nullable();
-export const tagList = z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -')).max(50);
+export const tagList = z
+  .array(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[\p{L}\p{N}_.:-]{1,64}$/u, 'tags are 1-64 letters, digits, _ . : -'),
+  )
+  .max(50);
 
 export const TicketIdParams = z.object({ id }).strict();
 
 /** Files uploaded first (POST /uploads) and attached to the new ticket or message. */
-export const attachmentIds = z
-  .array(bodyId)
-  .max(UPLOAD_FILES_CEILING)
-  .describe('Ids of your pending uploads (POST /uploads) to attach; at most the maxFilesPerMessage of GET /uploads/limits');
+export const attachmentIds = z.array(bodyId).max(UPLOAD_FILES_CEILING).describe('Ids of your pending uploads (POST /uploads) to attach; at most the maxFilesPerMessage of GET /uploads/limits');
 
 export const CreateTicketBody = z
   .object({
@@ -59,9 +64,18 @@ export const PatchTicketBody = z
   .meta({ id: 'PatchTicketRequest' });
 
 const optionalVersion = { version: bodyVersion.optional() };
-export const StatusBody = z.object({ status: z.enum(STATUSES), ...optionalVersion }).strict().meta({ id: 'ChangeStatusRequest' });
-export const PriorityBody = z.object({ priority: z.enum(PRIORITIES), ...optionalVersion }).strict().meta({ id: 'ChangePriorityRequest' });
-export const AssigneeBody = z.object({ assigneeId: nullableId, ...optionalVersion }).strict().meta({ id: 'ChangeAssigneeRequest' });
+export const StatusBody = z
+  .object({ status: z.enum(STATUSES), ...optionalVersion })
+  .strict()
+  .meta({ id: 'ChangeStatusRequest' });
+export const PriorityBody = z
+  .object({ priority: z.enum(PRIORITIES), ...optionalVersion })
+  .strict()
+  .meta({ id: 'ChangePriorityRequest' });
+export const AssigneeBody = z
+  .object({ assigneeId: nullableId, ...optionalVersion })
+  .strict()
+  .meta({ id: 'ChangeAssigneeRequest' });
 
 export const MessageBody = z
   .object({
@@ -90,7 +104,13 @@ export const ListTicketsQuery = z
     createdFrom: instant.optional(),
     createdTo: instant.optional(),
     updatedFrom: instant.optional().describe('Changed at or after (e.g. refetch after a live `resync`)'),
-    q: z.string().trim().min(1).max(200).optional().describe('Words in the subject, number, conversation, requester (and, for staff, internal notes): the same matching as GET /search; at most 1,000 most recently changed matches'),
+    q: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Words in the subject, number, conversation, requester (and, for staff, internal notes): the same matching as GET /search; at most 1,000 most recently changed matches'),
     ids: csv(id, 100).optional().describe('Only these tickets (comma-separated, at most 100): e.g. to ask whether a changed ticket matches `q`'),
     sort: z.enum(TICKET_SORTS).default('-createdAt').describe('Order; `-` means descending. dueAt is the nearest running SLA deadline (tickets without one last)'),
     limit: z.coerce.number().int().min(1).max(100).default(25),
@@ -211,10 +231,8 @@ export const FieldChangesBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (Object.values(b).every((v) => v === undefined))
-      ctx.addIssue({ code: 'custom', message: 'Nothing to change: give at least one of status, priority, assigneeId, groupId, addTags, removeTags' });
+    if (Object.values(b).every((v) => v === undefined)) ctx.addIssue({ code: 'custom', message: 'Nothing to change: give at least one of status, priority, assigneeId, groupId, addTags, removeTags' });
     const added = new Set(b.addTags ?? []);
-    for (const [i, t] of (b.removeTags ?? []).entries())
-      if (added.has(t)) ctx.addIssue({ code: 'custom', path: ['removeTags', i], message: `tag ${t} is both added and removed` });
+    for (const [i, t] of (b.removeTags ?? []).entries()) if (added.has(t)) ctx.addIssue({ code: 'custom', path: ['removeTags', i], message: `tag ${t} is both added and removed` });
   })
   .meta({ id: 'TicketFieldChanges' });

@@ -42,7 +42,9 @@ export function toTicketDto(t: TicketRow, temporalUiUrl: string, namespace: stri
     firstRespondedAt: iso(t.first_responded_at),
     resolvedAt: iso(t.resolved_at),
     closedAt: iso(t.closed_at),
-    satisfaction: t.satisfaction ? { rating: ratingOf(t.satisfaction.scale, t.satisfaction.score), scale: t.satisfaction.scale, comment: t.satisfaction.comment, ratedAt: new Date(t.satisfaction.ratedAt).toISOString() } : null,
+    satisfaction: t.satisfaction
+      ? { rating: ratingOf(t.satisfaction.scale, t.satisfaction.score), scale: t.satisfaction.scale, comment: t.satisfaction.comment, ratedAt: new Date(t.satisfaction.ratedAt).toISOString() }
+      : null,
     version: t.version,
     workflowId,
     links: { temporalUi: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` },
@@ -97,7 +99,10 @@ export async function listTickets(em: EntityManager, user: AuthUser, q: z.infer<
     // The search backend decides what matches (the same answer as GET /search), within the
     // caller's visibility; the filters it knows narrow it there, so old matches are not cut off.
     const ids = await search.matchingTicketIds(q.q, searchViewerOf(user), MAX_TEXT_MATCHES, {
-      status: q.status, priority: q.priority, groupId: q.groupId === undefined ? undefined : [q.groupId], ids: q.ids,
+      status: q.status,
+      priority: q.priority,
+      groupId: q.groupId === undefined ? undefined : [q.groupId],
+      ids: q.ids,
       tag: q.tag ? [normalizeSearchText(q.tag).trim()] : undefined,
     });
     where.push('t.id = any(?::int[])');

@@ -42,8 +42,7 @@ async function storeUpload(em: EntityManager, storageDir: string, userId: number
   const type = await detectFileContentType(file.declaredType, file.tempPath);
   // Checked against the name as sent: that is what the uploader (and whoever they trick) reads.
   const contradicted = contradictedClaim([file.declaredType, typeOfFilename(filename)], type.sniffed);
-  if (contradicted)
-    throw unsupported('file_type_mismatch', `The file claims to be ${contradicted} but its content is ${type.sniffed ?? 'not that format'}`);
+  if (contradicted) throw unsupported('file_type_mismatch', `The file claims to be ${contradicted} but its content is ${type.sniffed ?? 'not that format'}`);
   if (!typeAllowed(limits.allowedTypes, type.contentType))
     throw unsupported('file_type_not_allowed', `Files of type ${type.contentType} are not accepted (allowed: ${limits.allowedTypes.join(', ')})`);
   return em.transactional(async (tx) => {
@@ -76,8 +75,7 @@ export function uploadRoutes(deps: AppDeps, registry: OpenAPIRegistry, limits: R
   defineRoute(r, registry, {
     method: 'post',
     path: '/uploads',
-    summary:
-      'Upload one file (multipart field `file`) to attach to a new ticket, reply or note: answers a pending attachment whose id goes into `attachmentIds`. Limits: GET /uploads/limits',
+    summary: 'Upload one file (multipart field `file`) to attach to a new ticket, reply or note: answers a pending attachment whose id goes into `attachmentIds`. Limits: GET /uploads/limits',
     tags,
     action: 'auth.session',
     upload: UploadForm,

@@ -15,7 +15,10 @@ import { defineRoute } from '../http/route';
 // Webhook subscriptions and their delivery log (C4). Deliveries themselves run in the worker
 // as `webhook-<deliveryId>` workflows; redelivery starts a new run of one.
 
-const Events = z.array(z.enum([...WEBHOOK_EVENTS, 'rule.action'])).min(1).max(20);
+const Events = z
+  .array(z.enum([...WEBHOOK_EVENTS, 'rule.action']))
+  .min(1)
+  .max(20);
 const CreateBody = z
   .object({ name: z.string().trim().min(1).max(200), url: z.string().trim().max(2000), events: Events, active: z.boolean().default(true) })
   .strict()
@@ -40,7 +43,16 @@ const SubscriptionDto = z
     secret: z.string().optional().describe('Only in the answer to create and rotate-secret: keep it, it is not shown again'),
   })
   .meta({ id: 'WebhookSubscription' });
-const AttemptDto = z.object({ run: z.number().int(), attempt: z.number().int(), outcome: z.string(), statusCode: z.number().int().nullable(), latencyMs: z.number().int(), responseExcerpt: z.string().nullable(), error: z.string().nullable(), createdAt: z.string() });
+const AttemptDto = z.object({
+  run: z.number().int(),
+  attempt: z.number().int(),
+  outcome: z.string(),
+  statusCode: z.number().int().nullable(),
+  latencyMs: z.number().int(),
+  responseExcerpt: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+});
 const DeliveryDto = z
   .object({
     id: z.string(),
@@ -92,14 +104,30 @@ async function subscription(em: EntityManager, id: number): Promise<z.infer<type
   const [s] = await em.execute<SubRow[]>('select * from webhook_subscriptions where id = ? and deleted_at is null', [id]);
   if (!s) throw notFound(`Webhook ${id}`);
   return {
-    id: s.id, name: s.name, url: s.url, events: s.events, active: s.active, consecutiveFailures: s.consecutive_failures,
-    disabledAt: iso(s.disabled_at), disabledReason: s.disabled_reason, createdAt: iso(s.created_at)!,
+    id: s.id,
+    name: s.name,
+    url: s.url,
+    events: s.events,
+    active: s.active,
+    consecutiveFailures: s.consecutive_failures,
+    disabledAt: iso(s.disabled_at),
+    disabledReason: s.disabled_reason,
+    createdAt: iso(s.created_at)!,
   };
 }
 
 const deliveryDto = (d: DeliveryRow) => ({
-  id: d.id, subscriptionId: d.subscription_id, ticketId: d.ticket_id, event: d.event_type, status: d.status, attempts: d.attempts,
-  lastStatusCode: d.last_status_code, lastLatencyMs: d.last_latency_ms, lastError: d.last_error, createdAt: iso(d.created_at)!, completedAt: iso(d.completed_at),
+  id: d.id,
+  subscriptionId: d.subscription_id,
+  ticketId: d.ticket_id,
+  event: d.event_type,
+  status: d.status,
+  attempts: d.attempts,
+  lastStatusCode: d.last_status_code,
+  lastLatencyMs: d.last_latency_ms,
+  lastError: d.last_error,
+  createdAt: iso(d.created_at)!,
+  completedAt: iso(d.completed_at),
 });
 
 export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
@@ -114,7 +142,11 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
   }
 
   defineRoute(r, registry, {
-    method: 'get', path: '/webhooks', summary: 'Webhook subscriptions', tags, action: 'admin.manage',
+    method: 'get',
+    path: '/webhooks',
+    summary: 'Webhook subscriptions',
+    tags,
+    action: 'admin.manage',
     response: z.object({ items: z.array(SubscriptionDto) }),
     handler: async ({ em }) => {
       const ids = await em.execute<{ id: number }[]>('select id from webhook_subscriptions where deleted_at is null order by id');
@@ -122,8 +154,14 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     },
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/webhooks', summary: 'Subscribe a URL to ticket events; the answer carries the signing secret once', tags, action: 'admin.manage',
-    body: CreateBody, status: 201, response: SubscriptionDto,
+    method: 'post',
+    path: '/webhooks',
+    summary: 'Subscribe a URL to ticket events; the answer carries the signing secret once',
+    tags,
+    action: 'admin.manage',
+    body: CreateBody,
+    status: 201,
+    response: SubscriptionDto,
     handler: async ({ em, body }) => {
       const url = await checkedUrl(body.url);
       const secret = newWebhookSecret();
@@ -136,8 +174,14 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
   });
   // Static paths before '/webhooks/:id'.
   defineRoute(r, registry, {
-    method: 'get', path: '/webhooks/deliveries/:deliveryId', summary: 'One delivery with its payload and every attempt', tags, action: 'admin.manage',
-    params: DeliveryParams, response: DeliveryDto, errors: [404],
+    method: 'get',
+    path: '/webhooks/deliveries/:deliveryId',
+    summary: 'One delivery with its payload and every attempt',
+    tags,
+    action: 'admin.manage',
+    params: DeliveryParams,
+    response: DeliveryDto,
+    errors: [404],
     handler: async ({ em, params }) => {
       const [d] = await em.execute<DeliveryRow[]>('select * from webhook_deliveries where id = ?', [params.deliveryId]);
       if (!d) throw notFound(`Delivery ${params.deliveryId}`);
@@ -146,15 +190,28 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
         ...deliveryDto(d),
         payload: d.payload,
         log: attempts.map((a) => ({
-          run: a.run as number, attempt: a.attempt as number, outcome: a.outcome as string, statusCode: (a.status_code as number | null) ?? null, latencyMs: a.latency_ms as number,
-          responseExcerpt: (a.response_excerpt as string | null) ?? null, error: (a.error as string | null) ?? null, createdAt: iso(a.created_at as Date)!,
+          run: a.run as number,
+          attempt: a.attempt as number,
+          outcome: a.outcome as string,
+          statusCode: (a.status_code as number | null) ?? null,
+          latencyMs: a.latency_ms as number,
+          responseExcerpt: (a.response_excerpt as string | null) ?? null,
+          error: (a.error as string | null) ?? null,
+          createdAt: iso(a.created_at as Date)!,
         })),
       };
     },
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/webhooks/deliveries/:deliveryId/redeliver', summary: 'Send a delivery again (same delivery id, so receivers can de-duplicate)', tags, action: 'admin.manage',
-    params: DeliveryParams, status: 202, response: DeliveryDto, errors: [404, 409],
+    method: 'post',
+    path: '/webhooks/deliveries/:deliveryId/redeliver',
+    summary: 'Send a delivery again (same delivery id, so receivers can de-duplicate)',
+    tags,
+    action: 'admin.manage',
+    params: DeliveryParams,
+    status: 202,
+    response: DeliveryDto,
+    errors: [404, 409],
     handler: async ({ em, params }) => {
       const [d] = await em.execute<(DeliveryRow & { active: boolean })[]>(
         'select d.*, s.active from webhook_deliveries d join webhook_subscriptions s on s.id = d.subscription_id where d.id = ? and s.deleted_at is null',
@@ -175,12 +232,26 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     },
   });
   defineRoute(r, registry, {
-    method: 'get', path: '/webhooks/:id', summary: 'One subscription', tags, action: 'admin.manage', params: IdParams, response: SubscriptionDto, errors: [404],
+    method: 'get',
+    path: '/webhooks/:id',
+    summary: 'One subscription',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: SubscriptionDto,
+    errors: [404],
     handler: async ({ em, params }) => subscription(em, params.id),
   });
   defineRoute(r, registry, {
-    method: 'patch', path: '/webhooks/:id', summary: 'Change a subscription; enabling it again resets its failure count', tags, action: 'admin.manage',
-    params: IdParams, body: PatchBody, response: SubscriptionDto, errors: [404],
+    method: 'patch',
+    path: '/webhooks/:id',
+    summary: 'Change a subscription; enabling it again resets its failure count',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    body: PatchBody,
+    response: SubscriptionDto,
+    errors: [404],
     handler: async ({ em, params, body }) => {
       await subscription(em, params.id);
       const url = body.url === undefined ? undefined : await checkedUrl(body.url);
@@ -198,8 +269,14 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     },
   });
   defineRoute(r, registry, {
-    method: 'post', path: '/webhooks/:id/rotate-secret', summary: 'Issue a new signing secret (shown once)', tags, action: 'admin.manage',
-    params: IdParams, response: SubscriptionDto, errors: [404],
+    method: 'post',
+    path: '/webhooks/:id/rotate-secret',
+    summary: 'Issue a new signing secret (shown once)',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    response: SubscriptionDto,
+    errors: [404],
     handler: async ({ em, params }) => {
       await subscription(em, params.id);
       const secret = newWebhookSecret();
@@ -208,8 +285,14 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     },
   });
   defineRoute(r, registry, {
-    method: 'delete', path: '/webhooks/:id', summary: 'Delete a subscription (its delivery log is kept)', tags, action: 'admin.manage',
-    params: IdParams, status: 204, errors: [404],
+    method: 'delete',
+    path: '/webhooks/:id',
+    summary: 'Delete a subscription (its delivery log is kept)',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    status: 204,
+    errors: [404],
     handler: async ({ em, params }) => {
       await subscription(em, params.id);
       await em.execute('update webhook_subscriptions set deleted_at = now(), active = false where id = ?', [params.id]);
@@ -217,9 +300,15 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     },
   });
   defineRoute(r, registry, {
-    method: 'get', path: '/webhooks/:id/deliveries', summary: 'Deliveries of a subscription, newest first', tags, action: 'admin.manage',
-    params: IdParams, query: z.object({ status: z.enum(['pending', 'succeeded', 'failed']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
-    response: z.object({ items: z.array(DeliveryDto) }), errors: [404],
+    method: 'get',
+    path: '/webhooks/:id/deliveries',
+    summary: 'Deliveries of a subscription, newest first',
+    tags,
+    action: 'admin.manage',
+    params: IdParams,
+    query: z.object({ status: z.enum(['pending', 'succeeded', 'failed']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(),
+    response: z.object({ items: z.array(DeliveryDto) }),
+    errors: [404],
     handler: async ({ em, params, query }) => {
       await subscription(em, params.id);
       const rows = await em.execute<DeliveryRow[]>(

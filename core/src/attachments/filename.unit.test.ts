@@ -42,7 +42,11 @@ describe('normaliseFilename', () => {
 
   it('property: any input gives a short, visible, storable, idempotent name', () => {
     const nasty = fc.constantFrom('\u0000', '\u202e', '\u2066', '\u200f', '\ufeff', '\ud800', '\udfff', '/', '\\', '.', ' ', '\n', '\t', '"', 'ی', 'é', 'e\u0301', '😀');
-    const input = fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 400 }), fc.array(fc.oneof(nasty, fc.string({ maxLength: 3 })), { maxLength: 300 }).map((a) => a.join('')));
+    const input = fc.oneof(
+      fc.string({ maxLength: 400 }),
+      fc.string({ unit: 'binary', maxLength: 400 }),
+      fc.array(fc.oneof(nasty, fc.string({ maxLength: 3 })), { maxLength: 300 }).map((a) => a.join('')),
+    );
     fc.assert(
       fc.property(input, (raw) => {
         const out = normaliseFilename(raw);

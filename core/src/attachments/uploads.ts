@@ -24,9 +24,7 @@ export interface UploadProblem {
 export async function pendingUploadProblems(em: EntityManager, ownerId: number, ids: readonly number[], maxFiles: number): Promise<UploadProblem[]> {
   const problems: UploadProblem[] = [];
   if (ids.length > maxFiles) problems.push({ index: maxFiles, message: `At most ${maxFiles} files per message` });
-  const rows = ids.length
-    ? await em.execute<{ id: number }[]>('select id from attachments where id = any(?::int[]) and uploaded_by = ? and ticket_id is null', [pgArray(ids), ownerId])
-    : [];
+  const rows = ids.length ? await em.execute<{ id: number }[]>('select id from attachments where id = any(?::int[]) and uploaded_by = ? and ticket_id is null', [pgArray(ids), ownerId]) : [];
   const usable = new Set(rows.map((r) => r.id));
   const seen = new Set<number>();
   ids.forEach((id, index) => {
@@ -64,10 +62,7 @@ export async function lockStoredFile(em: EntityManager, sha256: string): Promise
  * row uses the same bytes. Returns the rows and files removed.
  */
 export async function sweepPendingUploads(em: EntityManager, storageDir: string, olderThan: Date, batch = 500): Promise<{ rows: number; files: number }> {
-  const stale = await em.execute<{ id: number }[]>(
-    'select id from attachments where ticket_id is null and created_at < ? order by id limit ?',
-    [olderThan, batch],
-  );
+  const stale = await em.execute<{ id: number }[]>('select id from attachments where ticket_id is null and created_at < ? order by id limit ?', [olderThan, batch]);
   let rows = 0;
   let files = 0;
   for (const { id } of stale) {

@@ -1,16 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import {
-  ASSIGNMENT_STRATEGIES,
-  LOCALES,
-  MESSAGE_KINDS,
-  MESSAGE_REVIEW_STATUSES,
-  PRIORITIES,
-  ROLES,
-  SLA_CLOCKS,
-  SLA_STATES,
-  SOURCES,
-  STATUSES,
-} from '../domain/enums';
+import { ASSIGNMENT_STRATEGIES, LOCALES, MESSAGE_KINDS, MESSAGE_REVIEW_STATUSES, PRIORITIES, ROLES, SLA_CLOCKS, SLA_STATES, SOURCES, STATUSES } from '../domain/enums';
 import type { EscalationStep, Priority, SlaTargets, WeeklyShift } from '../domain';
 
 // Foreign keys are mapped to their primary keys (`mapToPk`): the API and activities work with

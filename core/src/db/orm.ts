@@ -12,7 +12,18 @@ import { settingsEntities } from './settings-entities';
 import { kbEntities } from './kb-entities';
 import { surveyEntities } from './survey-entities';
 
-const entities = [...coreEntities, ...automationEntities, ...webhookEntities, ...inboundEntities, ...notificationEntities, ...consoleEntities, ...opsEntities, ...settingsEntities, ...kbEntities, ...surveyEntities];
+const entities = [
+  ...coreEntities,
+  ...automationEntities,
+  ...webhookEntities,
+  ...inboundEntities,
+  ...notificationEntities,
+  ...consoleEntities,
+  ...opsEntities,
+  ...settingsEntities,
+  ...kbEntities,
+  ...surveyEntities,
+];
 import { migrationsList } from './migrations';
 
 const migrationsDir = fileURLToPath(new URL('./migrations', import.meta.url));

@@ -304,10 +304,11 @@ export async function seedKnowledgeBase(em: EntityManager, authorId: number | nu
     if ((await tx.execute('select 1 from kb_articles limit 1')).length) return false;
     const categoryIds = new Map<string, number>();
     for (const [i, c] of CATEGORIES.entries()) {
-      const [row] = await tx.execute<{ id: number }[]>(
-        'insert into kb_categories (parent_id, position, names, created_at, updated_at) values (?, ?, ?::jsonb, now(), now()) returning id',
-        [c.parent ? categoryIds.get(c.parent)! : null, i, JSON.stringify({ en: c.en, fa: c.fa })],
-      );
+      const [row] = await tx.execute<{ id: number }[]>('insert into kb_categories (parent_id, position, names, created_at, updated_at) values (?, ?, ?::jsonb, now(), now()) returning id', [
+        c.parent ? categoryIds.get(c.parent)! : null,
+        i,
+        JSON.stringify({ en: c.en, fa: c.fa }),
+      ]);
       categoryIds.set(c.key, row!.id);
     }
     for (const a of ARTICLES) {
@@ -325,10 +326,14 @@ export async function seedKnowledgeBase(em: EntityManager, authorId: number | nu
            values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now(), 1) returning id`,
           [article!.id, lang, t.title, t.slug, body.html, body.text, status, status === 'published' ? new Date() : null, authorId],
         );
-        await tx.execute(
-          `insert into kb_article_versions (translation_id, number, title, slug, body_html, status, author_id, created_at) values (?, 1, ?, ?, ?, ?, ?, now())`,
-          [tr!.id, t.title, t.slug, body.html, status, authorId],
-        );
+        await tx.execute(`insert into kb_article_versions (translation_id, number, title, slug, body_html, status, author_id, created_at) values (?, 1, ?, ?, ?, ?, ?, now())`, [
+          tr!.id,
+          t.title,
+          t.slug,
+          body.html,
+          status,
+          authorId,
+        ]);
       }
     }
     return true;

@@ -51,11 +51,17 @@ async function seedPeople(em: EntityManager): Promise<boolean> {
       );
       ids[u.email] = row!.id;
     }
-    const [office] = await tx.execute<{ id: number }[]>(
-      `insert into business_calendars (name, time_zone, always_open, shifts, updated_at) values (?, ?, false, ?::jsonb, now()) returning id`,
-      ['Tehran office', 'Asia/Tehran', JSON.stringify([6, 7, 1, 2, 3].map((weekday) => ({ weekday, start: '08:00', end: '16:00' })).concat([{ weekday: 4, start: '08:00', end: '12:00' }]))],
-    );
-    for (const [date, name] of [['2027-03-20', 'Nowruz'], ['2027-03-21', 'Nowruz'], ['2027-03-22', 'Nowruz'], ['2027-03-23', 'Nowruz']])
+    const [office] = await tx.execute<{ id: number }[]>(`insert into business_calendars (name, time_zone, always_open, shifts, updated_at) values (?, ?, false, ?::jsonb, now()) returning id`, [
+      'Tehran office',
+      'Asia/Tehran',
+      JSON.stringify([6, 7, 1, 2, 3].map((weekday) => ({ weekday, start: '08:00', end: '16:00' })).concat([{ weekday: 4, start: '08:00', end: '12:00' }])),
+    ]);
+    for (const [date, name] of [
+      ['2027-03-20', 'Nowruz'],
+      ['2027-03-21', 'Nowruz'],
+      ['2027-03-22', 'Nowruz'],
+      ['2027-03-23', 'Nowruz'],
+    ])
       await tx.execute('insert into holidays (calendar_id, date, name, recurring_yearly) values (?, ?, ?, false)', [office!.id, date, name]);
     const [always] = await tx.execute<{ id: number }[]>(
       `insert into business_calendars (name, time_zone, always_open, shifts, updated_at) values ('24x7', 'UTC', true, '[]'::jsonb, now()) returning id`,
@@ -71,20 +77,21 @@ async function seedPeople(em: EntityManager): Promise<boolean> {
       [JSON.stringify(STANDARD), JSON.stringify(ESCALATION), 2 * 24 * h, always!.id],
     );
     // Support is created first: with no category, tickets land in the oldest group.
-    const [support] = await tx.execute<{ id: number }[]>(
-      `insert into groups (name, strategy, supervisor_id, rr_cursor, created_at) values ('Support', 'round_robin', ?, 0, now()) returning id`,
-      [ids['supervisor@mehrdesk.local']],
-    );
-    const [tier2] = await tx.execute<{ id: number }[]>(
-      `insert into groups (name, strategy, supervisor_id, rr_cursor, created_at) values ('Tier 2', 'least_open', ?, 0, now()) returning id`,
-      [ids['supervisor@mehrdesk.local']],
-    );
+    const [support] = await tx.execute<{ id: number }[]>(`insert into groups (name, strategy, supervisor_id, rr_cursor, created_at) values ('Support', 'round_robin', ?, 0, now()) returning id`, [
+      ids['supervisor@mehrdesk.local'],
+    ]);
+    const [tier2] = await tx.execute<{ id: number }[]>(`insert into groups (name, strategy, supervisor_id, rr_cursor, created_at) values ('Tier 2', 'least_open', ?, 0, now()) returning id`, [
+      ids['supervisor@mehrdesk.local'],
+    ]);
     await tx.execute('update groups set escalation_group_id = ? where id = ?', [tier2!.id, support!.id]);
-    for (const email of ['agent@mehrdesk.local', 'agent2@mehrdesk.local'])
-      await tx.execute('insert into group_members (group_id, user_id) values (?, ?)', [support!.id, ids[email]]);
+    for (const email of ['agent@mehrdesk.local', 'agent2@mehrdesk.local']) await tx.execute('insert into group_members (group_id, user_id) values (?, ?)', [support!.id, ids[email]]);
     await tx.execute('insert into group_members (group_id, user_id) values (?, ?)', [tier2!.id, ids['tier2@mehrdesk.local']]);
     await tx.execute('insert into group_members (group_id, user_id) values (?, ?)', [tier2!.id, ids['supervisor@mehrdesk.local']]);
-    for (const [name, group, policy] of [['General', support!.id, null], ['Billing', support!.id, null], ['Outage', tier2!.id, premium!.id]] as const)
+    for (const [name, group, policy] of [
+      ['General', support!.id, null],
+      ['Billing', support!.id, null],
+      ['Outage', tier2!.id, premium!.id],
+    ] as const)
       await tx.execute('insert into categories (name, default_group_id, sla_policy_id) values (?, ?, ?)', [name, group, policy]);
   });
   return true;

@@ -68,7 +68,6 @@ export const WebhookAttempt = defineEntity({
   },
 });
 
-
 /** Admin-edited notification texts (C1): Liquid subject and body per event and language. */
 export const EmailTemplateOverride = defineEntity({
   name: 'EmailTemplateOverride',

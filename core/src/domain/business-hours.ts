@@ -83,11 +83,7 @@ const WEEKDAY_LABELS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as 
 
 /** Human-readable problems with `cal`; an empty array means the calendar is usable. */
 export function validateCalendar(cal: CalendarSpec): string[] {
-  return [
-    ...validateTimeZone(cal.timeZone),
-    ...validateShifts(cal),
-    ...validateHolidays(cal.holidays),
-  ];
+  return [...validateTimeZone(cal.timeZone), ...validateShifts(cal), ...validateHolidays(cal.holidays)];
 }
 
 /** Whether the desk is open at `atMs` (intervals are half-open: open at opening, closed at closing). */
@@ -109,11 +105,7 @@ export function businessMsBetween(cal: CalendarSpec, fromMs: number, toMs: numbe
   const compiled = compileCalendar(cal);
   if (toMs <= fromMs) return 0;
   // The scan stops at `toMs`'s local day, so an empty calendar just yields 0.
-  const cursor = new OpenIntervalCursor(
-    compiled,
-    localDayOf(compiled.zone, fromMs) - 1,
-    localDayOf(compiled.zone, toMs) + 1,
-  );
+  const cursor = new OpenIntervalCursor(compiled, localDayOf(compiled.zone, fromMs) - 1, localDayOf(compiled.zone, toMs) + 1);
   let total = 0;
   for (let iv = cursor.next(); iv !== null && iv.start < toMs; iv = cursor.next()) {
     total += Math.max(0, Math.min(iv.end, toMs) - Math.max(iv.start, fromMs));
@@ -203,22 +195,15 @@ function validateShift(shift: WeeklyShift, index: number): string[] {
 }
 
 /** Overlap is checked on the weekly circle (shifted ±1 week) so Sun→Mon overnight shifts count. */
-function findOverlaps(
-  shifts: WeeklyShift[],
-  parsed: { index: number; weekStart: number; weekEnd: number }[],
-): string[] {
+function findOverlaps(shifts: WeeklyShift[], parsed: { index: number; weekStart: number; weekEnd: number }[]): string[] {
   const problems: string[] = [];
   for (let i = 0; i < parsed.length; i++) {
     for (let j = i + 1; j < parsed.length; j++) {
       const a = parsed[i]!;
       const b = parsed[j]!;
-      const overlaps = [-MINUTES_PER_WEEK, 0, MINUTES_PER_WEEK].some(
-        (wrap) => a.weekStart < b.weekEnd + wrap && b.weekStart + wrap < a.weekEnd,
-      );
+      const overlaps = [-MINUTES_PER_WEEK, 0, MINUTES_PER_WEEK].some((wrap) => a.weekStart < b.weekEnd + wrap && b.weekStart + wrap < a.weekEnd);
       if (overlaps) {
-        problems.push(
-          `${describeShift(shifts[b.index]!, b.index)} overlaps ${describeShift(shifts[a.index]!, a.index)}`,
-        );
+        problems.push(`${describeShift(shifts[b.index]!, b.index)} overlaps ${describeShift(shifts[a.index]!, a.index)}`);
       }
     }
   }
@@ -231,9 +216,7 @@ function validateHolidays(holidays: Holiday[]): string[] {
   holidays.forEach((holiday, index) => {
     if (parseIsoDate(holiday.date) === null) {
       const name = holiday.name === undefined ? '' : ` ${JSON.stringify(holiday.name)}`;
-      problems.push(
-        `holiday #${index + 1}${name}: date ${JSON.stringify(holiday.date)} is not a real calendar date in YYYY-MM-DD form`,
-      );
+      problems.push(`holiday #${index + 1}${name}: date ${JSON.stringify(holiday.date)} is not a real calendar date in YYYY-MM-DD form`);
     }
   });
   return problems;
@@ -324,7 +307,7 @@ function isHoliday(cal: CompiledCalendar, epochDay: number): boolean {
 
 /** ISO weekday of an epoch day (1970-01-01 was a Thursday). */
 function isoWeekday(epochDay: number): Weekday {
-  return ((((epochDay + 3) % 7) + 7) % 7 + 1) as Weekday;
+  return (((((epochDay + 3) % 7) + 7) % 7) + 1) as Weekday;
 }
 
 // ---------------------------------------------------------------------------------------

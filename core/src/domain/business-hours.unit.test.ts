@@ -1,17 +1,6 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import {
-  ALWAYS_OPEN,
-  addBusinessMs,
-  businessMsBetween,
-  isOpenAt,
-  nextOpening,
-  validateCalendar,
-  type CalendarSpec,
-  type Holiday,
-  type WeeklyShift,
-  type Weekday,
-} from './business-hours';
+import { ALWAYS_OPEN, addBusinessMs, businessMsBetween, isOpenAt, nextOpening, validateCalendar, type CalendarSpec, type Holiday, type WeeklyShift, type Weekday } from './business-hours';
 
 // ---------------------------------------------------------------------------------------
 // Helpers: expectations are written as ISO strings with the calendar's own UTC offset so a
@@ -66,10 +55,7 @@ function calendar(timeZone: string, weekly: WeeklyShift[], holidays: Holiday[] =
 const BERLIN = calendar('Europe/Berlin', shifts(MON_FRI, '09:00', '17:00'));
 
 /** Sat–Wed 08:00–16:00, Thu 08:00–12:00, Fri closed; Iran has kept +03:30 all year since 2022. */
-const TEHRAN_SHIFTS: WeeklyShift[] = [
-  ...shifts([6, 7, 1, 2, 3], '08:00', '16:00'),
-  { weekday: 4, start: '08:00', end: '12:00' },
-];
+const TEHRAN_SHIFTS: WeeklyShift[] = [...shifts([6, 7, 1, 2, 3], '08:00', '16:00'), { weekday: 4, start: '08:00', end: '12:00' }];
 const NOWRUZ_2027: Holiday[] = ['2027-03-21', '2027-03-22', '2027-03-23', '2027-03-24'].map((date) => ({
   date,
   name: 'Nowruz',
@@ -310,10 +296,7 @@ describe('overnight shift Fri 22:00–06:00 (Europe/Berlin, Fri 2026-03-06)', ()
 });
 
 describe('adjacent shifts', () => {
-  const split = calendar('Europe/Berlin', [
-    ...shifts(MON_FRI, '09:00', '12:00'),
-    ...shifts(MON_FRI, '12:00', '17:00'),
-  ]);
+  const split = calendar('Europe/Berlin', [...shifts(MON_FRI, '09:00', '12:00'), ...shifts(MON_FRI, '12:00', '17:00')]);
 
   it('behave exactly like one continuous shift', () => {
     expect(validateCalendar(split)).toEqual([]);
@@ -360,9 +343,7 @@ describe('holidays', () => {
   });
 
   it('a recurring Feb 29 only applies in leap years', () => {
-    const cal = calendar('Europe/Berlin', shifts(MON_FRI, '09:00', '17:00'), [
-      { date: '2024-02-29', recurringYearly: true, name: 'Leap day' },
-    ]);
+    const cal = calendar('Europe/Berlin', shifts(MON_FRI, '09:00', '17:00'), [{ date: '2024-02-29', recurringYearly: true, name: 'Leap day' }]);
     expect(openAt(cal, '2028-02-29T10:00:00+01:00')).toBe(false); // Tuesday
     expect(openAt(cal, '2028-02-28T10:00:00+01:00')).toBe(true);
     expect(openAt(cal, '2027-03-01T10:00:00+01:00')).toBe(true); // Monday
@@ -419,9 +400,7 @@ describe('pauses spanning weekends', () => {
     const resumeAt = ms('2026-03-07T12:00:00+01:00');
     const paused = deadlineWithPause(BERLIN, start, target, pauseAt, resumeAt);
     expect(local(BERLIN, paused)).toBe('2026-03-09T11:00:00+01:00');
-    expect(businessMsBetween(BERLIN, ms('2026-03-09T10:00:00+01:00'), paused)).toBe(
-      businessMsBetween(BERLIN, pauseAt, resumeAt),
-    );
+    expect(businessMsBetween(BERLIN, ms('2026-03-09T10:00:00+01:00'), paused)).toBe(businessMsBetween(BERLIN, pauseAt, resumeAt));
   });
 
   it('a pause across the DST weekend (Fri 15:00 +01:00 → Mon 10:00 +02:00)', () => {
@@ -507,9 +486,7 @@ describe('validateCalendar', () => {
 
   it('rejects a weekday outside 1..7', () => {
     const cal = calendar('Europe/Berlin', [{ weekday: 8 as Weekday, start: '09:00', end: '17:00' }]);
-    expect(validateCalendar(cal)).toEqual([
-      'shift #1 (weekday 8 09:00-17:00): weekday must be an ISO weekday 1 (Mon) … 7 (Sun)',
-    ]);
+    expect(validateCalendar(cal)).toEqual(['shift #1 (weekday 8 09:00-17:00): weekday must be an ISO weekday 1 (Mon) … 7 (Sun)']);
   });
 
   it('rejects overlapping shifts on the same day', () => {
@@ -564,9 +541,7 @@ describe('validateCalendar', () => {
   });
 
   it('rejects a calendar with no shifts unless alwaysOpen', () => {
-    expect(validateCalendar(calendar('Europe/Berlin', []))).toEqual([
-      'no shifts defined and alwaysOpen is not set: the calendar would never be open',
-    ]);
+    expect(validateCalendar(calendar('Europe/Berlin', []))).toEqual(['no shifts defined and alwaysOpen is not set: the calendar would never be open']);
     expect(validateCalendar({ timeZone: 'Europe/Berlin', alwaysOpen: true, shifts: [], holidays: [] })).toEqual([]);
   });
 
@@ -733,8 +708,7 @@ function oracleOpen(cal: CalendarSpec, at: number): boolean {
   const today = t.toISODate()!;
   const yesterday = new Date(Date.UTC(t.year, t.month - 1, t.day - 1)).toISOString().slice(0, 10);
   const yesterdayWeekday = t.weekday === 1 ? 7 : t.weekday - 1;
-  const isHoliday = (date: string) =>
-    cal.holidays.some((h) => (h.recurringYearly === true ? h.date.slice(5) === date.slice(5) : h.date === date));
+  const isHoliday = (date: string) => cal.holidays.some((h) => (h.recurringYearly === true ? h.date.slice(5) === date.slice(5) : h.date === date));
   if (cal.alwaysOpen === true) return !isHoliday(today);
   const toMin = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
   return cal.shifts.some((shift) => {

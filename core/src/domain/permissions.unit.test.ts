@@ -28,9 +28,7 @@ const EXPECTED: Record<Action, readonly (0 | 1)[]> = {
   'ticket.solveOwn': /*        */ [0, 0, 0, 1],
 };
 
-const CELLS = (Object.keys(EXPECTED) as Action[]).flatMap((action) =>
-  ROLE_COLUMNS.map((role, i) => ({ role, action, granted: EXPECTED[action][i] === 1 })),
-);
+const CELLS = (Object.keys(EXPECTED) as Action[]).flatMap((action) => ROLE_COLUMNS.map((role, i) => ({ role, action, granted: EXPECTED[action][i] === 1 })));
 
 describe('can(role, action)', () => {
   it('the expected matrix covers every role and every action', () => {

@@ -9,12 +9,7 @@ export interface SlaTargets {
   resolutionSeconds: number | null;
 }
 
-export const ESCALATION_ACTIONS = [
-  'notify_assignee',
-  'notify_supervisor',
-  'raise_priority',
-  'reassign_to_escalation_group',
-] as const;
+export const ESCALATION_ACTIONS = ['notify_assignee', 'notify_supervisor', 'raise_priority', 'reassign_to_escalation_group'] as const;
 export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
 
 export interface EscalationStep {
@@ -117,14 +112,7 @@ function schedule(c: SlaClock, cal: CalendarSpec, now: number, warningFraction: 
   };
 }
 
-export function startClock(
-  name: SlaClockName,
-  targetMs: number,
-  cal: CalendarSpec,
-  now: number,
-  warningFraction: number,
-  running: boolean,
-): SlaClock {
+export function startClock(name: SlaClockName, targetMs: number, cal: CalendarSpec, now: number, warningFraction: number, running: boolean): SlaClock {
   const c: SlaClock = {
     name,
     targetMs,
@@ -162,13 +150,7 @@ export function resumeClock(c: SlaClock, cal: CalendarSpec, now: number, warning
 }
 
 /** A new target (priority or policy changed): keep what was consumed, re-plan the rest. */
-export function retargetClock(
-  c: SlaClock,
-  targetMs: number,
-  cal: CalendarSpec,
-  now: number,
-  warningFraction: number,
-): SlaClock {
+export function retargetClock(c: SlaClock, targetMs: number, cal: CalendarSpec, now: number, warningFraction: number): SlaClock {
   if (!isActive(c)) return c;
   const running = c.runningSince !== null;
   const paused = pauseClock(c, cal, now);

@@ -482,7 +482,8 @@ describe('reminderProblems (pending reminders of a policy)', () => {
   const r = (n: number | null, m: number | null, k: number | null): PendingReminders => ({ remindAfterSeconds: n, remindAgainAfterSeconds: m, autoResolveAfterSeconds: k });
 
   it('accepts any sensible subset: all off, a first reminder, reminders then resolution, resolution alone', () => {
-    for (const ok of [r(null, null, null), r(3600, null, null), r(3600, 7200, null), r(3600, 7200, 10_800), r(null, null, 3600), r(3600, null, 7200), r(1, 2, MAX_REMINDER_SECONDS)]) expect(reminderProblems(ok), JSON.stringify(ok)).toEqual([]);
+    for (const ok of [r(null, null, null), r(3600, null, null), r(3600, 7200, null), r(3600, 7200, 10_800), r(null, null, 3600), r(3600, null, 7200), r(1, 2, MAX_REMINDER_SECONDS)])
+      expect(reminderProblems(ok), JSON.stringify(ok)).toEqual([]);
   });
 
   it('refuses a second reminder without a first, steps out of order, and values out of range', () => {
@@ -490,6 +491,10 @@ describe('reminderProblems (pending reminders of a policy)', () => {
     expect(reminderProblems(r(7200, 7200, null)).map((p) => p.field)).toEqual(['remindAgainAfterSeconds']);
     expect(reminderProblems(r(3600, 7200, 7200)).map((p) => p.field)).toEqual(['autoResolveAfterSeconds']);
     expect(reminderProblems(r(3600, null, 60)).map((p) => p.field)).toEqual(['autoResolveAfterSeconds']);
-    for (const bad of [0, -1, 1.5, MAX_REMINDER_SECONDS + 1, Number.NaN]) expect(reminderProblems(r(bad, null, null)).map((p) => p.field), String(bad)).toEqual(['remindAfterSeconds']);
+    for (const bad of [0, -1, 1.5, MAX_REMINDER_SECONDS + 1, Number.NaN])
+      expect(
+        reminderProblems(r(bad, null, null)).map((p) => p.field),
+        String(bad),
+      ).toEqual(['remindAfterSeconds']);
   });
 });

@@ -34,12 +34,7 @@ export class IllegalTransitionError extends Error {
     readonly to: TicketStatus,
   ) {
     const allowed = TRANSITIONS[from];
-    super(
-      from === to
-        ? `Ticket is already ${from}`
-        : `Cannot change status from ${from} to ${to}` +
-            (allowed.length ? ` (allowed from ${from}: ${allowed.join(', ')})` : ` (${from} is final)`),
-    );
+    super(from === to ? `Ticket is already ${from}` : `Cannot change status from ${from} to ${to}` + (allowed.length ? ` (allowed from ${from}: ${allowed.join(', ')})` : ` (${from} is final)`));
     this.name = 'IllegalTransitionError';
   }
 }

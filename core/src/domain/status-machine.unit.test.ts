@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STATUSES, type TicketStatus } from './enums';
-import {
-  FINISHED_STATUSES,
-  IllegalTransitionError,
-  OPEN_STATUSES,
-  PAUSED_STATUSES,
-  TERMINAL_STATUSES,
-  allowedTransitions,
-  assertTransition,
-  canTransition,
-} from './status-machine';
+import { FINISHED_STATUSES, IllegalTransitionError, OPEN_STATUSES, PAUSED_STATUSES, TERMINAL_STATUSES, allowedTransitions, assertTransition, canTransition } from './status-machine';
 
 // The expected status graph, written out independently of the implementation.
 // Rows: from; columns: to, in STATUSES order. 1 = allowed, 0 = refused.
@@ -25,9 +16,7 @@ const EXPECTED: Record<TicketStatus, readonly (0 | 1)[]> = {
   cancelled: /* */ [0, 0, 0, 0, 0, 0, 0],
 };
 
-const PAIRS = COLUMNS.flatMap((from) =>
-  COLUMNS.map((to, i) => ({ from, to, allowed: EXPECTED[from][i] === 1 })),
-);
+const PAIRS = COLUMNS.flatMap((from) => COLUMNS.map((to, i) => ({ from, to, allowed: EXPECTED[from][i] === 1 })));
 
 describe('transition table', () => {
   it('the expected matrix covers every status exactly once, in both dimensions', () => {
@@ -74,25 +63,18 @@ describe('IllegalTransitionError', () => {
     throw new Error(`expected ${from} → ${to} to be refused`);
   }
 
-  it.each(PAIRS.filter((p) => !p.allowed && p.from !== p.to))(
-    '$from → $to names both states',
-    ({ from, to }) => {
-      const e = caught(from, to);
-      expect(e.name).toBe('IllegalTransitionError');
-      expect(e.from).toBe(from);
-      expect(e.to).toBe(to);
-      expect(e.message).toContain(`from ${from} to ${to}`);
-      expect(e).toBeInstanceOf(Error);
-    },
-  );
+  it.each(PAIRS.filter((p) => !p.allowed && p.from !== p.to))('$from → $to names both states', ({ from, to }) => {
+    const e = caught(from, to);
+    expect(e.name).toBe('IllegalTransitionError');
+    expect(e.from).toBe(from);
+    expect(e.to).toBe(to);
+    expect(e.message).toContain(`from ${from} to ${to}`);
+    expect(e).toBeInstanceOf(Error);
+  });
 
   it('lists the allowed targets when there are some', () => {
-    expect(caught('resolved', 'pending').message).toBe(
-      'Cannot change status from resolved to pending (allowed from resolved: open, closed)',
-    );
-    expect(caught('open', 'closed').message).toBe(
-      'Cannot change status from open to closed (allowed from open: pending, on_hold, resolved, cancelled)',
-    );
+    expect(caught('resolved', 'pending').message).toBe('Cannot change status from resolved to pending (allowed from resolved: open, closed)');
+    expect(caught('open', 'closed').message).toBe('Cannot change status from open to closed (allowed from open: pending, on_hold, resolved, cancelled)');
   });
 
   it.each(TERMINAL_STATUSES.map((from) => ({ from })))('says $from is final', ({ from }) => {

@@ -9,8 +9,5 @@ import { pgArray } from '../db/sql';
 export async function addParticipants(em: EntityManager, ticketId: number, emails: readonly string[]): Promise<void> {
   const list = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter((e) => e !== '' && e.length <= 254))];
   if (list.length === 0) return;
-  await em.execute(
-    `insert into ticket_participants (ticket_id, email, created_at) select ?, unnest(?::text[]), now() on conflict (ticket_id, email) do nothing`,
-    [ticketId, pgArray(list)],
-  );
+  await em.execute(`insert into ticket_participants (ticket_id, email, created_at) select ?, unnest(?::text[]), now() on conflict (ticket_id, email) do nothing`, [ticketId, pgArray(list)]);
 }

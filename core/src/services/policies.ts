@@ -7,15 +7,13 @@ import { Category, Group, Organization, SlaPolicy } from '../db/entities';
 // Plain SQL reads on purpose: a snapshot must reflect the committed row, never an entity
 // cached earlier in the same EntityManager (e.g. read before an admin's update).
 export async function loadCalendar(em: EntityManager, calendarId: number): Promise<CalendarSpec> {
-  const [cal] = await em.execute<{ time_zone: string; always_open: boolean; shifts: CalendarSpec['shifts'] }[]>(
-    'select time_zone, always_open, shifts from business_calendars where id = ?',
-    [calendarId],
-  );
+  const [cal] = await em.execute<{ time_zone: string; always_open: boolean; shifts: CalendarSpec['shifts'] }[]>('select time_zone, always_open, shifts from business_calendars where id = ?', [
+    calendarId,
+  ]);
   if (!cal) throw new Error(`calendar ${calendarId} does not exist`);
-  const holidays = await em.execute<{ date: string; name: string | null; recurring_yearly: boolean }[]>(
-    'select date, name, recurring_yearly from holidays where calendar_id = ? order by date, id',
-    [calendarId],
-  );
+  const holidays = await em.execute<{ date: string; name: string | null; recurring_yearly: boolean }[]>('select date, name, recurring_yearly from holidays where calendar_id = ? order by date, id', [
+    calendarId,
+  ]);
   return {
     timeZone: cal.time_zone,
     alwaysOpen: cal.always_open,
@@ -25,7 +23,20 @@ export async function loadCalendar(em: EntityManager, calendarId: number): Promi
 }
 
 export async function loadPolicySnapshot(em: EntityManager, policyId: number): Promise<SlaPolicySnapshot> {
-  const [p] = await em.execute<{ id: number; name: string; targets: SlaPolicySnapshot['targets']; warning_fraction: number | string; escalation: SlaPolicySnapshot['escalation']; auto_close_after_seconds: number | null; calendar_id: number; remind_after_seconds: number | null; remind_again_after_seconds: number | null; auto_resolve_after_seconds: number | null }[]>(
+  const [p] = await em.execute<
+    {
+      id: number;
+      name: string;
+      targets: SlaPolicySnapshot['targets'];
+      warning_fraction: number | string;
+      escalation: SlaPolicySnapshot['escalation'];
+      auto_close_after_seconds: number | null;
+      calendar_id: number;
+      remind_after_seconds: number | null;
+      remind_again_after_seconds: number | null;
+      auto_resolve_after_seconds: number | null;
+    }[]
+  >(
     `select id, name, targets, warning_fraction, escalation, auto_close_after_seconds, calendar_id,
             remind_after_seconds, remind_again_after_seconds, auto_resolve_after_seconds
        from sla_policies where id = ?`,
@@ -45,10 +56,7 @@ export async function loadPolicySnapshot(em: EntityManager, policyId: number): P
 }
 
 /** Most specific wins: category, then organization, then group, then the default policy. */
-export async function resolvePolicyId(
-  em: EntityManager,
-  t: { categoryId: number | null; organizationId: number | null; groupId: number | null },
-): Promise<number | null> {
+export async function resolvePolicyId(em: EntityManager, t: { categoryId: number | null; organizationId: number | null; groupId: number | null }): Promise<number | null> {
   if (t.categoryId !== null) {
     const c = await em.findOne(Category, t.categoryId);
     if (c?.slaPolicyId) return c.slaPolicyId;

@@ -17,12 +17,25 @@ export const MAX_LINK_TOKEN_LENGTH = 600;
 const Payload = z
   .object({
     p: z.enum(LINK_PURPOSES),
-    u: z.number().int().positive().max(2 ** 31 - 1),
+    u: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1),
     /** Ticket the link is bound to (magic, survey). */
-    t: z.number().int().positive().max(2 ** 31 - 1).optional(),
+    t: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1)
+      .optional(),
     /** Extra binding, e.g. the resolution a survey asks about, or the password hash's fingerprint for a reset. */
     b: z.string().max(100).optional(),
-    x: z.number().int().positive().max(2 ** 40),
+    x: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 40),
     n: z.string().regex(/^[\w-]{16,32}$/),
   })
   .strict();
@@ -74,7 +87,10 @@ export function checkLink(secret: string, purpose: LinkPurpose, token: unknown, 
 
 /** A fingerprint of a password hash to bind a reset link to: the link dies once the password changes. */
 export function passwordBinding(passwordHash: string | null): string {
-  return createHmac('sha256', 'mehrdesk/reset-binding').update(passwordHash ?? '').digest('base64url').slice(0, 22);
+  return createHmac('sha256', 'mehrdesk/reset-binding')
+    .update(passwordHash ?? '')
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 /** Minimal database surface, so API and worker code can both call it. */

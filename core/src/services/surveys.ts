@@ -21,7 +21,12 @@ export type SurveyRating = 'good' | 'bad' | 1 | 2 | 3 | 4 | 5;
 export const SurveySettings = z
   .object({
     enabled: z.boolean(),
-    delaySeconds: z.number().int().min(1).max(30 * 86_400).describe('Seconds from the resolution to the survey e-mail (up to 30 days)'),
+    delaySeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .describe('Seconds from the resolution to the survey e-mail (up to 30 days)'),
     scale: z.enum(SURVEY_SCALES).describe('`binary`: good / bad; `five`: 1 (worst) … 5 (best)'),
   })
   .strict();
@@ -187,10 +192,11 @@ export async function recordRating(
   if (!before) throw new Error(`survey ${surveyId} does not exist`);
   const first = before.score === null;
   const changed = !first && (before.score !== score || (before.comment ?? null) !== comment);
-  const [after] = await em.execute<SurveyRow[]>(
-    `update ticket_surveys set score = ?, comment = ?, rated_at = coalesce(rated_at, now()), updated_at = now() where id = ? returning *`,
-    [score, comment, surveyId],
-  );
+  const [after] = await em.execute<SurveyRow[]>(`update ticket_surveys set score = ?, comment = ?, rated_at = coalesce(rated_at, now()), updated_at = now() where id = ? returning *`, [
+    score,
+    comment,
+    surveyId,
+  ]);
   if (first || changed) {
     const rating = ratingOf(before.scale, score);
     const from = first ? null : { rating: ratingOf(before.scale, before.score!), comment: before.comment };
@@ -295,7 +301,12 @@ function period(c: Conditions, f: CsatFilter, column: 'rated_at' | 'sent_at'): C
 }
 
 /** Ratings, newest first, after the (ratedAt, id) cursor. */
-export async function csatPage(em: Pick<EntityManager, 'execute'>, f: CsatFilter, limit: number, after: { ratedAt: Date; id: number } | null): Promise<{ items: CsatItem[]; next: { ratedAt: Date; id: number } | null }> {
+export async function csatPage(
+  em: Pick<EntityManager, 'execute'>,
+  f: CsatFilter,
+  limit: number,
+  after: { ratedAt: Date; id: number } | null,
+): Promise<{ items: CsatItem[]; next: { ratedAt: Date; id: number } | null }> {
   const w = period(csatWhere(f).add('s.score is not null'), f, 'rated_at');
   if (after) w.add('(s.rated_at, s.id) < (?, ?)', after.ratedAt, after.id);
   const rows = await em.execute<(SurveyRow & { number: string; subject: string; c_name: string; c_email: string; a_name: string | null })[]>(

@@ -6,10 +6,7 @@ import type { RuleContext, TicketSnapshot } from '../facts';
 /** Iranian working week: Saturday–Wednesday 08:00–16:00, Thursday 08:00–12:00, Friday closed; Nowruz off. */
 export const TEHRAN: CalendarSpec = {
   timeZone: 'Asia/Tehran',
-  shifts: [
-    ...([6, 7, 1, 2, 3] as Weekday[]).map((weekday) => ({ weekday, start: '08:00', end: '16:00' })),
-    { weekday: 4, start: '08:00', end: '12:00' },
-  ],
+  shifts: [...([6, 7, 1, 2, 3] as Weekday[]).map((weekday) => ({ weekday, start: '08:00', end: '16:00' })), { weekday: 4, start: '08:00', end: '12:00' }],
   holidays: [{ date: '2026-03-21', recurringYearly: true, name: 'Nowruz' }],
 };
 

@@ -233,16 +233,28 @@ export const INVALID: InvalidCase[] = [
   { name: 'unknown action property', input: withAction({ type: 'close', params: {}, when: 'now' }), errors: [[`${A0}/when`, 'unknown property "when"']] },
   { name: 'unknown action param', input: withAction({ type: 'set_status', params: { status: 'open', colour: 'red' } }), errors: [[`${A0}/params/colour`, 'unknown parameter "colour"']] },
   { name: 'missing action param', input: withAction({ type: 'set_status' }), errors: [[`${A0}/params/status`, 'is required']] },
-  { name: 'action param outside its enum', input: withAction({ type: 'set_priority', params: { priority: 'critical' } }), errors: [[`${A0}/params/priority`, 'must be one of: low, normal, high, urgent']] },
+  {
+    name: 'action param outside its enum',
+    input: withAction({ type: 'set_priority', params: { priority: 'critical' } }),
+    errors: [[`${A0}/params/priority`, 'must be one of: low, normal, high, urgent']],
+  },
   { name: 'string id param', input: withAction({ type: 'set_category', params: { categoryId: '5' } }), errors: [[`${A0}/params/categoryId`, 'expected number, received string']] },
   { name: 'negative id param', input: withAction({ type: 'assign_agent', params: { userId: -3 } }), errors: [[`${A0}/params/userId`, '>0']] },
   { name: 'note longer than 10,000', input: withAction({ type: 'add_note', params: { body: 'x'.repeat(10_001) } }), errors: [[`${A0}/params/body`, '<=10000']] },
   { name: 'blank note', input: withAction({ type: 'add_note', params: { body: ' \n ' } }), errors: [[`${A0}/params/body`, 'must not be blank']] },
   { name: 'email to an invalid address', input: withAction({ type: 'send_email', params: { template: 'ack', to: { address: 'nobody' } } }), errors: [[`${A0}/params/to/address`, 'Invalid email']] },
-  { name: 'email to an unknown recipient', input: withAction({ type: 'send_email', params: { template: 'ack', to: 'everyone' } }), errors: [[`${A0}/params/to`, 'must be one of requester, assignee, group, supervisor or { "address"']] },
+  {
+    name: 'email to an unknown recipient',
+    input: withAction({ type: 'send_email', params: { template: 'ack', to: 'everyone' } }),
+    errors: [[`${A0}/params/to`, 'must be one of requester, assignee, group, supervisor or { "address"']],
+  },
   { name: 'add_tags with no tags', input: withAction({ type: 'add_tags', params: { tags: [] } }), errors: [[`${A0}/params/tags`, '>=1']] },
   { name: 'tag with surrounding spaces', input: withAction({ type: 'remove_tags', params: { tags: ['ok', ' vip'] } }), errors: [[`${A0}/params/tags/1`, 'must not start or end with whitespace']] },
-  { name: 'set_field with an object value', input: withAction({ type: 'set_field', params: { key: 'plan', value: { a: 1 } } }), errors: [[`${A0}/params/value`, 'must be a string (≤ 1000 characters), number, boolean or null']] },
+  {
+    name: 'set_field with an object value',
+    input: withAction({ type: 'set_field', params: { key: 'plan', value: { a: 1 } } }),
+    errors: [[`${A0}/params/value`, 'must be a string (≤ 1000 characters), number, boolean or null']],
+  },
   { name: 'params on close must be an object', input: withAction({ type: 'close', params: [] }), errors: [[`${A0}/params`, 'must be an object']] },
 
   // --- several problems at once: all reported, in document order -------------------------
@@ -301,7 +313,13 @@ export const VALID: ValidCase[] = [
     name: 'sla.breached with clock and escalation',
     input: rule(
       { all: [leaf('sla.clock', 'equal', 'resolution'), leaf('event.type', 'equal', 'sla.breached')] },
-      { trigger: 'sla.breached', actions: [{ type: 'escalate', params: {} }, { type: 'escalate', params: { groupId: 4 } }] },
+      {
+        trigger: 'sla.breached',
+        actions: [
+          { type: 'escalate', params: {} },
+          { type: 'escalate', params: { groupId: 4 } },
+        ],
+      },
     ),
   },
   {
@@ -359,12 +377,7 @@ export const VALID: ValidCase[] = [
   {
     name: 'nullable ids',
     input: rule({
-      all: [
-        leaf('ticket.assigneeId', 'equal', null),
-        leaf('requester.organizationId', 'in', [1, null]),
-        leaf('ticket.groupId', 'isNotEmpty', true),
-        leaf('ticket.categoryId', 'notIn', [4, 5]),
-      ],
+      all: [leaf('ticket.assigneeId', 'equal', null), leaf('requester.organizationId', 'in', [1, null]), leaf('ticket.groupId', 'isNotEmpty', true), leaf('ticket.categoryId', 'notIn', [4, 5])],
     }),
   },
   {
@@ -385,12 +398,7 @@ export const VALID: ValidCase[] = [
   {
     name: 'tags operators',
     input: rule({
-      all: [
-        leaf('ticket.tags', 'containsAny', ['vip', 'gold']),
-        leaf('ticket.tags', 'containsAll', ['vip']),
-        leaf('ticket.tags', 'doesNotContain', 'spam'),
-        leaf('ticket.tags', 'contains', 'vip'),
-      ],
+      all: [leaf('ticket.tags', 'containsAny', ['vip', 'gold']), leaf('ticket.tags', 'containsAll', ['vip']), leaf('ticket.tags', 'doesNotContain', 'spam'), leaf('ticket.tags', 'contains', 'vip')],
     }),
   },
   {

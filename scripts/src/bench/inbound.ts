@@ -164,15 +164,22 @@ async function main(): Promise<number> {
         `${batch.problems.length} problems, ${batch.duplicates} duplicates`,
     );
     // Latency without a queue: the same mix at half the end-to-end rate.
-    const pacedRate = Math.max(0.5, Math.round(batch.endToEndPerSecond / 2 * 2) / 2);
+    const pacedRate = Math.max(0.5, Math.round((batch.endToEndPerSecond / 2) * 2) / 2);
     const paced =
       opts.pacedCount > 0
         ? await runBatch(ctx, { count: opts.pacedCount, firstIndex: opts.seedTickets + opts.count, mix, connections: opts.connections, seed: 7, timeoutMs, perSecond: pacedRate })
         : null;
-    if (paced) log(`paced at ${pacedRate}/s: send → ticket row p50 ${paced.latencyMs.all.p50.toFixed(0)} p95 ${paced.latencyMs.all.p95.toFixed(0)} p99 ${paced.latencyMs.all.p99.toFixed(0)} ms; ${paced.problems.length} problems`);
+    if (paced)
+      log(
+        `paced at ${pacedRate}/s: send → ticket row p50 ${paced.latencyMs.all.p50.toFixed(0)} p95 ${paced.latencyMs.all.p95.toFixed(0)} p99 ${paced.latencyMs.all.p99.toFixed(0)} ms; ${paced.problems.length} problems`,
+      );
     monitor.stop();
 
-    const pgVersion = await orm.em.fork().execute<{ server_version: string }[]>('show server_version').then((r) => r[0]?.server_version ?? '?').catch(() => '?');
+    const pgVersion = await orm.em
+      .fork()
+      .execute<{ server_version: string }[]>('show server_version')
+      .then((r) => r[0]?.server_version ?? '?')
+      .catch(() => '?');
     const args = process.argv.slice(2).join(' ');
     const result: InboundBenchResult = {
       run: {

@@ -60,12 +60,23 @@ function options(): BenchOptions {
     const raw = flag ?? env[envName];
     if (raw === undefined || raw === '') return quick ? fast : full;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${envName} / --${envName.replace(/^BENCH_/, '').toLowerCase().replace(/_/g, '-')} must be a positive number, got ${raw}`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(
+        `${envName} / --${envName
+          .replace(/^BENCH_/, '')
+          .toLowerCase()
+          .replace(/_/g, '-')} must be a positive number, got ${raw}`,
+      );
     return n;
   };
   const concurrency = (values.concurrency ?? env.BENCH_CONCURRENCY ?? '1,4,8,16,32').split(',').map((s) => Number(s.trim()));
   if (concurrency.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('--concurrency must be a list of positive integers, e.g. 1,4,8,16,32');
-  const parts = new Set((values.parts ?? env.BENCH_PARTS ?? 'A,B,C').toUpperCase().split(',').map((s) => s.trim()));
+  const parts = new Set(
+    (values.parts ?? env.BENCH_PARTS ?? 'A,B,C')
+      .toUpperCase()
+      .split(',')
+      .map((s) => s.trim()),
+  );
   for (const p of parts) if (!['A', 'B', 'C'].includes(p)) throw new Error(`--parts: unknown part ${p} (A, B, C)`);
   const createConcurrency = values['create-concurrency'] ?? env.BENCH_CREATE_CONCURRENCY;
   return {
@@ -153,10 +164,7 @@ const idArray = (ids: number[]) => `{${ids.join(',')}}`;
 
 async function startedCount(orm: MikroORM, ids: number[]): Promise<number> {
   if (ids.length === 0) return 0;
-  const [row] = await orm.em.fork().execute<{ n: string }[]>(
-    `select count(distinct ticket_id) as n from email_log where ticket_id = any(?::int[]) and template = 'ticket_created'`,
-    [idArray(ids)],
-  );
+  const [row] = await orm.em.fork().execute<{ n: string }[]>(`select count(distinct ticket_id) as n from email_log where ticket_id = any(?::int[]) and template = 'ticket_created'`, [idArray(ids)]);
   return Number(row?.n ?? 0);
 }
 
@@ -334,7 +342,11 @@ async function main(): Promise<number> {
       'load generator': process.pid,
       'launcher (SMTP catcher)': launcherPid,
     };
-    log(`pids: ${Object.entries(pids).map(([k, v]) => `${k}=${v ?? '?'}`).join(', ')}`);
+    log(
+      `pids: ${Object.entries(pids)
+        .map(([k, v]) => `${k}=${v ?? '?'}`)
+        .join(', ')}`,
+    );
     for (const [name, pid] of Object.entries(pids)) {
       if (pid === null) continue;
       // The launcher is every process's ancestor: count only itself (it runs the SMTP catcher).
@@ -366,7 +378,11 @@ async function main(): Promise<number> {
       }
       const open = (await openWorkflowCount(temporal, taskQueue)) ?? (await openTicketsInDb(orm, categoryIds));
       snapshots.push({ label, openWorkflows: open, procs });
-      log(`memory [${label}]: ${Object.entries(procs).map(([k, v]) => `${k} ${v ? Math.round(v.rssKb / 1024) : '?'} MiB`).join(', ')}; open workflows ${open}`);
+      log(
+        `memory [${label}]: ${Object.entries(procs)
+          .map(([k, v]) => `${k} ${v ? Math.round(v.rssKb / 1024) : '?'} MiB`)
+          .join(', ')}; open workflows ${open}`,
+      );
     };
     await memorySnapshot('after start-up');
 
@@ -418,7 +434,9 @@ async function main(): Promise<number> {
           `A c=${concurrency}: ${step.tps.toFixed(1)} tickets/s, p50 ${step.latency.p50.toFixed(0)} p99 ${step.latency.p99.toFixed(0)} max ${step.latency.max.toFixed(0)} ms, ` +
             `errors ${Object.values(step.errors).reduce((a, b) => a + b, 0)}, workflows started ${started.started}/${r.ids.length} ` +
             `(${started.afterMs === null ? `not all within ${opts.workflowCheckSeconds} s` : `all after ${(started.afterMs / 1000).toFixed(1)} s`}), ` +
-            `CPU ${Object.entries(step.cpu.pct).map(([k, v]) => `${k.split(' ')[0]} ${v.toFixed(0)}%`).join(' ')}, machine ${step.cpu.machinePct.toFixed(0)}%`,
+            `CPU ${Object.entries(step.cpu.pct)
+              .map(([k, v]) => `${k.split(' ')[0]} ${v.toFixed(0)}%`)
+              .join(' ')}, machine ${step.cpu.machinePct.toFixed(0)}%`,
         );
         assertRunning(services);
       }
@@ -455,10 +473,9 @@ async function main(): Promise<number> {
       const w0 = performance.now();
       let timedOut = false;
       for (;;) {
-        const [row] = await orm.em.fork().execute<{ n: string }[]>(
-          `select count(distinct ticket_id) as n from sla_events where ticket_id = any(?::int[]) and type = 'breach' and clock = 'first_response'`,
-          [idArray(ids)],
-        );
+        const [row] = await orm.em
+          .fork()
+          .execute<{ n: string }[]>(`select count(distinct ticket_id) as n from sla_events where ticket_id = any(?::int[]) and type = 'breach' and clock = 'first_response'`, [idArray(ids)]);
         const n = Number(row?.n ?? 0);
         if (n >= ids.length) break;
         if (performance.now() - w0 > opts.slaTimeoutSeconds * 1000) {
@@ -643,7 +660,10 @@ async function main(): Promise<number> {
     fs.mkdirSync(path.dirname(opts.out), { recursive: true });
     fs.writeFileSync(opts.out, md);
     const rawFile = path.join(os.tmpdir(), `mehrdesk-bench-lifecycle-${opts.quick ? 'quick' : 'full'}-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(rawFile, JSON.stringify(result, (_k, v: unknown) => (v instanceof Set ? [...v] : v), 2));
+    fs.writeFileSync(
+      rawFile,
+      JSON.stringify(result, (_k, v: unknown) => (v instanceof Set ? [...v] : v), 2),
+    );
     console.log(`\n${md}`);
     log(`report written to ${path.relative(ROOT, opts.out) || opts.out}; raw numbers in ${rawFile}; benchmark took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return 0;
@@ -656,10 +676,23 @@ async function main(): Promise<number> {
 }
 
 const EVENT_NAMES: Record<number, string> = {
-  1: 'WorkflowExecutionStarted', 5: 'WorkflowTaskScheduled', 6: 'WorkflowTaskStarted', 7: 'WorkflowTaskCompleted',
-  10: 'ActivityTaskScheduled', 11: 'ActivityTaskStarted', 12: 'ActivityTaskCompleted', 13: 'ActivityTaskFailed',
-  17: 'TimerStarted', 18: 'TimerFired', 19: 'TimerCanceled', 25: 'MarkerRecorded', 26: 'WorkflowExecutionSignaled',
-  40: 'UpsertWorkflowSearchAttributes', 41: 'WorkflowExecutionUpdateAccepted', 43: 'WorkflowExecutionUpdateCompleted', 46: 'WorkflowPropertiesModified',
+  1: 'WorkflowExecutionStarted',
+  5: 'WorkflowTaskScheduled',
+  6: 'WorkflowTaskStarted',
+  7: 'WorkflowTaskCompleted',
+  10: 'ActivityTaskScheduled',
+  11: 'ActivityTaskStarted',
+  12: 'ActivityTaskCompleted',
+  13: 'ActivityTaskFailed',
+  17: 'TimerStarted',
+  18: 'TimerFired',
+  19: 'TimerCanceled',
+  25: 'MarkerRecorded',
+  26: 'WorkflowExecutionSignaled',
+  40: 'UpsertWorkflowSearchAttributes',
+  41: 'WorkflowExecutionUpdateAccepted',
+  43: 'WorkflowExecutionUpdateCompleted',
+  46: 'WorkflowPropertiesModified',
 };
 
 /** What one ticket's start costs Temporal: its history right after creation settled. */

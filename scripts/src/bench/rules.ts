@@ -59,9 +59,7 @@ function options() {
     ns: list(values.ns, '10,100,1000,3000'),
     e2eNs: list(values['e2e-ns'], '10,100,1000'),
     contexts: 500,
-    pure: quick
-      ? { events: 100, warmup: 20, maxSeconds: 4, singleRunEvents: 30 }
-      : { events: 500, warmup: 50, maxSeconds: 15, singleRunEvents: 100 },
+    pure: quick ? { events: 100, warmup: 20, maxSeconds: 4, singleRunEvents: 30 } : { events: 500, warmup: 50, maxSeconds: 15, singleRunEvents: 100 },
     /** The same sets with at most 32 distinct regex patterns (fits the RE2 cache), at N ≥ 1000. */
     regexVariant: quick ? { events: 30, warmup: 5, maxSeconds: 3, singleRunEvents: 0 } : { events: 200, warmup: 20, maxSeconds: 6, singleRunEvents: 0 },
     tickets: quick ? 100 : 300,

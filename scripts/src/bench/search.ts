@@ -109,7 +109,15 @@ async function main(): Promise<number> {
     let cpuMark = monitor.snapshot();
     const generated = await generateData(
       orm,
-      { tickets: opts.tickets, messagesPerTicket: 10, customers: Math.max(20, Math.round(opts.tickets / 50)), organizations: Math.max(5, Math.round(opts.tickets / 500)), agents: 20, articles: Math.max(50, Math.round(opts.tickets / 100)), seed: 0.20261202 },
+      {
+        tickets: opts.tickets,
+        messagesPerTicket: 10,
+        customers: Math.max(20, Math.round(opts.tickets / 50)),
+        organizations: Math.max(5, Math.round(opts.tickets / 500)),
+        agents: 20,
+        articles: Math.max(50, Math.round(opts.tickets / 100)),
+        seed: 0.20261202,
+      },
       log,
     );
     const generateCpu = monitor.usage(cpuMark, monitor.snapshot());
@@ -146,7 +154,11 @@ async function main(): Promise<number> {
     const lag = await measureLag({ orm, config, base, token: roles.admin.token, rate: opts.rate, seconds: opts.lagSeconds, services, log, logger: createLogger('bench-search', 'warn') });
     const lagCpu = monitor.usage(cpuMark, monitor.snapshot());
 
-    const pgVersion = await orm.em.fork().execute<{ server_version: string }[]>('show server_version').then((r) => r[0]?.server_version ?? '?').catch(() => '?');
+    const pgVersion = await orm.em
+      .fork()
+      .execute<{ server_version: string }[]>('show server_version')
+      .then((r) => r[0]?.server_version ?? '?')
+      .catch(() => '?');
     const args = process.argv.slice(2).join(' ');
     const result: SearchBenchResult = {
       run: {

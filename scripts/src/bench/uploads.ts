@@ -80,7 +80,11 @@ function uploadOnce(base: URL, token: string | null, file: Buffer, name: string)
     const req = http.request(new URL('/api/v1/uploads', base), {
       method: 'POST',
       agent: false,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + file.length + tail.length) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(head.length + file.length + tail.length),
+      },
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -145,7 +149,9 @@ async function measure(opts: ReturnType<typeof options>, label: string, base: UR
     const statuses: Record<number, number> = {};
     for (const x of results) statuses[x.status] = (statuses[x.status] ?? 0) + 1;
     rounds.push({ seconds, mbPerSecond: (opts.concurrency * opts.sizeMb) / seconds, latency: distribution(results.map((x) => x.ms)), rssPeakMb: roundPeak, statuses });
-    log(`${label} round ${round}: ${opts.concurrency} × ${opts.sizeMb} MiB in ${seconds.toFixed(2)} s (${((opts.concurrency * opts.sizeMb) / seconds).toFixed(1)} MiB/s); RSS peak ${roundPeak.toFixed(1)} MB`);
+    log(
+      `${label} round ${round}: ${opts.concurrency} × ${opts.sizeMb} MiB in ${seconds.toFixed(2)} s (${((opts.concurrency * opts.sizeMb) / seconds).toFixed(1)} MiB/s); RSS peak ${roundPeak.toFixed(1)} MB`,
+    );
   }
   await sleep(1000);
   return { rssWarmMb, rssPeakMb, rssEndMb: rssMb(), rounds, latency: distribution(sent.map((x) => x.ms)), sent };
@@ -182,8 +188,18 @@ function renderReport(r: UploadBenchResult): string {
     table(
       ['Measure', 'Measured', 'Target', 'Baseline'],
       [
-        ['Upload throughput', `**${fmt.n(mibPerSecond(r.api, o), 1)} MiB/s** (${o.rounds} × ${o.concurrency} concurrent uploads of ${o.sizeMb} MiB in ${fmt.s(total)})`, '–', `${fmt.n(mibPerSecond(base, o), 1)} MiB/s`],
-        [`Time per upload (${o.concurrency} at once)`, `p50 ${fmt.ms(r.api.latency.p50)} / p95 ${fmt.ms(r.api.latency.p95)} / max ${fmt.ms(r.api.latency.max)} ms`, '–', `p50 ${fmt.ms(base.latency.p50)} / p95 ${fmt.ms(base.latency.p95)} / max ${fmt.ms(base.latency.max)} ms`],
+        [
+          'Upload throughput',
+          `**${fmt.n(mibPerSecond(r.api, o), 1)} MiB/s** (${o.rounds} × ${o.concurrency} concurrent uploads of ${o.sizeMb} MiB in ${fmt.s(total)})`,
+          '–',
+          `${fmt.n(mibPerSecond(base, o), 1)} MiB/s`,
+        ],
+        [
+          `Time per upload (${o.concurrency} at once)`,
+          `p50 ${fmt.ms(r.api.latency.p50)} / p95 ${fmt.ms(r.api.latency.p95)} / max ${fmt.ms(r.api.latency.max)} ms`,
+          '–',
+          `p50 ${fmt.ms(base.latency.p50)} / p95 ${fmt.ms(base.latency.p95)} / max ${fmt.ms(base.latency.max)} ms`,
+        ],
         [
           'API RSS growth (peak − warm)',
           `**${fmt.n(growth, 1)} MB** (warm ${fmt.n(r.api.rssWarmMb, 1)} MB → peak ${fmt.n(r.api.rssPeakMb, 1)} MB; ${fmt.n(r.api.rssEndMb, 1)} MB a second after)`,
@@ -191,19 +207,36 @@ function renderReport(r: UploadBenchResult): string {
           `${fmt.n(growthOf(base), 1)} MB (warm ${fmt.n(base.rssWarmMb, 1)} → peak ${fmt.n(base.rssPeakMb, 1)} MB)`,
         ],
         ...(ref
-          ? [['Same load on a bare Node server (reference)', `RSS growth ${fmt.n(growthOf(ref), 1)} MB (warm ${fmt.n(ref.rssWarmMb, 1)} → peak ${fmt.n(ref.rssPeakMb, 1)} MB) at ${fmt.n(mibPerSecond(ref, o), 1)} MiB/s`, '–', '–']]
+          ? [
+              [
+                'Same load on a bare Node server (reference)',
+                `RSS growth ${fmt.n(growthOf(ref), 1)} MB (warm ${fmt.n(ref.rssWarmMb, 1)} → peak ${fmt.n(ref.rssPeakMb, 1)} MB) at ${fmt.n(mibPerSecond(ref, o), 1)} MiB/s`,
+                '–',
+                '–',
+              ],
+            ]
           : []),
-        ['Uploads checked', `${r.checked.uploads} answered 201; ${r.checked.rowsMatching} rows with the SHA-256 sent; ${r.checked.filesMatching} stored files of the right size; ${r.checked.tempFilesLeft} temporary files left`, 'all; 0 left', '–'],
+        [
+          'Uploads checked',
+          `${r.checked.uploads} answered 201; ${r.checked.rowsMatching} rows with the SHA-256 sent; ${r.checked.filesMatching} stored files of the right size; ${r.checked.tempFilesLeft} temporary files left`,
+          'all; 0 left',
+          '–',
+        ],
       ],
       ['---', '---', '---', '---'],
     ),
-    ...runSection(r.run, `the API (this benchmark's only Mehrdesk process; the worker is not needed for uploads), PostgreSQL, Temporal and Redis (idle here), the reference server (only during its own rounds) and this benchmark process (the HTTP client, which holds the ${o.concurrency} files of a round in memory)`),
+    ...runSection(
+      r.run,
+      `the API (this benchmark's only Mehrdesk process; the worker is not needed for uploads), PostgreSQL, Temporal and Redis (idle here), the reference server (only during its own rounds) and this benchmark process (the HTTP client, which holds the ${o.concurrency} files of a round in memory)`,
+    ),
     '## Configuration',
     [
       '- Path measured (production code): `POST /api/v1/uploads` (api/src/uploads/routes.ts) → busboy parses the multipart body as it arrives (api/src/uploads/receive.ts) → the bytes flow through SHA-256 into a temporary file under `STORAGE_DIR/tmp/uploads` → type by the bytes (file-type) → the file is renamed to `attachments/<aa>/<sha256>` and a pending `attachments` row is inserted, under an advisory lock on the hash.',
       '- API: its own process as in production (`node --import tsx api/src/main.ts`), `NODE_ENV=production`, `LOG_LEVEL=warn`, upload limits at their defaults (25 MiB per file), `RATE_LIMIT_UPLOADS_PER_MINUTE` raised so the benchmark is not throttled.',
       `- Client: ${o.concurrency} uploads at once over loopback, one connection each, Content-Length given, written in 64 KiB chunks with backpressure; each round starts when the previous one has finished. Files are random bytes (typed \`application/octet-stream\`), a new set per round, as demo customer \`customer@mehrdesk.local\`.`,
-      '- Memory: the server process\'s VmRSS (/proc/<pid>/status) every 50 ms. "Warm" is after 5 small warm-up uploads and a 2 s pause; "peak" is the largest sample during the rounds. Files are never held whole: a buffered server would grow by the round\'s whole volume (' + `${o.concurrency * o.sizeMb}` + ' MiB). What grows is the socket read buffers (64 KiB each, a fresh one per read) that wait for V8\'s garbage collector, which counts them as external memory and collects them in steps of tens of MB; the more MiB/s, the more are waiting. The reference row measures that floor: the same load on a bare Node server that only hashes each body into a file (scripts/src/bench/uploads/reference-server.ts). The API runs a minor garbage collection after every `UPLOAD_RECLAIM_MB` (16) MiB received, which frees those buffers while they are few (api/src/uploads/reclaim.ts); the baseline run has it off.',
+      '- Memory: the server process\'s VmRSS (/proc/<pid>/status) every 50 ms. "Warm" is after 5 small warm-up uploads and a 2 s pause; "peak" is the largest sample during the rounds. Files are never held whole: a buffered server would grow by the round\'s whole volume (' +
+        `${o.concurrency * o.sizeMb}` +
+        " MiB). What grows is the socket read buffers (64 KiB each, a fresh one per read) that wait for V8's garbage collector, which counts them as external memory and collects them in steps of tens of MB; the more MiB/s, the more are waiting. The reference row measures that floor: the same load on a bare Node server that only hashes each body into a file (scripts/src/bench/uploads/reference-server.ts). The API runs a minor garbage collection after every `UPLOAD_RECLAIM_MB` (16) MiB received, which frees those buffers while they are few (api/src/uploads/reclaim.ts); the baseline run has it off.",
     ],
     '## Results by round',
     table(
@@ -212,7 +245,17 @@ function renderReport(r: UploadBenchResult): string {
         ...base.rounds.map((x, i): [string, Round, number] => ['API, reclaim off (baseline)', x, i]),
         ...r.api.rounds.map((x, i): [string, Round, number] => ['API', x, i]),
         ...(ref?.rounds ?? []).map((x, i): [string, Round, number] => ['reference', x, i]),
-      ].map(([server, x, i]) => [server, String(i + 1), fmt.s(x.seconds), fmt.n(x.mbPerSecond, 1), ...latencyCells(x.latency), fmt.n(x.rssPeakMb, 1), Object.entries(x.statuses).map(([st, n]) => `${n} × ${st}`).join(', ')]),
+      ].map(([server, x, i]) => [
+        server,
+        String(i + 1),
+        fmt.s(x.seconds),
+        fmt.n(x.mbPerSecond, 1),
+        ...latencyCells(x.latency),
+        fmt.n(x.rssPeakMb, 1),
+        Object.entries(x.statuses)
+          .map(([st, n]) => `${n} × ${st}`)
+          .join(', '),
+      ]),
     ),
     '## CPU (% of one core, over the API rounds)',
     r.cpu ? cpuTable(r.groups, [['uploads', r.cpu]]) : 'not measured',
@@ -276,7 +319,9 @@ async function main(): Promise<number> {
 
     // Every upload as the client sent it: its row's hash, its stored file's size, no temporary leftovers.
     const ok = [...measuredOff.sent, ...measured.sent].filter((x) => x.status === 201 && x.id !== null);
-    const rows = await orm.em.fork().execute<{ id: number; sha256: string; storage_path: string }[]>('select id, sha256, storage_path from attachments where id = any(?::int[])', [`{${ok.map((x) => x.id).join(',')}}`]);
+    const rows = await orm.em
+      .fork()
+      .execute<{ id: number; sha256: string; storage_path: string }[]>('select id, sha256, storage_path from attachments where id = any(?::int[])', [`{${ok.map((x) => x.id).join(',')}}`]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     const rowsMatching = ok.filter((x) => byId.get(x.id!)?.sha256 === x.sha256).length;
     const filesMatching = ok.filter((x) => {
@@ -288,14 +333,29 @@ async function main(): Promise<number> {
 
     // The runtime's floor: the same load on a bare Node server (the API is idle meanwhile).
     const refPort = await freePort();
-    const refServer = spawnManaged('reference', process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/src/bench/uploads/reference-server.ts'), String(refPort), path.join(storageDir, 'reference')], {
-      cwd: ROOT,
-      logFile: path.join(logDir, 'reference.log'),
-    });
+    const refServer = spawnManaged(
+      'reference',
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'scripts/src/bench/uploads/reference-server.ts'), String(refPort), path.join(storageDir, 'reference')],
+      {
+        cwd: ROOT,
+        logFile: path.join(logDir, 'reference.log'),
+      },
+    );
     services.push(refServer);
     const refBase = new URL(`http://127.0.0.1:${refPort}`);
     const deadline = Date.now() + 30_000;
-    while (!(await new Promise<boolean>((resolve) => net.connect(refPort, '127.0.0.1').on('connect', function (this: net.Socket) { this.end(); resolve(true); }).on('error', () => resolve(false))))) {
+    while (
+      !(await new Promise<boolean>((resolve) =>
+        net
+          .connect(refPort, '127.0.0.1')
+          .on('connect', function (this: net.Socket) {
+            this.end();
+            resolve(true);
+          })
+          .on('error', () => resolve(false)),
+      ))
+    ) {
       if (Date.now() > deadline) throw new Error('the reference server did not listen within 30 s');
       assertRunning(services);
       await sleep(200);
@@ -316,7 +376,10 @@ async function main(): Promise<number> {
         loadavgStart,
         loadavgEnd: loadAverage(),
         otherCpuPct: cpu.otherPct,
-        versions: `PostgreSQL ${await orm.em.fork().execute<{ server_version: string }[]>('show server_version').then((r) => r[0]?.server_version ?? '?')}; busboy 1.6.0`,
+        versions: `PostgreSQL ${await orm.em
+          .fork()
+          .execute<{ server_version: string }[]>('show server_version')
+          .then((r) => r[0]?.server_version ?? '?')}; busboy 1.6.0`,
       },
       options: opts,
       api: strip(measured),
@@ -328,7 +391,9 @@ async function main(): Promise<number> {
       logs: [summarizeLog(path.join(logDir, 'api.log'))],
     };
     const raw = writeBenchReport('uploads', opts.out, renderReport(result), result, startedAt);
-    log(`API RSS growth ${growthOf(result.api).toFixed(1)} MB (target ≤ ${RSS_TARGET_MB}; reclaim off ${growthOf(result.apiWithoutReclaim).toFixed(1)} MB; bare Node server ${growthOf(result.reference!).toFixed(1)} MB); report written to ${path.relative(ROOT, opts.out) || opts.out}; raw numbers in ${raw}`);
+    log(
+      `API RSS growth ${growthOf(result.api).toFixed(1)} MB (target ≤ ${RSS_TARGET_MB}; reclaim off ${growthOf(result.apiWithoutReclaim).toFixed(1)} MB; bare Node server ${growthOf(result.reference!).toFixed(1)} MB); report written to ${path.relative(ROOT, opts.out) || opts.out}; raw numbers in ${raw}`,
+    );
     const expected = 2 * opts.rounds * opts.concurrency;
     return ok.length === expected && rowsMatching === expected && filesMatching === expected && tempFilesLeft === 0 ? 0 : 1;
   } finally {

@@ -69,7 +69,12 @@ function options() {
   };
   const outage = (values.outage ?? '503') as Exclude<ReceiverMode, 'up'>;
   if (outage !== '503' && outage !== 'refuse') throw new Error('--outage must be 503 or refuse');
-  const parts = new Set((values.parts ?? 'A,L,B').toUpperCase().split(',').map((s) => s.trim()));
+  const parts = new Set(
+    (values.parts ?? 'A,L,B')
+      .toUpperCase()
+      .split(',')
+      .map((s) => s.trim()),
+  );
   for (const p of parts) if (!['A', 'L', 'B'].includes(p)) throw new Error(`--parts: unknown part ${p} (A, L, B)`);
   return {
     quick,
@@ -179,23 +184,42 @@ async function main(): Promise<number> {
     await throughputPart(ctx, ticketSender(base, customer, fx.categoryId, 'warm-up'), 20, 2, 120_000);
     log('warm-up done');
 
-    const throughput = opts.parts.has('A') ? await throughputPart(ctx, ticketSender(base, customer, fx.categoryId, 'A'), Math.ceil(opts.count / opts.subscriptions), opts.concurrency, timeoutMs) : null;
+    const throughput = opts.parts.has('A')
+      ? await throughputPart(ctx, ticketSender(base, customer, fx.categoryId, 'A'), Math.ceil(opts.count / opts.subscriptions), opts.concurrency, timeoutMs)
+      : null;
     if (throughput)
-      log(`A: ${throughput.outcome.delivered}/${throughput.outcome.expected} in ${throughput.seconds.toFixed(1)} s = ${throughput.deliveriesPerSecond.toFixed(1)}/s (steady ${throughput.steadyDeliveriesPerSecond.toFixed(1)}/s); event→receiver p50 ${throughput.eventLatencyMs.p50.toFixed(0)} p99 ${throughput.eventLatencyMs.p99.toFixed(0)} ms; duplicates ${throughput.outcome.duplicates}, failed ${throughput.outcome.failed}`);
+      log(
+        `A: ${throughput.outcome.delivered}/${throughput.outcome.expected} in ${throughput.seconds.toFixed(1)} s = ${throughput.deliveriesPerSecond.toFixed(1)}/s (steady ${throughput.steadyDeliveriesPerSecond.toFixed(1)}/s); event→receiver p50 ${throughput.eventLatencyMs.p50.toFixed(0)} p99 ${throughput.eventLatencyMs.p99.toFixed(0)} ms; duplicates ${throughput.outcome.duplicates}, failed ${throughput.outcome.failed}`,
+      );
 
     // Part L at half the sustained rate (or 2 tickets/s without part A).
     const pacedRate = throughput ? Math.max(0.5, Math.round((throughput.steadyDeliveriesPerSecond / opts.subscriptions / 2) * 2) / 2) : 2;
     const paced = opts.parts.has('L') && opts.pacedSeconds > 0 ? await pacedPart(ctx, ticketSender(base, customer, fx.categoryId, 'L'), pacedRate, opts.pacedSeconds, timeoutMs) : null;
-    if (paced) log(`L: ${paced.ticketsPerSecond} tickets/s (${paced.offeredDeliveriesPerSecond} deliveries/s): event→receiver p50 ${paced.eventLatencyMs.p50.toFixed(0)} p95 ${paced.eventLatencyMs.p95.toFixed(0)} p99 ${paced.eventLatencyMs.p99.toFixed(0)} ms`);
+    if (paced)
+      log(
+        `L: ${paced.ticketsPerSecond} tickets/s (${paced.offeredDeliveriesPerSecond} deliveries/s): event→receiver p50 ${paced.eventLatencyMs.p50.toFixed(0)} p95 ${paced.eventLatencyMs.p95.toFixed(0)} p99 ${paced.eventLatencyMs.p99.toFixed(0)} ms`,
+      );
 
     const drain = opts.parts.has('B')
-      ? await drainPart(ctx, ticketSender(base, customer, fx.categoryId, 'B'), { tickets: Math.ceil(opts.backlog / opts.subscriptions), concurrency: opts.concurrency, outage: opts.outage, retry, timeoutMs })
+      ? await drainPart(ctx, ticketSender(base, customer, fx.categoryId, 'B'), {
+          tickets: Math.ceil(opts.backlog / opts.subscriptions),
+          concurrency: opts.concurrency,
+          outage: opts.outage,
+          retry,
+          timeoutMs,
+        })
       : null;
     if (drain)
-      log(`B: ${drain.outcome.delivered}/${drain.outcome.expected} drained in ${drain.drainSeconds.toFixed(1)} s (${drain.deliveriesPerSecond.toFixed(1)}/s; backoff floor ${drain.backoffFloorSeconds.toFixed(1)} s); duplicates ${drain.outcome.duplicates}, failed ${drain.outcome.failed}`);
+      log(
+        `B: ${drain.outcome.delivered}/${drain.outcome.expected} drained in ${drain.drainSeconds.toFixed(1)} s (${drain.deliveriesPerSecond.toFixed(1)}/s; backoff floor ${drain.backoffFloorSeconds.toFixed(1)} s); duplicates ${drain.outcome.duplicates}, failed ${drain.outcome.failed}`,
+      );
 
     monitor.stop();
-    const pgVersion = await orm.em.fork().execute<{ server_version: string }[]>('show server_version').then((r) => r[0]?.server_version ?? '?').catch(() => '?');
+    const pgVersion = await orm.em
+      .fork()
+      .execute<{ server_version: string }[]>('show server_version')
+      .then((r) => r[0]?.server_version ?? '?')
+      .catch(() => '?');
     const args = process.argv.slice(2).join(' ');
     const result: WebhooksBenchResult = {
       run: {

@@ -28,9 +28,7 @@ export async function aptInstall(apt: string, pkg: string, service: string, log:
       const step = spawnManaged(`apt-get ${args[0]}`, apt, args, { env });
       const { code, error } = await step.exited;
       if (code !== 0) {
-        throw new Error(
-          `\`apt-get ${args.join(' ')}\` failed (${error?.message ?? `exit code ${code}`}); see its output above. Install ${pkg} yourself, or ${alternative}.`,
-        );
+        throw new Error(`\`apt-get ${args.join(' ')}\` failed (${error?.message ?? `exit code ${code}`}); see its output above. Install ${pkg} yourself, or ${alternative}.`);
       }
     }
   } finally {

@@ -42,10 +42,7 @@ export interface WaitForOptions {
  * Polls `check` until it resolves true. A throwing check counts as "not yet" (services refuse
  * connections while booting); its last error is quoted in the timeout error to aid diagnosis.
  */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  { timeoutMs, intervalMs = 250, what }: WaitForOptions,
-): Promise<void> {
+export async function waitFor(check: () => Promise<boolean>, { timeoutMs, intervalMs = 250, what }: WaitForOptions): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -71,15 +71,22 @@ export async function startPostgres({ dataDir, port, log, logFile }: StartPostgr
     'postgres',
     bin.postgres,
     [
-      '-D', dataDir,
-      '-p', String(port),
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=', // TCP only: no clash with a system PostgreSQL's socket
-      '-c', 'max_connections=200', // API + worker + tests each hold a pool
-      '-c', 'log_checkpoints=off',
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=', // TCP only: no clash with a system PostgreSQL's socket
+      '-c',
+      'max_connections=200', // API + worker + tests each hold a pool
+      '-c',
+      'log_checkpoints=off',
       // A full search reindex writes about a gigabyte: with the default 1 GB of WAL between
       // checkpoints it would checkpoint (and write every page twice) midway. Same in docker-compose.yml.
-      '-c', 'max_wal_size=4GB',
+      '-c',
+      'max_wal_size=4GB',
       // On the console only fatal problems (LOG ranks above ERROR here); a log file gets everything.
       ...(logFile ? [] : ['-c', 'log_min_messages=fatal']),
     ],
@@ -87,9 +94,7 @@ export async function startPostgres({ dataDir, port, log, logFile }: StartPostgr
   );
   const connection = { host: '127.0.0.1', port, user: USER, password: PASSWORD };
   const died = server.exited.then((info) => {
-    throw new Error(
-      `PostgreSQL exited during start-up (${info.error?.message ?? `code ${info.code}, signal ${info.signal}`}):\n${server.recentOutput()}`,
-    );
+    throw new Error(`PostgreSQL exited during start-up (${info.error?.message ?? `code ${info.code}, signal ${info.signal}`}):\n${server.recentOutput()}`);
   });
   died.catch(() => {}); // only observed through the race below
   try {
@@ -106,10 +111,7 @@ export async function startPostgres({ dataDir, port, log, logFile }: StartPostgr
       if (rows.length === 0) await db.query(`CREATE DATABASE ${DATABASE}`);
     });
     await withClient(Client, { ...connection, database: DATABASE }, async (db) => {
-      const { rows } = await db.query<{ name: string }>(
-        'SELECT name FROM pg_available_extensions WHERE name = ANY($1)',
-        [EXTENSIONS],
-      );
+      const { rows } = await db.query<{ name: string }>('SELECT name FROM pg_available_extensions WHERE name = ANY($1)', [EXTENSIONS]);
       const missing = EXTENSIONS.filter((e) => !rows.some((r) => r.name === e));
       if (missing.length > 0) throw new Error(`PostgreSQL binaries lack extension(s): ${missing.join(', ')}`);
       for (const extension of EXTENSIONS) await db.query(`CREATE EXTENSION IF NOT EXISTS ${extension}`);
@@ -139,11 +141,7 @@ async function loadEmbeddedPostgres(): Promise<{ bin: { initdb: string; postgres
   return { bin, Client };
 }
 
-async function withClient<T>(
-  Client: PgClientClass,
-  config: Record<string, unknown>,
-  fn: (client: PgClient) => Promise<T>,
-): Promise<T> {
+async function withClient<T>(Client: PgClientClass, config: Record<string, unknown>, fn: (client: PgClient) => Promise<T>): Promise<T> {
   const client = new Client({ ...config, connectionTimeoutMillis: 5_000 });
   client.on('error', () => {}); // a dying server must not crash the launcher
   await client.connect();
@@ -173,19 +171,23 @@ async function initCluster(initdb: string, dataDir: string, ids: Ids | undefined
     fs.chownSync(pwFile, ids.uid, ids.gid);
   }
   try {
-    await run(initdb, [
-      `--pgdata=${staging}`,
-      `--username=${USER}`,
-      `--pwfile=${pwFile}`,
-      '--auth=scram-sha-256',
-      '--encoding=UTF8',
-      // Builtin Unicode locale: lower()/pg_trgm fold non-ASCII letters (ä, é) without
-      // depending on which glibc locales the host happens to have installed.
-      '--locale-provider=builtin',
-      '--builtin-locale=C.UTF-8',
-      '--locale=C',
-      '--no-instructions',
-    ], ids);
+    await run(
+      initdb,
+      [
+        `--pgdata=${staging}`,
+        `--username=${USER}`,
+        `--pwfile=${pwFile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        // Builtin Unicode locale: lower()/pg_trgm fold non-ASCII letters (ä, é) without
+        // depending on which glibc locales the host happens to have installed.
+        '--locale-provider=builtin',
+        '--builtin-locale=C.UTF-8',
+        '--locale=C',
+        '--no-instructions',
+      ],
+      ids,
+    );
   } finally {
     fs.rmSync(path.dirname(pwFile), { recursive: true, force: true });
   }
@@ -206,9 +208,7 @@ function run(cmd: string, args: string[], ids: Ids | undefined): Promise<void> {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
-    child.once('close', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`${path.basename(cmd)} failed (code ${code}, signal ${signal}):\n${output}`)),
-    );
+    child.once('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${path.basename(cmd)} failed (code ${code}, signal ${signal}):\n${output}`))));
   });
 }
 
@@ -252,8 +252,7 @@ const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin:/usr/bin:/bin`;
 
 function lookupIds(user: string): Ids | undefined {
   try {
-    const id = (flag: string): number =>
-      Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const id = (flag: string): number => Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
     return { uid: id('-u'), gid: id('-g') };
   } catch {
     return undefined;
@@ -272,23 +271,14 @@ function ensurePostgresUser(log: (message: string) => void): Ids {
   }
   const shell = ['/usr/sbin/nologin', '/sbin/nologin'].find((s) => fs.existsSync(s));
   try {
-    execFileSync(
-      'useradd',
-      [
-        '--system',
-        '--no-create-home',
-        ...(groupExists ? ['--gid', 'postgres'] : ['--user-group']),
-        ...(shell ? ['--shell', shell] : []),
-        'postgres',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH: SBIN_PATH } },
-    );
+    execFileSync('useradd', ['--system', '--no-create-home', ...(groupExists ? ['--gid', 'postgres'] : ['--user-group']), ...(shell ? ['--shell', shell] : []), 'postgres'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PATH: SBIN_PATH },
+    });
   } catch (error) {
-    throw new Error(
-      'Running as root, PostgreSQL needs a non-root "postgres" user and `useradd --system postgres` failed. ' +
-        'Create the user yourself, run as a normal user, or set DATABASE_URL.',
-      { cause: error },
-    );
+    throw new Error('Running as root, PostgreSQL needs a non-root "postgres" user and `useradd --system postgres` failed. ' + 'Create the user yourself, run as a normal user, or set DATABASE_URL.', {
+      cause: error,
+    });
   }
   const created = lookupIds('postgres');
   if (!created) throw new Error('Created user "postgres" but `id postgres` still fails');

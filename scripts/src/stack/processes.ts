@@ -57,12 +57,7 @@ const live = new Set<ManagedProcess>();
 let handlersInstalled = false;
 let shuttingDown = false;
 
-export function spawnManaged(
-  name: string,
-  cmd: string,
-  args: readonly string[],
-  options: SpawnManagedOptions = {},
-): ManagedProcess {
+export function spawnManaged(name: string, cmd: string, args: readonly string[], options: SpawnManagedOptions = {}): ManagedProcess {
   installHandlers();
   const stopSignal = options.stopSignal ?? 'SIGTERM';
   const [file, argv] = withParentDeathSignal(cmd, args, stopSignal);
@@ -86,11 +81,13 @@ export function spawnManaged(
   let running = true;
   let stopping = false;
   const recent: string[] = [];
-  const onLine = (target: NodeJS.WritableStream) => (line: string): void => {
-    recent.push(line);
-    if (recent.length > RECENT_LINES) recent.shift();
-    if (!(stopping && options.quietStop)) target.write(`[${name}] ${line}\n`);
-  };
+  const onLine =
+    (target: NodeJS.WritableStream) =>
+    (line: string): void => {
+      recent.push(line);
+      if (recent.length > RECENT_LINES) recent.shift();
+      if (!(stopping && options.quietStop)) target.write(`[${name}] ${line}\n`);
+    };
   if (logFd === undefined) {
     pipeLines(child.stdout, onLine(process.stdout));
     pipeLines(child.stderr, onLine(process.stderr));
@@ -134,10 +131,7 @@ export function spawnManaged(
       const tree = descendants(pid);
       signal(pid, stopSignal);
       const timer = new AbortController(); // cancel the timeout so it can't hold the event loop open
-      const graceful = await Promise.race([
-        exited.then(() => true),
-        sleep(timeoutMs, false, { signal: timer.signal }).catch(() => false),
-      ]);
+      const graceful = await Promise.race([exited.then(() => true), sleep(timeoutMs, false, { signal: timer.signal }).catch(() => false)]);
       timer.abort();
       if (!graceful) {
         process.stderr.write(`[${name}] did not stop within ${timeoutMs / 1000} s, sending SIGKILL\n`);
@@ -264,11 +258,7 @@ let setprivPath: string | null | undefined;
  * kernel signals the child if the launcher dies without running its handlers (SIGKILL, OOM).
  * Note: the kernel ties this to the spawning *thread*; spawn from the main thread only.
  */
-function withParentDeathSignal(
-  cmd: string,
-  args: readonly string[],
-  sig: NodeJS.Signals,
-): [string, string[]] {
+function withParentDeathSignal(cmd: string, args: readonly string[], sig: NodeJS.Signals): [string, string[]] {
   if (setprivPath === undefined) setprivPath = findSetpriv();
   if (setprivPath === null) return [cmd, [...args]];
   return [setprivPath, ['--pdeathsig', sig.replace(/^SIG/, ''), '--', cmd, ...args]];

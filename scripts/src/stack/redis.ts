@@ -42,25 +42,32 @@ export async function startRedis({ dataDir, port, log, logFile }: StartRedisOpti
     'redis',
     bin,
     [
-      '--port', String(port),
-      '--bind', HOST,
-      '--dir', dataDir,
+      '--port',
+      String(port),
+      '--bind',
+      HOST,
+      '--dir',
+      dataDir,
       // BullMQ keeps jobs in Redis: persist every write (fsync once a second), no RDB snapshots.
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-      '--save', '',
-      '--daemonize', 'no',
-      '--protected-mode', 'yes',
-      '--logfile', '', // stdout, i.e. the supervisor's log file or console
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--logfile',
+      '', // stdout, i.e. the supervisor's log file or console
       // On the console only warnings (start-up banner and notices are noise); a log file gets everything.
       ...(logFile ? [] : ['--loglevel', 'warning']),
     ],
     { logFile, quietStop: true, cwd: dataDir },
   );
   const died = server.exited.then((info) => {
-    throw new Error(
-      `Redis exited during start-up (${info.error?.message ?? `code ${info.code}, signal ${info.signal}`}):\n${server.recentOutput()}`,
-    );
+    throw new Error(`Redis exited during start-up (${info.error?.message ?? `code ${info.code}, signal ${info.signal}`}):\n${server.recentOutput()}`);
   });
   died.catch(() => {}); // only observed through the race below
   try {
@@ -153,4 +160,3 @@ export function redisRaw(host: string, port: number, payload: string, timeoutMs 
 export function resp(...args: string[]): string {
   return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 }
-

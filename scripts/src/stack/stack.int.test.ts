@@ -123,28 +123,23 @@ describe('processes', () => {
 
   // The launcher's own death must take its children along: Ctrl-C via our handler, SIGKILL via
   // the kernel's parent-death signal (setpriv), which only exists on Linux.
-  it.each(['SIGINT', ...(process.platform === 'linux' ? ['SIGKILL'] : [])] as NodeJS.Signals[])(
-    'a launcher receiving %s leaves no orphan',
-    async (sig) => {
-      const script = path.join(tmp, `launcher-${sig}.mts`);
-      const processesModule = path.join(path.dirname(fileURLToPath(import.meta.url)), 'processes.ts');
-      fs.writeFileSync(
-        script,
-        `import { spawnManaged } from ${JSON.stringify(processesModule)};\n` +
-          `const child = spawnManaged('sleeper', 'sleep', ['1000']);\n` +
-          `console.log('CHILD ' + child.pid);\n`,
-      );
-      const launcher = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const exited = new Promise((resolve) => launcher.once('close', resolve));
-      let output = '';
-      launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      await waitFor(async () => /CHILD \d+/.test(output), { timeoutMs: 20_000, what: 'launcher to spawn its child' });
-      const childPid = Number(/CHILD (\d+)/.exec(output)![1]);
-      expect(isAlive(childPid)).toBe(true);
+  it.each(['SIGINT', ...(process.platform === 'linux' ? ['SIGKILL'] : [])] as NodeJS.Signals[])('a launcher receiving %s leaves no orphan', async (sig) => {
+    const script = path.join(tmp, `launcher-${sig}.mts`);
+    const processesModule = path.join(path.dirname(fileURLToPath(import.meta.url)), 'processes.ts');
+    fs.writeFileSync(
+      script,
+      `import { spawnManaged } from ${JSON.stringify(processesModule)};\n` + `const child = spawnManaged('sleeper', 'sleep', ['1000']);\n` + `console.log('CHILD ' + child.pid);\n`,
+    );
+    const launcher = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => launcher.once('close', resolve));
+    let output = '';
+    launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(async () => /CHILD \d+/.test(output), { timeoutMs: 20_000, what: 'launcher to spawn its child' });
+    const childPid = Number(/CHILD (\d+)/.exec(output)![1]);
+    expect(isAlive(childPid)).toBe(true);
 
-      launcher.kill(sig);
-      await exited;
-      await waitFor(async () => !isAlive(childPid), { timeoutMs: 5_000, what: `child ${childPid} to die` });
-    },
-  );
+    launcher.kill(sig);
+    await exited;
+    await waitFor(async () => !isAlive(childPid), { timeoutMs: 5_000, what: `child ${childPid} to die` });
+  });
 });

@@ -127,14 +127,7 @@ async function buildOnce(go: string, log: (message: string) => void): Promise<st
  * restarts), or TEMPORAL_ADDRESS when set. Resolves once the frontend answers and every ticket
  * search attribute is registered in `namespace`.
  */
-export async function startTemporal({
-  dbFile,
-  port,
-  uiPort,
-  namespace = 'default',
-  log,
-  logFile,
-}: StartTemporalOptions): Promise<TemporalHandle> {
+export async function startTemporal({ dbFile, port, uiPort, namespace = 'default', log, logFile }: StartTemporalOptions): Promise<TemporalHandle> {
   if (process.env.TEMPORAL_ADDRESS) {
     log('Temporal: using TEMPORAL_ADDRESS, starting nothing');
     return { address: process.env.TEMPORAL_ADDRESS, uiUrl: process.env.TEMPORAL_UI_URL ?? '', stop: async () => {} };
@@ -144,26 +137,33 @@ export async function startTemporal({
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
   const address = `127.0.0.1:${port}`;
   const args = [
-    'server', 'start-dev',
-    '--db-filename', dbFile,
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--ui-port', String(uiPort),
-    '--namespace', namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
     // WAL + synchronous=normal: far fewer fsyncs per workflow task on the single SQLite
     // connection; still crash-safe for the process (only an OS crash may lose the last commits).
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
     ...Object.entries(TICKET_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...Object.entries(DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
   const started = Date.now();
   const server = spawnManaged('temporal', cli, args, { logFile, quietStop: true });
   const died = server.exited.then((info) => {
-    throw new Error(
-      `Temporal dev server exited during start-up (${info.error?.message ?? `code ${info.code}, signal ${info.signal}`}):\n${server.recentOutput()}`,
-    );
+    throw new Error(`Temporal dev server exited during start-up (${info.error?.message ?? `code ${info.code}, signal ${info.signal}`}):\n${server.recentOutput()}`);
   });
   died.catch(() => {}); // only observed through the race below
   try {
@@ -215,13 +215,9 @@ async function waitUntilReady(address: string, namespace: string): Promise<void>
     );
     const wrong = wanted.filter(([name, type]) => listed[name] !== INDEXED_VALUE_TYPE[type]);
     if (wrong.length > 0) {
-      throw new Error(
-        `Temporal search attribute(s) ${wrong.map(([n]) => n).join(', ')} exist in ${namespace} with another type; ` +
-          'use a fresh Temporal database file',
-      );
+      throw new Error(`Temporal search attribute(s) ${wrong.map(([n]) => n).join(', ')} exist in ${namespace} with another type; ` + 'use a fresh Temporal database file');
     }
   } finally {
     await connection!.close();
   }
 }
-

@@ -51,14 +51,14 @@ export async function createFixtures(em: EntityManager, opts: FixtureOptions = {
       customer2: await user('customer2', 'customer'),
     };
     const cal = opts.calendar ?? { timeZone: 'UTC', alwaysOpen: true, shifts: [] };
-    const [c] = await tx.execute<{ id: number }[]>(
-      `insert into business_calendars (name, time_zone, always_open, shifts, updated_at) values (?, ?, ?, ?::jsonb, now()) returning id`,
-      [`cal-${suffix}`, cal.timeZone, cal.alwaysOpen, JSON.stringify(cal.shifts)],
-    );
+    const [c] = await tx.execute<{ id: number }[]>(`insert into business_calendars (name, time_zone, always_open, shifts, updated_at) values (?, ?, ?, ?::jsonb, now()) returning id`, [
+      `cal-${suffix}`,
+      cal.timeZone,
+      cal.alwaysOpen,
+      JSON.stringify(cal.shifts),
+    ]);
     const base: SlaTargets = { firstResponseSeconds: 3600, resolutionSeconds: 8 * 3600 };
-    const targets = Object.fromEntries(
-      (['low', 'normal', 'high', 'urgent'] as const).map((p) => [p, { ...base, ...(opts.targets?.[p] ?? {}) }]),
-    );
+    const targets = Object.fromEntries((['low', 'normal', 'high', 'urgent'] as const).map((p) => [p, { ...base, ...(opts.targets?.[p] ?? {}) }]));
     const [pol] = await tx.execute<{ id: number }[]>(
       `insert into sla_policies (name, is_default, targets, warning_fraction, escalation, auto_close_after_seconds, calendar_id, updated_at)
        values (?, false, ?::jsonb, ?, ?::jsonb, ?, ?, now()) returning id`,
@@ -74,7 +74,12 @@ export async function createFixtures(em: EntityManager, opts: FixtureOptions = {
     const tier2 = await group('tier2', 'least_open', null);
     const support = await group('support', opts.supportStrategy ?? 'round_robin', tier2);
     const other = await group('other', 'round_robin', null);
-    for (const [g, u] of [[support, users.agent1.id], [support, users.agent2.id], [tier2, users.tier2.id], [other, users.outsider.id]] as const)
+    for (const [g, u] of [
+      [support, users.agent1.id],
+      [support, users.agent2.id],
+      [tier2, users.tier2.id],
+      [other, users.outsider.id],
+    ] as const)
       await tx.execute('insert into group_members (group_id, user_id) values (?, ?)', [g, u]);
     const [cat] = await tx.execute<{ id: number }[]>('insert into categories (name, default_group_id, sla_policy_id) values (?, ?, ?) returning id', [`cat-${suffix}`, support, pol!.id]);
     const [cat2] = await tx.execute<{ id: number }[]>('insert into categories (name, default_group_id, sla_policy_id) values (?, ?, ?) returning id', [`other-${suffix}`, other, pol!.id]);

@@ -129,11 +129,16 @@ function equals(value: Value | undefined, lit: Literal): boolean {
 
 function matches(node: Node, doc: Doc): boolean {
   switch (node.op) {
-    case 'or': return node.parts.some((n) => matches(n, doc));
-    case 'and': return node.parts.every((n) => matches(n, doc));
-    case 'eq': return equals(doc[node.attr], node.value);
-    case 'ne': return !equals(doc[node.attr], node.value);
-    case 'in': return node.values.some((v) => equals(doc[node.attr], v));
+    case 'or':
+      return node.parts.some((n) => matches(n, doc));
+    case 'and':
+      return node.parts.every((n) => matches(n, doc));
+    case 'eq':
+      return equals(doc[node.attr], node.value);
+    case 'ne':
+      return !equals(doc[node.attr], node.value);
+    case 'in':
+      return node.values.some((v) => equals(doc[node.attr], v));
   }
 }
 
@@ -196,9 +201,7 @@ describe('viewer scope as a Meilisearch filter', () => {
     expect(visible(anonymous, { types: ['ticket', 'customer'] })).toEqual([]);
     expect(visible(customer, { types: ['ticket'] })).toEqual(['ticket-1', 'ticket-4']);
     expect(visible(agent, { ids: [1, 2, 3, 4] })).toEqual(['ticket-1', 'ticket-3', 'article-1', 'article-2', 'article-3', 'article-4']);
-    expect(buildFilter(customer, { status: ['open'] })).toBe(
-      '((kind = "ticket" AND requesterId = 100) OR (kind = "article" AND publicVisible = true)) AND (status IN ["open"])',
-    );
+    expect(buildFilter(customer, { status: ['open'] })).toBe('((kind = "ticket" AND requesterId = 100) OR (kind = "article" AND publicVisible = true)) AND (status IN ["open"])');
   });
 
   it('refuses a viewer id that is not an integer instead of writing it into the filter', () => {
@@ -208,10 +211,19 @@ describe('viewer scope as a Meilisearch filter', () => {
 
 describe('request filters', () => {
   it('each filter is one IN condition, combined with AND', () => {
-    expect(requestFilters({ types: ['ticket'], status: ['open', 'pending'], priority: ['high'], groupId: [10, 20], categoryId: [5], kbCategoryId: [3], lang: ['fa'], tag: ['vpn'], ids: [1] })).toEqual([
-      'kind IN ["ticket"]', 'status IN ["open", "pending"]', 'priority IN ["high"]', 'groupId IN [10, 20]', 'categoryId IN [5]', 'kbCategoryId IN [3]',
-      'lang IN ["fa"]', 'id IN [1]', 'tags IN ["vpn"]',
-    ]);
+    expect(requestFilters({ types: ['ticket'], status: ['open', 'pending'], priority: ['high'], groupId: [10, 20], categoryId: [5], kbCategoryId: [3], lang: ['fa'], tag: ['vpn'], ids: [1] })).toEqual(
+      [
+        'kind IN ["ticket"]',
+        'status IN ["open", "pending"]',
+        'priority IN ["high"]',
+        'groupId IN [10, 20]',
+        'categoryId IN [5]',
+        'kbCategoryId IN [3]',
+        'lang IN ["fa"]',
+        'id IN [1]',
+        'tags IN ["vpn"]',
+      ],
+    );
     expect(requestFilters({})).toEqual([]);
     expect(requestFilters({ status: [] })).toEqual([]);
   });

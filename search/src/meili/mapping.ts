@@ -20,8 +20,25 @@ export function toMeiliDocument(d: SearchDocument): MeiliDocument {
 
 /** What a hit needs besides its snippets: never the texts themselves (internal notes stay in the index). */
 export const RETRIEVED = [
-  'kind', 'id', 'displayTitle', 'title', 'number', 'status', 'priority', 'groupId', 'categoryId', 'assigneeId', 'requesterName', 'updatedAt',
-  'email', 'organization', 'articleId', 'lang', 'slug', 'visibility', 'kbCategoryId',
+  'kind',
+  'id',
+  'displayTitle',
+  'title',
+  'number',
+  'status',
+  'priority',
+  'groupId',
+  'categoryId',
+  'assigneeId',
+  'requesterName',
+  'updatedAt',
+  'email',
+  'organization',
+  'articleId',
+  'lang',
+  'slug',
+  'visibility',
+  'kbCategoryId',
 ] as const satisfies readonly (keyof MeiliDocument)[];
 
 export type RetrievedDocument = Pick<MeiliDocument, (typeof RETRIEVED)[number]>;
@@ -37,7 +54,13 @@ export function toHit(h: MeiliHit): SearchHit {
 
 /** Our facet names → the attributes Meilisearch counts. */
 export const FACET_ATTRIBUTES: Readonly<Record<FacetName, string>> = {
-  type: 'kind', status: 'status', priority: 'priority', groupId: 'groupId', categoryId: 'categoryId', kbCategoryId: 'kbCategoryId', tag: 'tags',
+  type: 'kind',
+  status: 'status',
+  priority: 'priority',
+  groupId: 'groupId',
+  categoryId: 'categoryId',
+  kbCategoryId: 'kbCategoryId',
+  tag: 'tags',
 };
 /** The tag facet shows the most used tags only, as in the PostgreSQL backend. */
 export const TAG_FACET_LIMIT = 50;

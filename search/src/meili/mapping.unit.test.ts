@@ -6,10 +6,32 @@ import { docKey, toFacetCounts, toHit, toMeiliDocument, type MeiliHit, TAG_FACET
 const m = (s: string) => `${MARK_START}${s}${MARK_END}`;
 
 const ticketDoc: SearchDocument = {
-  kind: 'ticket', id: 12, version: 1_764_460_800_123_456, displayTitle: 'Printer jams', title: 'printer jams tkt-2026-900001', body: 'cyrus the office printer jams', internal: 'supplier qx77',
-  joined: '', lang: null, updatedAt: new Date('2026-11-30T08:00:00.000Z'), number: 'TKT-2026-900001', requesterId: 5, requesterName: 'Cyrus Customer',
-  assigneeId: null, groupId: 3, categoryId: 1, status: 'open', priority: 'high', tags: ['printer'], email: null, organization: null,
-  articleId: null, slug: null, kbCategoryId: null, visibility: null, publicVisible: false,
+  kind: 'ticket',
+  id: 12,
+  version: 1_764_460_800_123_456,
+  displayTitle: 'Printer jams',
+  title: 'printer jams tkt-2026-900001',
+  body: 'cyrus the office printer jams',
+  internal: 'supplier qx77',
+  joined: '',
+  lang: null,
+  updatedAt: new Date('2026-11-30T08:00:00.000Z'),
+  number: 'TKT-2026-900001',
+  requesterId: 5,
+  requesterName: 'Cyrus Customer',
+  assigneeId: null,
+  groupId: 3,
+  categoryId: 1,
+  status: 'open',
+  priority: 'high',
+  tags: ['printer'],
+  email: null,
+  organization: null,
+  articleId: null,
+  slug: null,
+  kbCategoryId: null,
+  visibility: null,
+  publicVisible: false,
 };
 
 const retrieved = (d: SearchDocument) => {
@@ -52,7 +74,10 @@ describe('hits', () => {
   it('map a ticket with its list fields', () => {
     const out = toHit({ ...retrieved(ticketDoc), _formatted: { title: ticketDoc.title, internal: `supplier ${m('qx77')}` } });
     expect(out).toEqual({
-      type: 'ticket', id: 12, score: 0, title: ticketDoc.displayTitle,
+      type: 'ticket',
+      id: 12,
+      score: 0,
+      title: ticketDoc.displayTitle,
       highlights: { title: ticketDoc.displayTitle, internal: 'supplier <mark>qx77</mark>' },
       ticket: { number: 'TKT-2026-900001', status: 'open', priority: 'high', groupId: 3, categoryId: 1, assigneeId: null, requesterName: 'Cyrus Customer', updatedAt: '2026-11-30T08:00:00.000Z' },
     });
@@ -60,18 +85,42 @@ describe('hits', () => {
 
   it('map customers and articles', () => {
     const customer = toHit({
-      ...retrieved({ ...ticketDoc, displayTitle: 'sara ahmadi', kind: 'customer', id: 5, title: 'sara ahmadi', number: null, status: null, priority: null, email: 'sara.ahmadi@example.com', organization: 'Rahavard Logistics' }),
+      ...retrieved({
+        ...ticketDoc,
+        displayTitle: 'sara ahmadi',
+        kind: 'customer',
+        id: 5,
+        title: 'sara ahmadi',
+        number: null,
+        status: null,
+        priority: null,
+        email: 'sara.ahmadi@example.com',
+        organization: 'Rahavard Logistics',
+      }),
       _formatted: { title: `${m('sara')} ahmadi` },
     });
     expect(customer).toMatchObject({ type: 'customer', id: 5, highlights: { title: '<mark>sara</mark> ahmadi' }, customer: { email: 'sara.ahmadi@example.com', organization: 'Rahavard Logistics' } });
     expect(customer).not.toHaveProperty('ticket');
 
     const article = toHit({
-      ...retrieved({ ...ticketDoc, displayTitle: 'چگونه رمز عبور را بازنشانی کنیم', kind: 'article', id: 9, title: 'چگونه رمز عبور را بازنشانی کنیم', lang: 'fa', articleId: 4, slug: 'بازنشانی-رمز-عبور', status: 'published', visibility: 'public', kbCategoryId: 2 }),
+      ...retrieved({
+        ...ticketDoc,
+        displayTitle: 'چگونه رمز عبور را بازنشانی کنیم',
+        kind: 'article',
+        id: 9,
+        title: 'چگونه رمز عبور را بازنشانی کنیم',
+        lang: 'fa',
+        articleId: 4,
+        slug: 'بازنشانی-رمز-عبور',
+        status: 'published',
+        visibility: 'public',
+        kbCategoryId: 2,
+      }),
       _formatted: { title: `چگونه ${m('رمز')} عبور را بازنشانی کنیم`, body: `در صفحه ورود گزینه فراموشی ${m('رمز')} عبور` },
     });
     expect(article).toMatchObject({
-      type: 'article', id: 9,
+      type: 'article',
+      id: 9,
       highlights: { title: 'چگونه <mark>رمز</mark> عبور را بازنشانی کنیم', body: 'در صفحه ورود گزینه فراموشی <mark>رمز</mark> عبور' },
       article: { articleId: 4, lang: 'fa', slug: 'بازنشانی-رمز-عبور', status: 'published', visibility: 'public', kbCategoryId: 2 },
     });
@@ -85,12 +134,22 @@ describe('hits', () => {
 describe('facets', () => {
   it('map Meilisearch attributes to our facet names, every facet present', () => {
     const out = toFacetCounts({
-      kind: { ticket: 4, article: 2 }, status: { open: 3, published: 2, pending: 1 }, priority: { high: 1 },
-      groupId: { '3': 2, '10': 2 }, categoryId: { '1': 1 }, kbCategoryId: { '2': 2 }, tags: { printer: 1, vpn: 2 },
+      kind: { ticket: 4, article: 2 },
+      status: { open: 3, published: 2, pending: 1 },
+      priority: { high: 1 },
+      groupId: { '3': 2, '10': 2 },
+      categoryId: { '1': 1 },
+      kbCategoryId: { '2': 2 },
+      tags: { printer: 1, vpn: 2 },
     });
     expect(out).toEqual({
-      type: { ticket: 4, article: 2 }, status: { open: 3, published: 2, pending: 1 }, priority: { high: 1 },
-      groupId: { '3': 2, '10': 2 }, categoryId: { '1': 1 }, kbCategoryId: { '2': 2 }, tag: { vpn: 2, printer: 1 },
+      type: { ticket: 4, article: 2 },
+      status: { open: 3, published: 2, pending: 1 },
+      priority: { high: 1 },
+      groupId: { '3': 2, '10': 2 },
+      categoryId: { '1': 1 },
+      kbCategoryId: { '2': 2 },
+      tag: { vpn: 2, printer: 1 },
     });
     expect(toFacetCounts(undefined)).toEqual({ type: {}, status: {}, priority: {}, groupId: {}, categoryId: {}, kbCategoryId: {}, tag: {} });
     expect(toFacetCounts({ kind: { customer: 0 } }).type).toEqual({});

@@ -96,7 +96,9 @@ describe('index settings and names', () => {
   });
 
   it('make every attribute a filter or a facet uses filterable, and rank recent documents first among equals', () => {
-    expect(INDEX_SETTINGS.filterableAttributes).toEqual(expect.arrayContaining(['kind', 'id', 'requesterId', 'assigneeId', 'groupId', 'categoryId', 'kbCategoryId', 'status', 'priority', 'tags', 'lang', 'publicVisible']));
+    expect(INDEX_SETTINGS.filterableAttributes).toEqual(
+      expect.arrayContaining(['kind', 'id', 'requesterId', 'assigneeId', 'groupId', 'categoryId', 'kbCategoryId', 'status', 'priority', 'tags', 'lang', 'publicVisible']),
+    );
     expect(INDEX_SETTINGS.searchableAttributes).toEqual(['title', 'body', 'joined', 'internal']);
     expect(INDEX_SETTINGS.sortableAttributes).toEqual(['updatedAt']);
     expect(INDEX_SETTINGS.rankingRules?.at(-1)).toBe('updatedAt:desc');

@@ -26,9 +26,7 @@ export const PUBLIC_SEARCHABLE = ['title', 'body', 'joined'] as const;
 /** Internal notes: searched only when the viewer is staff (`attributesToSearchOn` per request). */
 export const STAFF_SEARCHABLE = [...PUBLIC_SEARCHABLE, 'internal'] as const;
 
-export const FILTERABLE = [
-  'kind', 'id', 'requesterId', 'assigneeId', 'groupId', 'categoryId', 'kbCategoryId', 'status', 'priority', 'tags', 'lang', 'publicVisible',
-] as const;
+export const FILTERABLE = ['kind', 'id', 'requesterId', 'assigneeId', 'groupId', 'categoryId', 'kbCategoryId', 'status', 'priority', 'tags', 'lang', 'publicVisible'] as const;
 
 /** Persian and Arabic punctuation and ZWNJ: the normaliser already turns them into spaces; this keeps documents written by older normalisers tokenised the same way. */
 export const PERSIAN_SEPARATORS = ['\u060c', '\u061b', '\u061f', '\u066a', '\u066b', '\u066c', '\u066d', '\u06d4', '\u00ab', '\u00bb', '\u200c'];

@@ -1,6 +1,19 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { executeBound, pgArray } from '@mehrdesk/core/db';
-import { EXHAUSTIVE_LIMIT, type DocKey, type FacetCounts, type FacetName, type RebuildTarget, type SearchBackend, type SearchDocument, type SearchFilters, type SearchHit, type SearchRequest, type SearchResult, type SearchViewer } from '../contract';
+import {
+  EXHAUSTIVE_LIMIT,
+  type DocKey,
+  type FacetCounts,
+  type FacetName,
+  type RebuildTarget,
+  type SearchBackend,
+  type SearchDocument,
+  type SearchFilters,
+  type SearchHit,
+  type SearchRequest,
+  type SearchResult,
+  type SearchViewer,
+} from '../contract';
 import { MARK_END, MARK_START } from '../highlight';
 import { buildHit, emptyFacets } from '../hits';
 import { isEmptyQuery, parseQuery } from '../query';
@@ -66,10 +79,26 @@ const CONFIG = `'mehrdesk_search'`;
 const RECORD_TYPES = `kind text, doc_id int, version bigint, display_title text, title text, body text, internal text, joined text, lang text,
   updated_at timestamptz, number text, requester_id int, requester_name text, assignee_id int, group_id int, category_id int, status text,
   priority text, tags text[], email text, organization text, article_id int, slug text, kb_category_id int, visibility text, public_visible boolean`;
-const DOC_COLUMNS = ['kind', 'doc_id', 'version', 'lang', 'updated_at', 'requester_id', 'assignee_id', 'group_id', 'category_id', 'kb_category_id',
-  'status', 'priority', 'tags', 'public_visible', 'has_internal', 'tsv', 'internal_tsv'] as const;
-const TEXT_COLUMNS = ['kind', 'doc_id', 'display_title', 'title', 'body', 'internal', 'number', 'requester_name', 'email', 'organization',
-  'article_id', 'slug', 'visibility'] as const;
+const DOC_COLUMNS = [
+  'kind',
+  'doc_id',
+  'version',
+  'lang',
+  'updated_at',
+  'requester_id',
+  'assignee_id',
+  'group_id',
+  'category_id',
+  'kb_category_id',
+  'status',
+  'priority',
+  'tags',
+  'public_visible',
+  'has_internal',
+  'tsv',
+  'internal_tsv',
+] as const;
+const TEXT_COLUMNS = ['kind', 'doc_id', 'display_title', 'title', 'body', 'internal', 'number', 'requester_name', 'email', 'organization', 'article_id', 'slug', 'visibility'] as const;
 /** Window, filter and visibility tokens (tokens.ts), from the same values as the columns. */
 const TOKENS = `search_tokens(x.updated_at, x.kind, x.status, x.priority, x.group_id, x.category_id, x.kb_category_id, x.assignee_id, x.requester_id, x.lang, x.public_visible)`;
 /** The tsvectors, computed by PostgreSQL from the normalised text: the title weighs most. */
@@ -80,11 +109,32 @@ const DOC_VALUES = `x.kind, x.doc_id, x.version, x.lang, x.updated_at, x.request
 
 function toRecord(d: SearchDocument): Record<string, unknown> {
   return {
-    kind: d.kind, doc_id: d.id, version: d.version, display_title: d.displayTitle, title: d.title, body: d.body, internal: d.internal, joined: d.joined,
-    lang: d.lang, updated_at: d.updatedAt.toISOString(), number: d.number, requester_id: d.requesterId, requester_name: d.requesterName,
-    assignee_id: d.assigneeId, group_id: d.groupId, category_id: d.categoryId, status: d.status, priority: d.priority, tags: d.tags,
-    email: d.email, organization: d.organization, article_id: d.articleId, slug: d.slug, kb_category_id: d.kbCategoryId,
-    visibility: d.visibility, public_visible: d.publicVisible,
+    kind: d.kind,
+    doc_id: d.id,
+    version: d.version,
+    display_title: d.displayTitle,
+    title: d.title,
+    body: d.body,
+    internal: d.internal,
+    joined: d.joined,
+    lang: d.lang,
+    updated_at: d.updatedAt.toISOString(),
+    number: d.number,
+    requester_id: d.requesterId,
+    requester_name: d.requesterName,
+    assignee_id: d.assigneeId,
+    group_id: d.groupId,
+    category_id: d.categoryId,
+    status: d.status,
+    priority: d.priority,
+    tags: d.tags,
+    email: d.email,
+    organization: d.organization,
+    article_id: d.articleId,
+    slug: d.slug,
+    kb_category_id: d.kbCategoryId,
+    visibility: d.visibility,
+    public_visible: d.publicVisible,
   };
 }
 
@@ -126,10 +176,26 @@ interface HitRow {
 
 function toHit(r: HitRow): SearchHit {
   return buildHit({
-    kind: r.kind, id: r.doc_id, score: Number(r.score), displayTitle: r.display_title, marked: { title: r.title_hl, body: r.body_hl, internal: r.internal_hl },
-    number: r.number, status: r.status, priority: r.priority, groupId: r.group_id, categoryId: r.category_id, assigneeId: r.assignee_id,
-    requesterName: r.requester_name, updatedAt: r.updated_at, email: r.email, organization: r.organization, articleId: r.article_id,
-    lang: r.lang, slug: r.slug, visibility: r.visibility, kbCategoryId: r.kb_category_id,
+    kind: r.kind,
+    id: r.doc_id,
+    score: Number(r.score),
+    displayTitle: r.display_title,
+    marked: { title: r.title_hl, body: r.body_hl, internal: r.internal_hl },
+    number: r.number,
+    status: r.status,
+    priority: r.priority,
+    groupId: r.group_id,
+    categoryId: r.category_id,
+    assigneeId: r.assignee_id,
+    requesterName: r.requester_name,
+    updatedAt: r.updated_at,
+    email: r.email,
+    organization: r.organization,
+    articleId: r.article_id,
+    lang: r.lang,
+    slug: r.slug,
+    visibility: r.visibility,
+    kbCategoryId: r.kb_category_id,
   });
 }
 
@@ -160,14 +226,23 @@ class Sql {
  * the tags, which need their arrays unnested.
  */
 const FACET_COLUMNS: Readonly<Record<Exclude<FacetName, 'tag'>, string>> = {
-  type: 'kind', status: 'status', priority: 'priority', groupId: 'group_id', categoryId: 'category_id', kbCategoryId: 'kb_category_id',
+  type: 'kind',
+  status: 'status',
+  priority: 'priority',
+  groupId: 'group_id',
+  categoryId: 'category_id',
+  kbCategoryId: 'kb_category_id',
 };
 const FACET_SQL = `(select jsonb_build_object(${Object.entries(FACET_COLUMNS)
   .map(([name, col]) => `'${name}', coalesce(jsonb_object_agg(${col}, n) filter (where g_${col} = 0 and ${col} is not null), '{}')`)
   .join(', ')},
     'tag', coalesce((select jsonb_object_agg(tag, n) from (select tag, count(*) n from matched, unnest(tags) tag group by tag order by n desc, tag limit 50) t), '{}'))
-  from (select ${Object.values(FACET_COLUMNS).join(', ')}, count(*) n, ${Object.values(FACET_COLUMNS).map((c) => `grouping(${c}) as g_${c}`).join(', ')}
-          from matched group by grouping sets (${Object.values(FACET_COLUMNS).map((c) => `(${c})`).join(', ')})) g)`;
+  from (select ${Object.values(FACET_COLUMNS).join(', ')}, count(*) n, ${Object.values(FACET_COLUMNS)
+    .map((c) => `grouping(${c}) as g_${c}`)
+    .join(', ')}
+          from matched group by grouping sets (${Object.values(FACET_COLUMNS)
+            .map((c) => `(${c})`)
+            .join(', ')})) g)`;
 
 export interface PostgresBackendOptions {
   /** Matches counted exactly (see EXHAUSTIVE_LIMIT); lower in tests, to reach the bound with a small corpus. */
@@ -277,7 +352,14 @@ export function createPostgresBackend(orm: MikroORM, overrides: Partial<Postgres
    * to find enough (at least twice as many), until it would reach the oldest document: one pass over the whole index then answers, exactly. Customers
    * and the public see few documents, so their searches take that pass at once.
    */
-  async function windowed<R extends Round>(tx: EntityManager, viewer: SearchViewer, cap: number, estimate: PreparedQuery['estimate'], filters: SearchFilters | undefined, statement: (window: Window | null) => Sql & { text: string }): Promise<R> {
+  async function windowed<R extends Round>(
+    tx: EntityManager,
+    viewer: SearchViewer,
+    cap: number,
+    estimate: PreparedQuery['estimate'],
+    filters: SearchFilters | undefined,
+    statement: (window: Window | null) => Sql & { text: string },
+  ): Promise<R> {
     const staff = viewer.kind === 'staff';
     const filtered = staff && estimate ? { ...estimate, matches: estimate.matches * (await filterSelectivity(tx, filters)) } : estimate;
     const size = staff ? firstWindowSize(cap, filtered) : null;
@@ -404,7 +486,11 @@ export function createPostgresBackend(orm: MikroORM, overrides: Partial<Postgres
         await db.execute(`delete from ${docTable} where (kind, doc_id) in (select * from unnest(?::text[], ?::int[]))`, keys);
       }
       if (docs.length === 0) return;
-      const set = (cols: readonly string[]) => cols.filter((c) => c !== 'kind' && c !== 'doc_id').map((c) => `${c} = excluded.${c}`).join(', ');
+      const set = (cols: readonly string[]) =>
+        cols
+          .filter((c) => c !== 'kind' && c !== 'doc_id')
+          .map((c) => `${c} = excluded.${c}`)
+          .join(', ');
       // A write based on an older read never replaces a newer one (version = read instant); the
       // texts follow the documents row that was written. The live index keeps its word list
       // current here; a rebuild fills it once, when it is sealed.
@@ -484,10 +570,10 @@ export function createPostgresBackend(orm: MikroORM, overrides: Partial<Postgres
     },
 
     async peek(key: DocKey) {
-      const [row] = await em().execute<{ version: string; title: string }[]>(
-        `select d.version, t.title from ${LIVE} d join ${LIVE_TEXTS} t using (kind, doc_id) where d.kind = ? and d.doc_id = ?`,
-        [key.kind, key.id],
-      );
+      const [row] = await em().execute<{ version: string; title: string }[]>(`select d.version, t.title from ${LIVE} d join ${LIVE_TEXTS} t using (kind, doc_id) where d.kind = ? and d.doc_id = ?`, [
+        key.kind,
+        key.id,
+      ]);
       return row ? { version: Number(row.version), title: row.title } : null;
     },
 

@@ -53,7 +53,6 @@ export function windowOf(first: number, last: number): Window | null {
   return null;
 }
 
-
 /** The tokens a document has for its filter values (the names match search_tokens()). */
 const FILTER_TOKENS = {
   types: '~k.',

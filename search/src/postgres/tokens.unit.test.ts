@@ -12,9 +12,20 @@ describe('filter and visibility tokens', () => {
     expect(filterTokenGroups({ kind: 'staff', role: 'admin', userId: 1, groupIds: [] }, undefined)).toEqual([]);
   });
   it('add one OR-group per filter; ids and tags stay SQL conditions only', () => {
-    const groups = filterTokenGroups({ kind: 'staff', role: 'supervisor', userId: 1, groupIds: [] }, {
-      types: ['ticket'], status: ['open', 'pending'], priority: ['high'], groupId: [3], categoryId: [8], kbCategoryId: [2], lang: ['fa'], ids: [1, 2], tag: ['vip'],
-    });
+    const groups = filterTokenGroups(
+      { kind: 'staff', role: 'supervisor', userId: 1, groupIds: [] },
+      {
+        types: ['ticket'],
+        status: ['open', 'pending'],
+        priority: ['high'],
+        groupId: [3],
+        categoryId: [8],
+        kbCategoryId: [2],
+        lang: ['fa'],
+        ids: [1, 2],
+        tag: ['vip'],
+      },
+    );
     expect(groups).toEqual([['~k.ticket'], ['~s.open', '~s.pending'], ['~p.high'], ['~g.3'], ['~c.8'], ['~kc.2'], ['~l.fa']]);
     expect(tokenTsQuery(groups.slice(0, 2), windowOf(20_789, 20_789))).toBe(`('~k.ticket') & ('~s.open' | '~s.pending') & ('~b0_20789')`);
     expect(tokenTsQuery([], null)).toBeNull();

@@ -49,7 +49,11 @@ async function termStats(em: EntityManager, terms: string[], prefix: string | nu
     const counts = await em.execute<{ term: string; ndoc: number }[]>(`select term, ndoc from search_terms where term = any(?::text[])`, [pgArray(fixes)]);
     const byTerm = new Map(counts.map((c) => [c.term, c.ndoc]));
     for (const stats of out.values())
-      if (stats.corrections.length && stats.documents !== null) stats.documents = Math.max(stats.documents, stats.corrections.reduce((n, c) => n + (byTerm.get(c) ?? 0), 0));
+      if (stats.corrections.length && stats.documents !== null)
+        stats.documents = Math.max(
+          stats.documents,
+          stats.corrections.reduce((n, c) => n + (byTerm.get(c) ?? 0), 0),
+        );
   }
   return { terms: out, documents: total };
 }

@@ -64,7 +64,17 @@ export async function renderCustom(t: CustomTemplate, locale: Locale, vars: Temp
   const v = variablesOf(vars, clockName, due, reminderVariables(locale, vars));
   const subject = (await engine.parseAndRender(t.subject, v)).replace(/[\r\n]+/g, ' ').trim();
   const body: string = await engine.parseAndRender(t.body, v);
-  return wrapEmail(locale, subject, body.split(/\n{2,}/).map((p: string) => p.trim()).filter(Boolean), vars.link, undefined, vars.survey?.choices ?? []);
+  return wrapEmail(
+    locale,
+    subject,
+    body
+      .split(/\n{2,}/)
+      .map((p: string) => p.trim())
+      .filter(Boolean),
+    vars.link,
+    undefined,
+    vars.survey?.choices ?? [],
+  );
 }
 
 export function isTemplateKey(key: string): key is AnyEmailTemplate {

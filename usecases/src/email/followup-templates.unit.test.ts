@@ -29,7 +29,11 @@ describe('survey_request', () => {
     const mail = renderEmail('survey_request', 'fa', { ...base, survey: survey('fa', [1, 2, 3, 4, 5]) });
     expect(mail.html).toContain('<html lang="fa" dir="rtl">');
     expect(mail.subject).toContain('از پشتیبانی ما راضی بودید؟');
-    for (const [r, label] of [[1, '۱ – خیلی بد'], [5, '۵ – عالی']] as const) expect(mail.text).toContain(`${label}: ${page(String(r))}`);
+    for (const [r, label] of [
+      [1, '۱ – خیلی بد'],
+      [5, '۵ – عالی'],
+    ] as const)
+      expect(mail.text).toContain(`${label}: ${page(String(r))}`);
   });
 
   it("keeps the rating links under an admin's own text, which may use survey.link", async () => {

@@ -32,7 +32,6 @@ export interface RenderedEmail {
   html: string;
 }
 
-
 function formatDate(d: Date | null | undefined, locale: Locale, timeZone = 'UTC'): string {
   if (!d) return '';
   const tag = locale === 'fa' ? 'fa-IR-u-ca-persian' : 'en-GB';
@@ -46,19 +45,32 @@ const CLOCK = {
   en: { first_response: 'first response', resolution: 'resolution' },
   fa: { first_response: 'اولین پاسخ', resolution: 'حل مشکل' },
 } as const;
-const clockName = (locale: Locale, c?: string) => (c && Object.hasOwn(CLOCK[locale], c) ? CLOCK[locale][c as keyof (typeof CLOCK)['en']] : c ?? '');
+const clockName = (locale: Locale, c?: string) => (c && Object.hasOwn(CLOCK[locale], c) ? CLOCK[locale][c as keyof (typeof CLOCK)['en']] : (c ?? ''));
 
 const en: Catalogue = {
-  ticket_created: (v) => ({ subject: `[${v.ticketNumber}] We received your request: ${v.subject}`, lines: [`Hello ${v.recipientName},`, `Your request "${v.subject}" has been received as ${v.ticketNumber}. We will get back to you soon.`] }),
+  ticket_created: (v) => ({
+    subject: `[${v.ticketNumber}] We received your request: ${v.subject}`,
+    lines: [`Hello ${v.recipientName},`, `Your request "${v.subject}" has been received as ${v.ticketNumber}. We will get back to you soon.`],
+  }),
   ticket_assigned: (v) => ({ subject: `[${v.ticketNumber}] Assigned to you: ${v.subject}`, lines: [`Hello ${v.recipientName},`, `Ticket ${v.ticketNumber} "${v.subject}" has been assigned to you.`] }),
   agent_reply: (v) => ({ subject: `Re: [${v.ticketNumber}] ${v.subject}`, lines: [`${v.actorName ?? 'Support'} replied:`, v.body ?? ''] }),
   customer_reply: (v) => ({ subject: `[${v.ticketNumber}] Customer replied: ${v.subject}`, lines: [`${v.actorName ?? 'The customer'} wrote:`, v.body ?? ''] }),
-  sla_warning: (v, d) => ({ subject: `[${v.ticketNumber}] SLA warning: ${clockName('en', v.clock)}${d ? ` due ${d}` : ''}`, lines: [`The ${clockName('en', v.clock)} target of ${v.ticketNumber} "${v.subject}" ${d ? `is due at ${d}` : 'is close to its deadline'}.`] }),
-  sla_breach: (v, d) => ({ subject: `[${v.ticketNumber}] SLA breached: ${clockName('en', v.clock)}`, lines: [`The ${clockName('en', v.clock)} target of ${v.ticketNumber} "${v.subject}" was breached (due ${d}).`] }),
+  sla_warning: (v, d) => ({
+    subject: `[${v.ticketNumber}] SLA warning: ${clockName('en', v.clock)}${d ? ` due ${d}` : ''}`,
+    lines: [`The ${clockName('en', v.clock)} target of ${v.ticketNumber} "${v.subject}" ${d ? `is due at ${d}` : 'is close to its deadline'}.`],
+  }),
+  sla_breach: (v, d) => ({
+    subject: `[${v.ticketNumber}] SLA breached: ${clockName('en', v.clock)}`,
+    lines: [`The ${clockName('en', v.clock)} target of ${v.ticketNumber} "${v.subject}" was breached (due ${d}).`],
+  }),
   ticket_closed: (v) => ({ subject: `[${v.ticketNumber}] Closed: ${v.subject}`, lines: [`Hello ${v.recipientName},`, `Your request ${v.ticketNumber} has been closed. Reply to open a new request.`] }),
   survey_request: (v) => ({
     subject: `[${v.ticketNumber}] How did we do? ${v.subject}`,
-    lines: [`Hello ${v.recipientName},`, `Your request ${v.ticketNumber} "${v.subject}" has been resolved. How satisfied are you with the support you received?`, 'Choose a rating below; you can add a comment on the next page.'],
+    lines: [
+      `Hello ${v.recipientName},`,
+      `Your request ${v.ticketNumber} "${v.subject}" has been resolved. How satisfied are you with the support you received?`,
+      'Choose a rating below; you can add a comment on the next page.',
+    ],
   }),
   pending_reminder: (v) => {
     const by = formatDate(v.reminder?.resolveAt, 'en', v.timeZone);
@@ -75,16 +87,26 @@ const en: Catalogue = {
 };
 
 const fa: Catalogue = {
-  ticket_created: (v) => ({ subject: `[${v.ticketNumber}] درخواست شما دریافت شد: ${v.subject}`, lines: [`${v.recipientName} گرامی،`, `درخواست «${v.subject}» با شمارهٔ ${v.ticketNumber} ثبت شد. به‌زودی پاسخ می‌دهیم.`] }),
+  ticket_created: (v) => ({
+    subject: `[${v.ticketNumber}] درخواست شما دریافت شد: ${v.subject}`,
+    lines: [`${v.recipientName} گرامی،`, `درخواست «${v.subject}» با شمارهٔ ${v.ticketNumber} ثبت شد. به‌زودی پاسخ می‌دهیم.`],
+  }),
   ticket_assigned: (v) => ({ subject: `[${v.ticketNumber}] به شما واگذار شد: ${v.subject}`, lines: [`${v.recipientName} گرامی،`, `تیکت ${v.ticketNumber} «${v.subject}» به شما واگذار شد.`] }),
   agent_reply: (v) => ({ subject: `پاسخ: [${v.ticketNumber}] ${v.subject}`, lines: [`${v.actorName ?? 'پشتیبانی'} پاسخ داد:`, v.body ?? ''] }),
   customer_reply: (v) => ({ subject: `[${v.ticketNumber}] پاسخ مشتری: ${v.subject}`, lines: [`${v.actorName ?? 'مشتری'} نوشت:`, v.body ?? ''] }),
-  sla_warning: (v, d) => ({ subject: `[${v.ticketNumber}] هشدار SLA: ${clockName('fa', v.clock)}${d ? ` تا ${d}` : ''}`, lines: [`مهلت ${clockName('fa', v.clock)} تیکت ${v.ticketNumber} «${v.subject}» ${d ? `در ${d} به پایان می‌رسد` : 'رو به پایان است'}.`] }),
+  sla_warning: (v, d) => ({
+    subject: `[${v.ticketNumber}] هشدار SLA: ${clockName('fa', v.clock)}${d ? ` تا ${d}` : ''}`,
+    lines: [`مهلت ${clockName('fa', v.clock)} تیکت ${v.ticketNumber} «${v.subject}» ${d ? `در ${d} به پایان می‌رسد` : 'رو به پایان است'}.`],
+  }),
   sla_breach: (v, d) => ({ subject: `[${v.ticketNumber}] نقض SLA: ${clockName('fa', v.clock)}`, lines: [`مهلت ${clockName('fa', v.clock)} تیکت ${v.ticketNumber} «${v.subject}» گذشت (مهلت: ${d}).`] }),
   ticket_closed: (v) => ({ subject: `[${v.ticketNumber}] بسته شد: ${v.subject}`, lines: [`${v.recipientName} گرامی،`, `درخواست ${v.ticketNumber} بسته شد. برای درخواست تازه پاسخ دهید.`] }),
   survey_request: (v) => ({
     subject: `[${v.ticketNumber}] از پشتیبانی ما راضی بودید؟ ${v.subject}`,
-    lines: [`${v.recipientName} گرامی،`, `درخواست ${v.ticketNumber} «${v.subject}» حل شد. از پشتیبانی‌ای که دریافت کردید چقدر راضی هستید؟`, 'یکی از گزینه‌های زیر را انتخاب کنید؛ در صفحهٔ بعد می‌توانید نظرتان را هم بنویسید.'],
+    lines: [
+      `${v.recipientName} گرامی،`,
+      `درخواست ${v.ticketNumber} «${v.subject}» حل شد. از پشتیبانی‌ای که دریافت کردید چقدر راضی هستید؟`,
+      'یکی از گزینه‌های زیر را انتخاب کنید؛ در صفحهٔ بعد می‌توانید نظرتان را هم بنویسید.',
+    ],
   }),
   pending_reminder: (v) => {
     const by = formatDate(v.reminder?.resolveAt, 'fa', v.timeZone);

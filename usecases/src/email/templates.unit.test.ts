@@ -3,15 +3,7 @@ import type { EmailTemplate } from '@mehrdesk/workflows/activity-contracts';
 import { describe, expect, it } from 'vitest';
 import { renderEmail, type TemplateVars } from './templates';
 
-const TEMPLATES: EmailTemplate[] = [
-  'ticket_created',
-  'ticket_assigned',
-  'agent_reply',
-  'customer_reply',
-  'sla_warning',
-  'sla_breach',
-  'ticket_closed',
-];
+const TEMPLATES: EmailTemplate[] = ['ticket_created', 'ticket_assigned', 'agent_reply', 'customer_reply', 'sla_warning', 'sla_breach', 'ticket_closed'];
 const LOCALES: Locale[] = ['en', 'fa'];
 const ALL = TEMPLATES.flatMap((template) => LOCALES.map((locale) => ({ template, locale })));
 

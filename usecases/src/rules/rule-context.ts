@@ -52,13 +52,7 @@ export interface RuleEventInput {
   surveyId?: number;
 }
 
-export async function buildRuleContext(
-  em: EntityManager,
-  ticketId: number,
-  event: RuleEventInput,
-  previous: PreviousFields | null,
-  now: number,
-): Promise<RuleContext | null> {
+export async function buildRuleContext(em: EntityManager, ticketId: number, event: RuleEventInput, previous: PreviousFields | null, now: number): Promise<RuleContext | null> {
   const [t] = await em.execute<TicketRow[]>(
     `select t.status, t.priority, t.source, t.subject, t.category_id, t.group_id, t.assignee_id, t.tags, t.custom_fields, t.sla_state,
             t.created_at, t.updated_at, t.resolved_at, t.sla_policy_id,

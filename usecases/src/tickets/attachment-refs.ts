@@ -10,7 +10,11 @@ export async function checkAttachmentIds(em: EntityManager, config: Config, user
   const { maxFilesPerMessage } = await uploadSettings(em, config);
   const problems = await pendingUploadProblems(em, userId, ids, maxFilesPerMessage);
   if (problems.length)
-    throw cannotProcess('unprocessable', 'Some attachments cannot be used', problems.map((p) => ({ path: `body.attachmentIds.${p.index}`, message: p.message })));
+    throw cannotProcess(
+      'unprocessable',
+      'Some attachments cannot be used',
+      problems.map((p) => ({ path: `body.attachmentIds.${p.index}`, message: p.message })),
+    );
 }
 
 /** The refusal for uploads that were listed but could no longer be linked (used or deleted meanwhile). */

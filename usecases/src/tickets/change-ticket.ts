@@ -102,10 +102,18 @@ export async function addTicketMessage(
   try {
     const result = await executeTicketUpdate(deps.temporal, row.id, addMessageUpdate, {
       updateId: `message:${key}`,
-      args: [{
-        actor: actorOf(ctx.user), requestId: ctx.requestId, kind: input.internal ? 'internal' : 'public', channel: isStaff(ctx.user.role) ? 'web' : 'portal', bodyHtml: html, bodyText: text, idempotencyKey: key,
-        ...(attachmentIds.length ? { attachmentIds: [...attachmentIds] } : {}),
-      }],
+      args: [
+        {
+          actor: actorOf(ctx.user),
+          requestId: ctx.requestId,
+          kind: input.internal ? 'internal' : 'public',
+          channel: isStaff(ctx.user.role) ? 'web' : 'portal',
+          bodyHtml: html,
+          bodyText: text,
+          idempotencyKey: key,
+          ...(attachmentIds.length ? { attachmentIds: [...attachmentIds] } : {}),
+        },
+      ],
     });
     return result.messageId;
   } catch (err) {

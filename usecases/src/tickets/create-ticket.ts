@@ -121,20 +121,17 @@ export async function createTicket(
   const ticketId = await em
     .transactional(async (tx) => {
       const requester = await resolveRequester(tx, user, body);
-      const [category] = body.categoryId
-        ? await tx.execute<{ default_group_id: number | null }[]>('select default_group_id from categories where id = ?', [body.categoryId])
-        : [];
+      const [category] = body.categoryId ? await tx.execute<{ default_group_id: number | null }[]>('select default_group_id from categories where id = ?', [body.categoryId]) : [];
       const groupId = body.groupId ?? category?.default_group_id ?? (await defaultGroupId(tx));
       const policyId = await resolvePolicyId(tx, { categoryId: body.categoryId ?? null, organizationId: requester.organizationId, groupId });
       const policy = policyId === null ? null : await loadPolicySnapshot(tx, policyId);
-      const assigneeId = body.assigneeId ?? (groupId === null ? null : (await chooseAssignee(tx, groupId))?.userId ?? null);
+      const assigneeId = body.assigneeId ?? (groupId === null ? null : ((await chooseAssignee(tx, groupId))?.userId ?? null));
       const now = Date.now();
       const clocks = initialClocks(policy, body.priority, now);
       const year = new Date(now).getUTCFullYear();
-      const [counter] = await tx.execute<{ last: number }[]>(
-        'insert into ticket_counters (year, last) values (?, 1) on conflict (year) do update set last = ticket_counters.last + 1 returning last',
-        [year],
-      );
+      const [counter] = await tx.execute<{ last: number }[]>('insert into ticket_counters (year, last) values (?, 1) on conflict (year) do update set last = ticket_counters.last + 1 returning last', [
+        year,
+      ]);
       const number = formatTicketNumber(deps.config.TICKET_NUMBER_PREFIX, year, counter!.last);
       const source: TicketSource = internal.source ?? body.source ?? (staff ? 'web' : 'portal');
       const [t] = await tx.execute<{ id: number }[]>(
@@ -142,13 +139,27 @@ export async function createTicket(
                               group_id, assignee_id, sla_policy_id, sla_state, first_response_due_at, resolution_due_at, tags,
                               custom_fields, created_at, updated_at, version)
          values (?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, 'ok', ?, ?, ?::text[], '{}'::jsonb, ?, ?, 1) returning id`,
-        [number, body.subject, html, requester.id, requester.organizationId, source, body.categoryId ?? null, body.priority,
-          groupId, assigneeId, policyId, toDate(dueAtOf(clocks, 'first_response')), toDate(dueAtOf(clocks, 'resolution')),
-          pgArray(body.tags ?? []), new Date(now), new Date(now)],
+        [
+          number,
+          body.subject,
+          html,
+          requester.id,
+          requester.organizationId,
+          source,
+          body.categoryId ?? null,
+          body.priority,
+          groupId,
+          assigneeId,
+          policyId,
+          toDate(dueAtOf(clocks, 'first_response')),
+          toDate(dueAtOf(clocks, 'resolution')),
+          pgArray(body.tags ?? []),
+          new Date(now),
+          new Date(now),
+        ],
       );
       const id = t!.id;
-      if (body.tags?.length)
-        await tx.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [pgArray(body.tags)]);
+      if (body.tags?.length) await tx.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [pgArray(body.tags)]);
       const [message] = await tx.execute<{ id: number }[]>(
         `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, email_message_id, "references", idempotency_key, created_at)
          values (?, ?, 'public', ?, ?, ?, ?, '[]'::jsonb, ?, ?) returning id`,
@@ -177,10 +188,7 @@ export async function createTicket(
         at: new Date(now).toISOString(),
       });
       if (idempotencyKey) {
-        await tx.execute(
-          'insert into idempotency_keys (user_id, key, request_hash, ticket_id, created_at) values (?, ?, ?, ?, now())',
-          [user.id, idempotencyKey, hash, id],
-        );
+        await tx.execute('insert into idempotency_keys (user_id, key, request_hash, ticket_id, created_at) values (?, ?, ?, ?, now())', [user.id, idempotencyKey, hash, id]);
       }
       return id;
     })
@@ -207,7 +215,8 @@ async function defaultGroupId(em: EntityManager): Promise<number | null> {
 async function priorForKey(em: EntityManager, userId: number, key: string, hash: string): Promise<TicketRow | null> {
   const [k] = await em.execute<{ ticket_id: number; request_hash: string }[]>('select ticket_id, request_hash from idempotency_keys where user_id = ? and key = ?', [userId, key]);
   if (!k) return null;
-  if (k.request_hash !== hash) throw cannotProcess('unprocessable', 'Idempotency-Key was already used for a different request', [{ path: 'headers.idempotency-key', message: 'Reused with a different body' }]);
+  if (k.request_hash !== hash)
+    throw cannotProcess('unprocessable', 'Idempotency-Key was already used for a different request', [{ path: 'headers.idempotency-key', message: 'Reused with a different body' }]);
   return loadTicketRow(em, k.ticket_id);
 }
 

@@ -93,4 +93,3 @@ export async function ensureWorkflow(deps: { temporal: Client; config: Config },
   await startTicketWorkflow(deps.temporal, deps.config, workflowInputFrom(row, policy, requestId));
   await em.execute('update tickets set workflow_started_at = coalesce(workflow_started_at, now()) where id = ?', [row.id]);
 }
-

@@ -1,12 +1,6 @@
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import {
-  FAILURE,
-  TICKET_WORKFLOW_TYPE,
-  type TicketLifecycleInput,
-  ticketSearchAttributes,
-  ticketWorkflowId,
-} from '@mehrdesk/workflows/contracts';
+import { FAILURE, TICKET_WORKFLOW_TYPE, type TicketLifecycleInput, ticketSearchAttributes, ticketWorkflowId } from '@mehrdesk/workflows/contracts';
 import type { Config } from '@mehrdesk/core/config';
 import { DomainError, cannotProcess, conflictWith, invalidInput, unavailableNow } from '../errors';
 
@@ -72,7 +66,8 @@ export function mapWorkflowError(err: unknown, ticketNumber: string): Error {
     const kind = KIND_OF[type];
     if (kind === 'invalid') return invalidInput(err.cause.message);
     if (kind === 'unprocessable') return cannotProcess('change_not_stored', err.cause.message);
-    if (kind === 'conflict') return conflictWith(type === FAILURE.versionConflict ? 'version_conflict' : type === FAILURE.illegalTransition ? 'illegal_transition' : 'ticket_finished', err.cause.message);
+    if (kind === 'conflict')
+      return conflictWith(type === FAILURE.versionConflict ? 'version_conflict' : type === FAILURE.illegalTransition ? 'illegal_transition' : 'ticket_finished', err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return conflictWith('ticket_finished', `Ticket ${ticketNumber} is no longer active (its lifecycle has ended)`);
   // The caller's own refusals (the API's HTTP errors are domain errors too) pass through.

@@ -68,12 +68,7 @@ function parseHeader(header: string): ParsedHeader | null {
  * timestamp is outside the tolerance (either direction) is reported as `expired`, which is
  * what makes captured requests unreplayable later.
  */
-export function verifySignature(
-  secret: string | readonly string[],
-  header: string | null | undefined,
-  body: string,
-  { nowSec, toleranceSec = DEFAULT_TOLERANCE_SEC }: VerifyOptions,
-): VerifyResult {
+export function verifySignature(secret: string | readonly string[], header: string | null | undefined, body: string, { nowSec, toleranceSec = DEFAULT_TOLERANCE_SEC }: VerifyOptions): VerifyResult {
   if (typeof header !== 'string') return { ok: false, reason: 'malformed' };
   const parsed = parseHeader(header);
   if (parsed === null) return { ok: false, reason: 'malformed' };

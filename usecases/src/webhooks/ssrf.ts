@@ -190,11 +190,7 @@ export async function checkWebhookUrl(raw: string, opts: CheckWebhookUrlOptions)
   if (!opts.allowPrivate) {
     const bad = classified.find((c) => c.range !== null);
     if (bad) {
-      return refuse(
-        literal
-          ? `address ${bad.display} (${bad.range}) is not allowed`
-          : `${host} resolves to ${bad.display} (${bad.range}), which is not allowed`,
-      );
+      return refuse(literal ? `address ${bad.display} (${bad.range}) is not allowed` : `${host} resolves to ${bad.display} (${bad.range}), which is not allowed`);
     }
   }
   const first = classified[0];

@@ -28,7 +28,7 @@ describe('locale switch', () => {
     localStorage.clear();
   });
 
-  it('saves a signed-in user\'s choice to the account', async () => {
+  it("saves a signed-in user's choice to the account", async () => {
     setToken('mdk_test');
     const api = fakeApi({ 'PATCH /api/v1/auth/me': (call) => ({ body: { ...USER, ...(call.body as object) } }) });
     await choosePersian({ ...USER });
@@ -36,7 +36,7 @@ describe('locale switch', () => {
     expect(api.calls.map((c) => [c.method, c.path, c.body])).toEqual([['PATCH', '/api/v1/auth/me', { locale: 'fa' }]]);
   });
 
-  it('keeps a signed-out visitor\'s choice on this device only', async () => {
+  it("keeps a signed-out visitor's choice on this device only", async () => {
     setToken(null);
     const api = fakeApi({});
     await choosePersian(null);

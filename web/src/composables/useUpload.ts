@@ -167,10 +167,13 @@ export function useUpload() {
       }
       const controller = new AbortController();
       controllers.set(key, controller);
-      uploadFile(file, { signal: controller.signal, onProgress: (loaded, total) => {
-        const it = item(key);
-        if (it && total > 0) it.progress = Math.min(1, loaded / total);
-      } })
+      uploadFile(file, {
+        signal: controller.signal,
+        onProgress: (loaded, total) => {
+          const it = item(key);
+          if (it && total > 0) it.progress = Math.min(1, loaded / total);
+        },
+      })
         .then((result) => {
           const it = item(key);
           if (it) Object.assign(it, { status: 'done', progress: 1, result });

@@ -24,5 +24,7 @@ useKbStore(pinia).setInitialState(readPortalState());
 const router = createPortalRouter();
 app.use(router);
 // Who is signed in decides the header's links; a failure here only leaves them as for a guest.
-void useSessionStore(pinia).restore().catch(() => {});
+void useSessionStore(pinia)
+  .restore()
+  .catch(() => {});
 void router.isReady().then(() => app.mount('#app'));

@@ -125,8 +125,21 @@ const IDS_PER_REQUEST = 100;
 
 /** Fields of the Ticket DTO a live `ticket.updated` may carry new values for. */
 const PATCHABLE: readonly (keyof Ticket)[] = [
-  'subject', 'status', 'priority', 'groupId', 'assigneeId', 'tags', 'slaState', 'categoryId', 'organizationId',
-  'firstResponseDueAt', 'resolutionDueAt', 'updatedAt', 'firstRespondedAt', 'resolvedAt', 'closedAt',
+  'subject',
+  'status',
+  'priority',
+  'groupId',
+  'assigneeId',
+  'tags',
+  'slaState',
+  'categoryId',
+  'organizationId',
+  'firstResponseDueAt',
+  'resolutionDueAt',
+  'updatedAt',
+  'firstRespondedAt',
+  'resolvedAt',
+  'closedAt',
 ];
 
 export const useInboxStore = defineStore('inbox', () => {
@@ -379,8 +392,30 @@ export const useInboxStore = defineStore('inbox', () => {
   }
 
   return {
-    view, filters, sort, items, nextCursor, loading, loadingMore, error, loadedOnce, newSinceLoad, hasMore, activeFilterCount, searchSupported,
-    refresh, loadMore, selectView, setFilters, clearFilters, setSort, upsert, patchRow, attachLive, detachLive, bulkUpdate,
+    view,
+    filters,
+    sort,
+    items,
+    nextCursor,
+    loading,
+    loadingMore,
+    error,
+    loadedOnce,
+    newSinceLoad,
+    hasMore,
+    activeFilterCount,
+    searchSupported,
+    refresh,
+    loadMore,
+    selectView,
+    setFilters,
+    clearFilters,
+    setSort,
+    upsert,
+    patchRow,
+    attachLive,
+    detachLive,
+    bulkUpdate,
     /** For tests: run pending live fetches now. */
     flushLive: flush,
   };

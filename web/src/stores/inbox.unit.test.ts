@@ -54,7 +54,6 @@ describe('inbox filters → GET /tickets query', () => {
     expect(buildTicketQuery(viewPreset('pending', now).filters, '-updatedAt')).toMatchObject({ status: ['pending'] });
     expect(buildTicketQuery(viewPreset('recent', now).filters, viewPreset('recent').sort)).toMatchObject({ updatedFrom: '2026-05-01T12:00:00.000Z', sort: '-updatedAt' });
   });
-
 });
 
 describe('inbox store', () => {
@@ -138,7 +137,11 @@ describe('inbox store', () => {
     await inbox.selectView('allOpen');
     inbox.attachLive();
     const live = useLiveStore();
-    live.dispatch({ event: 'ticket.updated', data: JSON.stringify({ ticketId: 4, version: 2, fields: ['priority', 'updatedAt'], values: { priority: 'urgent', updatedAt: '2026-05-02T00:00:00.000Z' } }), id: null });
+    live.dispatch({
+      event: 'ticket.updated',
+      data: JSON.stringify({ ticketId: 4, version: 2, fields: ['priority', 'updatedAt'], values: { priority: 'urgent', updatedAt: '2026-05-02T00:00:00.000Z' } }),
+      id: null,
+    });
     expect(inbox.items.find((t) => t.id === 4)).toMatchObject({ priority: 'urgent', version: 2 });
     live.dispatch({ event: 'ticket.created', data: JSON.stringify({ ticketId: 6 }), id: null });
     live.dispatch({ event: 'ticket.created', data: JSON.stringify({ ticketId: 7 }), id: null });

@@ -1,10 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { ApiError } from '@/api/client';
-import {
-  categoryName, flattenCategories, kbApi,
-  type KbArticleListQuery, type KbArticleSummary, type KbCategory, type KbLang, type KbStatus, type KbVisibility,
-} from '@/api/kb';
+import { categoryName, flattenCategories, kbApi, type KbArticleListQuery, type KbArticleSummary, type KbCategory, type KbLang, type KbStatus, type KbVisibility } from '@/api/kb';
 import { useAuthStore } from './auth';
 import { useLocaleStore } from './locale';
 
@@ -160,8 +157,30 @@ export const useKbStore = defineStore('kb', () => {
   }
 
   return {
-    tree, treeLoading, treeError, treeLoaded, flat, byId, canWrite, categoryOptions, nameOf,
-    filters, articles, articlesTotal, articlesLoading, articlesError, articlesLoaded, hasMore,
-    loadTree, ensureTree, createCategory, renameCategory, moveCategory, reorderCategory, deleteCategory, loadArticles, setFilters,
+    tree,
+    treeLoading,
+    treeError,
+    treeLoaded,
+    flat,
+    byId,
+    canWrite,
+    categoryOptions,
+    nameOf,
+    filters,
+    articles,
+    articlesTotal,
+    articlesLoading,
+    articlesError,
+    articlesLoaded,
+    hasMore,
+    loadTree,
+    ensureTree,
+    createCategory,
+    renameCategory,
+    moveCategory,
+    reorderCategory,
+    deleteCategory,
+    loadArticles,
+    setFilters,
   };
 });

@@ -5,7 +5,14 @@ import { fakeApi, freshPinia } from '@/test/helpers';
 import { useAuthStore } from './auth';
 import { subtreeIds, useKbStore } from './kb';
 
-const cat = (id: number, parentId: number | null, position: number, en: string, fa: string, children: KbCategory[] = []): KbCategory => ({ id, parentId, position, names: { en, fa }, articleCount: 0, children });
+const cat = (id: number, parentId: number | null, position: number, en: string, fa: string, children: KbCategory[] = []): KbCategory => ({
+  id,
+  parentId,
+  position,
+  names: { en, fa },
+  articleCount: 0,
+  children,
+});
 
 // Network (1) with VPN (3) and Wi-Fi (4) under it, and Accounts (2).
 const tree = () => [cat(2, null, 1, 'Accounts', 'حساب‌ها'), cat(1, null, 0, 'Network', 'شبکه', [cat(4, 1, 1, 'Wi-Fi', 'وای‌فای'), cat(3, 1, 0, 'VPN', '')])];
@@ -44,7 +51,11 @@ describe('kb store', () => {
   it('only admins and supervisors may write', () => {
     const auth = useAuthStore();
     const kb = useKbStore();
-    for (const [role, can] of [['admin', true], ['supervisor', true], ['agent', false]] as const) {
+    for (const [role, can] of [
+      ['admin', true],
+      ['supervisor', true],
+      ['agent', false],
+    ] as const) {
       auth.user = { id: 1, email: 'a@x', name: 'A', role, locale: 'en', organizationId: null, groupIds: [] };
       expect(kb.canWrite, role).toBe(can);
     }
@@ -89,7 +100,14 @@ describe('kb store', () => {
   });
 
   it('lists articles with the filters as query parameters, and pages on', async () => {
-    const summary = (id: number) => ({ id, categoryId: 1, visibility: 'public', tags: [], updatedAt: '2026-05-01T00:00:00.000Z', translations: { en: { title: `A${id}`, slug: `a${id}`, status: 'draft' } } });
+    const summary = (id: number) => ({
+      id,
+      categoryId: 1,
+      visibility: 'public',
+      tags: [],
+      updatedAt: '2026-05-01T00:00:00.000Z',
+      translations: { en: { title: `A${id}`, slug: `a${id}`, status: 'draft' } },
+    });
     const api$ = fakeApi({
       'GET /api/v1/kb/articles': (call) => ({ body: { items: call.query.get('offset') === '2' ? [summary(3)] : [summary(1), summary(2)], total: 3 } }),
     });

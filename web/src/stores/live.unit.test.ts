@@ -30,7 +30,7 @@ describe('live store', () => {
     expect(seen).toEqual([{ ticketId: 1, version: 2, fields: ['status'] }]);
   });
 
-  it("runs the refetch callbacks when the server says events may have been missed (resync)", () => {
+  it('runs the refetch callbacks when the server says events may have been missed (resync)', () => {
     freshPinia();
     const live = useLiveStore();
     let refetches = 0;

@@ -45,9 +45,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
     if (!nextCursor.value || loadingMore.value) return;
     loadingMore.value = true;
     try {
-      const r = await unwrap(
-        api.GET('/api/v1/notifications', { params: { query: { limit: 25, cursor: nextCursor.value, ...(onlyUnread.value ? { unread: 'true' as const } : {}) } } }),
-      );
+      const r = await unwrap(api.GET('/api/v1/notifications', { params: { query: { limit: 25, cursor: nextCursor.value, ...(onlyUnread.value ? { unread: 'true' as const } : {}) } } }));
       const seen = new Set(items.value.map((n) => n.id));
       items.value = [...items.value, ...r.items.filter((n) => !seen.has(n.id))];
       unreadCount.value = r.unreadCount;
@@ -108,7 +106,24 @@ export const useNotificationsStore = defineStore('notifications', () => {
   }
 
   return {
-    items, unreadCount, nextCursor, onlyUnread, loading, loadingMore, loadedOnce, error, preferences, hasMore,
-    load, loadMore, setOnlyUnread, markRead, markAllRead, loadPreferences, savePreferences, attachLive, reset,
+    items,
+    unreadCount,
+    nextCursor,
+    onlyUnread,
+    loading,
+    loadingMore,
+    loadedOnce,
+    error,
+    preferences,
+    hasMore,
+    load,
+    loadMore,
+    setOnlyUnread,
+    markRead,
+    markAllRead,
+    loadPreferences,
+    savePreferences,
+    attachLive,
+    reset,
   };
 });

@@ -139,26 +139,40 @@ export const useTicketStore = defineStore('ticket', () => {
 
   function attach(id: number) {
     const live = useLiveStore();
-    const mine = <T extends { ticketId: number }>(fn: (e: T) => void) => (e: T) => {
-      if (e.ticketId === id && ticketId.value === id) fn(e);
-    };
+    const mine =
+      <T extends { ticketId: number }>(fn: (e: T) => void) =>
+      (e: T) => {
+        if (e.ticketId === id && ticketId.value === id) fn(e);
+      };
     offs = [
-      live.on('ticket.updated', mine((e) => {
-        // A rating changes no version (it is not the workflow's field): it names itself instead.
-        if (ticket.value && e.version <= ticket.value.version && !e.fields.includes('satisfaction')) return;
-        void loadTicket(id).catch(() => undefined);
-        void loadTimeline(id).catch(() => undefined);
-        if (e.fields.some((f) => ['status', 'priority', 'slaState', 'firstResponseDueAt', 'resolutionDueAt', 'firstRespondedAt'].includes(f))) void loadSla(id);
-      })),
-      live.on('message.added', mine(() => {
-        void loadMessages(id).catch(() => undefined);
-        void loadTimeline(id).catch(() => undefined);
-      })),
-      live.on('sla.changed', mine(() => {
-        void loadSla(id);
-        void loadTicket(id).catch(() => undefined);
-      })),
-      live.on('presence', mine((e) => seePresence(e))),
+      live.on(
+        'ticket.updated',
+        mine((e) => {
+          // A rating changes no version (it is not the workflow's field): it names itself instead.
+          if (ticket.value && e.version <= ticket.value.version && !e.fields.includes('satisfaction')) return;
+          void loadTicket(id).catch(() => undefined);
+          void loadTimeline(id).catch(() => undefined);
+          if (e.fields.some((f) => ['status', 'priority', 'slaState', 'firstResponseDueAt', 'resolutionDueAt', 'firstRespondedAt'].includes(f))) void loadSla(id);
+        }),
+      ),
+      live.on(
+        'message.added',
+        mine(() => {
+          void loadMessages(id).catch(() => undefined);
+          void loadTimeline(id).catch(() => undefined);
+        }),
+      ),
+      live.on(
+        'sla.changed',
+        mine(() => {
+          void loadSla(id);
+          void loadTicket(id).catch(() => undefined);
+        }),
+      ),
+      live.on(
+        'presence',
+        mine((e) => seePresence(e)),
+      ),
       live.onReconnect(() => {
         if (ticketId.value !== id) return;
         void loadTicket(id).catch(() => undefined);
@@ -236,9 +250,7 @@ export const useTicketStore = defineStore('ticket', () => {
     const t = ticket.value;
     if (!t) throw new Error('no ticket open');
     try {
-      const r = await unwrap(
-        api.POST('/api/v1/tickets/{id}/macros/{macroId}/apply', { params: { path: { id: String(t.id), macroId: String(macroId) } }, body: { version: t.version } }),
-      );
+      const r = await unwrap(api.POST('/api/v1/tickets/{id}/macros/{macroId}/apply', { params: { path: { id: String(t.id), macroId: String(macroId) } }, body: { version: t.version } }));
       if (ticketId.value === t.id) ticket.value = r.ticket;
       useInboxStore().upsert([r.ticket]);
     } catch (err) {
@@ -279,7 +291,30 @@ export const useTicketStore = defineStore('ticket', () => {
   }
 
   return {
-    ticketId, ticket, messages, timeline, sla, slaReadAt, slaError, previous, colleagues, activeColleagues, macros, macrosAvailable, loading, error, saving,
-    open, close, update, reply, reviewHeld, applyMacro, announce, loadMacros, loadSla, seePresence,
+    ticketId,
+    ticket,
+    messages,
+    timeline,
+    sla,
+    slaReadAt,
+    slaError,
+    previous,
+    colleagues,
+    activeColleagues,
+    macros,
+    macrosAvailable,
+    loading,
+    error,
+    saving,
+    open,
+    close,
+    update,
+    reply,
+    reviewHeld,
+    applyMacro,
+    announce,
+    loadMacros,
+    loadSla,
+    seePresence,
   };
 });

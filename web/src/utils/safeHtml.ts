@@ -12,7 +12,37 @@ export function highlightHtml(html: string | null | undefined): string {
 }
 
 // The tags the server's rich-text sanitiser keeps (core/src/sanitize.ts), plus images for KB articles.
-const ARTICLE_TAGS = ['p', 'br', 'strong', 'b', 'em', 'i', 'u', 's', 'blockquote', 'code', 'pre', 'ul', 'ol', 'li', 'a', 'h1', 'h2', 'h3', 'h4', 'hr', 'span', 'div', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'img'];
+const ARTICLE_TAGS = [
+  'p',
+  'br',
+  'strong',
+  'b',
+  'em',
+  'i',
+  'u',
+  's',
+  'blockquote',
+  'code',
+  'pre',
+  'ul',
+  'ol',
+  'li',
+  'a',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'hr',
+  'span',
+  'div',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'img',
+];
 const ARTICLE_ATTRS = ['href', 'title', 'rel', 'target', 'dir', 'lang', 'src', 'alt', 'width', 'height'];
 
 /** An article body as the public sees it: rich text and images, no scripts, styles, forms or frames. */

@@ -107,7 +107,11 @@ export function createFollowupActivities(deps: ActivityDeps, deliver: Deliver): 
             type: 'reminder.sent',
             field: null,
             from: null,
-            to: { reminder: input.reminder, pendingSince: new Date(input.pendingSince).toISOString(), autoResolveAt: input.autoResolveAt === null ? null : new Date(input.autoResolveAt).toISOString() },
+            to: {
+              reminder: input.reminder,
+              pendingSince: new Date(input.pendingSince).toISOString(),
+              autoResolveAt: input.autoResolveAt === null ? null : new Date(input.autoResolveAt).toISOString(),
+            },
             meta: { email: sent.status },
           },
         ]),

@@ -19,10 +19,7 @@ export function createRuleActivities(deps: RuleDeps): Pick<TicketActivities, 'ev
     async evaluateRules(input: EvaluateRulesInput): Promise<{ planned: PlannedRule[] }> {
       const em = deps.orm.em.fork();
       // Fast path: no enabled rule listens to this trigger (the common case for most events).
-      const [{ n }] = await em.execute<[{ n: number }]>(
-        `select count(*)::int as n from rules where enabled and deleted_at is null and trigger = ?`,
-        [input.event.type],
-      );
+      const [{ n }] = await em.execute<[{ n: number }]>(`select count(*)::int as n from rules where enabled and deleted_at is null and trigger = ?`, [input.event.type]);
       if (n === 0) return { planned: [] };
       return evaluateForTicket(deps, em, input);
     },
@@ -31,11 +28,13 @@ export function createRuleActivities(deps: RuleDeps): Pick<TicketActivities, 'ev
 
     async recordRuleChainLimit(input) {
       deps.log.warn({ ticketId: input.ticketId, chainKey: input.chainKey, depth: input.depth, rules: input.firedRuleIds, requestId: input.requestId }, 'rule chain limit reached');
-      await deps.orm.em.fork().transactional((em) =>
-        insertTimeline(em, input.ticketId, `${input.chainKey}:limit`, { type: 'workflow', id: null, role: null }, [
-          { type: 'rules.chain_limit', field: null, from: null, to: { depth: input.depth, ruleIds: input.firedRuleIds }, meta: { chainKey: input.chainKey } },
-        ]),
-      );
+      await deps.orm.em
+        .fork()
+        .transactional((em) =>
+          insertTimeline(em, input.ticketId, `${input.chainKey}:limit`, { type: 'workflow', id: null, role: null }, [
+            { type: 'rules.chain_limit', field: null, from: null, to: { depth: input.depth, ruleIds: input.firedRuleIds }, meta: { chainKey: input.chainKey } },
+          ]),
+        );
     },
   };
 }

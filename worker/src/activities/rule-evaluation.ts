@@ -45,7 +45,10 @@ export async function evaluateForTicket(deps: RuleDeps, em: EntityManager, input
   const result = await evaluate(set, ctx, { trigger: input.event.type, skipRuleIds: input.skipRuleIds });
   await em.transactional((tx) => logExecutions(tx, input.ticketId, input.event.type, input.chainKey, input.chainDepth, result.results));
   const planned = result.results.filter((r) => r.matched && r.actions.length > 0).map(plan);
-  deps.log.debug({ ticketId: input.ticketId, event: input.event.type, evaluated: result.results.length, matched: planned.map((p) => p.ruleId), ms: result.durationMs, requestId: input.requestId }, 'rules evaluated');
+  deps.log.debug(
+    { ticketId: input.ticketId, event: input.event.type, evaluated: result.results.length, matched: planned.map((p) => p.ruleId), ms: result.durationMs, requestId: input.requestId },
+    'rules evaluated',
+  );
   return { planned };
 }
 
@@ -75,10 +78,10 @@ export async function scanScheduledRule(deps: RuleDeps, input: { ruleId: number;
   const [stored] = await loadStoredRules(em, `r.enabled and r.id = ? and r.trigger = 'schedule'`, [input.ruleId]);
   if (!stored) return { matches: [], rule: null, scanned: 0, nextAfter: null };
   const set = compileRuleSet([stored]);
-  const tickets = await em.execute<{ id: number }[]>(
-    `select id from tickets where id > ? and deleted_at is null and status not in ('closed', 'cancelled') order by id limit ?`,
-    [input.afterTicketId, PAGE],
-  );
+  const tickets = await em.execute<{ id: number }[]>(`select id from tickets where id > ? and deleted_at is null and status not in ('closed', 'cancelled') order by id limit ?`, [
+    input.afterTicketId,
+    PAGE,
+  ]);
   const now = Date.now();
   const matches: ScheduledRulePage['matches'] = [];
   for (const { id } of tickets) {

@@ -50,8 +50,20 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
           `insert into messages (ticket_id, author_id, kind, channel, body_html, body_text, email_message_id, in_reply_to, "references", idempotency_key, review_status, held_from, created_at)
            values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, now())
            on conflict (idempotency_key) do nothing returning id, created_at`,
-          [input.ticketId, input.actor.id, input.kind, input.channel, input.bodyHtml, input.bodyText, input.email?.messageId ?? null, input.email?.inReplyTo ?? null, JSON.stringify(input.email?.references ?? []), input.idempotencyKey,
-            input.heldForReview ? 'held' : null, input.heldForReview?.from.slice(0, 254) ?? null],
+          [
+            input.ticketId,
+            input.actor.id,
+            input.kind,
+            input.channel,
+            input.bodyHtml,
+            input.bodyText,
+            input.email?.messageId ?? null,
+            input.email?.inReplyTo ?? null,
+            JSON.stringify(input.email?.references ?? []),
+            input.idempotencyKey,
+            input.heldForReview ? 'held' : null,
+            input.heldForReview?.from.slice(0, 254) ?? null,
+          ],
         );
         if (inserted.length === 0) {
           // A retry of a message that was already stored (with its ticket change, same transaction).
@@ -63,7 +75,13 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
         await insertTimeline(em, input.ticketId, input.idempotencyKey, input.actor, [
           input.heldForReview
             ? { type: 'message.held', field: null, from: null, to: { messageId: msg.id }, meta: { kind: input.kind, channel: input.channel, from: input.heldForReview.from } }
-            : { type: input.kind === 'internal' ? 'message.note_added' : 'message.reply_added', field: null, from: null, to: { messageId: msg.id }, meta: { kind: input.kind, channel: input.channel } },
+            : {
+                type: input.kind === 'internal' ? 'message.note_added' : 'message.reply_added',
+                field: null,
+                from: null,
+                to: { messageId: msg.id },
+                meta: { kind: input.kind, channel: input.channel },
+              },
         ]);
         await linkAttachments(em, input, msg.id);
         let result = { version: 0, assigneeLabel: '' };
@@ -132,7 +150,9 @@ async function linkAttachments(em: EntityManager, input: PersistMessageInput, me
 
 /** message.added for live consoles: ids and kind only (customers are sent public ones only). */
 async function announceMessage(em: EntityManager, input: PersistMessageInput, messageId: number) {
-  const [t] = await em.execute<{ requester_id: number; group_id: number | null; assignee_id: number | null }[]>('select requester_id, group_id, assignee_id from tickets where id = ?', [input.ticketId]);
+  const [t] = await em.execute<{ requester_id: number; group_id: number | null; assignee_id: number | null }[]>('select requester_id, group_id, assignee_id from tickets where id = ?', [
+    input.ticketId,
+  ]);
   await publishLiveEvent(em, {
     type: 'message.added',
     ticketId: input.ticketId,
@@ -168,10 +188,9 @@ async function recipientsOf(em: ReturnType<MikroORM['em']['fork']>, t: EmailCont
   if (typeof to === 'object') return [{ id: null, role: null, email: to.address, name: to.address, locale: 'en' }];
   if (to === 'group') {
     if (t.group_id === null) return [];
-    return em.execute<Recipient[]>(
-      `select u.id, u.role, u.email, u.name, u.locale from group_members gm join users u on u.id = gm.user_id where gm.group_id = ? and u.active order by u.id`,
-      [t.group_id],
-    );
+    return em.execute<Recipient[]>(`select u.id, u.role, u.email, u.name, u.locale from group_members gm join users u on u.id = gm.user_id where gm.group_id = ? and u.active order by u.id`, [
+      t.group_id,
+    ]);
   }
   let userId: number | null = null;
   if (to === 'requester') userId = t.requester_id;
@@ -197,10 +216,7 @@ function ticketLink(config: Config, to: Recipient, ticketId: number): string {
 async function sendTicketEmail(deps: ActivityDeps, input: SendTicketEmailInput): Promise<SendTicketEmailResult> {
   if (!(EMAIL_TEMPLATES as readonly string[]).includes(input.template)) throw ApplicationFailure.nonRetryable(`unknown e-mail template ${input.template}`, 'InvalidTemplate');
   const em = deps.orm.em.fork();
-  const [t] = await em.execute<EmailContext[]>(
-    'select number, subject, requester_id, assignee_id, group_id, first_response_due_at, resolution_due_at from tickets where id = ?',
-    [input.ticketId],
-  );
+  const [t] = await em.execute<EmailContext[]>('select number, subject, requester_id, assignee_id, group_id, first_response_due_at, resolution_due_at from tickets where id = ?', [input.ticketId]);
   if (!t) throw ApplicationFailure.nonRetryable(`ticket ${input.ticketId} does not exist`, 'TicketRowMissing');
   const recipients = await recipientsOf(em, t, input.to);
   if (recipients.length === 0) {
@@ -267,10 +283,9 @@ export async function deliverOnce(
   let body: string | undefined;
   let actorName: string | undefined;
   if (input.vars?.messageId) {
-    const [m] = await em.execute<{ body_text: string; name: string | null }[]>(
-      'select m.body_text, u.name from messages m left join users u on u.id = m.author_id where m.id = ?',
-      [input.vars.messageId],
-    );
+    const [m] = await em.execute<{ body_text: string; name: string | null }[]>('select m.body_text, u.name from messages m left join users u on u.id = m.author_id where m.id = ?', [
+      input.vars.messageId,
+    ]);
     body = m?.body_text;
     actorName = m?.name ?? undefined;
   }

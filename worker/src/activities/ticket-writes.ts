@@ -27,7 +27,6 @@ const COLUMN: Record<keyof ApplyTicketChangeInput['set'], string> = {
 };
 const TIME_FIELDS = new Set(['firstRespondedAt', 'resolvedAt', 'closedAt', 'deletedAt']);
 
-
 /** Keep the tag catalogue (used by pickers and autocomplete) in step with tags in use. */
 export async function rememberTags(em: EntityManager, tags: string[]) {
   if (tags.length) await em.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [pgArray(tags)]);
@@ -86,10 +85,7 @@ export async function writeSla(em: EntityManager, ticketId: number, key: string,
 }
 
 export async function assigneeLabel(em: EntityManager, ticketId: number): Promise<string> {
-  const [row] = await em.execute<{ email: string | null }[]>(
-    'select u.email from tickets t left join users u on u.id = t.assignee_id where t.id = ?',
-    [ticketId],
-  );
+  const [row] = await em.execute<{ email: string | null }[]>('select u.email from tickets t left join users u on u.id = t.assignee_id where t.id = ?', [ticketId]);
   return row?.email ?? '';
 }
 
@@ -132,10 +128,11 @@ export async function applyChangeTx(
   const timeline = change.timeline.map((e) =>
     e.field === 'categoryId' ? { ...e, from: old?.category_id ?? null } : e.field === 'customFields' ? { ...e, from: pick(old?.custom_fields ?? {}, Object.keys(e.to as object)) } : e,
   );
-  const updated = await em.execute<({ version: number } & ScopeRow)[]>(
-    `update tickets set ${sets.join(', ')} where id = ? and version = ? returning version, requester_id, group_id, assignee_id`,
-    [...params, ticketId, change.expectedVersion],
-  );
+  const updated = await em.execute<({ version: number } & ScopeRow)[]>(`update tickets set ${sets.join(', ')} where id = ? and version = ? returning version, requester_id, group_id, assignee_id`, [
+    ...params,
+    ticketId,
+    change.expectedVersion,
+  ]);
   if (updated.length === 0) {
     const [row] = await em.execute<{ version: number }[]>('select version from tickets where id = ?', [ticketId]);
     if (!row) throw new TicketRowMissing(`ticket ${ticketId} does not exist`);

@@ -63,9 +63,20 @@ export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
           occurredAt: new Date().toISOString(),
           ...(input.rule ? { rule: input.rule } : {}),
           ticket: {
-            id: t.id, number: t.number, subject: t.subject, status: t.status, priority: t.priority, source: t.source,
-            groupId: t.group_id, assigneeId: t.assignee_id, categoryId: t.category_id, tags: t.tags, slaState: t.sla_state,
-            requesterEmail: t.requester_email, createdAt: new Date(t.created_at).toISOString(), updatedAt: new Date(t.updated_at).toISOString(),
+            id: t.id,
+            number: t.number,
+            subject: t.subject,
+            status: t.status,
+            priority: t.priority,
+            source: t.source,
+            groupId: t.group_id,
+            assigneeId: t.assignee_id,
+            categoryId: t.category_id,
+            tags: t.tags,
+            slaState: t.sla_state,
+            requesterEmail: t.requester_email,
+            createdAt: new Date(t.created_at).toISOString(),
+            updatedAt: new Date(t.updated_at).toISOString(),
           },
         };
         await em.execute(
@@ -100,10 +111,16 @@ export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
         nowSec: Math.floor(Date.now() / 1000),
       });
       await em.transactional(async (tx) => {
-        await tx.execute(
-          `insert into webhook_attempts (delivery_id, run, attempt, outcome, status_code, latency_ms, response_excerpt, error, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, now())`,
-          [deliveryId, run, attempt, out.outcome, out.statusCode, Math.round(out.latencyMs), out.responseExcerpt, out.error],
-        );
+        await tx.execute(`insert into webhook_attempts (delivery_id, run, attempt, outcome, status_code, latency_ms, response_excerpt, error, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, now())`, [
+          deliveryId,
+          run,
+          attempt,
+          out.outcome,
+          out.statusCode,
+          Math.round(out.latencyMs),
+          out.responseExcerpt,
+          out.error,
+        ]);
         await tx.execute(
           `update webhook_deliveries set attempts = attempts + 1, last_status_code = ?, last_latency_ms = ?, last_error = ?,
                   status = case when ? then 'succeeded' else status end, completed_at = case when ? then now() else completed_at end

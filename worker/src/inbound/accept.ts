@@ -27,14 +27,7 @@ export interface Accepted {
   duplicate: boolean;
 }
 
-export async function acceptInbound(
-  deps: InboundDeps,
-  queue: Queue,
-  raw: Buffer,
-  envelope: { from: string; to: string[] },
-  subject: string,
-  opts: AcceptOptions = {},
-): Promise<Accepted> {
+export async function acceptInbound(deps: InboundDeps, queue: Queue, raw: Buffer, envelope: { from: string; to: string[] }, subject: string, opts: AcceptOptions = {}): Promise<Accepted> {
   const stored = await storeFile(deps.config.STORAGE_DIR, 'mail', raw);
   const messageId = /^message-id:\s*(<[^>\r\n]+>)/im.exec(raw.subarray(0, 64 * 1024).toString('latin1'))?.[1] ?? null;
   const em = deps.orm.em.fork();

@@ -74,7 +74,12 @@ export function declareUndeclaredCharsets(raw: Uint8Array): Uint8Array {
       }
     }
     const contentType = fields.find((f) => f.name === 'content-type');
-    const encoding = (fields.find((f) => f.name === 'content-transfer-encoding')?.value.trim().toLowerCase().match(/^[\w-]*/)?.[0] ?? '');
+    const encoding =
+      fields
+        .find((f) => f.name === 'content-transfer-encoding')
+        ?.value.trim()
+        .toLowerCase()
+        .match(/^[\w-]*/)?.[0] ?? '';
     const type = contentType?.value.split(';')[0]!.trim().toLowerCase() || (inDigest ? 'message/rfc822' : 'text/plain');
     const bodyFrom = Math.min(blank + 1, to);
 
@@ -106,7 +111,10 @@ export function declareUndeclaredCharsets(raw: Uint8Array): Uint8Array {
   entity(0, lines.length, false, 0);
   if (badHeaderLines.length === 0 && bodies.length === 0) return raw;
 
-  const sample = Buffer.concat([...badHeaderLines.map((i) => raw.subarray(lines[i]!.start, lines[i]!.end)), ...bodies.map((b) => b.bytes)].flatMap((b) => [b, Buffer.from('\n')])).subarray(0, SAMPLE_BYTES);
+  const sample = Buffer.concat([...badHeaderLines.map((i) => raw.subarray(lines[i]!.start, lines[i]!.end)), ...bodies.map((b) => b.bytes)].flatMap((b) => [b, Buffer.from('\n')])).subarray(
+    0,
+    SAMPLE_BYTES,
+  );
   const charset = detectCharset(sample);
   if (!charset) return raw;
   const decode = (bytes: Uint8Array) => {

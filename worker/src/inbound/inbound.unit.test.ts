@@ -3,21 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { NO_TEXT_HTML, ticketBodyHtml } from './body';
 import { classifyAutomated } from './classify';
 import { extractMessageIds, parseInbound, type InboundMail } from './parse';
-import {
-  decideThread,
-  findTicketToken,
-  isForwarded,
-  normalizeSubject,
-  type ThreadLookups,
-  type ThreadOptions,
-} from './thread';
+import { decideThread, findTicketToken, isForwarded, normalizeSubject, type ThreadLookups, type ThreadOptions } from './thread';
 
 // ---------------------------------------------------------------------------------------
 // Fixtures: raw RFC 5322 messages (CRLF) and an in-memory stand-in for the DB lookups.
 
 const CRLF = '\r\n';
-const raw = (headers: string[], body: string): string =>
-  [...headers, '', body.split('\n').join(CRLF)].join(CRLF);
+const raw = (headers: string[], body: string): string => [...headers, '', body.split('\n').join(CRLF)].join(CRLF);
 
 const HOST = 'mehrdesk.local';
 const NOTIF_42 = `<0123456789abcdef0123456789abcdef@${HOST}>`;
@@ -158,17 +150,7 @@ describe('parseInbound', () => {
   });
 
   it('normalises In-Reply-To and References (brackets, order, duplicates, folding)', async () => {
-    const mail = await parseInbound(
-      raw(
-        base([
-          'In-Reply-To: <a@x> (sent by Outlook)',
-          'References: <r1@x>',
-          ' <r2@x><r3@x>',
-          '\t<r2@x>',
-        ]),
-        'x',
-      ),
-    );
+    const mail = await parseInbound(raw(base(['In-Reply-To: <a@x> (sent by Outlook)', 'References: <r1@x>', ' <r2@x><r3@x>', '\t<r2@x>']), 'x'));
     expect(mail.inReplyTo).toBe('<a@x>');
     expect(mail.references).toEqual(['<r1@x>', '<r2@x>', '<r3@x>']);
     expect(extractMessageIds('bare1@x bare2@y')).toEqual(['<bare1@x>', '<bare2@y>']);
@@ -201,13 +183,7 @@ describe('parseInbound', () => {
   it('decodes a quoted-printable UTF-8 HTML alternative', async () => {
     const mail = await parseInbound(
       raw(
-        [
-          'From: ali@customer.example',
-          'To: support@mehrdesk.local',
-          'Subject: =?utf-8?Q?=D8=B3=D9=84=D8=A7=D9=85?=',
-          'MIME-Version: 1.0',
-          'Content-Type: multipart/alternative; boundary="alt"',
-        ],
+        ['From: ali@customer.example', 'To: support@mehrdesk.local', 'Subject: =?utf-8?Q?=D8=B3=D9=84=D8=A7=D9=85?=', 'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="alt"'],
         [
           '--alt',
           'Content-Type: text/plain; charset=utf-8',
@@ -234,13 +210,7 @@ describe('parseInbound', () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]);
     const mail = await parseInbound(
       raw(
-        [
-          'From: alice@customer.example',
-          'To: support@mehrdesk.local',
-          'Subject: logs',
-          'MIME-Version: 1.0',
-          'Content-Type: multipart/mixed; boundary="b1"',
-        ],
+        ['From: alice@customer.example', 'To: support@mehrdesk.local', 'Subject: logs', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b1"'],
         [
           '--b1',
           'Content-Type: text/plain; charset=utf-8',
@@ -284,9 +254,7 @@ describe('decideThread', () => {
   });
 
   it('reply by In-Reply-To to our notification (requester) -> reply, no participant', async () => {
-    const { decision, calls } = await decide(
-      raw(base([`In-Reply-To: ${NOTIF_42}`, `References: <ticket-42@${HOST}> ${NOTIF_42}`], 'Re: Printer broken'), 'ok'),
-    );
+    const { decision, calls } = await decide(raw(base([`In-Reply-To: ${NOTIF_42}`, `References: <ticket-42@${HOST}> ${NOTIF_42}`], 'Re: Printer broken'), 'ok'));
     expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'in-reply-to:outgoing' });
     expect(calls).toEqual([`outgoing ${NOTIF_42}`, 'requester 42']);
   });
@@ -323,13 +291,7 @@ describe('decideThread', () => {
   it('References resolve a stored message id (reply to a message we stored)', async () => {
     const { decision, calls } = await decide(raw(base([`References: ${STORED_42} <unknown@elsewhere>`], 'RE: x'), 'x'));
     expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'references:stored' });
-    expect(calls).toEqual([
-      'outgoing <unknown@elsewhere>',
-      'stored <unknown@elsewhere>',
-      `outgoing ${STORED_42}`,
-      `stored ${STORED_42}`,
-      'requester 42',
-    ]);
+    expect(calls).toEqual(['outgoing <unknown@elsewhere>', 'stored <unknown@elsewhere>', `outgoing ${STORED_42}`, `stored ${STORED_42}`, 'requester 42']);
   });
 
   it('References resolve the <ticket-<id>@host> thread id; threadIdHosts restricts the host', async () => {
@@ -345,9 +307,7 @@ describe('decideThread', () => {
   });
 
   it('token-only threading with a rewritten subject', async () => {
-    const { decision, calls } = await decide(
-      raw(base([], 'پاسخ: [EXTERNAL] RE: Antw: Drucker [TKT-2026-000042] kaputt'), 'noch da'),
-    );
+    const { decision, calls } = await decide(raw(base([], 'پاسخ: [EXTERNAL] RE: Antw: Drucker [TKT-2026-000042] kaputt'), 'noch da'));
     expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'subject-token' });
     expect(calls).toEqual(['number TKT-2026-000042']);
   });
@@ -374,18 +334,13 @@ describe('decideThread', () => {
   });
 
   it('a reply from an existing participant adds nobody', async () => {
-    const { decision } = await decide(
-      raw(
-        ['From: BOB <Bob@Customer.Example>', 'To: support@mehrdesk.local', 'Subject: Re: x', `In-Reply-To: ${NOTIF_42}`],
-        'x',
-      ),
-    );
+    const { decision } = await decide(raw(['From: BOB <Bob@Customer.Example>', 'To: support@mehrdesk.local', 'Subject: Re: x', `In-Reply-To: ${NOTIF_42}`], 'x'));
     expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'in-reply-to:outgoing' });
   });
 
   // A third party who is not yet a participant is held for review (see "strangers" below);
   // participants are recorded from the To/Cc of mail the requester sends.
-  it("a third party replying who is not a participant -> hold (no new ticket, not a public reply)", async () => {
+  it('a third party replying who is not a participant -> hold (no new ticket, not a public reply)', async () => {
     const { decision } = await decide(
       raw(
         [
@@ -403,15 +358,7 @@ describe('decideThread', () => {
   });
 
   it("a BCC'd reply (we are in neither To nor Cc) still threads and never changes the requester", async () => {
-    const message = raw(
-      [
-        'From: Dave <dave@partner.example>',
-        'To: alice@customer.example',
-        'Subject: Re: Printer broken',
-        `In-Reply-To: ${NOTIF_42}`,
-      ],
-      'Replying to Alice, BCC to support.',
-    );
+    const message = raw(['From: Dave <dave@partner.example>', 'To: alice@customer.example', 'Subject: Re: Printer broken', `In-Reply-To: ${NOTIF_42}`], 'Replying to Alice, BCC to support.');
     const mail = await parseInbound(message, { envelopeTo: ['support@mehrdesk.local'] });
     expect(mail.to).toEqual(['alice@customer.example']);
     expect(mail.cc).toEqual([]);
@@ -422,29 +369,20 @@ describe('decideThread', () => {
   });
 
   it('a reply to a broadcast notification is NOT merged into one of its tickets', async () => {
-    const { decision, calls } = await decide(
-      raw(
-        base([`In-Reply-To: ${BROADCAST}`, `References: <ticket-99@${HOST}> ${BROADCAST}`], 'Re: Maintenance Saturday 02:00'),
-        'Will the VPN be down too?',
-      ),
-    );
+    const { decision, calls } = await decide(raw(base([`In-Reply-To: ${BROADCAST}`, `References: <ticket-99@${HOST}> ${BROADCAST}`], 'Re: Maintenance Saturday 02:00'), 'Will the VPN be down too?'));
     expect(decision).toEqual({ action: 'new_ticket' });
     // header threading stops at the broadcast: the older <ticket-99@...> is not consulted
     expect(calls).toEqual([`outgoing ${BROADCAST}`]);
   });
 
   it('a reply to a broadcast that carries a ticket token threads by the token', async () => {
-    const { decision } = await decide(
-      raw(base([`In-Reply-To: ${BROADCAST}`], 'Re: Maintenance Saturday [TKT-2026-000042]'), 'x'),
-    );
+    const { decision } = await decide(raw(base([`In-Reply-To: ${BROADCAST}`], 'Re: Maintenance Saturday [TKT-2026-000042]'), 'x'));
     expect(decision).toEqual({ action: 'reply', ticketId: 42, reason: 'subject-token' });
   });
 
   it('a forwarded message opens a new ticket even if its headers point at a ticket', async () => {
     for (const subject of ['Fwd: Printer broken', 'WG: Printer broken', 'TR: Printer broken', '[EXTERNAL] FW: Printer broken']) {
-      const { decision, calls } = await decide(
-        raw(base([`In-Reply-To: ${NOTIF_42}`, `References: ${NOTIF_42}`], subject), 'fyi'),
-      );
+      const { decision, calls } = await decide(raw(base([`In-Reply-To: ${NOTIF_42}`, `References: ${NOTIF_42}`], subject), 'fyi'));
       expect(decision, subject).toEqual({ action: 'new_ticket' });
       expect(calls, subject).toEqual([]);
     }
@@ -452,25 +390,14 @@ describe('decideThread', () => {
 
   it('a "Forwarded message" block without a Fwd: prefix is a forward too', async () => {
     const { decision } = await decide(
-      raw(
-        base([`References: ${NOTIF_42}`], 'Printer broken'),
-        'See below.\n\n---------- Forwarded message ---------\nFrom: Alice <alice@customer.example>\nSubject: Printer broken\n',
-      ),
+      raw(base([`References: ${NOTIF_42}`], 'Printer broken'), 'See below.\n\n---------- Forwarded message ---------\nFrom: Alice <alice@customer.example>\nSubject: Printer broken\n'),
     );
     expect(decision).toEqual({ action: 'new_ticket' });
   });
 
   it('a forwarded message with a token threads by the token (held: Erin is not on the ticket)', async () => {
     const { decision, calls } = await decide(
-      raw(
-        [
-          'From: Erin <erin@customer.example>',
-          'To: support@mehrdesk.local',
-          'Subject: WG: [TKT-2026-000042] Printer broken',
-          `In-Reply-To: ${NOTIF_7}`,
-        ],
-        'fyi',
-      ),
+      raw(['From: Erin <erin@customer.example>', 'To: support@mehrdesk.local', 'Subject: WG: [TKT-2026-000042] Printer broken', `In-Reply-To: ${NOTIF_7}`], 'fyi'),
     );
     expect(decision).toEqual({ action: 'hold', ticketId: 42, from: 'erin@customer.example', reason: 'subject-token' });
     expect(calls).toEqual(['number TKT-2026-000042']);
@@ -516,8 +443,7 @@ describe('decideThread', () => {
 // ---------------------------------------------------------------------------------------
 
 describe('classifyAutomated', () => {
-  const plain = (extra: string[], from = 'Alice <alice@customer.example>'): string =>
-    raw([`From: ${from}`, 'To: support@mehrdesk.local', 'Subject: x', 'Content-Type: text/plain', ...extra], 'x');
+  const plain = (extra: string[], from = 'Alice <alice@customer.example>'): string => raw([`From: ${from}`, 'To: support@mehrdesk.local', 'Subject: x', 'Content-Type: text/plain', ...extra], 'x');
 
   it('a normal Outlook mail with X-Auto-Response-Suppress: All is NOT automated', async () => {
     expect(
@@ -606,9 +532,7 @@ describe('classifyAutomated', () => {
     const mail = await parseInbound(dsn);
     expect(mail.attachments.map((a) => a.contentType)).toEqual(['message/delivery-status', 'message/rfc822']);
     // the part alone is enough, even when the top-level type is not multipart/report
-    expect(
-      classifyAutomated({ ...mail, headers: { ...mail.headers, 'content-type': 'multipart/mixed' } }, OURS),
-    ).toEqual({ automated: true, reason: 'report:message/delivery-status' });
+    expect(classifyAutomated({ ...mail, headers: { ...mail.headers, 'content-type': 'multipart/mixed' } }, OURS)).toEqual({ automated: true, reason: 'report:message/delivery-status' });
   });
 });
 
@@ -688,7 +612,12 @@ describe('parseInbound over the hard-case corpus', () => {
   it('an undeclared 8-bit part inside a multipart gets its charset; its declared sibling is read as declared', async () => {
     const mail = await parseInbound(
       Buffer.concat([
-        Buffer.from(raw(['From: a@customer.example', 'Subject: s', 'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="b"'], '--b\nContent-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n')),
+        Buffer.from(
+          raw(
+            ['From: a@customer.example', 'Subject: s', 'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="b"'],
+            '--b\nContent-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n',
+          ),
+        ),
         Buffer.from('Die Rechnung f\xfcr M\xe4rz ist falsch, bitte pr\xfcfen Sie die Betr\xe4ge.\r\n', 'latin1'),
         Buffer.from('--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Die Rechnung für März</p>\r\n--b--\r\n'),
       ]),
@@ -698,7 +627,15 @@ describe('parseInbound over the hard-case corpus', () => {
   });
 
   it('declared charsets and valid UTF-8 are left alone', async () => {
-    const latin1 = Buffer.concat([Buffer.from(raw(base([]).map((h) => h.replace('charset=utf-8', 'charset=iso-8859-15')), '')), Buffer.from('Gr\xfc\xdfe \xa4\r\n', 'latin1')]);
+    const latin1 = Buffer.concat([
+      Buffer.from(
+        raw(
+          base([]).map((h) => h.replace('charset=utf-8', 'charset=iso-8859-15')),
+          '',
+        ),
+      ),
+      Buffer.from('Gr\xfc\xdfe \xa4\r\n', 'latin1'),
+    ]);
     expect((await parseInbound(latin1)).text).toBe('Grüße €\n');
     const utf8 = Buffer.from(raw(['From: Jörg <j@customer.example>', 'Subject: Grüße', 'Content-Type: text/plain'], 'Grüße'));
     expect(await parseInbound(utf8)).toMatchObject({ subject: 'Grüße', from: { name: 'Jörg' }, text: 'Grüße\n' });

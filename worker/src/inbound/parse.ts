@@ -147,17 +147,10 @@ export async function parseInbound(raw: Buffer | string, options: ParseOptions =
 
   const sender = resolveSender(email.headers, options.envelopeFrom);
 
-  const deliveredTo = options.envelopeTo
-    ? [...new Set(options.envelopeTo.map((a) => storable(a.trim().toLowerCase())).filter((a) => a !== ''))]
-    : envelopeFromHeaders(email).map(storable);
+  const deliveredTo = options.envelopeTo ? [...new Set(options.envelopeTo.map((a) => storable(a.trim().toLowerCase())).filter((a) => a !== ''))] : envelopeFromHeaders(email).map(storable);
 
   const attachments: InboundAttachment[] = email.attachments.map((a, i) => {
-    const content =
-      typeof a.content === 'string'
-        ? new TextEncoder().encode(a.content)
-        : a.content instanceof Uint8Array
-          ? a.content
-          : new Uint8Array(a.content);
+    const content = typeof a.content === 'string' ? new TextEncoder().encode(a.content) : a.content instanceof Uint8Array ? a.content : new Uint8Array(a.content);
     const filename = storable(a.filename ?? '').trim() || storable(partName(a, content, i + 1));
     return { filename, contentType: storable(a.mimeType.toLowerCase()), size: content.byteLength, content };
   });

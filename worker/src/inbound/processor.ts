@@ -34,7 +34,10 @@ const MAX_ATTACHMENTS = 20;
 /** Who wrote the mail: an existing user, or the customer created for the address. */
 type Sender = CustomerAccount;
 
-const ourAddresses = (config: Config) => config.INBOUND_ADDRESSES.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+const ourAddresses = (config: Config) =>
+  config.INBOUND_ADDRESSES.split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 
 /** Why a mail without any usable sender address is ignored (see sender.ts): it waits in the admins' review list. */
 export const UNKNOWN_SENDER_REASON = 'unknown sender: no usable From, Sender, Reply-To or envelope address';
@@ -84,11 +87,17 @@ async function storeAttachments(deps: InboundDeps, em: EntityManager, mail: Inbo
     }
     const stored = await storeFile(deps.config.STORAGE_DIR, 'attachments', a.content);
     const type = await detectContentType(a.contentType, a.content);
-    if (type.declaredMismatch) deps.log.info({ ticketId, filename: a.filename, declared: type.declaredMismatch, detected: type.contentType }, 'attachment is not what its Content-Type says; stored as detected');
-    await em.execute(
-      `insert into attachments (ticket_id, message_id, filename, content_type, size, sha256, storage_path, created_at) values (?, ?, ?, ?, ?, ?, ?, now())`,
-      [ticketId, messageId, a.filename.slice(0, 255), type.contentType.slice(0, 255), a.size, stored.sha256, stored.path],
-    );
+    if (type.declaredMismatch)
+      deps.log.info({ ticketId, filename: a.filename, declared: type.declaredMismatch, detected: type.contentType }, 'attachment is not what its Content-Type says; stored as detected');
+    await em.execute(`insert into attachments (ticket_id, message_id, filename, content_type, size, sha256, storage_path, created_at) values (?, ?, ?, ?, ?, ?, ?, now())`, [
+      ticketId,
+      messageId,
+      a.filename.slice(0, 255),
+      type.contentType.slice(0, 255),
+      a.size,
+      stored.sha256,
+      stored.path,
+    ]);
   }
 }
 
@@ -145,10 +154,7 @@ export async function processInbound(deps: InboundDeps, inboundId: number): Prom
     log.info({ reason: UNKNOWN_SENDER_REASON }, 'inbound mail ignored');
     return { status: 'ignored', ticketId: null, reason: UNKNOWN_SENDER_REASON };
   }
-  const [{ n }] = await em.execute<[{ n: number }]>(
-    `select count(*)::int as n from inbound_emails where from_address = ? and created_at > now() - interval '10 minutes'`,
-    [mail.from.address],
-  );
+  const [{ n }] = await em.execute<[{ n: number }]>(`select count(*)::int as n from inbound_emails where from_address = ? and created_at > now() - interval '10 minutes'`, [mail.from.address]);
   if (n > deps.config.INBOUND_MAX_PER_SENDER) {
     const reason = `mail loop suspected: ${n} messages from ${mail.from.address} in 10 minutes`;
     await finish(em, inboundId, 'ignored', reason, null);
@@ -201,16 +207,7 @@ export async function processInbound(deps: InboundDeps, inboundId: number): Prom
   return openTicket(deps, em, inboundId, mail, sender, html, headers, decision.action === 'follow_up' ? `Follow-up to ticket ${decision.ofTicketId}: ${decision.reason}` : (decision.reason ?? null));
 }
 
-async function openTicket(
-  deps: InboundDeps,
-  em: EntityManager,
-  inboundId: number,
-  mail: InboundMail,
-  sender: Sender,
-  html: string,
-  headers: { messageId: string | null },
-  note: string | null,
-) {
+async function openTicket(deps: InboundDeps, em: EntityManager, inboundId: number, mail: InboundMail, sender: Sender, html: string, headers: { messageId: string | null }, note: string | null) {
   const user = { id: sender.id, email: sender.email, name: sender.name, role: sender.role, locale: sender.locale, organizationId: sender.organization_id, groupIds: [] };
   const subject = (mail.subject || '(no subject)').slice(0, 300);
   const { row } = await createTicket(

@@ -36,9 +36,7 @@ const ENCODED_WORDS = /=\?[^?\s]+\?[bq]\?[^?\s]*\?=(?:\s+=\?[^?\s]+\?[bq]\?[^?\s
  * mailers send) stays part of the display name instead of separating two bogus addresses.
  */
 export function quoteEncodedWords(value: string): string {
-  return value.replace(/"(?:[^"\\]|\\.)*"?|[^"]+/g, (segment) =>
-    segment.startsWith('"') ? segment : segment.replace(ENCODED_WORDS, (words) => `"${decodeWords(words).replace(/[\\"]/g, '\\$&')}"`),
-  );
+  return value.replace(/"(?:[^"\\]|\\.)*"?|[^"]+/g, (segment) => (segment.startsWith('"') ? segment : segment.replace(ENCODED_WORDS, (words) => `"${decodeWords(words).replace(/[\\"]/g, '\\$&')}"`)));
 }
 
 /** Every mailbox of an address list, group members included. */

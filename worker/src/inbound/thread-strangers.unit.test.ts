@@ -81,7 +81,11 @@ describe('copiedAddresses (participants recorded from mail the requester sends)'
   it('To and Cc minus our own addresses and the sender, lower-cased, once each', () => {
     expect(
       copiedAddresses(
-        { from: { address: 'alice@customer.example', name: '' }, to: ['support@mehrdesk.local', 'Carol@Customer.Example'], cc: ['carol@customer.example', 'ALICE@customer.example', 'help@mehrdesk.local', 'dan@partner.example'] },
+        {
+          from: { address: 'alice@customer.example', name: '' },
+          to: ['support@mehrdesk.local', 'Carol@Customer.Example'],
+          cc: ['carol@customer.example', 'ALICE@customer.example', 'help@mehrdesk.local', 'dan@partner.example'],
+        },
         ['Support@Mehrdesk.Local', 'help@mehrdesk.local'],
       ),
     ).toEqual(['carol@customer.example', 'dan@partner.example']);

@@ -43,9 +43,7 @@ export interface ThreadSender {
 export interface ThreadLookups {
   ticketByOutgoingMessageId(id: string): Promise<{ ticketId: number; broadcast: boolean } | null>;
   ticketByStoredMessageId(id: string): Promise<number | null>;
-  ticketByNumber(
-    number: string,
-  ): Promise<{ ticketId: number; requesterEmail: string; participants: string[]; status: string } | null>;
+  ticketByNumber(number: string): Promise<{ ticketId: number; requesterEmail: string; participants: string[]; status: string } | null>;
   ticketRequester(ticketId: number): Promise<{ email: string; participants: string[]; status: string }>;
 }
 
@@ -108,8 +106,7 @@ export function subjectPrefixKind(subject: string): 'reply' | 'forward' | null {
   return null;
 }
 
-const FORWARD_BLOCK_RE =
-  /^[ \t]*(?:-{2,}[ \t]*(?:forwarded message|weitergeleitete nachricht|message transféré)[ \t]*-{2,}|begin forwarded message:)/imu;
+const FORWARD_BLOCK_RE = /^[ \t]*(?:-{2,}[ \t]*(?:forwarded message|weitergeleitete nachricht|message transféré)[ \t]*-{2,}|begin forwarded message:)/imu;
 
 /**
  * Forwarded: the outermost subject prefix is a forward prefix, or (when the subject carries
@@ -159,13 +156,7 @@ async function threadByHeaders(mail: MailForThread, lookups: ThreadLookups, opti
   return null;
 }
 
-function decide(
-  ticketId: number,
-  ticket: { email: string; participants: string[]; status: string },
-  sender: ThreadSender,
-  reason: string,
-  options: ThreadOptions,
-): Decision {
+function decide(ticketId: number, ticket: { email: string; participants: string[]; status: string }, sender: ThreadSender, reason: string, options: ThreadOptions): Decision {
   const closed = options.closedStatuses ?? DEFAULT_CLOSED;
   // A follow-up is a ticket of the sender's own: nothing reaches the closed ticket's requester.
   if (closed.includes(ticket.status)) return { action: 'follow_up', ofTicketId: ticketId, reason };
@@ -192,12 +183,7 @@ export function copiedAddresses(mail: Pick<InboundMail, 'from' | 'to' | 'cc'>, o
   return [...out].slice(0, MAX_COPIED);
 }
 
-export async function decideThread(
-  mail: MailForThread,
-  lookups: ThreadLookups,
-  options: ThreadOptions = {},
-  sender: ThreadSender = { address: mail.from.address, staff: false },
-): Promise<Decision> {
+export async function decideThread(mail: MailForThread, lookups: ThreadLookups, options: ThreadOptions = {}, sender: ThreadSender = { address: mail.from.address, staff: false }): Promise<Decision> {
   const token = findTicketToken(mail.subject, options.ticketPrefix ?? 'TKT');
 
   if (!isForwarded(mail)) {
@@ -211,13 +197,7 @@ export async function decideThread(
   if (token !== null) {
     const t = await lookups.ticketByNumber(token);
     if (t) {
-      return decide(
-        t.ticketId,
-        { email: t.requesterEmail, participants: t.participants, status: t.status },
-        sender,
-        'subject-token',
-        options,
-      );
+      return decide(t.ticketId, { email: t.requesterEmail, participants: t.participants, status: t.status }, sender, 'subject-token', options);
     }
   }
 

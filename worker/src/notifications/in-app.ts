@@ -11,10 +11,10 @@ import { pgArray } from '@mehrdesk/core/db';
 export async function channelsForUsers(em: EntityManager, users: { id: number; role: Role }[], event: NotificationEvent): Promise<Map<number, NotificationChannels>> {
   const ids = users.map((u) => u.id);
   const saved = ids.length
-    ? await em.execute<{ user_id: number; email: boolean; in_app: boolean }[]>(
-        'select user_id, email, in_app from notification_preferences where event = ? and user_id = any(?::int[])',
-        [event, pgArray(ids)],
-      )
+    ? await em.execute<{ user_id: number; email: boolean; in_app: boolean }[]>('select user_id, email, in_app from notification_preferences where event = ? and user_id = any(?::int[])', [
+        event,
+        pgArray(ids),
+      ])
     : [];
   const byUser = new Map(saved.map((r) => [r.user_id, { email: r.email, inApp: r.in_app }]));
   return new Map(users.map((u) => [u.id, channelsFor(u.role, byUser.get(u.id))]));

@@ -76,12 +76,13 @@ class DeliveryTimeout extends Error {}
 export async function deliverWebhook(req: DeliveryRequest): Promise<DeliveryOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const result = (
-    outcome: DeliveryOutcome['outcome'],
-    statusCode: number | null,
-    responseExcerpt: string | null,
-    error: string | null,
-  ): DeliveryOutcome => ({ outcome, statusCode, latencyMs: elapsed(), responseExcerpt, error });
+  const result = (outcome: DeliveryOutcome['outcome'], statusCode: number | null, responseExcerpt: string | null, error: string | null): DeliveryOutcome => ({
+    outcome,
+    statusCode,
+    latencyMs: elapsed(),
+    responseExcerpt,
+    error,
+  });
   const timeoutError = `timed out after ${req.timeoutMs} ms`;
 
   // One budget for everything: resolving, connecting, the response and reading the excerpt.
@@ -96,10 +97,7 @@ export async function deliverWebhook(req: DeliveryRequest): Promise<DeliveryOutc
   deadline.catch(() => undefined); // observed below; avoid an unhandled rejection
 
   try {
-    const check = await Promise.race([
-      checkWebhookUrl(req.url, { allowPrivate: req.allowPrivate, lookup: req.lookup }),
-      deadline,
-    ]);
+    const check = await Promise.race([checkWebhookUrl(req.url, { allowPrivate: req.allowPrivate, lookup: req.lookup }), deadline]);
     if (!check.ok) return result(check.retryable ? 'retryable' : 'refused', null, null, check.reason);
     return await post(req, check.url, check.address, check.family, abort.signal, timeoutError, result);
   } catch (err) {
@@ -110,22 +108,9 @@ export async function deliverWebhook(req: DeliveryRequest): Promise<DeliveryOutc
   }
 }
 
-type MakeResult = (
-  outcome: DeliveryOutcome['outcome'],
-  statusCode: number | null,
-  responseExcerpt: string | null,
-  error: string | null,
-) => DeliveryOutcome;
+type MakeResult = (outcome: DeliveryOutcome['outcome'], statusCode: number | null, responseExcerpt: string | null, error: string | null) => DeliveryOutcome;
 
-function post(
-  req: DeliveryRequest,
-  url: URL,
-  address: string,
-  family: 4 | 6,
-  signal: AbortSignal,
-  timeoutError: string,
-  result: MakeResult,
-) {
+function post(req: DeliveryRequest, url: URL, address: string, family: 4 | 6, signal: AbortSignal, timeoutError: string, result: MakeResult) {
   return new Promise<DeliveryOutcome>((resolve) => {
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const https = url.protocol === 'https:';

@@ -3,15 +3,7 @@ import { isIP, type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverWebhook, MAX_EXCERPT_BYTES, USER_AGENT, type DeliveryRequest } from './deliver';
-import {
-  computeSignature,
-  DELIVERY_HEADER,
-  EVENT_HEADER,
-  newWebhookSecret,
-  SIGNATURE_HEADER,
-  signPayload,
-  verifySignature,
-} from '@mehrdesk/usecases/webhooks/signing';
+import { computeSignature, DELIVERY_HEADER, EVENT_HEADER, newWebhookSecret, SIGNATURE_HEADER, signPayload, verifySignature } from '@mehrdesk/usecases/webhooks/signing';
 import { checkWebhookUrl, type ResolvedAddress, type WebhookLookup } from '@mehrdesk/usecases/webhooks/ssrf';
 
 const SECRET = 'whsec_test_secret';
@@ -473,7 +465,8 @@ describe('checkWebhookUrl: IPv6 forms embedding IPv4', () => {
     await fc.assert(
       fc.asyncProperty(embedded(nonPublicIPv4), async ({ form, v4, text, zone }) => {
         const res = await checkWebhookUrl(`http://[${text.replace('%', '%25')}]:8080/hook`, { allowPrivate: false, lookup: noLookup });
-        if (zone !== '') expect(res).toEqual({ ok: false, reason: 'not a valid absolute URL', retryable: false }); // no zone ids in URLs
+        if (zone !== '')
+          expect(res).toEqual({ ok: false, reason: 'not a valid absolute URL', retryable: false }); // no zone ids in URLs
         else expectJudgedRefusal(res, form, v4);
       }),
       { seed: SEED, numRuns: 400 },

@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261121124004_EmailHandoff extends Migration {
-
   override name = 'Migration20261121124004_EmailHandoff';
 
   override up(): void | Promise<void> {
@@ -15,5 +14,4 @@ export class Migration20261121124004_EmailHandoff extends Migration {
     this.addSql(`alter table "email_log" drop column "handed_off_at";`);
     this.addSql(`alter table "email_log" add constraint "email_log_status_check" check ("status" in ('sending', 'sent', 'failed'));`);
   }
-
 }

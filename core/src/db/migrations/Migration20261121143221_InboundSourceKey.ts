@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261121143221_InboundSourceKey extends Migration {
-
   override name = 'Migration20261121143221_InboundSourceKey';
 
   override up(): void | Promise<void> {
@@ -13,5 +12,4 @@ export class Migration20261121143221_InboundSourceKey extends Migration {
     this.addSql(`alter table "inbound_emails" drop constraint "inbound_emails_source_key_unique";`);
     this.addSql(`alter table "inbound_emails" drop column "source_key";`);
   }
-
 }

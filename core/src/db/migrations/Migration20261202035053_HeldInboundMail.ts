@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261202035053_HeldInboundMail extends Migration {
-
   override name = 'Migration20261202035053_HeldInboundMail';
 
   override up(): void | Promise<void> {
@@ -13,5 +12,4 @@ export class Migration20261202035053_HeldInboundMail extends Migration {
     this.addSql(`alter table "messages" drop constraint "messages_review_status_check";`);
     this.addSql(`alter table "messages" drop column "review_status", drop column "held_from";`);
   }
-
 }

@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261202045659_Settings extends Migration {
-
   override name = 'Migration20261202045659_Settings';
 
   override up(): void | Promise<void> {
@@ -11,5 +10,4 @@ export class Migration20261202045659_Settings extends Migration {
   override down(): void | Promise<void> {
     this.addSql(`drop table if exists "settings" cascade;`);
   }
-
 }

@@ -21,7 +21,6 @@ function searchIndexes(table: string): string[] {
 // and keeps every other word as it is (`simple`: Persian), so one tsvector serves both languages.
 
 export class Migration20261202080000_Search extends Migration {
-
   override name = 'Migration20261202080000_Search';
 
   override up(): void | Promise<void> {
@@ -35,9 +34,13 @@ export class Migration20261202080000_Search extends Migration {
     end $$;`);
 
     this.addSql(`create table "search_outbox" ("id" bigserial primary key, "kind" text not null, "doc_id" int not null, "created_at" timestamptz not null default now());`);
-    this.addSql(`create table "search_rebuilds" ("id" serial primary key, "backend" text not null, "status" text not null default 'running' check ("status" in ('running', 'done', 'failed')), "target" text null, "total" int not null default 0, "done" int not null default 0, "error" text null, "requested_by" int null, "started_at" timestamptz not null default now(), "finished_at" timestamptz null);`);
+    this.addSql(
+      `create table "search_rebuilds" ("id" serial primary key, "backend" text not null, "status" text not null default 'running' check ("status" in ('running', 'done', 'failed')), "target" text null, "total" int not null default 0, "done" int not null default 0, "error" text null, "requested_by" int null, "started_at" timestamptz not null default now(), "finished_at" timestamptz null);`,
+    );
     this.addSql(`create unique index "search_rebuilds_one_running" on "search_rebuilds" ("backend") where "status" = 'running';`);
-    this.addSql(`create table "search_rebuild_dirty" ("rebuild_id" int not null references "search_rebuilds" on delete cascade, "kind" text not null, "doc_id" int not null, primary key ("rebuild_id", "kind", "doc_id"));`);
+    this.addSql(
+      `create table "search_rebuild_dirty" ("rebuild_id" int not null references "search_rebuilds" on delete cascade, "kind" text not null, "doc_id" int not null, primary key ("rebuild_id", "kind", "doc_id"));`,
+    );
 
     // The index proper is narrow: what filters, facets, order and visibility read, and the two
     // tsvectors, kept out of line (toast_tuple_target), so matching tens of thousands of
@@ -92,7 +95,9 @@ export class Migration20261202080000_Search extends Migration {
         perform search_enqueue('ticket', array[coalesce(new.id, old.id)]);
         return null;
       end $$;`);
-    this.addSql(`create trigger "search_tickets" after insert or delete or update of "subject", "number", "status", "priority", "group_id", "assignee_id", "category_id", "tags", "requester_id", "deleted_at" on "tickets" for each row execute function search_on_ticket();`);
+    this.addSql(
+      `create trigger "search_tickets" after insert or delete or update of "subject", "number", "status", "priority", "group_id", "assignee_id", "category_id", "tags", "requester_id", "deleted_at" on "tickets" for each row execute function search_on_ticket();`,
+    );
     this.addSql(`create function "search_on_message"() returns trigger language plpgsql as $$
       begin
         perform search_enqueue('ticket', array[coalesce(new.ticket_id, old.ticket_id)]);
@@ -139,12 +144,28 @@ export class Migration20261202080000_Search extends Migration {
   }
 
   override down(): void | Promise<void> {
-    for (const [trigger, table] of [['search_tickets', 'tickets'], ['search_messages', 'messages'], ['search_users', 'users'], ['search_organizations', 'organizations'], ['search_kb_article_translations', 'kb_article_translations'], ['search_kb_articles', 'kb_articles']])
+    for (const [trigger, table] of [
+      ['search_tickets', 'tickets'],
+      ['search_messages', 'messages'],
+      ['search_users', 'users'],
+      ['search_organizations', 'organizations'],
+      ['search_kb_article_translations', 'kb_article_translations'],
+      ['search_kb_articles', 'kb_articles'],
+    ])
       this.addSql(`drop trigger if exists "${trigger}" on "${table}";`);
     for (const table of ['search_terms', 'search_texts', 'search_documents', 'search_rebuild_dirty', 'search_rebuilds', 'search_outbox']) this.addSql(`drop table if exists "${table}" cascade;`);
-    for (const fn of ['search_on_ticket()', 'search_on_message()', 'search_on_user()', 'search_on_organization()', 'search_on_article_translation()', 'search_on_article()', 'search_enqueue(text, int[])', 'search_corrections(text)', 'search_term_key(text)'])
+    for (const fn of [
+      'search_on_ticket()',
+      'search_on_message()',
+      'search_on_user()',
+      'search_on_organization()',
+      'search_on_article_translation()',
+      'search_on_article()',
+      'search_enqueue(text, int[])',
+      'search_corrections(text)',
+      'search_term_key(text)',
+    ])
       this.addSql(`drop function if exists ${fn};`);
     this.addSql(`drop text search configuration if exists mehrdesk_search;`);
   }
-
 }

@@ -22,7 +22,6 @@ import { Migration } from '@mikro-orm/migrations';
 //   query guesses how large its first window must be.
 
 export class Migration20261202100000_SearchRecency extends Migration {
-
   override name = 'Migration20261202100000_SearchRecency';
 
   override up(): void | Promise<void> {
@@ -59,5 +58,4 @@ export class Migration20261202100000_SearchRecency extends Migration {
     this.addSql(`drop function if exists "search_tokens"(timestamptz, text, text, text, int, int, int, int, int, text, boolean);`);
     this.addSql(`drop function if exists "search_day"(timestamptz);`);
   }
-
 }

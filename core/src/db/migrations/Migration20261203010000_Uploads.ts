@@ -4,7 +4,6 @@ import { Migration } from '@mikro-orm/migrations';
 // an attachment may have no ticket yet (pending) and remembers who uploaded it. The partial
 // indexes serve the two questions asked of pending rows: "is this one of mine?" and "which are stale?".
 export class Migration20261203010000_Uploads extends Migration {
-
   override name = 'Migration20261203010000_Uploads';
 
   override up(): void | Promise<void> {
@@ -25,5 +24,4 @@ export class Migration20261203010000_Uploads extends Migration {
     this.addSql(`alter table "attachments" drop column if exists "uploaded_by";`);
     this.addSql(`alter table "attachments" alter column "ticket_id" set not null;`);
   }
-
 }

@@ -107,11 +107,10 @@ export async function armDomWatch(page: Page, key: string, selector: string, tex
 }
 
 export async function seenAt(page: Page, key: string, timeoutMs: number): Promise<number | null> {
-  return page.evaluate(
-    ({ k, t }) =>
-      Promise.race([(window as unknown as { __seen: Record<string, Promise<number>> }).__seen[k]!, new Promise<null>((r) => setTimeout(() => r(null), t))]),
-    { k: key, t: timeoutMs },
-  );
+  return page.evaluate(({ k, t }) => Promise.race([(window as unknown as { __seen: Record<string, Promise<number>> }).__seen[k]!, new Promise<null>((r) => setTimeout(() => r(null), t))]), {
+    k: key,
+    t: timeoutMs,
+  });
 }
 
 /** The JavaScript a page fetched from `origin`, with raw and gzip (level 9) sizes read from the built files in `dist`. */

@@ -46,9 +46,8 @@ export async function seedInboxTickets(orm: MikroORM, count: number): Promise<Se
     [ids.customer_id, ids.category_id, ids.group_id, ids.agent_id, ids.agent2_id, count],
   );
   await em.execute('analyze tickets');
-  const [open] = await em.execute<{ n: string }[]>(
-    `select count(*) as n from tickets where assignee_id = ? and status in ('new', 'open', 'pending', 'on_hold') and deleted_at is null`,
-    [ids.agent_id],
-  );
+  const [open] = await em.execute<{ n: string }[]>(`select count(*) as n from tickets where assignee_id = ? and status in ('new', 'open', 'pending', 'on_hold') and deleted_at is null`, [
+    ids.agent_id,
+  ]);
   return { count, groupId: ids.group_id, agentId: ids.agent_id, customerId: ids.customer_id, agentOpen: Number(open!.n), ms: performance.now() - started };
 }

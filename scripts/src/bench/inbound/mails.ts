@@ -58,7 +58,10 @@ export class SenderPool {
   private readonly sent = new Map<string, number>();
   private next = 0;
 
-  constructor(private readonly run: string, private readonly budget: number) {}
+  constructor(
+    private readonly run: string,
+    private readonly budget: number,
+  ) {}
 
   hasBudget(address: string): boolean {
     return (this.sent.get(address) ?? 0) < this.budget;

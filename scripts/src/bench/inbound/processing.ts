@@ -10,19 +10,20 @@ const textArray = (xs: string[]) => pgArray(xs);
 /** Message-ID → ticket id for the messages that have been turned into a ticket or reply so far. */
 export async function processedTickets(orm: MikroORM, messageIds: string[]): Promise<Map<string, number>> {
   if (messageIds.length === 0) return new Map();
-  const rows = await orm.em.fork().execute<{ message_id: string; ticket_id: number }[]>(
-    `select message_id, ticket_id from inbound_emails where message_id = any(?::text[]) and status in ('ticket_created', 'replied') and ticket_id is not null`,
-    [textArray(messageIds)],
-  );
+  const rows = await orm.em
+    .fork()
+    .execute<{ message_id: string; ticket_id: number }[]>(
+      `select message_id, ticket_id from inbound_emails where message_id = any(?::text[]) and status in ('ticket_created', 'replied') and ticket_id is not null`,
+      [textArray(messageIds)],
+    );
   return new Map(rows.map((r) => [r.message_id, r.ticket_id]));
 }
 
 /** How many of these messages are no longer waiting to be processed. */
 export async function doneCount(orm: MikroORM, messageIds: string[]): Promise<number> {
-  const [r] = await orm.em.fork().execute<{ n: string }[]>(
-    `select count(distinct message_id) as n from inbound_emails where message_id = any(?::text[]) and status not in ('received', 'failed')`,
-    [textArray(messageIds)],
-  );
+  const [r] = await orm.em
+    .fork()
+    .execute<{ n: string }[]>(`select count(distinct message_id) as n from inbound_emails where message_id = any(?::text[]) and status not in ('received', 'failed')`, [textArray(messageIds)]);
   return Number(r?.n ?? 0);
 }
 
@@ -43,18 +44,20 @@ export interface MessageFate {
 }
 
 export async function messageFates(orm: MikroORM, messageIds: string[]): Promise<Map<string, MessageFate>> {
-  const rows = await orm.em.fork().execute<{
-    message_id: string;
-    inbound_rows: string;
-    status: string | null;
-    reason: string | null;
-    ticket_id: number | null;
-    processed_at: string | null;
-    message_rows: string;
-    message_at: string | null;
-    message_ticket_id: number | null;
-    attachments: string;
-  }[]>(
+  const rows = await orm.em.fork().execute<
+    {
+      message_id: string;
+      inbound_rows: string;
+      status: string | null;
+      reason: string | null;
+      ticket_id: number | null;
+      processed_at: string | null;
+      message_rows: string;
+      message_at: string | null;
+      message_ticket_id: number | null;
+      attachments: string;
+    }[]
+  >(
     `with ids as (select unnest(?::text[]) as message_id)
      select ids.message_id,
             (select count(*) from inbound_emails i where i.message_id = ids.message_id) as inbound_rows,
@@ -88,9 +91,8 @@ export async function messageFates(orm: MikroORM, messageIds: string[]): Promise
 
 /** Jobs of the inbound queue that failed (they stay in Redis for bull-board), by inbound status. */
 export async function inboundStatusCounts(orm: MikroORM, messageIds: string[]): Promise<Record<string, number>> {
-  const rows = await orm.em.fork().execute<{ status: string; n: string }[]>(
-    'select status, count(*) as n from inbound_emails where message_id = any(?::text[]) group by status order by status',
-    [textArray(messageIds)],
-  );
+  const rows = await orm.em
+    .fork()
+    .execute<{ status: string; n: string }[]>('select status, count(*) as n from inbound_emails where message_id = any(?::text[]) group by status order by status', [textArray(messageIds)]);
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }

@@ -45,10 +45,20 @@ export function renderInboundReport(r: InboundBenchResult): string {
     table(
       ['Measure', 'Measured'],
       [
-        ['SMTP accept rate', `**${rate(b.smtp.perSecond)}** (${fmt.n(b.smtp.accepted)} of ${fmt.n(b.count)} messages accepted in ${fmt.s(b.smtp.seconds)} over ${o.connections} connections; accept ${lat(b.smtp.acceptLatencyMs)})`],
+        [
+          'SMTP accept rate',
+          `**${rate(b.smtp.perSecond)}** (${fmt.n(b.smtp.accepted)} of ${fmt.n(b.count)} messages accepted in ${fmt.s(b.smtp.seconds)} over ${o.connections} connections; accept ${lat(b.smtp.acceptLatencyMs)})`,
+        ],
         ['End to end (SMTP → ticket or reply in PostgreSQL)', `**${rate(b.endToEndPerSecond)}** (first message sent → last ticket/message row: ${fmt.s(b.endToEndSeconds)})`],
         ['Latency send → ticket/message row, burst', `${lat(b.latencyMs.all)} (new tickets ${lat(b.latencyMs.new)}; replies ${lat(b.latencyMs.reply)}): mostly waiting in the queue`],
-        ...(l ? [[`Latency send → ticket/message row, steady ${rate(l.offeredPerSecond ?? NaN)}`, `**${lat(l.latencyMs.all)}** (new tickets ${lat(l.latencyMs.new)}; replies ${lat(l.latencyMs.reply)}); until the job finished ${lat(l.processedLatencyMs)}`]] : []),
+        ...(l
+          ? [
+              [
+                `Latency send → ticket/message row, steady ${rate(l.offeredPerSecond ?? NaN)}`,
+                `**${lat(l.latencyMs.all)}** (new tickets ${lat(l.latencyMs.new)}; replies ${lat(l.latencyMs.reply)}); until the job finished ${lat(l.processedLatencyMs)}`,
+              ],
+            ]
+          : []),
         ['Not processed', `${fmt.n(notProcessed.length + (l ? notProcessedOf(l).length : 0))}${b.complete && (l?.complete ?? true) ? '' : ' (**a wait timed out**)'}`],
         ['Wrong outcome / duplicates', `${fmt.n(b.problems.length - notProcessed.length + (l ? l.problems.length - notProcessedOf(l).length : 0))} / ${fmt.n(b.duplicates + (l?.duplicates ?? 0))}`],
       ],
@@ -56,17 +66,22 @@ export function renderInboundReport(r: InboundBenchResult): string {
     ),
   );
 
-  p(...runSection(r.run, 'the worker (Temporal worker, inbound SMTP listener and BullMQ processor in one process), Temporal dev server, PostgreSQL, Redis, the SMTP catcher (inside the launcher, receiving the notifications the new tickets send) and this benchmark process (the SMTP client)'));
+  p(
+    ...runSection(
+      r.run,
+      'the worker (Temporal worker, inbound SMTP listener and BullMQ processor in one process), Temporal dev server, PostgreSQL, Redis, the SMTP catcher (inside the launcher, receiving the notifications the new tickets send) and this benchmark process (the SMTP client)',
+    ),
+  );
 
   p('## Configuration', [
-    '- Path measured (production code, nothing skipped): nodemailer → the worker\'s inbound SMTP listener (`worker/src/inbound/channel.ts`: stores the raw message content-addressed under `STORAGE_DIR`, inserts the `inbound_emails` row and queues a BullMQ job in Redis before it answers 250) → the BullMQ worker (`processInbound`: parse, auto-reply/loop checks, sender lookup or creation, threading) → a new ticket (`createTicket`: ticket row, first message, ticket workflow started) or a reply (`addMessage` update on the ticket\'s workflow, which writes the message) → attachments stored → `inbound_emails` marked processed.',
+    "- Path measured (production code, nothing skipped): nodemailer → the worker's inbound SMTP listener (`worker/src/inbound/channel.ts`: stores the raw message content-addressed under `STORAGE_DIR`, inserts the `inbound_emails` row and queues a BullMQ job in Redis before it answers 250) → the BullMQ worker (`processInbound`: parse, auto-reply/loop checks, sender lookup or creation, threading) → a new ticket (`createTicket`: ticket row, first message, ticket workflow started) or a reply (`addMessage` update on the ticket's workflow, which writes the message) → attachments stored → `inbound_emails` marked processed.",
     `- Inbound settings at their defaults: BullMQ concurrency 4 (\`startInboundChannel\`), \`INBOUND_CREATE_CUSTOMERS=true\`, \`INBOUND_MAX_PER_SENDER=${r.maxPerSender}\` per 10 minutes (each sender here sends at most ${r.senderBudget}, so the loop guard never fires). The API is not running (not on this path).`,
     `- Worker: its own process as in production (\`node --import tsx worker/src/main.ts\`), \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, task queue \`${r.taskQueue}\`.`,
     `- Messages: ${fmt.n(b.count)} measured, after ${fmt.n(r.seed.count)} seed messages that opened ${fmt.n(r.seed.ticketsCreated)} tickets (not counted; they are the first reply targets and the warm-up). ` +
       `Mix asked for ${fmt.n(100 * o.replyFraction)} % replies and ${fmt.n(100 * o.attachmentFraction)} % with an attachment; sent: ${fmt.n(b.planned.new)} new requests from ${fmt.n(b.senders)} senders (unknown addresses: each becomes a customer) and ${fmt.n(b.planned.reply)} replies` +
       (b.planned.repliesWanted > b.planned.reply ? ` (${fmt.n(b.planned.repliesWanted - b.planned.reply)} planned replies went out as new requests because no ticket was ready to answer yet)` : '') +
       `; ${fmt.n(b.planned.attachments)} carried a ${fmt.n(r.attachmentBytes)}-byte CSV attachment. Plain-text bodies of a few hundred bytes; every fifth subject in Persian.`,
-    '- A reply comes from the ticket\'s requester, answers the Message-ID of the mail that opened the ticket (`In-Reply-To` and `References`), has a `Re:` subject and no ticket token, so only header threading can place it; it is sent only once its ticket exists (the benchmark follows the originals in PostgreSQL), as a real reply would be.',
+    "- A reply comes from the ticket's requester, answers the Message-ID of the mail that opened the ticket (`In-Reply-To` and `References`), has a `Re:` subject and no ticket token, so only header threading can place it; it is sent only once its ticket exists (the benchmark follows the originals in PostgreSQL), as a real reply would be.",
     `- Sending: ${o.connections} pooled SMTP connections (no TLS), each sending the next message as soon as the previous one was accepted: the send rate is what the listener accepts.`,
     '- Latency "send → ticket/message row" = the row\'s `created_at` − the time the benchmark handed the message to nodemailer. For a new ticket that is its first message, written in the ticket\'s transaction with the ticket\'s time (`Date.now()` when `createTicket` starts the transaction); for a reply the message written by the workflow\'s `persistMessage` activity (`now()` of its transaction). Rows become visible at commit, a few ms later. "Processed" = `inbound_emails.processed_at`, set when the job has finished (ticket committed and its workflow started, or the update answered; attachments stored): the upper bound. Same host, same clock.',
   ]);
@@ -91,13 +106,16 @@ export function renderInboundReport(r: InboundBenchResult): string {
       ],
       ['---', '---'],
     ),
-    table(['Latency', 'Messages', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], [
-      ['SMTP: send → 250', fmt.n(b.smtp.acceptLatencyMs.n), ...latencyCells(b.smtp.acceptLatencyMs)],
-      ['send → ticket/message row, all', fmt.n(b.latencyMs.all.n), ...latencyCells(b.latencyMs.all)],
-      ['… new tickets', fmt.n(b.latencyMs.new.n), ...latencyCells(b.latencyMs.new)],
-      ['… replies', fmt.n(b.latencyMs.reply.n), ...latencyCells(b.latencyMs.reply)],
-      ['send → processed (job finished)', fmt.n(b.processedLatencyMs.n), ...latencyCells(b.processedLatencyMs)],
-    ]),
+    table(
+      ['Latency', 'Messages', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+      [
+        ['SMTP: send → 250', fmt.n(b.smtp.acceptLatencyMs.n), ...latencyCells(b.smtp.acceptLatencyMs)],
+        ['send → ticket/message row, all', fmt.n(b.latencyMs.all.n), ...latencyCells(b.latencyMs.all)],
+        ['… new tickets', fmt.n(b.latencyMs.new.n), ...latencyCells(b.latencyMs.new)],
+        ['… replies', fmt.n(b.latencyMs.reply.n), ...latencyCells(b.latencyMs.reply)],
+        ['send → processed (job finished)', fmt.n(b.processedLatencyMs.n), ...latencyCells(b.processedLatencyMs)],
+      ],
+    ),
   );
   if (b.problems.length)
     p(
@@ -107,7 +125,10 @@ export function renderInboundReport(r: InboundBenchResult): string {
 
   p(
     '**Queue over time** (messages accepted and processed, seconds after the first send; every 10th sample):',
-    table(['s', 'accepted', 'processed', 'waiting'], b.progress.filter((_, i) => i % 10 === 0 || i === b.progress.length - 1).map((x) => [fmt.n(x.atS, 0), fmt.n(x.accepted), fmt.n(x.processed), fmt.n(x.accepted - x.processed)])),
+    table(
+      ['s', 'accepted', 'processed', 'waiting'],
+      b.progress.filter((_, i) => i % 10 === 0 || i === b.progress.length - 1).map((x) => [fmt.n(x.atS, 0), fmt.n(x.accepted), fmt.n(x.processed), fmt.n(x.accepted - x.processed)]),
+    ),
   );
 
   if (l) {
@@ -115,15 +136,22 @@ export function renderInboundReport(r: InboundBenchResult): string {
       '## Latency below capacity',
       `Then ${fmt.n(l.count)} more messages of the same mix at a steady ${rate(l.offeredPerSecond ?? NaN)} (half the end-to-end rate above; message i sent at start + i/rate over the same ${r.options.connections} connections): ` +
         `accepted ${fmt.n(l.smtp.accepted)}, processed at ${rate(l.endToEndPerSecond)}, queue depth at most ${fmt.n(l.maxQueued)}; ${l.problems.length} not processed or wrong, ${l.duplicates} duplicates.`,
-      table(['Latency', 'Messages', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], [
-        ['SMTP: send → 250', fmt.n(l.smtp.acceptLatencyMs.n), ...latencyCells(l.smtp.acceptLatencyMs)],
-        ['send → ticket/message row, all', fmt.n(l.latencyMs.all.n), ...latencyCells(l.latencyMs.all)],
-        ['… new tickets', fmt.n(l.latencyMs.new.n), ...latencyCells(l.latencyMs.new)],
-        ['… replies', fmt.n(l.latencyMs.reply.n), ...latencyCells(l.latencyMs.reply)],
-        ['send → processed (job finished)', fmt.n(l.processedLatencyMs.n), ...latencyCells(l.processedLatencyMs)],
-      ]),
+      table(
+        ['Latency', 'Messages', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+        [
+          ['SMTP: send → 250', fmt.n(l.smtp.acceptLatencyMs.n), ...latencyCells(l.smtp.acceptLatencyMs)],
+          ['send → ticket/message row, all', fmt.n(l.latencyMs.all.n), ...latencyCells(l.latencyMs.all)],
+          ['… new tickets', fmt.n(l.latencyMs.new.n), ...latencyCells(l.latencyMs.new)],
+          ['… replies', fmt.n(l.latencyMs.reply.n), ...latencyCells(l.latencyMs.reply)],
+          ['send → processed (job finished)', fmt.n(l.processedLatencyMs.n), ...latencyCells(l.processedLatencyMs)],
+        ],
+      ),
     );
-    if (l.problems.length) p('**Steady part: messages not processed or with the wrong outcome** (first 20):', l.problems.slice(0, 20).map((x) => `- #${x.index} (${x.kind}, \`${x.messageId}\`): ${x.what}`));
+    if (l.problems.length)
+      p(
+        '**Steady part: messages not processed or with the wrong outcome** (first 20):',
+        l.problems.slice(0, 20).map((x) => `- #${x.index} (${x.kind}, \`${x.messageId}\`): ${x.what}`),
+      );
   }
 
   p(
@@ -166,8 +194,16 @@ function analysis(r: InboundBenchResult): string[] {
         : `The cores were not saturated: the limit is the processing's concurrency (4 BullMQ jobs at a time, each waiting on PostgreSQL and, for replies, on the ticket workflow's update), not CPU.`),
   );
   const perMsg = Object.fromEntries(Object.entries(u.cpuSeconds).map(([g, s]) => [g, (1000 * s) / Math.max(1, b.smtp.accepted)]));
-  const total = Object.values(perMsg).filter(Number.isFinite).reduce((x, y) => x + y, 0);
-  out.push(`- One message costs about ${fmt.ms(total)} ms of CPU end to end (${Object.entries(perMsg).filter(([, v]) => Number.isFinite(v)).sort((x, y) => y[1] - x[1]).map(([g, v]) => `${g} ${fmt.ms(v)}`).join(', ')}): ${r.run.machine.cpus} cores cap it near ${fmt.n((r.run.machine.cpus * 1000) / total, 0)} messages/s.`);
+  const total = Object.values(perMsg)
+    .filter(Number.isFinite)
+    .reduce((x, y) => x + y, 0);
+  out.push(
+    `- One message costs about ${fmt.ms(total)} ms of CPU end to end (${Object.entries(perMsg)
+      .filter(([, v]) => Number.isFinite(v))
+      .sort((x, y) => y[1] - x[1])
+      .map(([g, v]) => `${g} ${fmt.ms(v)}`)
+      .join(', ')}): ${r.run.machine.cpus} cores cap it near ${fmt.n((r.run.machine.cpus * 1000) / total, 0)} messages/s.`,
+  );
   const l = r.paced;
   if (l && l.latencyMs.all.n > 0)
     out.push(

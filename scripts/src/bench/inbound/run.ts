@@ -107,7 +107,10 @@ export async function runBatch(
         pendingOriginals.delete(messageId);
         ctx.targets.push({ ticketId, messageId, sender: o.sender, subject: o.subject });
       }
-      const processed = await doneCount(ctx.orm, planned.map((p) => p.messageId));
+      const processed = await doneCount(
+        ctx.orm,
+        planned.map((p) => p.messageId),
+      );
       progress.push({ atS: (Date.now() - t0) / 1000, accepted, processed });
       if (!sending && Date.now() - t0 > opts.timeoutMs) break;
       await sleep(1000);
@@ -115,9 +118,7 @@ export async function runBatch(
   })();
 
   const c0 = ctx.monitor.snapshot();
-  const sent = await sendOverSmtp({ ...ctx.smtp, connections: opts.connections, count: opts.count, next, onAccepted: () => accepted++, perSecond: opts.perSecond }).finally(
-    () => (sending = false),
-  );
+  const sent = await sendOverSmtp({ ...ctx.smtp, connections: opts.connections, count: opts.count, next, onAccepted: () => accepted++, perSecond: opts.perSecond }).finally(() => (sending = false));
   const c1 = ctx.monitor.snapshot();
   const firstSent = Math.min(...sent.map((s) => s.sentAt));
   const lastAccepted = Math.max(...sent.filter((s) => !s.error).map((s) => s.acceptedAt));
@@ -138,7 +139,10 @@ export async function runBatch(
   await follower;
   const c2 = ctx.monitor.snapshot();
 
-  const fates = await messageFates(ctx.orm, sent.map((s) => s.plan.messageId));
+  const fates = await messageFates(
+    ctx.orm,
+    sent.map((s) => s.plan.messageId),
+  );
   const problems: Problem[] = [];
   for (const s of sent) {
     const what = problemOf(s, fates.get(s.plan.messageId));
@@ -164,7 +168,10 @@ export async function runBatch(
     senders: ctx.senders.senders,
     smtp: {
       accepted,
-      rejected: count(sent.filter((s) => s.error), (s) => s.error!),
+      rejected: count(
+        sent.filter((s) => s.error),
+        (s) => s.error!,
+      ),
       seconds: smtpSeconds,
       perSecond: accepted / smtpSeconds,
       acceptLatencyMs: distribution(ok.map((s) => s.acceptedAt - s.sentAt)),
@@ -175,7 +182,10 @@ export async function runBatch(
     latencyMs: { all: latency(ok), new: latency(ok.filter((s) => s.plan.kind === 'new')), reply: latency(ok.filter((s) => s.plan.kind === 'reply')) },
     processedLatencyMs: distribution(ok.map((s) => (fateOf(s)?.processedAt ?? NaN) - s.sentAt).filter(Number.isFinite)),
     statuses: count(fateList, (f) => f.status ?? 'missing'),
-    threadReasons: count(fateList.filter((f) => f.status === 'replied'), (f) => f.reason ?? 'none'),
+    threadReasons: count(
+      fateList.filter((f) => f.status === 'replied'),
+      (f) => f.reason ?? 'none',
+    ),
     problems,
     duplicates: fateList.filter((f) => f.inboundRows > 1 || f.messageRows > 1).length,
     attachmentsStored: fateList.reduce((a, f) => a + f.attachments, 0),

@@ -12,13 +12,7 @@ export interface HttpResult {
   error?: string;
 }
 
-export function request(
-  agent: http.Agent,
-  base: URL,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; timeoutMs?: number } = {},
-): Promise<HttpResult> {
+export function request(agent: http.Agent, base: URL, method: string, path: string, opts: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<HttpResult> {
   const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
   const started = performance.now();
   return new Promise((resolve) => {
@@ -66,12 +60,7 @@ export interface LoadResult {
  * Run `concurrency` closed-loop workers until `durationMs` has passed (no new request after it;
  * requests in flight finish and count) or `total` requests were sent, whichever comes first.
  */
-export async function closedLoop(opts: {
-  concurrency: number;
-  durationMs?: number;
-  total?: number;
-  send: (agent: http.Agent, i: number) => Promise<HttpResult>;
-}): Promise<LoadResult> {
+export async function closedLoop(opts: { concurrency: number; durationMs?: number; total?: number; send: (agent: http.Agent, i: number) => Promise<HttpResult> }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency, keepAliveMsecs: 10_000 });
   const result: LoadResult = { concurrency: opts.concurrency, elapsedMs: 0, latencies: [], ok: 0, errors: {}, ids: [] };
   const started = performance.now();

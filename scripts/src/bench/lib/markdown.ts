@@ -19,7 +19,11 @@ export const fmt = {
   n: (n: number, digits = 0) => (!Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })),
   pct: (n: number) => (!Number.isFinite(n) ? '–' : `${Math.round(n)} %`),
   s: (n: number) => (!Number.isFinite(n) ? '–' : n < 100 ? `${n.toFixed(1)} s` : `${Math.round(n)} s`),
-  utc: (d: Date) => d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
+  utc: (d: Date) =>
+    d
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC'),
 };
 
 const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
@@ -53,17 +57,18 @@ export function runSection(r: RunInfo, processes: string): Block[] {
   const busy = r.otherCpuPct >= 20;
   return [
     '## Run',
-    [    `- Date: ${fmt.utc(r.startedAt)} (finished ${r.finishedAt.toISOString().slice(11, 19)} UTC)`,
-    `- Command: \`${r.command}\``,
-    `- Runtime: ${fmt.s(r.benchSeconds)} for the benchmark itself (after the launcher's stack start-up, migrations and seed)`,
-    `- Machine: ${r.machine.cpuModel}, ${r.machine.cpus} CPUs (nproc), ${r.machine.memTotal} RAM, ${r.machine.kernel}, Node ${r.machine.node}`,
-    `- Versions: ${r.versions}`,
-    `- Code: commit \`${r.git.commit}\`${r.git.dirty.length ? ` plus uncommitted changes (work in progress of other engineers at the time) in ${r.git.dirty.map((f) => `\`${f}\``).join(', ')}` : ''}`,
-    `- Load average (1/5/15 min, as \`uptime\` shows it): ${r.loadavgBeforeLaunch ? `${r.loadavgBeforeLaunch} before the launcher started the stack, ` : ''}${r.loadavgStart} when the benchmark started (after the stack start-up), ${r.loadavgEnd} at the end.`,
-    busy
-      ? `- **The machine was busy**: processes outside this run (other engineers' test suites) used ${fmt.pct(r.otherCpuPct)} of one core on average while it measured (column "other" in the CPU tables), out of ${r.machine.cpus * 100} %. The figures are lower than this stack reaches on an idle machine.`
-      : `- Processes outside this run used ${fmt.pct(r.otherCpuPct)} of one core on average while it measured (column "other" in the CPU tables).`,
-    `- Everything shares the same ${r.machine.cpus} CPUs: ${processes}.`,
+    [
+      `- Date: ${fmt.utc(r.startedAt)} (finished ${r.finishedAt.toISOString().slice(11, 19)} UTC)`,
+      `- Command: \`${r.command}\``,
+      `- Runtime: ${fmt.s(r.benchSeconds)} for the benchmark itself (after the launcher's stack start-up, migrations and seed)`,
+      `- Machine: ${r.machine.cpuModel}, ${r.machine.cpus} CPUs (nproc), ${r.machine.memTotal} RAM, ${r.machine.kernel}, Node ${r.machine.node}`,
+      `- Versions: ${r.versions}`,
+      `- Code: commit \`${r.git.commit}\`${r.git.dirty.length ? ` plus uncommitted changes (work in progress of other engineers at the time) in ${r.git.dirty.map((f) => `\`${f}\``).join(', ')}` : ''}`,
+      `- Load average (1/5/15 min, as \`uptime\` shows it): ${r.loadavgBeforeLaunch ? `${r.loadavgBeforeLaunch} before the launcher started the stack, ` : ''}${r.loadavgStart} when the benchmark started (after the stack start-up), ${r.loadavgEnd} at the end.`,
+      busy
+        ? `- **The machine was busy**: processes outside this run (other engineers' test suites) used ${fmt.pct(r.otherCpuPct)} of one core on average while it measured (column "other" in the CPU tables), out of ${r.machine.cpus * 100} %. The figures are lower than this stack reaches on an idle machine.`
+        : `- Processes outside this run used ${fmt.pct(r.otherCpuPct)} of one core on average while it measured (column "other" in the CPU tables).`,
+      `- Everything shares the same ${r.machine.cpus} CPUs: ${processes}.`,
     ],
   ];
 }

@@ -24,7 +24,10 @@ export class PgWaitSampler {
   private lockWaits = 0;
   private readonly waits = new Map<string, number>();
 
-  constructor(private readonly orm: MikroORM, private readonly everyMs = 500) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly everyMs = 500,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.sample(), this.everyMs);

@@ -48,7 +48,10 @@ export function processTable(): Map<number, ProcStat> {
 }
 
 export function descendantsIn(table: Map<number, ProcStat>, pid: number): number[] {
-  return descendantsOf([...table.values()].map((p) => [p.pid, p.ppid] as const), pid);
+  return descendantsOf(
+    [...table.values()].map((p) => [p.pid, p.ppid] as const),
+    pid,
+  );
 }
 
 export function cmdline(pid: number): string[] {
@@ -75,7 +78,10 @@ export function findPids(needles: string[]): number[] {
   } catch (error) {
     // pgrep exits 1 when nothing matches; anything else (ENOENT): scan /proc ourselves.
     if ((error as { status?: number }).status === 1) return [];
-    candidates = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+    candidates = fs
+      .readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number);
   }
   return candidates.filter((p) => p !== process.pid && matches(p));
 }

@@ -18,12 +18,15 @@ const fmt = {
 const errorsOf = (e: Record<string, number>) => Object.values(e).reduce((a, b) => a + b, 0);
 const errorText = (e: Record<string, number>) => {
   const n = errorsOf(e);
-  return n === 0 ? '0' : `${n} (${Object.entries(e).map(([k, v]) => `${k} ×${v}`).join(', ')})`;
+  return n === 0
+    ? '0'
+    : `${n} (${Object.entries(e)
+        .map(([k, v]) => `${k} ×${v}`)
+        .join(', ')})`;
 };
 const verdict = (ok: boolean) => (ok ? '**met**' : '**not met**');
 const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
-const table = (head: string[], rows: Array<Array<string | number>>, align?: string[]) =>
-  [row(head), row(align ?? head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(row)].join('\n');
+const table = (head: string[], rows: Array<Array<string | number>>, align?: string[]) => [row(head), row(align ?? head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(row)].join('\n');
 
 const GROUP_ORDER = ['api', 'worker', 'temporal', 'postgres', 'load generator', 'launcher (SMTP catcher)'];
 const SHORT: Record<string, string> = {
@@ -103,7 +106,9 @@ export function renderReport(r: BenchResult): string {
       'Creation throughput',
       `≥ ${TARGET.tps} tickets/s sustained with p99 ≤ ${TARGET.p99Ms} ms`,
       `best ${fmt.n(bestAny!.tps, 1)} tickets/s (c=${bestAny!.concurrency}, p99 ${fmt.ms(bestAny!.latency.p99)} ms)` +
-        (bestWithin ? `; best with p99 ≤ ${TARGET.p99Ms} ms: ${fmt.n(bestWithin.tps, 1)} tickets/s (c=${bestWithin.concurrency}, p99 ${fmt.ms(bestWithin.latency.p99)} ms)` : `; no step had p99 ≤ ${TARGET.p99Ms} ms`),
+        (bestWithin
+          ? `; best with p99 ≤ ${TARGET.p99Ms} ms: ${fmt.n(bestWithin.tps, 1)} tickets/s (c=${bestWithin.concurrency}, p99 ${fmt.ms(bestWithin.latency.p99)} ms)`
+          : `; no step had p99 ≤ ${TARGET.p99Ms} ms`),
       verdict(metA),
     ]);
   }
@@ -131,7 +136,10 @@ export function renderReport(r: BenchResult): string {
   // ---------------------------------------------------------------- run
   p(
     '## Run',
-    `- Date: ${r.startedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (finished ${r.finishedAt.toISOString().slice(11, 19)} UTC)`,
+    `- Date: ${r.startedAt
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC')} (finished ${r.finishedAt.toISOString().slice(11, 19)} UTC)`,
     `- Command: \`${r.command}\`${o.quick ? ' (quick mode)' : ''}`,
     `- Runtime: ${fmt.s(r.benchSeconds)} for the benchmark itself${r.totalSeconds !== null ? `, ${fmt.s(r.totalSeconds)} including the launcher's stack start-up, migrations and seed (fresh data folder)` : ''}`,
     `- Machine: ${r.machine.cpuModel}, ${cores} CPUs (nproc), ${r.machine.memTotal} RAM, ${r.machine.kernel}, Node ${r.machine.node}`,
@@ -185,7 +193,18 @@ export function renderReport(r: BenchResult): string {
       `**Do the workflows keep up?** After each step the benchmark polls for each ticket's \`ticket_created\` e-mail row (written by the activity the workflow schedules in its first task) for up to ${o.workflowCheckSeconds} s. ` +
         'Start lag = that row\u2019s created_at − the ticket\u2019s created_at, for every ticket of the step, read after part A had drained. Backlog = Temporal task-queue backlog (tasks waiting for a worker poll) sampled every 2 s during the step and its check.',
       table(
-        ['Concurrency', 'Created', `Started ≤ ${o.workflowCheckSeconds} s after the step`, 'All started after', 'Start lag p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'Max workflow-task backlog', 'Max activity backlog'],
+        [
+          'Concurrency',
+          'Created',
+          `Started ≤ ${o.workflowCheckSeconds} s after the step`,
+          'All started after',
+          'Start lag p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'max ms',
+          'Max workflow-task backlog',
+          'Max activity backlog',
+        ],
         steps.map((s) => [
           s.concurrency,
           fmt.n(s.workflows.total),
@@ -207,10 +226,7 @@ export function renderReport(r: BenchResult): string {
       `**CPU per process** during each step, in % of one core (the machine has ${cores * 100} %), from /proc/<pid>/stat (PostgreSQL includes all its backends). "other" is machine busy time not used by this run's processes.`,
       table(
         ['Concurrency', ...GROUP_ORDER.map(label), 'other', 'machine', 'peak 1 s'],
-        [
-          ...steps.map((s) => [s.concurrency, ...cpuCells(s.cpu), fmt.pct(s.peakMachinePct)]),
-          ...(r.partA ? [['all steps + catching up', ...cpuCells(r.partA.cpu), '']] : []),
-        ],
+        [...steps.map((s) => [s.concurrency, ...cpuCells(s.cpu), fmt.pct(s.peakMachinePct)]), ...(r.partA ? [['all steps + catching up', ...cpuCells(r.partA.cpu), '']] : [])],
       ),
       '**CPU milliseconds per created ticket** (CPU time ÷ tickets created). Per step this undercounts worker and Temporal work that lagged into the next step; the last row covers all of part A from the first step until the backlog had drained, minus the background CPU of an idle 5 s before the first step, i.e. the cost of one fully processed ticket:',
       table(
@@ -221,10 +237,12 @@ export function renderReport(r: BenchResult): string {
             return [s.concurrency, ...GROUP_ORDER.map((g) => fmt.ms(per[g] ?? NaN)), fmt.ms(sumPer(per))];
           }),
           ...(r.partA
-            ? [(() => {
-                const per = e2ePerTicket(r.partA!);
-                return ['**end to end**', ...GROUP_ORDER.map((g) => `**${fmt.ms(per[g] ?? NaN)}**`), `**${fmt.ms(sumPer(per))}**`];
-              })()]
+            ? [
+                (() => {
+                  const per = e2ePerTicket(r.partA!);
+                  return ['**end to end**', ...GROUP_ORDER.map((g) => `**${fmt.ms(per[g] ?? NaN)}**`), `**${fmt.ms(sumPer(per))}**`];
+                })(),
+              ]
             : []),
         ],
       ),
@@ -249,7 +267,7 @@ export function renderReport(r: BenchResult): string {
           Object.entries(h.byType)
             .map(([k, v]) => `${v} ${k}`)
             .join(', ') +
-          '. Every event is persisted by the Temporal server (here: the dev server\'s SQLite file).',
+          ". Every event is persisted by the Temporal server (here: the dev server's SQLite file).",
       );
     }
   }
@@ -298,10 +316,7 @@ export function renderReport(r: BenchResult): string {
       'CPU (% of one core):',
       table(
         ['Phase', ...GROUP_ORDER.map(label), 'other', 'machine'],
-        [
-          [`creating (${fmt.s(sla.cpuCreate.seconds)})`, ...cpuCells(sla.cpuCreate)],
-          ...(sla.cpuFiring ? [[`timers firing (${fmt.s(sla.cpuFiring.seconds)})`, ...cpuCells(sla.cpuFiring)]] : []),
-        ],
+        [[`creating (${fmt.s(sla.cpuCreate.seconds)})`, ...cpuCells(sla.cpuCreate)], ...(sla.cpuFiring ? [[`timers firing (${fmt.s(sla.cpuFiring.seconds)})`, ...cpuCells(sla.cpuFiring)]] : [])],
       ),
     );
   }
@@ -315,7 +330,9 @@ export function renderReport(r: BenchResult): string {
         `${fmt.n(m.openBefore)} workflows were open from the earlier parts; ${fmt.n(m.create?.created ?? 0)} more tickets (1 h / 8 h targets) were created ` +
           (m.create ? `at concurrency ${m.create.concurrency} (${fmt.n(m.create.tps, 1)} tickets/s, p99 ${fmt.ms(m.create.latency.p99)} ms, errors ${errorText(m.create.errors)}) ` : '') +
           `to reach ${fmt.n(m.target)}; ${m.drain?.complete ? 'the worker had caught up (all workflows started, task queues empty)' : m.allStarted ? 'all of their workflows had started' : '**not all of their workflows had started**'} ${fmt.s(m.startWaitSeconds)} after the last creation` +
-          (m.drain?.startsPerSecond != null ? ` (${fmt.n(m.drain.tickets - m.drain.startedAtBegin)} still to start when creation ended; ${fmt.n(m.drain.startsPerSecond, 1)} workflow starts/s while catching up)` : '') +
+          (m.drain?.startsPerSecond != null
+            ? ` (${fmt.n(m.drain.tickets - m.drain.startedAtBegin)} still to start when creation ended; ${fmt.n(m.drain.startsPerSecond, 1)} workflow starts/s while catching up)`
+            : '') +
           '. ' +
           `Memory was read from /proc/<pid>/status after a further ${m.settleSeconds} s settle. Temporal counts ${fmt.n(m.openAfter ?? NaN)} running workflows on the run's task queue (database: ${fmt.n(m.openAfterDb)} open tickets with a started workflow).`,
       );
@@ -358,10 +375,10 @@ export function renderReport(r: BenchResult): string {
     if (m) {
       p(
         `CPU while ${fmt.n(m.openAfter ?? m.openAfterDb)} workflows sit idle (the ${m.settleSeconds} s settle), % of one core:`,
-        table(['Phase', ...GROUP_ORDER.map(label), 'other', 'machine'], [
-          ...(m.cpuCreate ? [['creating', ...cpuCells(m.cpuCreate)]] : []),
-          [m.drain?.complete === false ? 'settle (worker still catching up)' : 'idle, all open', ...cpuCells(m.cpuSettle)],
-        ]),
+        table(
+          ['Phase', ...GROUP_ORDER.map(label), 'other', 'machine'],
+          [...(m.cpuCreate ? [['creating', ...cpuCells(m.cpuCreate)]] : []), [m.drain?.complete === false ? 'settle (worker still catching up)' : 'idle, all open', ...cpuCells(m.cpuSettle)]],
+        ),
       );
     }
   }
@@ -383,7 +400,20 @@ export function renderReport(r: BenchResult): string {
 function normalizeMarkdown(text: string): string {
   const out: string[] = [];
   let fence = false;
-  const kind = (l: string) => (l === '' ? 'blank' : l.startsWith('|') ? 'table' : l.startsWith('#') ? 'heading' : l.startsWith('- ') || l.startsWith('  ') ? 'list' : l.startsWith('```') ? 'fence' : l.startsWith('>') ? 'quote' : 'para');
+  const kind = (l: string) =>
+    l === ''
+      ? 'blank'
+      : l.startsWith('|')
+        ? 'table'
+        : l.startsWith('#')
+          ? 'heading'
+          : l.startsWith('- ') || l.startsWith('  ')
+            ? 'list'
+            : l.startsWith('```')
+              ? 'fence'
+              : l.startsWith('>')
+                ? 'quote'
+                : 'para';
   for (const line of text.split('\n')) {
     const prev = out[out.length - 1];
     if (fence) {
@@ -419,10 +449,7 @@ function commandLines(cmd: string[]): string[] {
   return lines;
 }
 
-function analysis(
-  r: BenchResult,
-  v: { metA: boolean; metB: boolean; bestAny: StepResult | null; bestWithin: StepResult | null },
-): string[] {
+function analysis(r: BenchResult, v: { metA: boolean; metB: boolean; bestAny: StepResult | null; bestWithin: StepResult | null }): string[] {
   const out: string[] = [];
   const cores = r.machine.cpus;
   const capacity = cores * 100;
@@ -449,7 +476,11 @@ function analysis(
     out.push('### Creation throughput');
     out.push(
       `- ${v.metA ? 'The target is met' : 'The target is **not met**'}: the best step reached ${fmt.n(best.tps, 1)} tickets/s at concurrency ${best.concurrency} with p99 ${fmt.ms(best.latency.p99)} ms` +
-        (v.bestWithin && v.bestWithin !== best ? `; the best step within ${TARGET.p99Ms} ms p99 made ${fmt.n(v.bestWithin.tps, 1)} tickets/s (c=${v.bestWithin.concurrency})` : v.bestWithin ? '' : `; no step stayed within ${TARGET.p99Ms} ms p99 (c=1: p99 ${fmt.ms(steps[0]!.latency.p99)} ms)`) +
+        (v.bestWithin && v.bestWithin !== best
+          ? `; the best step within ${TARGET.p99Ms} ms p99 made ${fmt.n(v.bestWithin.tps, 1)} tickets/s (c=${v.bestWithin.concurrency})`
+          : v.bestWithin
+            ? ''
+            : `; no step stayed within ${TARGET.p99Ms} ms p99 (c=1: p99 ${fmt.ms(steps[0]!.latency.p99)} ms)`) +
         ` (target: ≥ ${TARGET.tps} tickets/s with p99 ≤ ${TARGET.p99Ms} ms).`,
     );
     out.push(
@@ -505,10 +536,10 @@ function analysis(
       out.push(
         `- **Serialisation in PostgreSQL**: at c=${worst.concurrency} on average ${fmt.n(worst.pgWaits.avgLockWaits, 1)} sessions waited on a lock (${waits.join(', ')}); by Little's law that is about ${fmt.ms(waitMs)} ms of lock wait per created ticket (of ${fmt.ms(worst.latency.mean)} ms mean latency). ` +
           (advisory
-            ? 'The advisory lock is `pg_advisory_xact_lock(7301, group)` in `chooseAssignee` (core/src/services/assignment.ts): it is held until the creation transaction commits, i.e. across the `rr_cursor` update, the `ticket_counters` upsert, three inserts and the commit\'s WAL flush, so all creations into one group run one at a time. ' +
+            ? "The advisory lock is `pg_advisory_xact_lock(7301, group)` in `chooseAssignee` (core/src/services/assignment.ts): it is held until the creation transaction commits, i.e. across the `rr_cursor` update, the `ticket_counters` upsert, three inserts and the commit's WAL flush, so all creations into one group run one at a time. " +
               `While a session holds it, every round trip goes through the API's event loop ("idle in transaction: ClientRead" ${fmt.n(worst.pgWaits.avgIdleInTx, 1)} sessions on average), so CPU contention in the API lengthens the hold time and the serialised section with it. `
             : '') +
-          (rowLock ? 'Row-lock waits (transactionid/tuple) come from the single `ticket_counters` row per year and the group row\'s `rr_cursor`, both updated by every creation. ' : '') +
+          (rowLock ? "Row-lock waits (transactionid/tuple) come from the single `ticket_counters` row per year and the group row's `rr_cursor`, both updated by every creation. " : '') +
           'All tickets of a part go to one group here (the realistic worst case is a busy main queue).',
       );
     }
@@ -517,7 +548,9 @@ function analysis(
       const gap = best.latency.mean - srv.meanMs;
       out.push(
         `- Client vs. server at c=${best.concurrency}: mean ${fmt.ms(best.latency.mean)} ms measured by the client, ${fmt.ms(srv.meanMs)} ms inside the API` +
-          (gap > Math.max(5, 0.2 * best.latency.mean) ? ` → ${fmt.ms(gap)} ms per request are spent before Express sees the request or after it answered (load generator or API event loop busy).` : ' → the latency is spent inside the API (database transaction + StartWorkflowExecution).'),
+          (gap > Math.max(5, 0.2 * best.latency.mean)
+            ? ` → ${fmt.ms(gap)} ms per request are spent before Express sees the request or after it answered (load generator or API event loop busy).`
+            : ' → the latency is spent inside the API (database transaction + StartWorkflowExecution).'),
       );
     }
     const behind = steps.filter((s) => s.workflows.startedInCheck < s.workflows.total);
@@ -527,7 +560,9 @@ function analysis(
         : `- The workflows kept up: every ticket's workflow had started within ${r.options.workflowCheckSeconds} s of each step (start lag p99 at most ${fmt.ms(maxFinite(steps.map((s) => s.workflows.startLagMs.p99)))} ms).`,
     );
     const lg = best.cpu.pct['load generator'] ?? NaN;
-    out.push(`- The load generator itself used ${fmt.pct(lg)} of a core (${fmt.ms(per['load generator'] ?? NaN)} ms per ticket) and the SMTP catcher ${fmt.pct(best.cpu.pct['launcher (SMTP catcher)'] ?? NaN)}: CPU the system under test would have on a real deployment.`);
+    out.push(
+      `- The load generator itself used ${fmt.pct(lg)} of a core (${fmt.ms(per['load generator'] ?? NaN)} ms per ticket) and the SMTP catcher ${fmt.pct(best.cpu.pct['launcher (SMTP catcher)'] ?? NaN)}: CPU the system under test would have on a real deployment.`,
+    );
   }
 
   if (r.sla) {
@@ -588,7 +623,9 @@ function analysis(
         `- The worker grows by about ${fmt.n(perKb, 0)} KiB per cached workflow, so \`maxCachedWorkflows: ${fmt.n(cacheSize)}\` bounds it at roughly ${fmt.n((wa + perKb * cacheSize) / 2 ** 20, 1)} GiB; beyond ${fmt.n(cacheSize)} open tickets the cache evicts and timers of evicted tickets replay their history. Size the worker's memory (container limit, \`--max-old-space-size\`) for the cache, or lower the cache and accept replays.`,
       );
     }
-    out.push(`- The machine has ${r.machine.memTotal}; memory is not what limits this stack at ${fmt.n(open)} open tickets${r.memory.allStarted ? '' : ', but not all workflows had started by the time memory was read'}.`);
+    out.push(
+      `- The machine has ${r.machine.memTotal}; memory is not what limits this stack at ${fmt.n(open)} open tickets${r.memory.allStarted ? '' : ', but not all workflows had started by the time memory was read'}.`,
+    );
   }
 
   out.push('### What would lift it');
@@ -599,19 +636,18 @@ function analysis(
   const text: Record<string, string> = {
     temporal:
       '**Temporal persistence.** The dev server keeps history, timers, task queues and visibility in one SQLite file written through a single connection; every ticket start writes several events, search-attribute upserts and visibility rows. Production (docker-compose.yml) runs Temporal on PostgreSQL (a connection pool, concurrent writers): benchmark that stack for production numbers. On the dev server, candidates to measure are further SQLite pragmas (`--sqlite-pragma` e.g. a larger `cache_size`, `mmap_size`, `temp_store=memory`) and fewer writes per ticket (e.g. not upserting all six search attributes when only some are set at start, since they are already set by the start request).',
-    worker:
-      `**Worker.** ${r.history ? `A new ticket's workflow ran ${r.history.byType.ActivityTaskScheduled ?? 0} activities${r.history.byType.MarkerRecorded ? ` and ${r.history.byType.MarkerRecorded} markers (local activities, patches)` : ''} in ${r.history.byType.WorkflowTaskCompleted ?? 0} workflow tasks (${r.history.events} history events) before going idle` : 'A new ticket\'s workflow runs several activities and workflow tasks'}. Options: fold the start-up activities into one (or into local activities), send the "created"/"assigned" e-mails from one activity, run a second worker process when more cores are available; \`maxConcurrentWorkflowTaskExecutions\`/\`maxConcurrentActivityTaskExecutions\` only help when CPU is idle.`,
-    api:
-      `**API.** One Node process (one event loop) with a pool of ${r.config.dbPoolMax} PostgreSQL connections runs the creation transaction (more than a dozen statements) and the StartWorkflowExecution call. More API processes (or Node cluster) help only with spare cores; fewer round trips per creation (one CTE instead of separate inserts, caching the policy snapshot) reduce both CPU and lock hold time.`,
+    worker: `**Worker.** ${r.history ? `A new ticket's workflow ran ${r.history.byType.ActivityTaskScheduled ?? 0} activities${r.history.byType.MarkerRecorded ? ` and ${r.history.byType.MarkerRecorded} markers (local activities, patches)` : ''} in ${r.history.byType.WorkflowTaskCompleted ?? 0} workflow tasks (${r.history.events} history events) before going idle` : "A new ticket's workflow runs several activities and workflow tasks"}. Options: fold the start-up activities into one (or into local activities), send the "created"/"assigned" e-mails from one activity, run a second worker process when more cores are available; \`maxConcurrentWorkflowTaskExecutions\`/\`maxConcurrentActivityTaskExecutions\` only help when CPU is idle.`,
+    api: `**API.** One Node process (one event loop) with a pool of ${r.config.dbPoolMax} PostgreSQL connections runs the creation transaction (more than a dozen statements) and the StartWorkflowExecution call. More API processes (or Node cluster) help only with spare cores; fewer round trips per creation (one CTE instead of separate inserts, caching the policy snapshot) reduce both CPU and lock hold time.`,
     postgres:
       '**PostgreSQL.** Shorten the creation transaction, which holds the per-group advisory lock and the `ticket_counters` row lock until commit (number allocation via a sequence per year instead of an upsert on one row would remove the global serialisation point).',
-    'load generator':
-      '**Load generator on a separate machine.** It shares the cores with the system under test here; its CPU share (and the SMTP catcher\'s) would go to the API, worker and Temporal.',
+    'load generator': "**Load generator on a separate machine.** It shares the cores with the system under test here; its CPU share (and the SMTP catcher's) would go to the API, worker and Temporal.",
     'launcher (SMTP catcher)': '**SMTP catcher.** Two e-mails per ticket are parsed and stored to disk by the catcher inside the launcher; a real MTA runs elsewhere.',
   };
   for (const g of order) if (text[g]) lifts.push(`- ${text[g]} (${label(g)}: ${fmt.ms(per[g] ?? NaN)} ms CPU per ticket${r.partA ? ' end to end' : ' in the best step'}.)`);
   if (!lifts.length) lifts.push(...Object.values(text).map((t) => `- ${t}`));
-  lifts.push(`- **More cores.** With ${cores} cores every component competes for the same CPU; the per-ticket CPU budget above divided into the available cores gives the ceiling, so e.g. 8 cores would lift the CPU ceiling about fourfold if nothing serialises.`);
+  lifts.push(
+    `- **More cores.** With ${cores} cores every component competes for the same CPU; the per-ticket CPU budget above divided into the available cores gives the ceiling, so e.g. 8 cores would lift the CPU ceiling about fourfold if nothing serialises.`,
+  );
   out.push(...lifts);
   return out;
 }

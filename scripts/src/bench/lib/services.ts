@@ -134,7 +134,10 @@ export function summarizeLog(file: string): LogSummary {
     if (level >= 50) summary.errors++;
     else if (level >= 40) summary.warnings++;
     else continue;
-    const shape = msg.replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/gi, '<id>').replace(/\d+(\.\d+)?/g, 'N').slice(0, 100);
+    const shape = msg
+      .replace(/[0-9a-f]{8}-[0-9a-f-]{27,}/gi, '<id>')
+      .replace(/\d+(\.\d+)?/g, 'N')
+      .slice(0, 100);
     if (!seen.has(shape) && summary.samples.length < 4) {
       seen.add(shape);
       summary.samples.push(`${level >= 50 ? 'error' : 'warn'}: ${msg.slice(0, 240)}`);

@@ -19,8 +19,7 @@ export interface BacklogSummary {
   maxActivityAgeS: number;
 }
 
-const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-  d ? Number(d.seconds ?? 0) + Number(d.nanos ?? 0) / 1e9 : 0;
+const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => (d ? Number(d.seconds ?? 0) + Number(d.nanos ?? 0) / 1e9 : 0);
 
 export async function backlog(temporal: Client, taskQueue: string): Promise<Backlog | null> {
   try {
@@ -45,7 +44,11 @@ export class BacklogSampler {
   private busy = false;
   private s: BacklogSummary = { samples: 0, maxWorkflowTasks: 0, maxWorkflowAgeS: 0, maxActivityTasks: 0, maxActivityAgeS: 0 };
 
-  constructor(private readonly temporal: Client, private readonly taskQueue: string, private readonly everyMs = 2000) {}
+  constructor(
+    private readonly temporal: Client,
+    private readonly taskQueue: string,
+    private readonly everyMs = 2000,
+  ) {}
 
   start(): this {
     void this.sample();

@@ -6,16 +6,58 @@ import { request } from '../lib/load';
 // one also in Persian. Titles and bodies are drawn from a small vocabulary so that a search word
 // matches tens of articles, as a real help center's common words do.
 
-const NOUNS = ['printer', 'router', 'invoice', 'password', 'laptop', 'monitor', 'mailbox', 'backup', 'keyboard', 'headset', 'license', 'calendar', 'scanner', 'database', 'firewall', 'projector', 'webcam', 'tablet', 'phone', 'account'];
+const NOUNS = [
+  'printer',
+  'router',
+  'invoice',
+  'password',
+  'laptop',
+  'monitor',
+  'mailbox',
+  'backup',
+  'keyboard',
+  'headset',
+  'license',
+  'calendar',
+  'scanner',
+  'database',
+  'firewall',
+  'projector',
+  'webcam',
+  'tablet',
+  'phone',
+  'account',
+];
 const VERBS = ['reset', 'install', 'configure', 'update', 'replace', 'connect', 'restore', 'share', 'export', 'clean'];
-const FILLER = ['first', 'open', 'settings', 'then', 'choose', 'the', 'option', 'and', 'confirm', 'with', 'your', 'administrator', 'if', 'the', 'problem', 'remains', 'restart', 'device', 'wait', 'minute'];
+const FILLER = [
+  'first',
+  'open',
+  'settings',
+  'then',
+  'choose',
+  'the',
+  'option',
+  'and',
+  'confirm',
+  'with',
+  'your',
+  'administrator',
+  'if',
+  'the',
+  'problem',
+  'remains',
+  'restart',
+  'device',
+  'wait',
+  'minute',
+];
 const FA_NOUNS = ['چاپگر', 'مسیریاب', 'صورتحساب', 'گذرواژه', 'لپ‌تاپ', 'نمایشگر', 'صندوق', 'پشتیبان', 'صفحه‌کلید', 'هدست'];
 const FA_FILLER = ['نخست', 'تنظیمات', 'را', 'باز', 'کنید', 'سپس', 'گزینه', 'را', 'برگزینید', 'و', 'تأیید', 'کنید', 'اگر', 'مشکل', 'ماند', 'دستگاه', 'را', 'دوباره', 'راه‌اندازی', 'کنید'];
 
 /** A deterministic pseudo-random sequence, so every run seeds the same articles. */
 function lcg(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function paragraphs(words: readonly string[], lead: string, rnd: () => number, count: number): string {

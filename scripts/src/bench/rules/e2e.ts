@@ -49,9 +49,25 @@ export async function insertTickets(orm: MikroORM, fx: Fixtures, count: number, 
                               group_id, assignee_id, sla_policy_id, sla_state, first_response_due_at, resolution_due_at, tags,
                               custom_fields, created_at, updated_at, resolved_at, version)
          values (?, ?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, null, null, ?::text[], ?::jsonb, ?, ?, ?, 1) returning id`,
-        [number, t.subject, `<p>${t.subject}</p>`, requester.id, t.source, category(t.categoryId), t.priority, t.status,
-          group(t.groupId), agent(t.assigneeId), spec.businessCalendar ? fx.policyId : null, t.slaState, pgArray(t.tags),
-          JSON.stringify(t.customFields), new Date(t.createdAt), new Date(t.updatedAt), t.resolvedAt === null ? null : new Date(t.resolvedAt)],
+        [
+          number,
+          t.subject,
+          `<p>${t.subject}</p>`,
+          requester.id,
+          t.source,
+          category(t.categoryId),
+          t.priority,
+          t.status,
+          group(t.groupId),
+          agent(t.assigneeId),
+          spec.businessCalendar ? fx.policyId : null,
+          t.slaState,
+          pgArray(t.tags),
+          JSON.stringify(t.customFields),
+          new Date(t.createdAt),
+          new Date(t.updatedAt),
+          t.resolvedAt === null ? null : new Date(t.resolvedAt),
+        ],
       );
       const id = row!.id;
       if (t.tags.length) await tx.execute('insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing', [pgArray(t.tags)]);
@@ -106,10 +122,13 @@ export async function insertRules(orm: MikroORM, defs: readonly RuleDefinition[]
          values (?, ?, ?, coalesce((select max(position) from rules where deleted_at is null), 0) + 10, ?, 1, ?, 0, 0, now(), now()) returning id`,
         [name, null, def.trigger, true, def.schedule?.everyMinutes ?? null],
       );
-      await tx.execute(
-        `insert into rule_versions (rule_id, version, name, definition, author_id, comment, created_at) values (?, 1, ?, ?::jsonb, ?, ?, now())`,
-        [row!.id, name, JSON.stringify(def), authorId, 'benchmark'],
-      );
+      await tx.execute(`insert into rule_versions (rule_id, version, name, definition, author_id, comment, created_at) values (?, 1, ?, ?::jsonb, ?, ?, now())`, [
+        row!.id,
+        name,
+        JSON.stringify(def),
+        authorId,
+        'benchmark',
+      ]);
     }
     await tx.execute('update rule_set_state set version = version + 1, updated_at = now() where id = 1');
   });
@@ -265,9 +284,7 @@ export async function runE2e(orm: MikroORM, n: number, tickets: BenchTicket[], o
     concurrent = { concurrency: opts.concurrency, events: latencies.length, seconds, eventsPerSecond: latencies.length / seconds, latency: distribution(latencies), errors, waits };
   }
 
-  const [size] = await orm.em.fork().execute<{ rows: string; bytes: string }[]>(
-    `select (select count(*) from rule_executions) as rows, pg_total_relation_size('rule_executions') as bytes`,
-  );
+  const [size] = await orm.em.fork().execute<{ rows: string; bytes: string }[]>(`select (select count(*) from rule_executions) as rows, pg_total_relation_size('rule_executions') as bytes`);
   return {
     n,
     insertMs,

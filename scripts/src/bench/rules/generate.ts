@@ -45,9 +45,33 @@ function sample<T>(r: Rng, xs: readonly T[], k: number): T[] {
 // Vocabulary shared by tickets and rules
 
 export const TAGS = [
-  'vip', 'printer', 'billing', 'refund', 'outage', 'vpn', 'password', 'hardware', 'software', 'network',
-  'email', 'onboarding', 'security', 'sales', 'contract', 'shipping', 'mobile', 'portal', 'bug',
-  'feature-request', 'spam', 'duplicate', 'escalated', 'needs-info', 'مشتری-ویژه', 'فوری', 'مالی',
+  'vip',
+  'printer',
+  'billing',
+  'refund',
+  'outage',
+  'vpn',
+  'password',
+  'hardware',
+  'software',
+  'network',
+  'email',
+  'onboarding',
+  'security',
+  'sales',
+  'contract',
+  'shipping',
+  'mobile',
+  'portal',
+  'bug',
+  'feature-request',
+  'spam',
+  'duplicate',
+  'escalated',
+  'needs-info',
+  'مشتری-ویژه',
+  'فوری',
+  'مالی',
 ] as const;
 
 const PLANS = ['free', 'bronze', 'silver', 'gold', 'platinum'] as const;
@@ -82,25 +106,81 @@ const SUBJECTS: ((r: Rng) => string)[] = [
 
 /** Words rules search subjects for (the first ones occur in SUBJECTS, the last ones rarely or never). */
 const WORDS = [
-  'printer', 'refund', 'login', 'vpn', 'invoice', 'password', 'outage', 'laptop', 'contract', 'urgent',
-  'database', 'crm', 'shipment', 'wi-fi', 'subscription', 'security', 'portal', 'battery', 'delayed', 'order',
-  'چاپگر', 'بازپرداخت', 'فاکتور', 'حساب', 'اینترنت', 'کار نمی',
-  'warranty', 'gdpr', 'sso', 'kubernetes', 'payroll', 'backup', 'license', 'keyboard', 'monitor', 'docking',
+  'printer',
+  'refund',
+  'login',
+  'vpn',
+  'invoice',
+  'password',
+  'outage',
+  'laptop',
+  'contract',
+  'urgent',
+  'database',
+  'crm',
+  'shipment',
+  'wi-fi',
+  'subscription',
+  'security',
+  'portal',
+  'battery',
+  'delayed',
+  'order',
+  'چاپگر',
+  'بازپرداخت',
+  'فاکتور',
+  'حساب',
+  'اینترنت',
+  'کار نمی',
+  'warranty',
+  'gdpr',
+  'sso',
+  'kubernetes',
+  'payroll',
+  'backup',
+  'license',
+  'keyboard',
+  'monitor',
+  'docking',
 ] as const;
 const REGEX_WORDS = [
-  'refund', 'chargeback', 'invoice', 'payment', 'login', 'password', 'sso', 'mfa', 'outage', 'down',
-  'printer', 'scanner', 'vpn', 'wi-?fi', 'network', 'laptop', 'battery', 'contract', 'renewal', 'shipment',
-  'delayed', 'crm', 'database', 'backup', 'license', 'security', 'suspicious', 'portal', 'urgent', 'order',
+  'refund',
+  'chargeback',
+  'invoice',
+  'payment',
+  'login',
+  'password',
+  'sso',
+  'mfa',
+  'outage',
+  'down',
+  'printer',
+  'scanner',
+  'vpn',
+  'wi-?fi',
+  'network',
+  'laptop',
+  'battery',
+  'contract',
+  'renewal',
+  'shipment',
+  'delayed',
+  'crm',
+  'database',
+  'backup',
+  'license',
+  'security',
+  'suspicious',
+  'portal',
+  'urgent',
+  'order',
 ] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Tickets
 
 /** Tehran working week (Sat–Wed 08–16, Thu 08–12): business-hour facts do real calendar work. */
-export const TEHRAN_SHIFTS: WeeklyShift[] = [
-  ...([6, 7, 1, 2, 3] as const).map((weekday) => ({ weekday, start: '08:00', end: '16:00' })),
-  { weekday: 4, start: '08:00', end: '12:00' },
-];
+export const TEHRAN_SHIFTS: WeeklyShift[] = [...([6, 7, 1, 2, 3] as const).map((weekday) => ({ weekday, start: '08:00', end: '16:00' })), { weekday: 4, start: '08:00', end: '12:00' }];
 export const TEHRAN: CalendarSpec = {
   timeZone: 'Asia/Tehran',
   shifts: TEHRAN_SHIFTS,
@@ -119,13 +199,33 @@ export interface TicketSpec {
 }
 
 const STATUS_WEIGHTS: readonly (readonly [TicketStatus, number])[] = [
-  ['new', 10], ['open', 40], ['pending', 20], ['on_hold', 8], ['resolved', 15], ['closed', 5], ['cancelled', 2],
+  ['new', 10],
+  ['open', 40],
+  ['pending', 20],
+  ['on_hold', 8],
+  ['resolved', 15],
+  ['closed', 5],
+  ['cancelled', 2],
 ];
-const PRIORITY_WEIGHTS: readonly (readonly [Priority, number])[] = [['low', 20], ['normal', 50], ['high', 22], ['urgent', 8]];
+const PRIORITY_WEIGHTS: readonly (readonly [Priority, number])[] = [
+  ['low', 20],
+  ['normal', 50],
+  ['high', 22],
+  ['urgent', 8],
+];
 const SOURCE_WEIGHTS: readonly (readonly [TicketSource, number])[] = [
-  ['web', 20], ['portal', 25], ['email', 35], ['api', 5], ['telegram', 10], ['phone', 5],
+  ['web', 20],
+  ['portal', 25],
+  ['email', 35],
+  ['api', 5],
+  ['telegram', 10],
+  ['phone', 5],
 ];
-const SLA_WEIGHTS: readonly (readonly [SlaState, number])[] = [['ok', 80], ['warning', 12], ['breached', 8]];
+const SLA_WEIGHTS: readonly (readonly [SlaState, number])[] = [
+  ['ok', 80],
+  ['warning', 12],
+  ['breached', 8],
+];
 
 /** A varied ticket at `now` and the change that produced the ticket.updated event. */
 export function ticketSpec(seed: number, i: number, now: number): TicketSpec {
@@ -150,7 +250,17 @@ export function ticketSpec(seed: number, i: number, now: number): TicketSpec {
     categoryId: chance(r, 0.9) ? int(r, 1, 8) : null,
     groupId: chance(r, 0.95) ? int(r, 1, 6) : null,
     assigneeId: chance(r, 0.7) ? int(r, 1, 20) : null,
-    tags: sample(r, TAGS, weighted(r, [[0, 20], [1, 35], [2, 25], [3, 15], [4, 5]])),
+    tags: sample(
+      r,
+      TAGS,
+      weighted(r, [
+        [0, 20],
+        [1, 35],
+        [2, 25],
+        [3, 15],
+        [4, 5],
+      ]),
+    ),
     customFields,
     slaState: weighted(r, SLA_WEIGHTS),
     createdAt,
@@ -170,18 +280,32 @@ export function ticketSpec(seed: number, i: number, now: number): TicketSpec {
     categoryId: ticket.categoryId,
   };
   for (let k = int(r, 1, 2); k > 0; k--) {
-    switch (weighted(r, [['status', 40], ['priority', 20], ['tags', 20], ['assigneeId', 15], ['groupId', 5]] as const)) {
+    switch (
+      weighted(r, [
+        ['status', 40],
+        ['priority', 20],
+        ['tags', 20],
+        ['assigneeId', 15],
+        ['groupId', 5],
+      ] as const)
+    ) {
       case 'status':
-        previous.status = pick(r, ['new', 'open', 'pending', 'on_hold'].filter((s) => s !== ticket.status)) as TicketStatus;
+        previous.status = pick(
+          r,
+          ['new', 'open', 'pending', 'on_hold'].filter((s) => s !== ticket.status),
+        ) as TicketStatus;
         break;
       case 'priority':
-        previous.priority = pick(r, (['low', 'normal', 'high', 'urgent'] as const).filter((p) => p !== ticket.priority));
+        previous.priority = pick(
+          r,
+          (['low', 'normal', 'high', 'urgent'] as const).filter((p) => p !== ticket.priority),
+        );
         break;
       case 'tags':
         previous.tags = ticket.tags.length && chance(r, 0.5) ? ticket.tags.slice(1) : [...ticket.tags, pick(r, TAGS)];
         break;
       case 'assigneeId':
-        previous.assigneeId = ticket.assigneeId === null ? int(r, 1, 20) : chance(r, 0.5) ? null : ((ticket.assigneeId % 20) + 1);
+        previous.assigneeId = ticket.assigneeId === null ? int(r, 1, 20) : chance(r, 0.5) ? null : (ticket.assigneeId % 20) + 1;
         break;
       case 'groupId':
         previous.groupId = ticket.groupId === null ? int(r, 1, 6) : (ticket.groupId % 6) + 1;
@@ -273,14 +397,33 @@ function ownRegex(r: Rng): unknown {
  */
 function selectiveLeaf(r: Rng, trigger: Trigger, opts: RuleGenOptions): Json {
   const kind = weighted(r, [
-    ['status', 14], ['priority', 12], ['tags', 14], ['subjectText', 12], ['subjectRegex', 9], ['changed', 14],
-    ['customField', 12], ['previous', 4], ['slaState', 3], ['group', 3], ['requester', 3],
+    ['status', 14],
+    ['priority', 12],
+    ['tags', 14],
+    ['subjectText', 12],
+    ['subjectRegex', 9],
+    ['changed', 14],
+    ['customField', 12],
+    ['previous', 4],
+    ['slaState', 3],
+    ['group', 3],
+    ['requester', 3],
     ...(trigger === 'message.received' ? ([['messageText', 12]] as const) : []),
   ] as const);
   switch (kind) {
     case 'status':
       return chance(r, 0.6)
-        ? leaf('ticket.status', 'equal', weighted(r, [['open', 3], ['pending', 2], ['new', 1], ['on_hold', 1], ['resolved', 1]]))
+        ? leaf(
+            'ticket.status',
+            'equal',
+            weighted(r, [
+              ['open', 3],
+              ['pending', 2],
+              ['new', 1],
+              ['on_hold', 1],
+              ['resolved', 1],
+            ]),
+          )
         : leaf('ticket.status', 'in', sample(r, ['new', 'open', 'pending', 'on_hold'], 2));
     case 'priority':
       return chance(r, 0.6) ? leaf('ticket.priority', 'equal', pick(r, ['high', 'urgent', 'low'])) : leaf('ticket.priority', 'in', ['high', 'urgent']);
@@ -295,7 +438,15 @@ function selectiveLeaf(r: Rng, trigger: Trigger, opts: RuleGenOptions): Json {
     case 'subjectRegex':
       return leaf('ticket.subject', 'matchesRegex', regexValue(r, opts));
     case 'changed':
-      return leaf('changed', 'equal', true, { field: weighted(r, [['status', 4], ['priority', 2], ['tags', 2], ['assigneeId', 2], ['groupId', 1]] as const) });
+      return leaf('changed', 'equal', true, {
+        field: weighted(r, [
+          ['status', 4],
+          ['priority', 2],
+          ['tags', 2],
+          ['assigneeId', 2],
+          ['groupId', 1],
+        ] as const),
+      });
     case 'customField':
       return weighted(r, [
         [leaf('ticket.customField', 'equal', pick(r, PLANS), { key: 'plan' }), 3],
@@ -321,9 +472,26 @@ function selectiveLeaf(r: Rng, trigger: Trigger, opts: RuleGenOptions): Json {
 
 /** A broad leaf: true for most tickets (ages, exclusions, "still open"), refining a rule. */
 function broadLeaf(r: Rng): Json {
-  switch (weighted(r, [['hoursSince', 8], ['notIn', 2], ['doesNotContain', 2], ['textNotContains', 2], ['seats', 2], ['contract', 1], ['sla', 1], ['priority', 1]] as const)) {
+  switch (
+    weighted(r, [
+      ['hoursSince', 8],
+      ['notIn', 2],
+      ['doesNotContain', 2],
+      ['textNotContains', 2],
+      ['seats', 2],
+      ['contract', 1],
+      ['sla', 1],
+      ['priority', 1],
+    ] as const)
+  ) {
     case 'hoursSince': {
-      const event = weighted(r, [['created', 3], ['updated', 2], ['status_changed', 3], ['last_customer_reply', 2], ['last_agent_reply', 2]] as const);
+      const event = weighted(r, [
+        ['created', 3],
+        ['updated', 2],
+        ['status_changed', 3],
+        ['last_customer_reply', 2],
+        ['last_agent_reply', 2],
+      ] as const);
       const params = chance(r, 0.3) ? { event, business: true } : { event };
       return leaf('hoursSince', chance(r, 0.8) ? 'greaterThan' : 'lessThan', pick(r, [1, 4, 8, 24, 48, 72, 168]), params);
     }
@@ -367,7 +535,19 @@ function ruleActions(r: Rng): Json[] {
  */
 function ruleConditions(r: Rng, n: number, selective: () => Json, broad: () => Json): Json {
   const mixed = () => (chance(r, 0.5) ? broad() : selective());
-  switch (n <= 3 ? weighted(r, [['flat', 3], ['notTail', 1]] as const) : weighted(r, [['flat', 4], ['gateAny', 4], ['anyOfAll', 2], ['notTail', 1]] as const)) {
+  switch (
+    n <= 3
+      ? weighted(r, [
+          ['flat', 3],
+          ['notTail', 1],
+        ] as const)
+      : weighted(r, [
+          ['flat', 4],
+          ['gateAny', 4],
+          ['anyOfAll', 2],
+          ['notTail', 1],
+        ] as const)
+  ) {
     case 'flat':
       return { all: [selective(), ...Array.from({ length: n - 1 }, mixed)] };
     case 'notTail':
@@ -390,11 +570,22 @@ const OTHER_TRIGGERS: Trigger[] = ['ticket.created', 'message.received', 'sla.br
 export function ruleDefinition(seed: number, i: number, opts: RuleGenOptions): RuleDefinition {
   const r = rng(mix(seed ^ 0x5bd1e995, i));
   const trigger: Trigger = i % 20 === 19 ? OTHER_TRIGGERS[Math.floor(i / 20) % OTHER_TRIGGERS.length]! : 'ticket.updated';
-  const n = weighted(r, [[2, 12], [3, 30], [4, 28], [5, 18], [6, 12]]);
+  const n = weighted(r, [
+    [2, 12],
+    [3, 30],
+    [4, 28],
+    [5, 18],
+    [6, 12],
+  ]);
   const doc: Json = {
     trigger,
     ...(trigger === 'schedule' ? { schedule: { everyMinutes: pick(r, [15, 60, 240]) } } : {}),
-    conditions: ruleConditions(r, n, () => selectiveLeaf(r, trigger, opts), () => broadLeaf(r)),
+    conditions: ruleConditions(
+      r,
+      n,
+      () => selectiveLeaf(r, trigger, opts),
+      () => broadLeaf(r),
+    ),
     actions: ruleActions(r),
   };
   const v = validateRule(doc);

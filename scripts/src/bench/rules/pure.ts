@@ -4,18 +4,7 @@ import vm from 'node:vm';
 // json-rules-engine is @mehrdesk/rules' engine; it is imported here only for the reference
 // measurement below (all rules in one Engine.run), never to evaluate production semantics.
 import { Engine, type TopLevelCondition } from 'json-rules-engine';
-import {
-  coerce,
-  compileRuleSet,
-  evaluate,
-  factDefinition,
-  FACT_NAMES,
-  registerOperators,
-  type CompiledRuleSet,
-  type Coercion,
-  type RuleContext,
-  type RuleSetEntry,
-} from '@mehrdesk/rules';
+import { coerce, compileRuleSet, evaluate, factDefinition, FACT_NAMES, registerOperators, type CompiledRuleSet, type Coercion, type RuleContext, type RuleSetEntry } from '@mehrdesk/rules';
 import { distribution, type Distribution } from '../lib/load';
 
 // Part 1: evaluation alone, everything in memory. For each N the rule set is compiled once

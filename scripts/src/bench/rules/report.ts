@@ -65,15 +65,16 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const times = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)}×` : '–');
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][], align?: string) =>
-  [row(head), align ?? row(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(row)].join('\n');
+const table = (head: string[], rows: (string | number)[][], align?: string) => [row(head), align ?? row(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(row)].join('\n');
 const p50p99 = (d: Distribution) => `${ms(d.p50)} / ${ms(d.p99)}`;
 
 function cpuLine(label: string, c: PartCpu | null, cpus: number): string | null {
   if (!c) return null;
   const u = c.usage;
   const parts = Object.entries(u.pct).map(([k, v]) => `${k} ${v.toFixed(0)} %`);
-  const steal = Number.isFinite(c.stealPct) ? `${c.stealPct.toFixed(0)} % hypervisor steal and ${Math.max(0, u.otherPct - c.stealPct).toFixed(0)} % other processes` : `${u.otherPct.toFixed(0)} % other processes`;
+  const steal = Number.isFinite(c.stealPct)
+    ? `${c.stealPct.toFixed(0)} % hypervisor steal and ${Math.max(0, u.otherPct - c.stealPct).toFixed(0)} % other processes`
+    : `${u.otherPct.toFixed(0)} % other processes`;
   return `${label} (${u.seconds.toFixed(0)} s): ${parts.join(', ')}; ${steal}; machine busy ${u.machinePct.toFixed(0)} % of ${cpus * 100} %`;
 }
 
@@ -167,9 +168,7 @@ export function renderRulesReport(r: RulesBenchResult): string {
         : '.'),
   );
   if (base.length) {
-    push(
-      `- **Evaluation per event (median / p99):** ${base.map((p) => `${int(p.n)} rules ${ms(p.latency.p50)} / ${ms(p.latency.p99)} ms`).join('; ')}.`,
-    );
+    push(`- **Evaluation per event (median / p99):** ${base.map((p) => `${int(p.n)} rules ${ms(p.latency.p50)} / ${ms(p.latency.p99)} ms`).join('; ')}.`);
   }
   if (r.e2e.length) {
     push(
@@ -178,9 +177,18 @@ export function renderRulesReport(r: RulesBenchResult): string {
         '.',
     );
   }
-  const p99Cross = crossing(base.map((p) => ({ n: p.n, value: p.latency.p99 })), TARGET_MS);
-  const p50Cross = crossing(base.map((p) => ({ n: p.n, value: p.latency.p50 })), TARGET_MS);
-  const cpuCross = crossing(base.map((p) => ({ n: p.n, value: p.cpu.p99 })), TARGET_MS);
+  const p99Cross = crossing(
+    base.map((p) => ({ n: p.n, value: p.latency.p99 })),
+    TARGET_MS,
+  );
+  const p50Cross = crossing(
+    base.map((p) => ({ n: p.n, value: p.latency.p50 })),
+    TARGET_MS,
+  );
+  const cpuCross = crossing(
+    base.map((p) => ({ n: p.n, value: p.cpu.p99 })),
+    TARGET_MS,
+  );
   if (base.length) {
     push(
       `- **Where it stops scaling:** every event runs every rule of its trigger (nothing is indexed), so the cost grows with the number of rules: ` +
@@ -212,7 +220,10 @@ export function renderRulesReport(r: RulesBenchResult): string {
   if (r.e2e.length) {
     push(
       `- **Throughput of one worker process (real activity):** ${r.e2e
-        .map((e) => `${int(e.n)} rules ${(1000 / e.activity.latency.p50).toFixed(1)} events/s one at a time${e.concurrent ? `, ${e.concurrent.eventsPerSecond.toFixed(1)} events/s with ${e.concurrent.concurrency} in flight` : ''}`)
+        .map(
+          (e) =>
+            `${int(e.n)} rules ${(1000 / e.activity.latency.p50).toFixed(1)} events/s one at a time${e.concurrent ? `, ${e.concurrent.eventsPerSecond.toFixed(1)} events/s with ${e.concurrent.concurrency} in flight` : ''}`,
+        )
         .join('; ')}.`,
     );
   }
@@ -237,7 +248,10 @@ export function renderRulesReport(r: RulesBenchResult): string {
         ['Memory', r.machine.memTotal],
         ['Kernel', r.machine.kernel],
         ['Node.js', r.machine.node],
-        ['Code', `commit ${r.git.commit}${r.git.dirty.length ? ` + ${r.git.dirty.length} uncommitted file(s) outside this benchmark (${r.git.dirty.slice(0, 6).join(', ')}${r.git.dirty.length > 6 ? ', …' : ''})` : ''}`],
+        [
+          'Code',
+          `commit ${r.git.commit}${r.git.dirty.length ? ` + ${r.git.dirty.length} uncommitted file(s) outside this benchmark (${r.git.dirty.slice(0, 6).join(', ')}${r.git.dirty.length > 6 ? ', …' : ''})` : ''}`,
+        ],
         ['Command', `\`${r.command}\` (fresh embedded PostgreSQL, migrated and seeded by the launcher; the other services it starts stay idle)`],
         ['Load average', `${r.loadavgStart} at start, ${r.loadavgEnd} at the end`],
         ['Forced GC for heap sizes', r.forcedGc ? 'yes (`--expose-gc` enabled at run time via v8.setFlagsFromString)' : 'no: heap sizes are raw heapUsed deltas'],
@@ -288,7 +302,21 @@ export function renderRulesReport(r: RulesBenchResult): string {
       'the CPU column is the process CPU time (user + system) consumed during the same call, which leaves out time spent waiting for a core.',
       '',
       table(
-        ['Active rules', 'Evaluated / event', 'Events', 'Median ms', 'p95 ms', 'p99 ms', 'Max ms', 'CPU ms: median / p99', 'Events/s', 'µs per rule (median)', 'Matched', 'Compile ms', 'Heap of compiled set'],
+        [
+          'Active rules',
+          'Evaluated / event',
+          'Events',
+          'Median ms',
+          'p95 ms',
+          'p99 ms',
+          'Max ms',
+          'CPU ms: median / p99',
+          'Events/s',
+          'µs per rule (median)',
+          'Matched',
+          'Compile ms',
+          'Heap of compiled set',
+        ],
         base.map((p) => [
           int(p.n),
           int(p.evaluatedPerEvent),
@@ -299,7 +327,7 @@ export function renderRulesReport(r: RulesBenchResult): string {
           ms(p.latency.max),
           p50p99(p.cpu),
           int(p.eventsPerSecond),
-          (p.perRuleUs).toFixed(1),
+          p.perRuleUs.toFixed(1),
           pct(p.matchedShare),
           ms(p.compileMs),
           heap(p.heapBytes, p.n),
@@ -317,7 +345,17 @@ export function renderRulesReport(r: RulesBenchResult): string {
       'events (V8 `gc` performance entries).',
       '',
       table(
-        ['Active rules', 'Median µs / rule', 'p99 µs / rule', 'vs. ' + int(ref.n) + ' rules (median)', 'Distinct regex patterns', 'Fit the RE2 cache', 'GC: collections (major) / event', 'GC share of loop', 'Longest GC pause ms'],
+        [
+          'Active rules',
+          'Median µs / rule',
+          'p99 µs / rule',
+          'vs. ' + int(ref.n) + ' rules (median)',
+          'Distinct regex patterns',
+          'Fit the RE2 cache',
+          'GC: collections (major) / event',
+          'GC share of loop',
+          'Longest GC pause ms',
+        ],
         base.map((p) => [
           int(p.n),
           p.perRuleUs.toFixed(1),
@@ -340,7 +378,15 @@ export function renderRulesReport(r: RulesBenchResult): string {
           ['Active rules', 'Distinct patterns', 'Median ms', 'p99 ms', 'Median µs / rule', 'Standard set median ms', 'Standard / pooled'],
           variants.map((v) => {
             const std = pureAt(v.n);
-            return [int(v.n), int(v.distinctRegexes), ms(v.latency.p50), ms(v.latency.p99), v.perRuleUs.toFixed(1), std ? ms(std.latency.p50) : '–', std ? times(std.latency.p50 / v.latency.p50) : '–'];
+            return [
+              int(v.n),
+              int(v.distinctRegexes),
+              ms(v.latency.p50),
+              ms(v.latency.p99),
+              v.perRuleUs.toFixed(1),
+              std ? ms(std.latency.p50) : '–',
+              std ? times(std.latency.p50 / v.latency.p50) : '–',
+            ];
           }),
         ),
         '',
@@ -384,7 +430,7 @@ export function renderRulesReport(r: RulesBenchResult): string {
       '',
       '### Execution log',
       '',
-      "`logExecutions` (worker/src/activities/rule-evaluation.ts; the benchmark runs the same statement) writes one `rule_executions` row",
+      '`logExecutions` (worker/src/activities/rule-evaluation.ts; the benchmark runs the same statement) writes one `rule_executions` row',
       'per **evaluated** rule — with its condition report and actions as JSON — and updates `runs`/`matches` on every evaluated `rules` row, in',
       'one transaction per event. The lever column runs the same statement with only the matched rules (and nothing when no rule matched).',
       '',
@@ -421,7 +467,11 @@ export function renderRulesReport(r: RulesBenchResult): string {
           e.concurrent ? p50p99(e.concurrent.latency) : '–',
           e.concurrent ? e.concurrent.waits.avgLockWaits.toFixed(2) : '–',
           e.concurrent ? topWait(e.concurrent) : '–',
-          e.concurrent ? Object.entries(e.concurrent.errors).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none' : '–',
+          e.concurrent
+            ? Object.entries(e.concurrent.errors)
+                .map(([k, v]) => `${v}× ${k}`)
+                .join(', ') || 'none'
+            : '–',
         ]),
       ),
       '',
@@ -467,7 +517,12 @@ export function renderRulesReport(r: RulesBenchResult): string {
     if (tail.length) {
       push(
         `- **Tail and GC:** ${tail.map((p) => `at ${int(p.n)} rules p99 is ${(p.latency.p99 / p.latency.p50).toFixed(1)}× the median, GC took ${pct(p.gc.ms / (p.seconds * 1000), 0)} of the loop (${(p.gc.count / p.events).toFixed(1)} collections per event, longest pause ${ms(p.gc.maxMs)} ms)`).join('; ')}. ` +
-          `Each event allocates a Rule, an almanac and a condition report per rule; the compiled set itself is small (${base.filter((p) => p.heapBytes >= 64 * 1024).map((p) => `${kb(p.heapBytes / p.n)}/rule at ${int(p.n)}`).join(', ') || 'below the heap noise'}) ` +
+          `Each event allocates a Rule, an almanac and a condition report per rule; the compiled set itself is small (${
+            base
+              .filter((p) => p.heapBytes >= 64 * 1024)
+              .map((p) => `${kb(p.heapBytes / p.n)}/rule at ${int(p.n)}`)
+              .join(', ') || 'below the heap noise'
+          }) ` +
           `and compiling is a one-off per rule-set version (${base.map((p) => `${ms(p.compileMs)} ms at ${int(p.n)}`).join(', ')}).`,
       );
     }
@@ -498,7 +553,9 @@ export function renderRulesReport(r: RulesBenchResult): string {
         `- **Concurrent events:** with ${c0.concurrency} in flight, ${conc
           .map((x) => {
             const c = x.concurrent!;
-            const errs = Object.entries(c.errors).map(([k, v]) => `${v}× ${k}`).join(', ');
+            const errs = Object.entries(c.errors)
+              .map(([k, v]) => `${v}× ${k}`)
+              .join(', ');
             const seq = 1000 / x.activity.latency.p50;
             return (
               `${int(x.n)} rules → ${c.eventsPerSecond.toFixed(1)} events/s vs. ${seq.toFixed(1)}/s one at a time (${times(c.eventsPerSecond / seq)}), p99 ${ms(c.latency.p99)} ms; ` +
@@ -535,9 +592,12 @@ export function renderRulesReport(r: RulesBenchResult): string {
     );
     if (largest.singleRun) {
       levers.push(
-        `**Amortise the per-rule run machinery.** One \`run()\` for all rules was ${base.filter((p) => p.singleRun).map((p) => `${times(p.latency.p50 / p.singleRun!.latency.p50)} faster at ${int(p.n)}`).join(', ')} rules (median). Per-rule errors and ` +
+        `**Amortise the per-rule run machinery.** One \`run()\` for all rules was ${base
+          .filter((p) => p.singleRun)
+          .map((p) => `${times(p.latency.p50 / p.singleRun!.latency.p50)} faster at ${int(p.n)}`)
+          .join(', ')} rules (median). Per-rule errors and ` +
           'durations survive if the compiled set keeps pre-built json-rules-engine `Rule` objects (no condition parsing per event) and one almanac serves every rule of an event, ' +
-          'or if the compiled condition trees are evaluated directly with the same operators and memoised facts. (json-rules-engine\'s fact cache is not the lever: the ' +
+          "or if the compiled condition trees are evaluated directly with the same operators and memoised facts. (json-rules-engine's fact cache is not the lever: the " +
           'facts are already memoised per evaluation.)',
       );
     }
@@ -571,7 +631,7 @@ export function renderRulesReport(r: RulesBenchResult): string {
     '## Method notes',
     '',
     '- Percentiles are nearest-rank over all measured events of a size; warm-up events are not counted. Each size starts with a fresh `compileRuleSet` (Part 1) or rule-set version (Part 2).',
-    '- Everything runs on the same machine as PostgreSQL and the launcher\'s idle services; the numbers include their interference and that of other processes (see CPU above).',
+    "- Everything runs on the same machine as PostgreSQL and the launcher's idle services; the numbers include their interference and that of other processes (see CPU above).",
     '- Part 2 times `logExecutions` with a copy of its statement (it is module-private in the worker); the real-activity table runs the worker code itself.',
     '- The execution log grows during the run (each size adds its rows), as it would in production; the counter updates touch the same rule rows every event.',
     `- Sources: \`scripts/src/bench/rules.ts\` and \`scripts/src/bench/rules/\` (generator, parts, this report).`,

@@ -2,8 +2,22 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { pgArray } from '@mehrdesk/core/db';
 import { hashPassword } from '@mehrdesk/core/services/passwords';
 import {
-  CATEGORIES, EN_TEMPLATES, EN_WORDS, FA_TEMPLATES, FA_WORDS, FIRST_NAMES, GROUPS, KB_CATEGORIES, KB_TITLES_EN, KB_TITLES_FA, LAST_NAMES,
-  ORG_KINDS, ORG_WORDS, SUBJECTS_EN, SUBJECTS_FA, TAGS,
+  CATEGORIES,
+  EN_TEMPLATES,
+  EN_WORDS,
+  FA_TEMPLATES,
+  FA_WORDS,
+  FIRST_NAMES,
+  GROUPS,
+  KB_CATEGORIES,
+  KB_TITLES_EN,
+  KB_TITLES_FA,
+  LAST_NAMES,
+  ORG_KINDS,
+  ORG_WORDS,
+  SUBJECTS_EN,
+  SUBJECTS_FA,
+  TAGS,
 } from './vocabulary';
 
 // The search benchmark's data, generated inside PostgreSQL (generate_series, random() seeded by
@@ -28,7 +42,19 @@ export interface GenerateOptions {
 export interface GenerateResult {
   seconds: number;
   steps: Array<{ step: string; seconds: number }>;
-  counts: { tickets: number; messages: number; internalNotes: number; customers: number; organizations: number; agents: number; groups: number; categories: number; kbArticles: number; kbTranslations: number; kbPublished: number };
+  counts: {
+    tickets: number;
+    messages: number;
+    internalNotes: number;
+    customers: number;
+    organizations: number;
+    agents: number;
+    groups: number;
+    categories: number;
+    kbArticles: number;
+    kbTranslations: number;
+    kbPublished: number;
+  };
   /** Text volume of the messages (body_text), bytes. */
   messageTextBytes: number;
   /** Users the query mix signs in as (password `password`), and the agent's groups. */
@@ -66,7 +92,12 @@ export async function generateData(orm: MikroORM, o: GenerateOptions, log: (m: s
     await x(`insert into bench_vocab select 'en', i, w from unnest(?::text[]) with ordinality as v(w, i)`, [pgArray(EN_WORDS)]);
     await x(`insert into bench_vocab select 'fa', i, w from unnest(?::text[]) with ordinality as v(w, i)`, [pgArray(FA_WORDS)]);
     await x(`create temp table bench_templates (kind text, lang text, text text) on commit drop`);
-    for (const [kind, lang, list] of [['body', 'en', EN_TEMPLATES], ['body', 'fa', FA_TEMPLATES], ['subject', 'en', SUBJECTS_EN], ['subject', 'fa', SUBJECTS_FA]] as const)
+    for (const [kind, lang, list] of [
+      ['body', 'en', EN_TEMPLATES],
+      ['body', 'fa', FA_TEMPLATES],
+      ['subject', 'en', SUBJECTS_EN],
+      ['subject', 'fa', SUBJECTS_FA],
+    ] as const)
       await x(`insert into bench_templates select ?, ?, t from unnest(?::text[]) t`, [kind, lang, pgArray(list)]);
 
     // A pool of sentences per language: word salad drawn Zipf-like (rank = ⌊e^(U·ln(n+1))⌋, so
@@ -101,7 +132,9 @@ export async function generateData(orm: MikroORM, o: GenerateOptions, log: (m: s
          from generate_series(1, ?::int) i`,
       [pgArray(ORG_WORDS), ORG_WORDS.length, pgArray(ORG_KINDS), ORG_WORDS.length, ORG_KINDS.length, o.organizations],
     );
-    await x(`create temp table bench_orgs on commit drop as select row_number() over (order by id)::int as k, id from organizations where name ~ ' [0-9]+$' and created_at < now() - interval '2 years'`);
+    await x(
+      `create temp table bench_orgs on commit drop as select row_number() over (order by id)::int as k, id from organizations where name ~ ' [0-9]+$' and created_at < now() - interval '2 years'`,
+    );
     await x(
       `insert into users (email, name, role, locale, active, available, organization_id, created_at)
        select 'customer' || i || '@bench' || o.k || '.example', (?::text[])[1 + floor(random() * ?)::int] || ' ' || (?::text[])[1 + floor(random() * ?)::int],
@@ -125,7 +158,9 @@ export async function generateData(orm: MikroORM, o: GenerateOptions, log: (m: s
       `insert into group_members (group_id, user_id)
        select g.id, a.id from bench_agents a join bench_groups g on g.k in (1 + a.k % ${GROUPS.length}, 1 + (a.k + 1) % ${GROUPS.length})`,
     );
-    await x(`create temp table bench_gm on commit drop as select g.k as gk, row_number() over (partition by g.k order by m.user_id)::int as mk, m.user_id from group_members m join bench_groups g on g.id = m.group_id`);
+    await x(
+      `create temp table bench_gm on commit drop as select g.k as gk, row_number() over (partition by g.k order by m.user_id)::int as mk, m.user_id from group_members m join bench_groups g on g.id = m.group_id`,
+    );
     await x(`create temp table bench_gm_n on commit drop as select gk, count(*)::int as n from bench_gm group by gk`);
     await x(`insert into categories (name, default_group_id) select c, null from unnest(?::text[]) c`, [pgArray(CATEGORIES)]);
     await x(`create temp table bench_categories on commit drop as select row_number() over (order by id)::int as k, id from categories where name = any(?::text[])`, [pgArray(CATEGORIES)]);
@@ -217,7 +252,9 @@ export async function generateData(orm: MikroORM, o: GenerateOptions, log: (m: s
        select null, i::int, jsonb_build_object('en', en, 'fa', fa), now(), now() from unnest(?::text[], ?::text[]) with ordinality c(en, fa, i)`,
       [pgArray(KB_CATEGORIES.map((c) => c[0])), pgArray(KB_CATEGORIES.map((c) => c[1]))],
     );
-    await x(`create temp table bench_kbc on commit drop as select row_number() over (order by id desc)::int as k, id from (select id from kb_categories order by id desc limit ${KB_CATEGORIES.length}) c`);
+    await x(
+      `create temp table bench_kbc on commit drop as select row_number() over (order by id desc)::int as k, id from (select id from kb_categories order by id desc limit ${KB_CATEGORIES.length}) c`,
+    );
     const [admin] = await x(`select id from users where role = 'admin' order by id limit 1`);
     await x(
       `insert into kb_articles (category_id, visibility, tags, author_id, created_at, updated_at, version)
@@ -278,9 +315,17 @@ export async function generateData(orm: MikroORM, o: GenerateOptions, log: (m: s
     seconds: (performance.now() - t0) / 1000,
     steps,
     counts: {
-      tickets: Number(c!.tickets), messages: Number(c!.messages), internalNotes: Number(c!.internal), customers: Number(c!.customers),
-      organizations: Number(c!.organizations), agents: Number(c!.agents), groups: Number(c!.groups), categories: Number(c!.categories),
-      kbArticles: Number(c!.kb_articles), kbTranslations: Number(c!.kb_translations), kbPublished: Number(c!.kb_published),
+      tickets: Number(c!.tickets),
+      messages: Number(c!.messages),
+      internalNotes: Number(c!.internal),
+      customers: Number(c!.customers),
+      organizations: Number(c!.organizations),
+      agents: Number(c!.agents),
+      groups: Number(c!.groups),
+      categories: Number(c!.categories),
+      kbArticles: Number(c!.kb_articles),
+      kbTranslations: Number(c!.kb_translations),
+      kbPublished: Number(c!.kb_published),
     },
     messageTextBytes: Number(c!.text_bytes),
     logins: {

@@ -80,13 +80,14 @@ export async function measureLag(ctx: {
     const ticketId = lo + ((i * 7919) % n);
     const em = orm.em.fork();
     const t0 = performance.now();
-    if (i % 2 === 0)
-      await em.execute(`update tickets set subject = regexp_replace(subject, ' lag[0-9a-f]+x[0-9]+$', '') || ' ' || ?, updated_at = now() where id = ?`, [token, ticketId]);
+    if (i % 2 === 0) await em.execute(`update tickets set subject = regexp_replace(subject, ' lag[0-9a-f]+x[0-9]+$', '') || ' ' || ?, updated_at = now() where id = ?`, [token, ticketId]);
     else
-      await em.execute(
-        `insert into messages (ticket_id, kind, channel, body_html, body_text, idempotency_key, created_at) values (?, 'public', 'web', ?, ?, ?, now())`,
-        [ticketId, `<p>Any news? Reference ${token}</p>`, `Any news? Reference ${token}`, `bench-lag-${run}-${i}`],
-      );
+      await em.execute(`insert into messages (ticket_id, kind, channel, body_html, body_text, idempotency_key, created_at) values (?, 'public', 'web', ?, ?, ?, now())`, [
+        ticketId,
+        `<p>Any news? Reference ${token}</p>`,
+        `Any news? Reference ${token}`,
+        `bench-lag-${run}-${i}`,
+      ]);
     const committed = performance.now();
     commits.push(committed - t0);
     lastCommit = committed;
@@ -152,6 +153,8 @@ export async function measureLag(ctx: {
       ctx.log(`  EXPLAIN lag poll failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  ctx.log(`lag: ${result.found}/${total} found, ${timedOut} timed out; commit → findable p50 ${result.lagMs.p50.toFixed(0)} p95 ${result.lagMs.p95.toFixed(0)} p99 ${result.lagMs.p99.toFixed(0)} max ${result.lagMs.max.toFixed(0)} ms`);
+  ctx.log(
+    `lag: ${result.found}/${total} found, ${timedOut} timed out; commit → findable p50 ${result.lagMs.p50.toFixed(0)} p95 ${result.lagMs.p95.toFixed(0)} p99 ${result.lagMs.p99.toFixed(0)} max ${result.lagMs.max.toFixed(0)} ms`,
+  );
   return result;
 }

@@ -46,7 +46,18 @@ const COMMON = ['password', 'account', 'error', 'invoice', 'login', 'email', 'pa
 const RARE = ['tachograph', 'odometer', 'telematics', 'geofence', 'forklift', 'kubernetes', 'quorum', 'kerberos', 'لیفتراک', 'پالت', 'مالیات', 'بارکد'];
 const TYPO = ['pasword', 'acount', 'invoise', 'conection', 'paymnet', 'notificaton', 'subscripton', 'certifcate', 'رمز عبر', 'فاکتر', 'اشتراگ', 'پرداحت'];
 const PERSIAN_FIXED = ['رمز عبور', 'فاکتور', 'اتصال اینترنت', 'حساب كاربري', 'پيگيري', 'نمیشود', 'نمی‌شود', 'به‌روزرسانی', 'اشتراك', 'بازگشت وجه'];
-const PHRASES = ['"reset my password"', '"password reset link"', '"connection timed out"', '"paper jam"', '"verification code"', '"account is locked"', '"رمز عبور"', '"اتصال اینترنت"', '"کد تایید"', '"بازگشت وجه"'];
+const PHRASES = [
+  '"reset my password"',
+  '"password reset link"',
+  '"connection timed out"',
+  '"paper jam"',
+  '"verification code"',
+  '"account is locked"',
+  '"رمز عبور"',
+  '"اتصال اینترنت"',
+  '"کد تایید"',
+  '"بازگشت وجه"',
+];
 const PREFIXES = ['passw', 'invo', 'conn', 'subscr', 'notif', 'certif', 'پرداخ', 'اشترا', 'فاکت', 'گزار'];
 const PUBLIC: Record<string, string[]> = {
   common: ['password', 'invoice', 'vpn', 'account', 'رمز', 'فاکتور', 'اشتراک'],
@@ -151,7 +162,7 @@ async function persianDigitNumbers(em: EntityManager, n: number): Promise<string
   return rows.map((r) => r.d).filter(Boolean);
 }
 
-export async function queryLists(ctx: Pick<Ctx, "orm" | "groupIds" | "roles">): Promise<Record<string, Record<string, Query[]>>> {
+export async function queryLists(ctx: Pick<Ctx, 'orm' | 'groupIds' | 'roles'>): Promise<Record<string, Record<string, Query[]>>> {
   const em = ctx.orm.em.fork();
   const [g1, g2] = ctx.groupIds;
   const digits = await persianDigitNumbers(em, 2);
@@ -204,9 +215,7 @@ export function viewerOf(role: RoleName, roles: Roles): SearchViewer {
 export function requestOf(role: RoleName, category: CategoryDef | undefined, query: Query): SearchRequest {
   const p = query.params ?? {};
   const list = (v: string | undefined) => (v ? v.split(',') : undefined);
-  const filters: SearchFilters = role === 'public'
-    ? { types: ['article'] }
-    : { status: list(p.status), priority: list(p.priority), groupId: list(p.groupId)?.map(Number) };
+  const filters: SearchFilters = role === 'public' ? { types: ['article'] } : { status: list(p.status), priority: list(p.priority), groupId: list(p.groupId)?.map(Number) };
   return { q: query.q, filters, limit: role === 'public' ? 10 : 20, offset: 0, facets: role === 'public' ? false : (category?.facets ?? false) };
 }
 
@@ -287,8 +296,17 @@ export async function runQueryMix(ctx: Ctx): Promise<QueryMixResult> {
           .sort((a, b) => b.p50 - a.p50)
           .slice(0, 3);
         const run: CategoryRun = {
-          role, category: name, queries: latencies.length, distinct: queries.length, latency: distribution(latencies), errors,
-          meanTotal: latencies.length ? totals / latencies.length : 0, zeroHits: zero, capped, substring, slowest,
+          role,
+          category: name,
+          queries: latencies.length,
+          distinct: queries.length,
+          latency: distribution(latencies),
+          errors,
+          meanTotal: latencies.length ? totals / latencies.length : 0,
+          zeroHits: zero,
+          capped,
+          substring,
+          slowest,
         };
         runs.push(run);
         ctx.log(
@@ -310,10 +328,11 @@ export async function runQueryMix(ctx: Ctx): Promise<QueryMixResult> {
     const { sql, params } = substringSql({ kind: 'admin' }, { q }, null);
     const [row] = await em.execute<{ n: number }[]>(sql, params);
     const ids = await backend.matchingTicketIds(q, { kind: 'staff', role: 'admin', userId: 0, groupIds: [] }, 1_000_000);
-    const [onlyBody] = await em.execute<{ n: number }[]>(
-      `select count(*)::int as n from tickets t where t.id = any(?::int[]) and not (t.subject ilike ? or t.number ilike ?)`,
-      [pgArray(ids), `%${q}%`, `%${q}%`],
-    );
+    const [onlyBody] = await em.execute<{ n: number }[]>(`select count(*)::int as n from tickets t where t.id = any(?::int[]) and not (t.subject ilike ? or t.number ilike ?)`, [
+      pgArray(ids),
+      `%${q}%`,
+      `%${q}%`,
+    ]);
     samples.push({ q, searchTickets: ids.length, substringTickets: row?.n ?? 0, searchOnlyInBody: onlyBody?.n ?? 0 });
   }
 

@@ -36,10 +36,9 @@ export async function deliveryProgress(orm: MikroORM, ticketIds: number[]): Prom
 
 /** Deliveries by their final number of attempts: { 1: 2000, 2: 13, ... }. */
 export async function attemptsHistogram(orm: MikroORM, ticketIds: number[]): Promise<Record<number, number>> {
-  const rows = await orm.em.fork().execute<{ attempts: number; n: string }[]>(
-    'select attempts, count(*) as n from webhook_deliveries where ticket_id = any(?::int[]) group by attempts order by attempts',
-    [idArray(ticketIds)],
-  );
+  const rows = await orm.em
+    .fork()
+    .execute<{ attempts: number; n: string }[]>('select attempts, count(*) as n from webhook_deliveries where ticket_id = any(?::int[]) group by attempts order by attempts', [idArray(ticketIds)]);
   return Object.fromEntries(rows.map((r) => [r.attempts, Number(r.n)]));
 }
 
@@ -70,10 +69,12 @@ export interface SubscriptionState {
 }
 
 export async function subscriptionStates(orm: MikroORM, ids: number[]): Promise<SubscriptionState[]> {
-  const rows = await orm.em.fork().execute<{ id: number; active: boolean; consecutive_failures: number; disabled_reason: string | null }[]>(
-    'select id, active, consecutive_failures, disabled_reason from webhook_subscriptions where id = any(?::int[]) order by id',
-    [idArray(ids)],
-  );
+  const rows = await orm.em
+    .fork()
+    .execute<{ id: number; active: boolean; consecutive_failures: number; disabled_reason: string | null }[]>(
+      'select id, active, consecutive_failures, disabled_reason from webhook_subscriptions where id = any(?::int[]) order by id',
+      [idArray(ids)],
+    );
   return rows.map((r) => ({ id: r.id, active: r.active, consecutiveFailures: r.consecutive_failures, disabledReason: r.disabled_reason }));
 }
 

@@ -14,11 +14,27 @@ export interface HistoryCount {
 
 /** temporal.api.enums.v1.EventType, numeric so that no direct @temporalio/proto import is needed. */
 const EVENT_TYPES: Record<number, string> = {
-  1: 'WorkflowExecutionStarted', 2: 'WorkflowExecutionCompleted', 5: 'WorkflowTaskScheduled', 6: 'WorkflowTaskStarted', 7: 'WorkflowTaskCompleted',
-  10: 'ActivityTaskScheduled', 11: 'ActivityTaskStarted', 12: 'ActivityTaskCompleted', 13: 'ActivityTaskFailed', 17: 'TimerStarted', 18: 'TimerFired',
-  25: 'MarkerRecorded', 26: 'WorkflowExecutionSignaled', 29: 'StartChildWorkflowExecutionInitiated', 31: 'ChildWorkflowExecutionStarted',
-  32: 'ChildWorkflowExecutionCompleted', 33: 'ChildWorkflowExecutionFailed', 40: 'UpsertWorkflowSearchAttributes', 41: 'WorkflowExecutionUpdateAccepted',
-  43: 'WorkflowExecutionUpdateCompleted', 46: 'WorkflowPropertiesModified',
+  1: 'WorkflowExecutionStarted',
+  2: 'WorkflowExecutionCompleted',
+  5: 'WorkflowTaskScheduled',
+  6: 'WorkflowTaskStarted',
+  7: 'WorkflowTaskCompleted',
+  10: 'ActivityTaskScheduled',
+  11: 'ActivityTaskStarted',
+  12: 'ActivityTaskCompleted',
+  13: 'ActivityTaskFailed',
+  17: 'TimerStarted',
+  18: 'TimerFired',
+  25: 'MarkerRecorded',
+  26: 'WorkflowExecutionSignaled',
+  29: 'StartChildWorkflowExecutionInitiated',
+  31: 'ChildWorkflowExecutionStarted',
+  32: 'ChildWorkflowExecutionCompleted',
+  33: 'ChildWorkflowExecutionFailed',
+  40: 'UpsertWorkflowSearchAttributes',
+  41: 'WorkflowExecutionUpdateAccepted',
+  43: 'WorkflowExecutionUpdateCompleted',
+  46: 'WorkflowPropertiesModified',
 };
 const typeName = (n: number) => EVENT_TYPES[n] ?? `EventType${n}`;
 

@@ -13,7 +13,18 @@ import type { ReceiverCounts } from './receiver';
 
 export interface WebhooksBenchResult {
   run: RunInfo;
-  options: { quick: boolean; count: number; subscriptions: number; concurrency: number; pacedSeconds: number; backlog: number; outage: string; retryInitialMs: number; timeoutSeconds: number; parts: string[] };
+  options: {
+    quick: boolean;
+    count: number;
+    subscriptions: number;
+    concurrency: number;
+    pacedSeconds: number;
+    backlog: number;
+    outage: string;
+    retryInitialMs: number;
+    timeoutSeconds: number;
+    parts: string[];
+  };
   retry: WebhookRetrySettings;
   disableAfter: number;
   timeoutMs: number;
@@ -92,7 +103,7 @@ export function renderWebhooksReport(r: WebhooksBenchResult): string {
     `- ${o.subscriptions} subscriptions, all to \`ticket.created\`, each with its own URL path on the receiver; so every ticket makes ${o.subscriptions} deliveries (an integration-heavy set-up: CRM, chat, BI, ...).`,
     "- Receiver: a node:http server inside the benchmark process on 127.0.0.1. It answers 200 at once with a 2-byte body, checks **every** request's `Mehrdesk-Signature` (HMAC-SHA256 with the subscription's secret, 5 min tolerance) and keeps the first arrival per `Mehrdesk-Delivery` id; a later arrival of the same id counts as a duplicate (and is answered 200, as a de-duplicating receiver would). " +
       `Over the whole run it saw ${fmt.n(r.receiver.requests)} requests: ${fmt.n(r.receiver.accepted)} accepted, ${fmt.n(r.receiver.answered503)} answered 503 (outage), ${fmt.n(r.receiver.badSignature)} with a bad signature, ${fmt.n(r.receiver.malformed)} malformed.`,
-    "- Latency \"event → receiver\" = arrival time − `payload.ticket.createdAt` (the ticket row's creation time, set by the API); \"delivery recorded → receiver\" = arrival − `payload.occurredAt` (set by `enqueueWebhooks` in the ticket workflow). Same host, same clock.",
+    '- Latency "event → receiver" = arrival time − `payload.ticket.createdAt` (the ticket row\'s creation time, set by the API); "delivery recorded → receiver" = arrival − `payload.occurredAt` (set by `enqueueWebhooks` in the ticket workflow). Same host, same clock.',
     `- Worker and API: separate processes as in production, \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, task queue \`${r.taskQueue}\`, \`WEBHOOK_ALLOW_PRIVATE=true\` (the receiver is on loopback, which the SSRF guard otherwise refuses), \`WEBHOOK_TIMEOUT_MS=${r.timeoutMs}\`.`,
     `- Retry policy of the run (\`webhookRetrySettings\`, usecases/src/webhooks/retry.ts): first retry after **${fmt.n(r.retry.initialIntervalMs)} ms** (\`WEBHOOK_RETRY_INITIAL_MS=${o.retryInitialMs}\`; production default 10,000), doubling (coefficient 2, fixed in the workflow) up to ${fmt.n(r.retry.maximumIntervalMs / 1000)} s (fixed in code), ${r.retry.maximumAttempts} attempts (\`WEBHOOK_MAX_ATTEMPTS\`, default). ` +
       'Only the first delay is configurable; see part B for why a shorter one does not shorten a drain.' +
@@ -110,7 +121,9 @@ export function renderWebhooksReport(r: WebhooksBenchResult): string {
         : null,
     ]
       .filter(Boolean)
-      .join('; ')}${a && l && b ? '' : ` (parts run: ${o.parts.join(', ')})`}; every wait times out after ${o.timeoutSeconds} s. A warm-up of 20 tickets (${20 * o.subscriptions} deliveries) ran first and is not counted.`,
+      .join(
+        '; ',
+      )}${a && l && b ? '' : ` (parts run: ${o.parts.join(', ')})`}; every wait times out after ${o.timeoutSeconds} s. A warm-up of 20 tickets (${20 * o.subscriptions} deliveries) ran first and is not counted.`,
   ]);
 
   if (a) {
@@ -130,10 +143,13 @@ export function renderWebhooksReport(r: WebhooksBenchResult): string {
         ],
         ['---', '---'],
       ),
-      table(['Latency', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], [
-        ['event → receiver', ...latencyCells(a.eventLatencyMs)],
-        ['delivery recorded → receiver', ...latencyCells(a.enqueueLatencyMs)],
-      ]),
+      table(
+        ['Latency', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+        [
+          ['event → receiver', ...latencyCells(a.eventLatencyMs)],
+          ['delivery recorded → receiver', ...latencyCells(a.enqueueLatencyMs)],
+        ],
+      ),
       'The API accepts tickets faster than their workflows and deliveries are processed, so these latencies are mostly time spent queued (part L has the latency without a queue).',
     );
     const h = a.histories;
@@ -144,7 +160,13 @@ export function renderWebhooksReport(r: WebhooksBenchResult): string {
           ['Workflow', 'Events', 'By type'],
           [h.ticket, h.delivery]
             .filter((x): x is NonNullable<typeof x> => x !== null)
-            .map((x) => [`\`${x.workflowId}\``, fmt.n(x.events), Object.entries(x.byType).map(([k, v]) => `${k} ${v}`).join(', ')]),
+            .map((x) => [
+              `\`${x.workflowId}\``,
+              fmt.n(x.events),
+              Object.entries(x.byType)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', '),
+            ]),
           ['---', '---:', '---'],
         ),
       );
@@ -154,10 +176,13 @@ export function renderWebhooksReport(r: WebhooksBenchResult): string {
     p(
       '## Part L: latency below capacity',
       `One ticket every ${fmt.n(1000 / l.ticketsPerSecond)} ms (open loop, ${fmt.n(l.creation.tickets)} tickets, ${fmt.n(l.outcome.expected)} deliveries offered at ${rate(l.offeredDeliveriesPerSecond)}, half of part A's flowing rate); delivered at ${rate(l.deliveriesPerSecond)}${l.complete ? '' : ' (**timed out**)'}.`,
-      table(['Latency', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], [
-        ['event → receiver', ...latencyCells(l.eventLatencyMs)],
-        ['delivery recorded → receiver', ...latencyCells(l.enqueueLatencyMs)],
-      ]),
+      table(
+        ['Latency', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+        [
+          ['event → receiver', ...latencyCells(l.eventLatencyMs)],
+          ['delivery recorded → receiver', ...latencyCells(l.enqueueLatencyMs)],
+        ],
+      ),
       table(['Check', 'Value'], [...outcomeRows(l.outcome), ['Temporal task-queue backlog', backlogText(l.backlog)]], ['---', '---']),
     );
   }
@@ -233,10 +258,15 @@ function analysis(r: WebhooksBenchResult): string[] {
           : 'The cores were not saturated: the limit is waiting (round trips, task-queue polling), not CPU.'),
     );
     const perDelivery = Object.fromEntries(Object.entries(u.cpuSeconds).map(([g, s]) => [g, (1000 * s) / Math.max(1, a.outcome.delivered)]));
-    const total = Object.values(perDelivery).filter(Number.isFinite).reduce((x, y) => x + y, 0);
+    const total = Object.values(perDelivery)
+      .filter(Number.isFinite)
+      .reduce((x, y) => x + y, 0);
     out.push(
-      `- One delivery costs about ${fmt.ms(total)} ms of CPU in part A, its share of the ticket and the ticket's workflow included (${Object.entries(perDelivery).filter(([, v]) => Number.isFinite(v)).sort((x, y) => y[1] - x[1]).map(([g, v]) => `${g} ${fmt.ms(v)}`).join(', ')}): ` +
-        `${r.run.machine.cpus} cores cap it near ${fmt.n((r.run.machine.cpus * 1000) / total, 0)} deliveries/s, and less while other processes use the machine.`,
+      `- One delivery costs about ${fmt.ms(total)} ms of CPU in part A, its share of the ticket and the ticket's workflow included (${Object.entries(perDelivery)
+        .filter(([, v]) => Number.isFinite(v))
+        .sort((x, y) => y[1] - x[1])
+        .map(([g, v]) => `${g} ${fmt.ms(v)}`)
+        .join(', ')}): ` + `${r.run.machine.cpus} cores cap it near ${fmt.n((r.run.machine.cpus * 1000) / total, 0)} deliveries/s, and less while other processes use the machine.`,
     );
     const t = a.histories.ticket;
     const d = a.histories.delivery;
@@ -246,7 +276,9 @@ function analysis(r: WebhooksBenchResult): string[] {
         `- **Each delivery is a workflow, started as a child of the ticket's workflow.** The ticket's history holds ${fmt.n(t.events)} events, ${fmt.n(childEvents)} of them for its ${r.options.subscriptions} deliveries (StartChildWorkflowExecutionInitiated ${t.byType.StartChildWorkflowExecutionInitiated ?? 0}, ChildWorkflowExecutionStarted ${t.byType.ChildWorkflowExecutionStarted ?? 0}, ChildWorkflowExecutionCompleted ${t.byType.ChildWorkflowExecutionCompleted ?? 0}; ${t.byType.WorkflowTaskCompleted ?? 0} workflow tasks in all)` +
           (d ? `, and each delivery's own history ${fmt.n(d.events)} events` : '') +
           '. `emitWebhooks` awaits each `startChild` in turn, so the ticket workflow needs a workflow task per delivery to start them' +
-          ((t.byType.ChildWorkflowExecutionCompleted ?? 0) > 0 ? ", and each child's completion is recorded in the parent (`parentClosePolicy: ABANDON` does not prevent that), which wakes the ticket workflow again" : '') +
+          ((t.byType.ChildWorkflowExecutionCompleted ?? 0) > 0
+            ? ", and each child's completion is recorded in the parent (`parentClosePolicy: ABANDON` does not prevent that), which wakes the ticket workflow again"
+            : '') +
           '. Every event is a write on the Temporal server and every workflow task a round trip to the worker. ' +
           'Cheaper shapes, each a workflow change that needs `patched()`: start the children without awaiting each one (`Promise.all`), or one delivery workflow per event that fans out to the subscriptions as activities.',
       );
@@ -270,10 +302,17 @@ function analysis(r: WebhooksBenchResult): string[] {
       '- What would make a drain about throughput: a retry-interval cap operators can set (today 1 h, fixed in code), or a "retry pending deliveries now" action per subscription for when a receiver is back (e.g. resetting the pending activities\' retry state through Temporal), so that the backlog goes out at the rate the system can deliver rather than as the backoff timers expire.',
     );
   }
-  for (const [name, part] of [['A', a?.outcome], ['L', r.paced?.outcome], ['B', b?.outcome]] as const) {
+  for (const [name, part] of [
+    ['A', a?.outcome],
+    ['L', r.paced?.outcome],
+    ['B', b?.outcome],
+  ] as const) {
     if (part && !clean(part))
-      out.push(`- **Part ${name} is not clean**: ${part.missing} lost, ${part.duplicates} duplicates, ${part.failed} failed, ${part.pendingAtEnd} pending, ${part.recorded}/${part.expected} recorded.`);
+      out.push(
+        `- **Part ${name} is not clean**: ${part.missing} lost, ${part.duplicates} duplicates, ${part.failed} failed, ${part.pendingAtEnd} pending, ${part.recorded}/${part.expected} recorded.`,
+      );
   }
-  if ([a?.outcome, r.paced?.outcome, b?.outcome].every((x) => !x || clean(x))) out.push('- No delivery was lost, duplicated or failed in any part: every delivery row ended `succeeded` and reached the receiver exactly once.');
+  if ([a?.outcome, r.paced?.outcome, b?.outcome].every((x) => !x || clean(x)))
+    out.push('- No delivery was lost, duplicated or failed in any part: every delivery row ended `succeeded` and reached the receiver exactly once.');
   return out;
 }

@@ -1,7 +1,16 @@
 import type { Editor } from '@tiptap/vue-3';
 import {
-  mdiCodeTags, mdiFormatBold, mdiFormatHeader2, mdiFormatHeader3, mdiFormatItalic, mdiFormatListBulleted, mdiFormatListNumbered,
-  mdiFormatQuoteClose, mdiFormatStrikethrough, mdiRedo, mdiUndo,
+  mdiCodeTags,
+  mdiFormatBold,
+  mdiFormatHeader2,
+  mdiFormatHeader3,
+  mdiFormatItalic,
+  mdiFormatListBulleted,
+  mdiFormatListNumbered,
+  mdiFormatQuoteClose,
+  mdiFormatStrikethrough,
+  mdiRedo,
+  mdiUndo,
 } from '@mdi/js';
 
 // The formatting commands a rich-text toolbar can offer: icon, command and whether it is active

@@ -14,9 +14,20 @@ import GlobalSearchDialog from './GlobalSearchDialog.vue';
 // keys and Enter, and "see all results".
 
 const hits: SearchHit[] = [
-  { type: 'article', id: 31, score: 0.5, title: 'Reset your VPN password', highlights: { title: 'Reset your <mark>VPN</mark> password' }, article: { articleId: 7, lang: 'en', slug: 'reset-vpn', status: 'published', visibility: 'public', kbCategoryId: null } },
   {
-    type: 'ticket', id: 5, score: 0.9, title: 'Cannot connect', highlights: { body: 'the <mark>vpn</mark> drops <img src=x onerror="alert(1)"><script>alert(2)</script>' },
+    type: 'article',
+    id: 31,
+    score: 0.5,
+    title: 'Reset your VPN password',
+    highlights: { title: 'Reset your <mark>VPN</mark> password' },
+    article: { articleId: 7, lang: 'en', slug: 'reset-vpn', status: 'published', visibility: 'public', kbCategoryId: null },
+  },
+  {
+    type: 'ticket',
+    id: 5,
+    score: 0.9,
+    title: 'Cannot connect',
+    highlights: { body: 'the <mark>vpn</mark> drops <img src=x onerror="alert(1)"><script>alert(2)</script>' },
     ticket: { number: 'TKT-2026-000005', status: 'open', priority: 'high', groupId: 1, categoryId: null, assigneeId: null, requesterName: 'Cyrus', updatedAt: '2026-05-01T08:00:00.000Z' },
   },
   { type: 'customer', id: 9, score: 0.4, title: 'Vida VPN-user', highlights: { title: 'Vida <mark>VPN</mark>-user' }, customer: { email: 'vida@example.test', organization: null } },
@@ -25,16 +36,21 @@ const hits: SearchHit[] = [
 function mount(beyondLimit = false) {
   const api = fakeApi({
     'GET /api/v1/search': (call) => ({
-      body: beyondLimit ? {
-        backend: 'postgres', total: 1000, exhaustive: false, hits: hits.filter((x) => x.type === 'ticket'),
-        facets: { type: { ticket: 1000 }, status: { open: 700, closed: 300 } },
-      } : {
-        backend: 'postgres',
-        exhaustive: true,
-        total: call.query.get('status') ? 1 : 3,
-        hits: call.query.get('status') ? hits.filter((x) => x.type === 'ticket') : hits,
-        facets: { type: { ticket: 1, customer: 1, article: 1 }, status: { open: 1 } },
-      },
+      body: beyondLimit
+        ? {
+            backend: 'postgres',
+            total: 1000,
+            exhaustive: false,
+            hits: hits.filter((x) => x.type === 'ticket'),
+            facets: { type: { ticket: 1000 }, status: { open: 700, closed: 300 } },
+          }
+        : {
+            backend: 'postgres',
+            exhaustive: true,
+            total: call.query.get('status') ? 1 : 3,
+            hits: call.query.get('status') ? hits.filter((x) => x.type === 'ticket') : hits,
+            facets: { type: { ticket: 1, customer: 1, article: 1 }, status: { open: 1 } },
+          },
     }),
     'GET /api/v1/categories': { body: { items: [] } },
     'GET /api/v1/kb/categories': { body: { items: [] } },
@@ -127,7 +143,9 @@ describe('global search dialog', () => {
   it('shows the server error and "no results"', async () => {
     fakeApi({
       'GET /api/v1/search': (call) =>
-        call.query.get('q') === 'boom' ? { status: 503, body: { error: { code: 'unavailable', message: 'Search backend unavailable' } } } : { body: { backend: 'postgres', total: 0, hits: [], facets: {} } },
+        call.query.get('q') === 'boom'
+          ? { status: 503, body: { error: { code: 'unavailable', message: 'Search backend unavailable' } } }
+          : { body: { backend: 'postgres', total: 0, hits: [], facets: {} } },
       'GET /api/v1/categories': { body: { items: [] } },
       'GET /api/v1/kb/categories': { body: { items: [] } },
     });
@@ -135,7 +153,14 @@ describe('global search dialog', () => {
     renderWithApp(defineComponent({ setup: () => () => h(VApp, () => h(GlobalSearchDialog, { modelValue: open.value })) }));
     const field = await input();
     await userEvent.type(field, 'boom');
-    await waitFor(() => expect(screen.getAllByRole('alert').map((a) => a.textContent).join(' ')).toContain('Search backend unavailable'));
+    await waitFor(() =>
+      expect(
+        screen
+          .getAllByRole('alert')
+          .map((a) => a.textContent)
+          .join(' '),
+      ).toContain('Search backend unavailable'),
+    );
     await userEvent.clear(field);
     await userEvent.type(field, 'zzz');
     expect((await screen.findByTestId('search-empty')).textContent).toContain('No results for “zzz”');

@@ -171,7 +171,16 @@ export default {
       survey: { received: 'Survey answer arrives' },
       schedule: 'On a schedule',
     },
-    factGroups: { ticket: 'Ticket', requester: 'Requester', message: 'Message', event: 'Event', sla: 'SLA', time: 'Time and business hours', survey: 'Satisfaction survey', derived: 'Changes and durations' },
+    factGroups: {
+      ticket: 'Ticket',
+      requester: 'Requester',
+      message: 'Message',
+      event: 'Event',
+      sla: 'SLA',
+      time: 'Time and business hours',
+      survey: 'Satisfaction survey',
+      derived: 'Changes and durations',
+    },
     facts: {
       ticket: {
         status: 'Status',

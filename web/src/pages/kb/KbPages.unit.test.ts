@@ -27,7 +27,18 @@ const article = (over: Partial<KbArticle> = {}): KbArticle => ({
   createdAt: '2026-05-01T00:00:00.000Z',
   updatedAt: '2026-05-02T00:00:00.000Z',
   translations: {
-    en: { id: 70, title: 'Reset the VPN', slug: 'reset-the-vpn', bodyHtml: '<p>Restart the modem twice.</p>', status: 'published', publishedAt: '2026-05-02T00:00:00.000Z', version: 2, createdAt: '2026-05-01T00:00:00.000Z', updatedAt: '2026-05-02T00:00:00.000Z', updatedBy: { id: 1, name: 'Ada Admin' } },
+    en: {
+      id: 70,
+      title: 'Reset the VPN',
+      slug: 'reset-the-vpn',
+      bodyHtml: '<p>Restart the modem twice.</p>',
+      status: 'published',
+      publishedAt: '2026-05-02T00:00:00.000Z',
+      version: 2,
+      createdAt: '2026-05-01T00:00:00.000Z',
+      updatedAt: '2026-05-02T00:00:00.000Z',
+      updatedBy: { id: 1, name: 'Ada Admin' },
+    },
   },
   stats: { views: 12, helpful: 3, notHelpful: 1 },
   ...over,
@@ -98,10 +109,28 @@ describe('KB article editor', () => {
       'GET /api/v1/kb/categories': { body: { items: categories } },
       'GET /api/v1/kb/articles/7': () => ({ body: current }),
       'GET /api/v1/kb/articles/7/versions': { body: { items: [] } },
-      'GET /api/v1/kb/articles/7/feedback': { body: { views: { en: 10, fa: 2, total: 12 }, helpful: 3, notHelpful: 1, items: [{ lang: 'fa', helpful: false, comment: 'ناقص است', createdAt: '2026-05-02T00:00:00.000Z' }] } },
+      'GET /api/v1/kb/articles/7/feedback': {
+        body: { views: { en: 10, fa: 2, total: 12 }, helpful: 3, notHelpful: 1, items: [{ lang: 'fa', helpful: false, comment: 'ناقص است', createdAt: '2026-05-02T00:00:00.000Z' }] },
+      },
       'PUT /api/v1/kb/articles/7/translations/fa': (call) => {
         const b = call.body as { title: string; bodyHtml: string; status: 'published' };
-        current = article({ translations: { ...current.translations, fa: { id: 71, title: b.title, slug: 'vpn-fa', bodyHtml: b.bodyHtml, status: b.status, publishedAt: null, version: 1, createdAt: '2026-05-03T00:00:00.000Z', updatedAt: '2026-05-03T00:00:00.000Z', updatedBy: { id: 1, name: 'Ada Admin' } } } });
+        current = article({
+          translations: {
+            ...current.translations,
+            fa: {
+              id: 71,
+              title: b.title,
+              slug: 'vpn-fa',
+              bodyHtml: b.bodyHtml,
+              status: b.status,
+              publishedAt: null,
+              version: 1,
+              createdAt: '2026-05-03T00:00:00.000Z',
+              updatedAt: '2026-05-03T00:00:00.000Z',
+              updatedBy: { id: 1, name: 'Ada Admin' },
+            },
+          },
+        });
         return { body: current };
       },
     });
@@ -130,7 +159,10 @@ describe('KB article editor', () => {
   it('a new article is created by saving either language, with the settings', async () => {
     const api = fakeApi({
       'GET /api/v1/kb/categories': { body: { items: categories } },
-      'POST /api/v1/kb/articles': (call) => ({ status: 201, body: article({ id: 8, translations: { en: { ...article().translations.en!, title: (call.body as { translations: { en: { title: string } } }).translations.en.title } } }) }),
+      'POST /api/v1/kb/articles': (call) => ({
+        status: 201,
+        body: article({ id: 8, translations: { en: { ...article().translations.en!, title: (call.body as { translations: { en: { title: string } } }).translations.en.title } } }),
+      }),
       'GET /api/v1/kb/articles/8/versions': { body: { items: [] } },
       'GET /api/v1/kb/articles/8/feedback': { body: { views: { en: 0, fa: 0, total: 0 }, helpful: 0, notHelpful: 0, items: [] } },
     });
@@ -145,7 +177,12 @@ describe('KB article editor', () => {
     await userEvent.type(within(en).getByLabelText('Title'), 'Printer setup');
     await userEvent.click(within(en).getByRole('button', { name: 'Save English' }));
     await waitFor(() => expect(api.calls.filter((c) => c.method === 'POST')).toHaveLength(1));
-    expect(api.calls.find((c) => c.method === 'POST')!.body).toEqual({ categoryId: 1, visibility: 'public', tags: [], translations: { en: { title: 'Printer setup', slug: 'printer-setup', bodyHtml: '', status: 'draft' } } });
+    expect(api.calls.find((c) => c.method === 'POST')!.body).toEqual({
+      categoryId: 1,
+      visibility: 'public',
+      tags: [],
+      translations: { en: { title: 'Printer setup', slug: 'printer-setup', bodyHtml: '', status: 'draft' } },
+    });
     await waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/admin/kb/articles/8'));
   });
 
@@ -153,8 +190,26 @@ describe('KB article editor', () => {
     fakeApi({
       'GET /api/v1/kb/categories': { body: { items: categories } },
       'GET /api/v1/kb/articles/7': { body: article() },
-      'GET /api/v1/kb/articles/7/versions': { body: { items: [{ id: 501, number: 1, title: 'Reset the VPN', status: 'draft', author: { id: 1, name: 'Ada Admin' }, createdAt: '2026-05-01T00:00:00.000Z' }, { id: 502, number: 2, title: 'Reset the VPN', status: 'published', author: { id: 1, name: 'Ada Admin' }, createdAt: '2026-05-02T00:00:00.000Z' }] } },
-      'GET /api/v1/kb/articles/7/versions/501': { body: { id: 501, number: 1, title: 'Reset the VPN', slug: 'reset-the-vpn', status: 'draft', bodyHtml: '<p>Restart the router twice.</p>', author: { id: 1, name: 'Ada Admin' }, createdAt: '2026-05-01T00:00:00.000Z' } },
+      'GET /api/v1/kb/articles/7/versions': {
+        body: {
+          items: [
+            { id: 501, number: 1, title: 'Reset the VPN', status: 'draft', author: { id: 1, name: 'Ada Admin' }, createdAt: '2026-05-01T00:00:00.000Z' },
+            { id: 502, number: 2, title: 'Reset the VPN', status: 'published', author: { id: 1, name: 'Ada Admin' }, createdAt: '2026-05-02T00:00:00.000Z' },
+          ],
+        },
+      },
+      'GET /api/v1/kb/articles/7/versions/501': {
+        body: {
+          id: 501,
+          number: 1,
+          title: 'Reset the VPN',
+          slug: 'reset-the-vpn',
+          status: 'draft',
+          bodyHtml: '<p>Restart the router twice.</p>',
+          author: { id: 1, name: 'Ada Admin' },
+          createdAt: '2026-05-01T00:00:00.000Z',
+        },
+      },
       'GET /api/v1/kb/articles/7/feedback': { body: { views: { en: 0, fa: 0, total: 0 }, helpful: 0, notHelpful: 0, items: [] } },
     });
     signIn('agent');

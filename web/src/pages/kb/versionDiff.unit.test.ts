@@ -13,7 +13,12 @@ describe('article version diff', () => {
   it('compares the plain text of title and body, not the markup', () => {
     const parts = articleDiff({ title: 'رمز عبور', bodyHtml: '<p>گام <strong>اول</strong></p>' }, { title: 'رمز عبور', bodyHtml: '<p>گام <em>اول</em></p><p>گام دوم</p>' });
     expect(parts.some((p) => p.kind === 'removed')).toBe(false);
-    expect(parts.filter((p) => p.kind === 'added').map((p) => p.text).join('')).toContain('گام دوم');
+    expect(
+      parts
+        .filter((p) => p.kind === 'added')
+        .map((p) => p.text)
+        .join(''),
+    ).toContain('گام دوم');
     expect(parts[0]).toMatchObject({ kind: 'same' });
     expect(parts[0]!.text.startsWith('رمز عبور\n\nگام اول')).toBe(true);
   });

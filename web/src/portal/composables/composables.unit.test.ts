@@ -5,7 +5,14 @@ import { fakeApi } from '@/test/helpers';
 import { SUGGEST_DEBOUNCE_MS, suggestionQuery, useArticleSuggestions } from './useArticleSuggestions';
 import { formatDate } from './useFormat';
 
-const hit = (id: number, title: string) => ({ id, title, type: 'article', score: 1, highlights: { title: `<mark>${title}</mark>` }, article: { articleId: id, kbCategoryId: null, lang: 'en', slug: `s-${id}`, status: 'published', visibility: 'public' } });
+const hit = (id: number, title: string) => ({
+  id,
+  title,
+  type: 'article',
+  score: 1,
+  highlights: { title: `<mark>${title}</mark>` },
+  article: { articleId: id, kbCategoryId: null, lang: 'en', slug: `s-${id}`, status: 'published', visibility: 'public' },
+});
 
 afterEach(() => vi.useRealTimers());
 

@@ -13,7 +13,14 @@ import type { KbArticle } from '../api/types';
 const customer = { id: 5, email: 'c@x.test', name: 'Cyrus', role: 'customer', locale: 'en', organizationId: null, groupIds: [] };
 const kb = {
   'GET /api/v1/public/kb/categories': { body: { items: [{ id: 1, parentId: null, position: 0, name: 'Network', articleCount: 2, children: [] }] } },
-  'GET /api/v1/public/kb/articles': { body: { items: [{ id: 9, articleId: 3, lang: 'en', title: 'Reset the router', slug: 'reset-the-router', excerpt: 'Hold it', publishedAt: null, updatedAt: '2026-01-01T00:00:00Z', categoryId: 1, tags: [] }], total: 1 } },
+  'GET /api/v1/public/kb/articles': {
+    body: {
+      items: [
+        { id: 9, articleId: 3, lang: 'en', title: 'Reset the router', slug: 'reset-the-router', excerpt: 'Hold it', publishedAt: null, updatedAt: '2026-01-01T00:00:00Z', categoryId: 1, tags: [] },
+      ],
+      total: 1,
+    },
+  },
 };
 const article: KbArticle = {
   id: 9,
@@ -52,7 +59,12 @@ describe('help center', () => {
   });
 
   it('starts from the server-rendered article without fetching it; choosing Persian goes right to left, to its translation', async () => {
-    const api = fakeApi({ ...kb, [`GET /api/v1/public/kb/articles/fa/${encodeURIComponent('بازنشانی-مسیریاب')}`]: { body: { ...article, id: 10, lang: 'fa', title: 'بازنشانی مسیریاب', slug: 'بازنشانی-مسیریاب', bodyHtml: '<p>دکمه را نگه دارید</p>' } } });
+    const api = fakeApi({
+      ...kb,
+      [`GET /api/v1/public/kb/articles/fa/${encodeURIComponent('بازنشانی-مسیریاب')}`]: {
+        body: { ...article, id: 10, lang: 'fa', title: 'بازنشانی مسیریاب', slug: 'بازنشانی-مسیریاب', bodyHtml: '<p>دکمه را نگه دارید</p>' },
+      },
+    });
     const { router } = await renderPortal('/kb/en/reset-the-router', { state: { kind: 'article', article } });
     expect(await screen.findByRole('heading', { level: 1, name: 'Reset the router' })).toBeInstanceOf(HTMLElement);
     expect(api.calls.filter((c) => c.path.startsWith('/api/v1/public/kb/articles/'))).toHaveLength(0);
@@ -118,7 +130,10 @@ describe('accounts', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign up' }));
     const email = screen.getByLabelText('E-mail');
     await waitFor(() => expect(email.getAttribute('aria-invalid')).toBe('true'));
-    const described = email.getAttribute('aria-describedby')!.split(' ').map((id) => document.getElementById(id)?.textContent);
+    const described = email
+      .getAttribute('aria-describedby')!
+      .split(' ')
+      .map((id) => document.getElementById(id)?.textContent);
     expect(described).toContain('Sign-up is open to some e-mail domains only; use your work address.');
   });
 
@@ -153,7 +168,23 @@ describe('new request', () => {
       ...signedIn(),
       'GET /api/v1/portal/ticket-categories': { status: 403, body: { error: { code: 'forbidden', message: 'no' } } },
       'GET /api/v1/uploads/limits': { body: { maxFileBytes: 10_485_760, maxFilesPerMessage: 5, allowedTypes: [], pendingHours: 24 } },
-      'GET /api/v1/public/kb/search': { body: { backend: 'postgres', total: 1, exhaustive: true, hits: [{ id: 9, title: 'Reset the router', type: 'article', score: 1, highlights: { title: '<mark>Router</mark> reset' }, article: { articleId: 3, kbCategoryId: 1, lang: 'en', slug: 'reset-the-router', status: 'published', visibility: 'public' } }] } },
+      'GET /api/v1/public/kb/search': {
+        body: {
+          backend: 'postgres',
+          total: 1,
+          exhaustive: true,
+          hits: [
+            {
+              id: 9,
+              title: 'Reset the router',
+              type: 'article',
+              score: 1,
+              highlights: { title: '<mark>Router</mark> reset' },
+              article: { articleId: 3, kbCategoryId: 1, lang: 'en', slug: 'reset-the-router', status: 'published', visibility: 'public' },
+            },
+          ],
+        },
+      },
       'POST /api/v1/portal/deflections': { status: 201 },
     });
     await renderPortal('/tickets/new');
@@ -171,7 +202,12 @@ describe('new request', () => {
   });
 
   it('names the missing fields instead of sending an empty request', async () => {
-    const api = fakeApi({ ...kb, ...signedIn(), 'GET /api/v1/portal/ticket-categories': { body: { items: [{ id: 2, name: 'Billing' }] } }, 'GET /api/v1/uploads/limits': { body: { maxFileBytes: 1024, maxFilesPerMessage: 2, allowedTypes: [], pendingHours: 24 } } });
+    const api = fakeApi({
+      ...kb,
+      ...signedIn(),
+      'GET /api/v1/portal/ticket-categories': { body: { items: [{ id: 2, name: 'Billing' }] } },
+      'GET /api/v1/uploads/limits': { body: { maxFileBytes: 1024, maxFilesPerMessage: 2, allowedTypes: [], pendingHours: 24 } },
+    });
     await renderPortal('/tickets/new');
     expect(await screen.findByLabelText('Category')).toBeInstanceOf(HTMLElement);
     await userEvent.click(screen.getByRole('button', { name: 'Send request' }));

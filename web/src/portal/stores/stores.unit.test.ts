@@ -62,7 +62,9 @@ describe('locale store', () => {
 describe('session store', () => {
   it('a signed-in customer choosing a language saves it to the account', async () => {
     const api = fakeApi({
-      'POST /api/v1/auth/login': { body: { token: 'tok', expiresAt: '2030-01-01T00:00:00Z', user: { id: 5, email: 'c@x.test', name: 'C', role: 'customer', locale: 'en', organizationId: null, groupIds: [] } } },
+      'POST /api/v1/auth/login': {
+        body: { token: 'tok', expiresAt: '2030-01-01T00:00:00Z', user: { id: 5, email: 'c@x.test', name: 'C', role: 'customer', locale: 'en', organizationId: null, groupIds: [] } },
+      },
       'PATCH /api/v1/auth/me': (c) => ({ body: { id: 5, email: 'c@x.test', name: 'C', role: 'customer', locale: (c.body as { locale: string }).locale, organizationId: null, groupIds: [] } }),
     });
     const session = useSessionStore();
@@ -76,7 +78,10 @@ describe('session store', () => {
   });
 
   it('a 401 on a request that carried the token signs the tab out and says the session ended', async () => {
-    fakeApi({ 'GET /api/v1/auth/me': { status: 401, body: { error: { code: 'unauthorized', message: 'Authentication required' } } }, 'GET /api/v1/tickets': { status: 401, body: { error: { code: 'unauthorized', message: 'expired' } } } });
+    fakeApi({
+      'GET /api/v1/auth/me': { status: 401, body: { error: { code: 'unauthorized', message: 'Authentication required' } } },
+      'GET /api/v1/tickets': { status: 401, body: { error: { code: 'unauthorized', message: 'expired' } } },
+    });
     setToken('old');
     const session = useSessionStore();
     expect(session.signedIn).toBe(true);

@@ -83,7 +83,14 @@ describe('CSAT results page', () => {
 
     await userEvent.click(screen.getByRole('combobox', { name: 'Rating' }));
     await userEvent.click(await screen.findByRole('option', { name: /Not satisfied/ }));
-    await waitFor(() => expect(api.calls.filter((c) => c.path === '/api/v1/admin/csat').at(-1)!.query.get('rating')).toBe('bad'));
+    await waitFor(() =>
+      expect(
+        api.calls
+          .filter((c) => c.path === '/api/v1/admin/csat')
+          .at(-1)!
+          .query.get('rating'),
+      ).toBe('bad'),
+    );
   });
 
   it('is in Persian with Persian digits when the console is', async () => {

@@ -58,7 +58,20 @@ const row = (over: Partial<KbFeedbackRow> = {}): KbFeedbackRow => ({
   lastFeedbackAt: '2026-04-02T10:00:00.000Z',
   ...over,
 });
-const FEEDBACK = [row(), row({ articleId: 8, visibility: 'internal', translations: { fa: { id: 80, title: 'فقط فارسی', slug: 'only-fa', status: 'draft' } }, views: { en: 0, fa: 1, total: 1 }, helpful: 0, notHelpful: 0, ratio: null, comments: 0, lastFeedbackAt: null })];
+const FEEDBACK = [
+  row(),
+  row({
+    articleId: 8,
+    visibility: 'internal',
+    translations: { fa: { id: 80, title: 'فقط فارسی', slug: 'only-fa', status: 'draft' } },
+    views: { en: 0, fa: 1, total: 1 },
+    helpful: 0,
+    notHelpful: 0,
+    ratio: null,
+    comments: 0,
+    lastFeedbackAt: null,
+  }),
+];
 
 function mount(routes: Parameters<typeof fakeApi>[0] = {}) {
   const api = fakeApi({
@@ -110,7 +123,14 @@ describe('portal insights page', () => {
     await userEvent.click(toggle);
     expect(screen.getByRole('button', { name: 'Hide the table' }).getAttribute('aria-expanded')).toBe('true');
     expect(table.style.display).toBe('');
-    const rows = within(table).getAllByRole('row').slice(1).map((r) => within(r).getAllByRole('cell').map((c) => c.textContent?.trim()));
+    const rows = within(table)
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) =>
+        within(r)
+          .getAllByRole('cell')
+          .map((c) => c.textContent?.trim()),
+      );
     expect(rows).toEqual([
       ['April 1, 2026', '2'],
       ['April 2, 2026', '0'],
@@ -170,7 +190,12 @@ describe('portal insights page', () => {
     const table = await screen.findByTestId('kb-feedback-table');
     const first = (await within(table).findByRole('link', { name: 'Reset the VPN' })).closest('tr')!;
     expect(within(first).getByRole('link', { name: 'Reset the VPN' }).getAttribute('href')).toBe(hrefOf(router, 7));
-    expect(within(first).getAllByRole('cell').map((c) => c.textContent?.trim()).slice(1, 6)).toEqual(['42', '3', '1', '75%', '2']);
+    expect(
+      within(first)
+        .getAllByRole('cell')
+        .map((c) => c.textContent?.trim())
+        .slice(1, 6),
+    ).toEqual(['42', '3', '1', '75%', '2']);
     const other = within(table).getByRole('link', { name: 'فقط فارسی' }).closest('tr')!;
     expect(within(other).getByText('No votes')).toBeInstanceOf(HTMLElement);
     expect(within(other).getByText('Internal (staff only)')).toBeInstanceOf(HTMLElement);
@@ -200,7 +225,11 @@ describe('portal insights page', () => {
     expect(chart.getAttribute('aria-label')).toContain(formatDate('2026-04-03T12:00:00Z', 'fa', 'date'));
     expect(screen.getByRole('heading', { name: 'جست‌وجوهای بی‌نتیجه' })).toBeInstanceOf(HTMLElement);
     expect((await screen.findAllByText(formatDate('2026-04-03T09:00:00.000Z', 'fa'))).length).toBe(2);
-    expect(within(screen.getByRole('group', { name: 'بازهٔ زمانی' })).getByRole('button', { name: '۳۰ روز گذشته' }).getAttribute('aria-pressed')).toBe('true');
+    expect(
+      within(screen.getByRole('group', { name: 'بازهٔ زمانی' }))
+        .getByRole('button', { name: '۳۰ روز گذشته' })
+        .getAttribute('aria-pressed'),
+    ).toBe('true');
     const feedback = await screen.findByTestId('kb-feedback-table');
     // Titles in the UI language: the Persian one where there is one.
     expect(await within(feedback).findByRole('link', { name: 'بازنشانی وی‌پی‌ان' })).toBeInstanceOf(HTMLElement);

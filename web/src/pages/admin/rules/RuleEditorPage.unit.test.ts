@@ -17,7 +17,12 @@ import Page from './RuleEditorPage.vue';
 const CATALOGUE = { ...ruleCatalogue(), emailTemplates: ['ticket_created'] };
 const DEFINITION = {
   trigger: 'ticket.created',
-  conditions: { all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'urgent' }, { fact: 'ticket.priority', operator: 'notEqual', value: 'urgent' }] },
+  conditions: {
+    all: [
+      { fact: 'ticket.subject', operator: 'textContains', value: 'urgent' },
+      { fact: 'ticket.priority', operator: 'notEqual', value: 'urgent' },
+    ],
+  },
   actions: [
     { type: 'set_priority', params: { priority: 'urgent' } },
     { type: 'add_tags', params: { tags: ['vip'] } },
@@ -132,7 +137,11 @@ describe('rule editor page', () => {
     await userEvent.click(screen.getByTestId('dry-run-button'));
     const result = await screen.findByTestId('dry-run-result');
     expect(result.textContent).toContain('The rule matches this ticket.');
-    expect(within(screen.getByTestId('dry-run-actions')).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Set priority (Priority: urgent)', 'Add tags (Tags: vip)']);
+    expect(
+      within(screen.getByTestId('dry-run-actions'))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['Set priority (Priority: urgent)', 'Add tags (Tags: vip)']);
     const call = api.calls.find((c) => c.path === '/api/v1/rules/dry-run')!;
     expect(call.body).toEqual({ ticketId: 42, definition: DEFINITION, event: { type: 'ticket.created' } });
     const first = within(screen.getByRole('group', { name: 'Conditions, condition 1' })).getByTestId('condition-result');

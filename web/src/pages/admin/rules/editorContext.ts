@@ -31,5 +31,7 @@ export function useEditor(): EditorContext {
 /** Messages of a node about one part of it: `part` '' = the node itself; 'value' includes 'value/0'… */
 export function messagesFor(list: NodeMessage[] | undefined, part: string): string[] {
   if (!list) return [];
-  return list.filter((m) => (part === '' ? m.field === '' : m.field === part || m.field.startsWith(`${part}/`))).map((m) => (m.field.includes('/') && part !== '' && m.field !== part ? `${m.field.slice(part.length + 1)}: ${m.message}` : m.message));
+  return list
+    .filter((m) => (part === '' ? m.field === '' : m.field === part || m.field.startsWith(`${part}/`)))
+    .map((m) => (m.field.includes('/') && part !== '' && m.field !== part ? `${m.field.slice(part.length + 1)}: ${m.message}` : m.message));
 }

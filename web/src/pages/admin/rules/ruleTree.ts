@@ -193,7 +193,13 @@ export function mapErrors(s: Serialised, fields: readonly ApiFieldError[]): Mapp
   const byKey = new Map<string, NodeMessage[]>();
   const rule: NodeMessage[] = [];
   for (const f of fields) {
-    let pointer = f.pointer ?? `/${f.path.replace(/^body\./, '').split('.').map(escapeToken).join('/')}`;
+    let pointer =
+      f.pointer ??
+      `/${f.path
+        .replace(/^body\./, '')
+        .split('.')
+        .map(escapeToken)
+        .join('/')}`;
     if (pointer === '/definition') pointer = '';
     else if (pointer.startsWith('/definition/')) pointer = pointer.slice('/definition'.length);
     else if (!f.pointer && !f.path.startsWith('body.definition')) {

@@ -33,7 +33,14 @@ const DEF = {
         ],
       },
       { not: { fact: 'ticket.tags', operator: 'contains', value: 'vip' } },
-      { not: { any: [{ fact: 'ticket.status', operator: 'equal', value: 'pending' }, { fact: 'ticket.groupId', operator: 'equal', value: null }] } },
+      {
+        not: {
+          any: [
+            { fact: 'ticket.status', operator: 'equal', value: 'pending' },
+            { fact: 'ticket.groupId', operator: 'equal', value: null },
+          ],
+        },
+      },
     ],
   },
   actions: [
@@ -45,7 +52,12 @@ const DEF = {
 describe('rule tree', () => {
   it('reads the API JSON and writes exactly the same JSON back', () => {
     expect(toDefinition(fromDefinition(DEF))).toEqual(DEF);
-    const scheduled = { trigger: 'schedule', schedule: { everyMinutes: 15 }, conditions: { all: [{ fact: 'ticket.status', operator: 'equal', value: 'pending' }] }, actions: [{ type: 'close', params: {} }] };
+    const scheduled = {
+      trigger: 'schedule',
+      schedule: { everyMinutes: 15 },
+      conditions: { all: [{ fact: 'ticket.status', operator: 'equal', value: 'pending' }] },
+      actions: [{ type: 'close', params: {} }],
+    };
     expect(toDefinition(fromDefinition(scheduled))).toEqual(scheduled);
   });
 
@@ -125,10 +137,7 @@ describe('rule tree', () => {
     expect(removeNode(root, nested.key)).toBe(true);
     expect(root.children.filter(isGroup)).toHaveLength(1);
     expect(toDefinition(d).conditions).toEqual({
-      all: [
-        { fact: 'ticket.subject', operator: 'textContains', value: 'a' },
-        { any: [{ fact: 'ticket.priority', operator: 'equal', value: 'high' }] },
-      ],
+      all: [{ fact: 'ticket.subject', operator: 'textContains', value: 'a' }, { any: [{ fact: 'ticket.priority', operator: 'equal', value: 'high' }] }],
     });
   });
 
@@ -138,7 +147,16 @@ describe('rule tree', () => {
     expect(not.kind).toBe('not');
     addLeaf(d.conditions, not.key, emptyLeaf('ticket.priority', 'equal', 'low'));
     expect(toDefinition(d).conditions).toEqual({
-      all: [{ not: { any: [{ fact: 'ticket.status', operator: 'equal', value: 'new' }, { fact: 'ticket.priority', operator: 'equal', value: 'low' }] } }],
+      all: [
+        {
+          not: {
+            any: [
+              { fact: 'ticket.status', operator: 'equal', value: 'new' },
+              { fact: 'ticket.priority', operator: 'equal', value: 'low' },
+            ],
+          },
+        },
+      ],
     });
   });
 

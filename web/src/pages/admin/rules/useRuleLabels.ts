@@ -20,16 +20,6 @@ export function useRuleLabels() {
     hoursSinceEvent: (name: string) => pick([`admin.rules.hoursSince.${name}`], name),
     /** An enum value (statuses, priorities, sources, roles, SLA states and clocks, triggers). */
     enumValue: (_of: string, value: string) =>
-      pick(
-        [
-          `common.status.${value}`,
-          `common.priority.${value}`,
-          `common.slaState.${value}`,
-          `common.auth.role.${value}`,
-          `admin.rules.enumValues.${value}`,
-          `admin.rules.triggers.${value}`,
-        ],
-        value,
-      ),
+      pick([`common.status.${value}`, `common.priority.${value}`, `common.slaState.${value}`, `common.auth.role.${value}`, `admin.rules.enumValues.${value}`, `admin.rules.triggers.${value}`], value),
   };
 }

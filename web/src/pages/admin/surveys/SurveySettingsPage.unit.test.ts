@@ -60,7 +60,12 @@ describe('survey settings page', () => {
   });
 
   it("shows the server's refusal of a field beside it", async () => {
-    mount({ 'PUT /api/v1/settings/surveys': { status: 400, body: { error: { code: 'bad_request', message: 'Invalid body', fields: [{ path: 'body.delaySeconds', message: 'Too big: expected number to be <=2592000' }] } } } });
+    mount({
+      'PUT /api/v1/settings/surveys': {
+        status: 400,
+        body: { error: { code: 'bad_request', message: 'Invalid body', fields: [{ path: 'body.delaySeconds', message: 'Too big: expected number to be <=2592000' }] } },
+      },
+    });
     await userEvent.click(await screen.findByRole('radio', { name: /One to five/ }));
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByText('Too big: expected number to be <=2592000')).toBeInstanceOf(HTMLElement);

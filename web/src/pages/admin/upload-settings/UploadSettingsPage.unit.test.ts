@@ -47,7 +47,10 @@ describe('attachment limits page', () => {
 
   it("shows the server's refusal next to its field", async () => {
     mount({
-      'PUT /api/v1/settings/uploads': { status: 400, body: { error: { code: 'bad_request', message: 'Invalid body', fields: [{ path: 'body.allowedTypes.0', message: 'must be a MIME type or type/*' }] } } },
+      'PUT /api/v1/settings/uploads': {
+        status: 400,
+        body: { error: { code: 'bad_request', message: 'Invalid body', fields: [{ path: 'body.allowedTypes.0', message: 'must be a MIME type or type/*' }] } },
+      },
     });
     await userEvent.type(await screen.findByLabelText('Accepted types'), 'pdf{Enter}');
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));

@@ -12,8 +12,19 @@ import Page from './UsersPage.vue';
 // a password, says so, shows a refusal, and is off for deactivated users.
 
 const user = (id: number, name: string, active = true) => ({
-  id, email: `${name.toLowerCase()}@example.test`, name, role: 'customer', locale: 'en', active, available: true, capacity: null, organizationId: null,
-  groupIds: [], hasPassword: false, openAssignedTickets: 0, createdAt: '2026-12-01T00:00:00Z',
+  id,
+  email: `${name.toLowerCase()}@example.test`,
+  name,
+  role: 'customer',
+  locale: 'en',
+  active,
+  available: true,
+  capacity: null,
+  organizationId: null,
+  groupIds: [],
+  hasPassword: false,
+  openAssignedTickets: 0,
+  createdAt: '2026-12-01T00:00:00Z',
 });
 
 function mount(routes: Parameters<typeof fakeApi>[0] = {}) {

@@ -18,7 +18,14 @@ const LIMITS = { maxFileBytes: 1024 * 1024, maxFilesPerMessage: 5, allowedTypes:
 function mount(createAnswer: (call: FakeCall) => { status?: number; body?: unknown } = () => ({ status: 201, body: ticketFixture({ id: 42, number: 'TKT-2026-000042' }) })) {
   const api = fakeApi({
     'GET /api/v1/uploads/limits': { body: LIMITS },
-    'GET /api/v1/groups': { body: { items: [{ id: 1, name: 'Support' }, { id: 2, name: 'Billing' }] } },
+    'GET /api/v1/groups': {
+      body: {
+        items: [
+          { id: 1, name: 'Support' },
+          { id: 2, name: 'Billing' },
+        ],
+      },
+    },
     'GET /api/v1/users': (call) => ({
       body: {
         items: call.query.get('role') === 'customer' ? [{ id: 9, name: 'Cyrus Customer', email: 'cyrus@example.test', role: 'customer', active: true, available: false }] : [],
@@ -67,7 +74,14 @@ describe('NewTicketDialog', () => {
     await userEvent.click(dialog.getByTestId('new-ticket-submit'));
     await waitFor(() => expect(created(api)).toHaveLength(1));
     const call = created(api)[0]!;
-    expect(call.body).toEqual({ subject: 'Printer on fire', body: expect.stringMatching(/<p>It smokes<\/p>$/), priority: 'normal', requesterEmail: 'walk-in@example.test', requesterName: 'Walk In', attachmentIds: [77] });
+    expect(call.body).toEqual({
+      subject: 'Printer on fire',
+      body: expect.stringMatching(/<p>It smokes<\/p>$/),
+      priority: 'normal',
+      requesterEmail: 'walk-in@example.test',
+      requesterName: 'Walk In',
+      attachmentIds: [77],
+    });
     expect(call.headers.get('idempotency-key')).toMatch(/^[0-9a-f-]{36}$/);
     await waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/tickets/42'));
     expect(open.value).toBe(false);

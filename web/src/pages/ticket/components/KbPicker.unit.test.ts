@@ -13,18 +13,64 @@ import KbPicker from './KbPicker.vue';
 // article's text.
 
 const hits: SearchHit[] = [
-  { type: 'article', id: 71, score: 1, title: 'بازنشانی رمز عبور', highlights: { title: 'بازنشانی <mark>رمز</mark> عبور', body: 'گام اول <mark>رمز</mark>' }, article: { articleId: 7, lang: 'fa', slug: 'بازنشانی-رمز', status: 'published', visibility: 'public', kbCategoryId: 1 } },
-  { type: 'article', id: 80, score: 0.5, title: 'Internal VPN notes', highlights: {}, article: { articleId: 8, lang: 'en', slug: 'vpn-notes', status: 'published', visibility: 'internal', kbCategoryId: null } },
+  {
+    type: 'article',
+    id: 71,
+    score: 1,
+    title: 'بازنشانی رمز عبور',
+    highlights: { title: 'بازنشانی <mark>رمز</mark> عبور', body: 'گام اول <mark>رمز</mark>' },
+    article: { articleId: 7, lang: 'fa', slug: 'بازنشانی-رمز', status: 'published', visibility: 'public', kbCategoryId: 1 },
+  },
+  {
+    type: 'article',
+    id: 80,
+    score: 0.5,
+    title: 'Internal VPN notes',
+    highlights: {},
+    article: { articleId: 8, lang: 'en', slug: 'vpn-notes', status: 'published', visibility: 'internal', kbCategoryId: null },
+  },
 ];
 
 function mount() {
   const api = fakeApi({
     'GET /api/v1/search': { body: { backend: 'postgres', total: 2, hits, facets: {} } },
     'GET /api/v1/kb/articles/7': {
-      body: { id: 7, categoryId: 1, visibility: 'public', tags: [], version: 1, createdAt: '', updatedAt: '', translations: { fa: { id: 71, title: 'بازنشانی رمز عبور', slug: 'بازنشانی-رمز', bodyHtml: '<p>گام اول</p>', status: 'published', publishedAt: null, version: 1, updatedAt: '', updatedBy: null } } },
+      body: {
+        id: 7,
+        categoryId: 1,
+        visibility: 'public',
+        tags: [],
+        version: 1,
+        createdAt: '',
+        updatedAt: '',
+        translations: {
+          fa: { id: 71, title: 'بازنشانی رمز عبور', slug: 'بازنشانی-رمز', bodyHtml: '<p>گام اول</p>', status: 'published', publishedAt: null, version: 1, updatedAt: '', updatedBy: null },
+        },
+      },
     },
     'GET /api/v1/kb/articles/8': {
-      body: { id: 8, categoryId: null, visibility: 'internal', tags: [], version: 1, createdAt: '', updatedAt: '', translations: { en: { id: 80, title: 'Internal VPN notes', slug: 'vpn-notes', bodyHtml: '<p>Use the <strong>backup</strong> gateway.</p>', status: 'published', publishedAt: null, version: 1, updatedAt: '', updatedBy: null } } },
+      body: {
+        id: 8,
+        categoryId: null,
+        visibility: 'internal',
+        tags: [],
+        version: 1,
+        createdAt: '',
+        updatedAt: '',
+        translations: {
+          en: {
+            id: 80,
+            title: 'Internal VPN notes',
+            slug: 'vpn-notes',
+            bodyHtml: '<p>Use the <strong>backup</strong> gateway.</p>',
+            status: 'published',
+            publishedAt: null,
+            version: 1,
+            updatedAt: '',
+            updatedBy: null,
+          },
+        },
+      },
     },
   });
   const links: { href: string; title: string }[] = [];
@@ -33,7 +79,14 @@ function mount() {
   renderWithApp(
     defineComponent({
       setup: () => () =>
-        h(VApp, () => h(KbPicker, { modelValue: open.value, 'onUpdate:modelValue': (v: boolean) => (open.value = v), onLink: (l: { href: string; title: string }) => links.push(l), onText: (t: string) => texts.push(t) })),
+        h(VApp, () =>
+          h(KbPicker, {
+            modelValue: open.value,
+            'onUpdate:modelValue': (v: boolean) => (open.value = v),
+            onLink: (l: { href: string; title: string }) => links.push(l),
+            onText: (t: string) => texts.push(t),
+          }),
+        ),
     }),
   );
   return { api, links, texts, open };

@@ -21,7 +21,9 @@ describe('customer satisfaction on the ticket page', () => {
   });
 
   it('shows the rating with its comment, and nothing for a ticket still being worked', async () => {
-    const { unmount } = renderWithApp(SatisfactionPanel, { props: { ticket: ticketFixture({ status: 'closed', satisfaction: { rating: 'bad', scale: 'binary', comment: 'Took a week', ratedAt: '2026-11-20T10:00:00.000Z' } }) } });
+    const { unmount } = renderWithApp(SatisfactionPanel, {
+      props: { ticket: ticketFixture({ status: 'closed', satisfaction: { rating: 'bad', scale: 'binary', comment: 'Took a week', ratedAt: '2026-11-20T10:00:00.000Z' } }) },
+    });
     expect((await screen.findByTestId('satisfaction-rating')).textContent?.trim()).toBe('Bad');
     expect(screen.getByTestId('satisfaction-comment').textContent).toBe('Took a week');
     unmount();

@@ -32,7 +32,11 @@ describe('TicketConversation: mail held for review', () => {
     expect(card.dataset.reviewStatus).toBe('held');
     expect(within(card).getByText('Held for review: from zed@phish.example, not a participant')).toBeInstanceOf(HTMLElement);
     const actions = within(card).getByRole('group', { name: 'Review the held e-mail' });
-    expect(within(actions).getAllByRole('button').map((b) => b.textContent?.trim())).toEqual(['Publish', 'Add sender as participant and publish', 'Dismiss']);
+    expect(
+      within(actions)
+        .getAllByRole('button')
+        .map((b) => b.textContent?.trim()),
+    ).toEqual(['Publish', 'Add sender as participant and publish', 'Dismiss']);
     await userEvent.click(within(actions).getByRole('button', { name: 'Add sender as participant and publish' }));
     expect(review).toHaveBeenCalledTimes(1);
     expect(review).toHaveBeenCalledWith(expect.objectContaining({ id: 2 }), 'publishAndAdd');
@@ -43,7 +47,9 @@ describe('TicketConversation: mail held for review', () => {
   });
 
   it('shows the outcome of a reviewed mail without buttons', () => {
-    renderWithApp(TicketConversation, { props: { messages: [held({ review: { status: 'published', from: 'zed@phish.example' } }), held({ id: 3, review: { status: 'dismissed', from: 'x@y.example' } })], review: vi.fn() } });
+    renderWithApp(TicketConversation, {
+      props: { messages: [held({ review: { status: 'published', from: 'zed@phish.example' } }), held({ id: 3, review: { status: 'dismissed', from: 'x@y.example' } })], review: vi.fn() },
+    });
     expect(screen.getByText('Held e-mail from zed@phish.example: published as their reply')).toBeInstanceOf(HTMLElement);
     expect(screen.getByText('Held e-mail from x@y.example: dismissed')).toBeInstanceOf(HTMLElement);
     expect(screen.queryAllByRole('group', { name: 'Review the held e-mail' })).toHaveLength(0);
@@ -52,7 +58,11 @@ describe('TicketConversation: mail held for review', () => {
   it('cannot publish a mail without a sender address, only dismiss it', () => {
     renderWithApp(TicketConversation, { props: { messages: [held({ review: { status: 'held', from: '' } })], review: vi.fn() } });
     const actions = screen.getByRole('group', { name: 'Review the held e-mail' });
-    expect(within(actions).getAllByRole('button').map((b) => b.textContent?.trim())).toEqual(['Dismiss']);
+    expect(
+      within(actions)
+        .getAllByRole('button')
+        .map((b) => b.textContent?.trim()),
+    ).toEqual(['Dismiss']);
     expect(screen.getByText('Held for review: from an unknown sender, not a participant')).toBeInstanceOf(HTMLElement);
   });
 

@@ -47,7 +47,9 @@ describe('rule editor: condition tree', () => {
     setToken('mdk_test');
     // Pickers load their options from the API.
     fakeApi({
-      'GET /api/v1/groups': { body: { items: [{ id: 4, name: 'Billing', strategy: 'manual', supervisorId: null, supervisor: null, escalationGroupId: null, slaPolicyId: null, memberIds: [], members: [], openTickets: 0 }] } },
+      'GET /api/v1/groups': {
+        body: { items: [{ id: 4, name: 'Billing', strategy: 'manual', supervisorId: null, supervisor: null, escalationGroupId: null, slaPolicyId: null, memberIds: [], members: [], openTickets: 0 }] },
+      },
       'GET /api/v1/tags': { body: { items: ['vip', 'billing'] } },
     });
   });
@@ -76,7 +78,16 @@ describe('rule editor: condition tree', () => {
   });
 
   it('wraps a condition in a group of its own and switches a group to "any"/"none"', async () => {
-    const { draft } = mountTree({ trigger: 'ticket.created', conditions: { all: [{ fact: 'ticket.priority', operator: 'equal', value: 'high' }, { fact: 'ticket.subject', operator: 'textContains', value: 'x' }] }, actions: [] });
+    const { draft } = mountTree({
+      trigger: 'ticket.created',
+      conditions: {
+        all: [
+          { fact: 'ticket.priority', operator: 'equal', value: 'high' },
+          { fact: 'ticket.subject', operator: 'textContains', value: 'x' },
+        ],
+      },
+      actions: [],
+    });
     await userEvent.click(screen.getByRole('button', { name: 'Put Conditions, condition 2 in a group of its own' }));
     expect(screen.getAllByRole('group', { name: 'Conditions, group 2' })).toHaveLength(1);
     draft.conditions.kind = 'any';
@@ -164,7 +175,12 @@ describe('rule editor: condition tree', () => {
     await tick();
     const inner = leafGroup('Conditions, group 2, condition 1');
     expect(within(inner).getAllByText('must be one of: low, normal, high, urgent')).toHaveLength(1);
-    expect(within(leafGroup('Conditions, condition 1')).getAllByRole('alert').map((a) => a.textContent).join(' ')).toContain('message.* facts need the message.received trigger');
+    expect(
+      within(leafGroup('Conditions, condition 1'))
+        .getAllByRole('alert')
+        .map((a) => a.textContent)
+        .join(' '),
+    ).toContain('message.* facts need the message.received trigger');
     expect(leafGroup('Conditions, condition 1').className).toContain('has-error');
     // Nothing lands on a node the pointers do not name.
     expect(within(leafGroup('Conditions, group 2')).queryByText(/message\.\* facts/)).toBeNull();
