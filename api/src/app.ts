@@ -4,6 +4,8 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import './http/express-augment';
 import type { AppDeps } from './deps';
+import { ConfigCache } from '@mehrdesk/core/services/config-cache';
+import { StartedMarks } from '@mehrdesk/usecases/tickets/started-marks';
 import { authenticate } from './auth/authenticate';
 import { authRoutes } from './auth/routes';
 import { profileRoutes } from './auth/profile';
@@ -52,7 +54,9 @@ import { customerStatusRoutes } from './tickets/customer-status-routes';
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
 /** Build the Express app; main.ts listens, tests use it directly. */
-export function buildApp(deps: AppDeps): Express {
+export function buildApp(given: AppDeps): Express {
+  // Caches for the ticket path, kept current by the live-events LISTEN connection (liveRoutes).
+  const deps: AppDeps = { ...given, configCache: given.configCache ?? new ConfigCache(), startedMarks: given.startedMarks ?? new StartedMarks(given.orm, given.log) };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -97,6 +101,7 @@ export function buildApp(deps: AppDeps): Express {
   const search = searchRoutes(deps, registry);
   // Live streams end first, so the server can close; then the Redis connections (queue board, rate limits).
   app.locals.close = async () => {
+    await deps.startedMarks!.flush();
     await live.close();
     await board.close();
     await limits.close();

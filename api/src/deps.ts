@@ -3,6 +3,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
 import type { SearchBackend } from '@mehrdesk/search';
+import type { ConfigCache } from '@mehrdesk/core/services/config-cache';
+import type { StartedMarks } from '@mehrdesk/usecases/tickets/started-marks';
 
 /** Everything the API needs, built by main.ts (or a test) and passed in: no module singletons. */
 export interface AppDeps {
@@ -12,6 +14,10 @@ export interface AppDeps {
   log: Logger;
   /** The search backend (PostgreSQL, or Meilisearch when MEILI_HOST is set). */
   search: SearchBackend;
+  /** Configuration kept between requests; buildApp creates it and its LISTEN connection keeps it current. */
+  configCache?: ConfigCache;
+  /** Batched "workflow started" marks of new tickets (buildApp creates it). */
+  startedMarks?: StartedMarks;
 }
 
 /** What the ticket use cases need (channels such as inbound e-mail call them without search). */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { ticketWorkflowId } from '@mehrdesk/workflows/contracts';
+import { formatTicketNumber, formatTicketNumberSql, ticketNumberHead } from '@mehrdesk/core/domain';
 import { eventually, startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
 import { waitForMail } from '@mehrdesk/scripts/mail-catcher-client';
 
@@ -27,6 +28,15 @@ async function workflowStarted(id: number) {
     return row?.workflow_started_at;
   }, 'workflow start');
 }
+
+describe('ticket numbers', () => {
+  it('are formatted alike by the creation statement (SQL) and by formatTicketNumber', async () => {
+    for (const seq of [1, 42, 999_999, 1_000_000, 12_345_678]) {
+      const [row] = await h.orm.em.fork().execute<{ n: string }[]>(`select ${formatTicketNumberSql('?::text', '?::int')} as n`, [ticketNumberHead('TKT', 2026), seq, seq, seq]);
+      expect(row!.n).toBe(formatTicketNumber('TKT', 2026, seq));
+    }
+  });
+});
 
 describe('creating tickets', () => {
   it('writes the row, numbers it, computes SLA deadlines, assigns round-robin and starts ticket-<id>', async () => {

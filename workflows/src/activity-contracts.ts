@@ -104,6 +104,19 @@ export interface SendTicketEmailInput {
   vars?: Record<string, string | number | null>;
 }
 
+/** Several e-mails about one event (a new ticket's "created" and "assigned") in one activity. */
+export interface SendTicketEmailsInput {
+  requestId: string;
+  ticketId: number;
+  mails: Omit<SendTicketEmailInput, 'requestId' | 'ticketId'>[];
+}
+
+/** The details of a sendTicketEmails failure that retrying cannot fix: which templates failed. */
+export interface SendTicketEmailsFailure {
+  activity: 'sendTicketEmails';
+  templates: EmailTemplate[];
+}
+
 export interface SendTicketEmailResult {
   /** `muted`: every recipient turned e-mail off for this event (they may still get it in-app). */
   status: 'sent' | 'duplicate' | 'no_recipient' | 'unconfirmed' | 'muted';
@@ -227,6 +240,8 @@ export interface TicketActivities {
   pickAssignee(input: { groupId: number; excludeUserIds: number[]; requestId: string }): Promise<{ userId: number; label: string } | null>;
   escalationGroupOf(input: { groupId: number }): Promise<number | null>;
   sendTicketEmail(input: SendTicketEmailInput): Promise<SendTicketEmailResult>;
+  /** Each mail as sendTicketEmail would send it; retried as a whole (each mail is sent once by its key). */
+  sendTicketEmails(input: SendTicketEmailsInput): Promise<SendTicketEmailResult[]>;
   markWorkflowStarted(input: { ticketId: number }): Promise<void>;
   recordActivityFailure(input: RecordActivityFailureInput): Promise<void>;
   /** When the survey of a resolution goes out (resolution + the configured delay), or null when surveys are off. */

@@ -1,11 +1,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
-import type { MessageKind, Priority, Role, SlaClock, SlaPolicySnapshot, SlaState, TicketSource, TicketStatus } from '@mehrdesk/core/domain';
+import type { MessageKind, Priority, Role, SlaClock, SlaPolicySnapshot, SlaState, TicketListeners, TicketSource, TicketStatus } from '@mehrdesk/core/domain';
 
 // The one place where the ticket workflow's wire contract is declared; imported by the API,
 // the worker and the workflow so names and payload types cannot drift apart.
 
-export const TICKET_WORKFLOW_TYPE = 'ticketLifecycle';
+/** New tickets: the lifecycle without the patch markers of changes made while tickets were in flight. */
+export const TICKET_WORKFLOW_TYPE = 'ticketWorkflow';
+/** Tickets started before it keep running (and replaying) as this type. */
+export const LEGACY_TICKET_WORKFLOW_TYPE = 'ticketLifecycle';
 export const SCHEDULED_RULE_WORKFLOW_TYPE = 'scheduledRuleRun';
 export const WEBHOOK_DELIVERY_WORKFLOW_TYPE = 'webhookDelivery';
 export const webhookWorkflowId = (deliveryId: string, run = 0): string => (run === 0 ? `webhook-${deliveryId}` : `webhook-${deliveryId}-r${run}`);
@@ -27,7 +30,6 @@ export interface Actor {
   rule?: { id: number; version: number; name: string };
 }
 
-/** The ticket as the workflow tracks it; mirrors the row the workflow alone writes. */
 /**
  * A ticket's search attributes for Temporal UI (number, status, priority, assignee, group, SLA
  * state): one list for the workflow's start and every later upsert.
@@ -43,6 +45,7 @@ export function ticketSearchAttributes(t: Pick<TicketSnapshot, 'number' | 'statu
   ] satisfies SearchAttributePair[];
 }
 
+/** The ticket as the workflow tracks it; mirrors the row the workflow alone writes. */
 export interface TicketSnapshot {
   ticketId: number;
   number: string;
@@ -69,6 +72,8 @@ export interface TicketLifecycleInput {
   historyLimit?: number;
   /** Present only when continuing as new: everything the previous run knew. */
   carried?: CarriedState;
+  /** Which events rules and webhooks listen to when the ticket was created (absent: assume all). */
+  listeners?: TicketListeners;
 }
 
 export interface CarriedState {
@@ -83,6 +88,10 @@ export interface CarriedState {
   ruleWindows?: string[];
   /** The survey and pending reminders ahead (customer-followup.ts); absent in runs from before them. */
   followup?: FollowupState;
+  /** The newest listener flag heard (absent: every event goes to rules and webhooks). */
+  listeners?: TicketListeners;
+  /** The search attribute values Temporal holds (ticketWorkflow upserts only when they change). */
+  published?: string;
 }
 
 /** A survey to send about one resolution, and where a pending ticket's reminders stand. */
@@ -118,6 +127,8 @@ export interface ChangeTicketRequest {
   customFields?: Record<string, string | number | boolean | null>;
   /** Soft delete: the ticket is cancelled, hidden from every list, and its workflow ends. */
   delete?: boolean;
+  /** The caller's current listener flag (see TicketLifecycleInput.listeners). */
+  listeners?: TicketListeners;
 }
 
 export interface FieldChange {
@@ -149,6 +160,8 @@ export interface AddMessageRequest {
   heldForReview?: { from: string };
   /** The author's pending uploads to attach (api/src/uploads), linked when the message is stored. */
   attachmentIds?: number[];
+  /** The caller's current listener flag (see TicketLifecycleInput.listeners). */
+  listeners?: TicketListeners;
 }
 
 export interface AddMessageResult {
@@ -202,6 +215,8 @@ export const scheduledRuleMatchedSignal = defineSignal<[ScheduledRuleMatch]>('sc
 export interface SurveyReceived {
   surveyId: number;
   requestId: string;
+  /** The caller's current listener flag (see TicketLifecycleInput.listeners). */
+  listeners?: TicketListeners;
 }
 export const surveyReceivedSignal = defineSignal<[SurveyReceived]>('surveyReceived');
 

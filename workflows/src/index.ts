@@ -1,5 +1,5 @@
 // Entry point for the worker's workflow bundle: every workflow type the task queue serves.
-export { ticketLifecycle } from './ticket-lifecycle';
+export { ticketLifecycle, ticketWorkflow } from './ticket-lifecycle';
 export { scheduledRuleRun } from './scheduled-rule';
 export { webhookDelivery } from './webhook-delivery';
 export { accountEmail } from './account-email';

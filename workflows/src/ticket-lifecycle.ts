@@ -6,15 +6,18 @@ import {
   canTransition,
   escapeHtml,
   initialClocks,
+  isListened,
   isStaff,
+  newerListeners,
   raisedPriority,
   slaStateOf,
   type SlaClock,
   type SlaClockName,
   type SlaPolicySnapshot,
+  type TicketListeners,
   type TicketStatus,
 } from '@mehrdesk/core/domain';
-import type { EmailRecipient, EmailTemplate, RuleEventType, SlaEventWrite, TicketActivities, TimelineEntry, WebhookActivities } from './activity-contracts';
+import type { EmailRecipient, EmailTemplate, RuleEventType, SendTicketEmailsFailure, SlaEventWrite, TicketActivities, TimelineEntry, WebhookActivities } from './activity-contracts';
 import { webhookDelivery } from './webhook-delivery';
 import { diffChange } from './change-diff';
 import { escalationSteps, ruleFieldChange, ruleStatusPath } from './rule-actions';
@@ -82,7 +85,7 @@ const LOCAL_DB_PATCH = 'local-db-activities-v1';
 const ACTIVITY_FAILURES_PATCH = 'activity-failures-v1';
 
 // E-mail: slower and may fail for long; back off up to an hour between tries, give up after ~1 day.
-const mail = wf.proxyActivities<Pick<TicketActivities, 'sendTicketEmail'>>({
+const mail = wf.proxyActivities<Pick<TicketActivities, 'sendTicketEmail' | 'sendTicketEmails'>>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '2 seconds',
@@ -115,6 +118,9 @@ const RULES_PATCH = 'automation-rules-v1';
 
 interface RuleEvent {
   type: RuleEventType;
+  /** Whether rules and webhook subscriptions listen to it (decided when it was queued). */
+  rules: boolean;
+  webhooks: boolean;
   at: number;
   previous: TicketSnapshot | null;
   clock?: SlaClockName;
@@ -125,9 +131,29 @@ interface RuleEvent {
 
 const earliest = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
 
-/** One ticket's whole life: SLA clocks, escalations, auto-close, surveys, reminders, notifications (W1-W7). */
+/** The search attribute values as one string, to tell whether Temporal already holds them. */
+const attributesKey = (attrs: ReturnType<typeof ticketSearchAttributes>) => JSON.stringify(attrs.map((a) => a.value));
+
+/**
+ * One ticket's whole life (SLA clocks, escalations, auto-close, surveys, reminders,
+ * notifications; docs/capabilities.md W1-W7), for tickets created from now on. It behaves as
+ * every patch below applied, records no markers, upserts search attributes only when a value
+ * changes, sends a new ticket's two e-mails in one activity and skips the rule and webhook
+ * activities of events nothing listens to.
+ */
+export async function ticketWorkflow(input: TicketLifecycleInput): Promise<TicketSnapshot> {
+  return runTicket(input, false);
+}
+
+/** The same life for tickets started before ticketWorkflow existed: each later change guarded by patched(), as their histories recorded. */
 export async function ticketLifecycle(input: TicketLifecycleInput): Promise<TicketSnapshot> {
-  const db = wf.patched(LOCAL_DB_PATCH) ? localDb : remoteDb;
+  return runTicket(input, true);
+}
+
+async function runTicket(input: TicketLifecycleInput, legacy: boolean): Promise<TicketSnapshot> {
+  /** A legacy run asks Temporal (recording a marker); a new one was born with every change. */
+  const patched = (id: string) => !legacy || wf.patched(id);
+  const db = patched(LOCAL_DB_PATCH) ? localDb : remoteDb;
   const { workflowId } = wf.workflowInfo();
   const s: CarriedState = input.carried ?? {
     ticket: input.ticket,
@@ -143,8 +169,17 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   let wake = false;
   const ruleEvents: RuleEvent[] = [];
   const scheduledMatches: ScheduledRuleMatch[] = [];
-  const queueRules = (ev: Omit<RuleEvent, 'at'>) => {
-    ruleEvents.push({ ...ev, at: Date.now() });
+  /** Whether anything listens to `event`; `fresh` when the event came with the caller's flag. */
+  const hears = (kind: 'rules' | 'webhooks', event: string, fresh: boolean) => legacy || isListened(s.listeners, kind, event, fresh);
+  const hear = (flag: TicketListeners | undefined) => {
+    if (!legacy) s.listeners = newerListeners(s.listeners, flag);
+  };
+  /** Queue an event for rules and webhooks, unless nothing listens to it. */
+  const queueRules = (ev: Omit<RuleEvent, 'at' | 'rules' | 'webhooks'>, fresh = false) => {
+    const rules = hears('rules', ev.type, fresh);
+    const webhooks = hears('webhooks', ev.type, fresh);
+    if (!rules && !webhooks) return;
+    ruleEvents.push({ ...ev, at: Date.now(), rules, webhooks });
     wake = true;
   };
 
@@ -163,6 +198,20 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     void p.finally(() => background.delete(p));
   }
 
+  /** Fire-and-track several e-mails about one event in one activity. */
+  function notifyAll(mails: { template: EmailTemplate; to: EmailRecipient }[], requestId: string) {
+    const p = mail
+      .sendTicketEmails({ requestId, ticketId: s.ticket.ticketId, mails: mails.map((m) => ({ ...m, idempotencyKey: nextKey(`mail:${m.template}:${typeof m.to === 'string' ? m.to : 'address'}`) })) })
+      .then(() => undefined)
+      .catch(async (err: unknown) => {
+        const failed = err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure ? (err.cause.details?.[0] as SendTicketEmailsFailure | undefined)?.templates : undefined;
+        const templates = (failed ?? mails.map((m) => m.template)).join(', ');
+        if (!(await recordedFailure(err, `e-mail ${templates}`, requestId))) wf.log.error('e-mails gave up', { templates, error: String(err) });
+      });
+    background.add(p);
+    void p.finally(() => background.delete(p));
+  }
+
   /** Fire-and-track a follow-up e-mail: a failure that retrying cannot fix is recorded, never fatal. */
   function track(work: Promise<unknown>, context: string, requestId: string) {
     const p = work.catch(async (err: unknown) => {
@@ -173,7 +222,13 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   }
 
   function publishSearchAttributes() {
-    wf.upsertSearchAttributes(ticketSearchAttributes(s.ticket, slaStateOf(s.clocks)));
+    const attrs = ticketSearchAttributes(s.ticket, slaStateOf(s.clocks));
+    if (!legacy) {
+      const key = attributesKey(attrs);
+      if (key === s.published) return;
+      s.published = key;
+    }
+    wf.upsertSearchAttributes(attrs);
   }
 
   function refuse(type: string, message: string): never {
@@ -209,7 +264,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
    */
   async function recordedFailure(err: unknown, context: string, requestId: string): Promise<boolean> {
     const f = gaveUp(err);
-    if (!f || !wf.patched(ACTIVITY_FAILURES_PATCH)) return false;
+    if (!f || !patched(ACTIVITY_FAILURES_PATCH)) return false;
     wf.log.error('activity failed for good; recorded on the ticket', { ...f, context, ticketId: s.ticket.ticketId });
     try {
       await db.recordActivityFailure({ ticketId: s.ticket.ticketId, idempotencyKey: nextKey('failure'), requestId, context, activity: f.activity, errorType: f.type, message: f.message });
@@ -318,7 +373,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     for (const c of changes) {
       if (c.field === 'status' && c.to === 'resolved' && s.policy?.autoCloseAfterSeconds != null) s.autoCloseAt = now + s.policy.autoCloseAfterSeconds * 1000;
       if (c.field === 'status' && c.from === 'resolved') s.autoCloseAt = null;
-      if (c.field === 'status' && wf.patched(FOLLOWUP_PATCH)) s.followup = onFollowupStatusChange(s.followup ?? NO_FOLLOWUP, s.policy, c.from as TicketStatus, c.to as TicketStatus, now);
+      if (c.field === 'status' && patched(FOLLOWUP_PATCH)) s.followup = onFollowupStatusChange(s.followup ?? NO_FOLLOWUP, s.policy, c.from as TicketStatus, c.to as TicketStatus, now);
       if (c.field === 'assigneeId' && c.to !== null && c.to !== req.actor.id) notify('ticket_assigned', 'assignee', req.requestId);
     }
     publishSearchAttributes();
@@ -416,7 +471,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
 
   /** Record deliveries for the subscribers of an event and start one delivery workflow each. */
   async function emitWebhooks(event: string, requestId: string, extra: { subscriptionIds?: number[]; rule?: { id: number; version: number; name: string } } = {}) {
-    if (!wf.patched(WEBHOOKS_PATCH)) return;
+    if (!patched(WEBHOOKS_PATCH)) return;
     const { deliveryIds, retry } = await localHooks.enqueueWebhooks({ ticketId: s.ticket.ticketId, event, eventKey: nextKey(`hook:${event}`), requestId, ...extra });
     for (const deliveryId of deliveryIds) {
       await wf
@@ -527,7 +582,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
         await applyRuleActions(p, ev.requestId);
       }
       if (finished() || s.ticket.version === before.version) return;
-      event = { type: 'ticket.updated', at: Date.now(), previous: before, requestId: ev.requestId };
+      event = { ...event, type: 'ticket.updated', at: Date.now(), previous: before, requestId: ev.requestId };
     }
   }
 
@@ -539,12 +594,14 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       s.ruleWindows = [...s.ruleWindows.slice(-199), key];
       const before = s.ticket;
       await applyRuleActions(m, `${workflowId}:schedule:${m.ruleId}`);
-      if (s.ticket.version !== before.version) ruleEvents.push({ type: 'ticket.updated', at: Date.now(), previous: before, requestId: `${workflowId}:schedule:${m.ruleId}` });
+      // Processed in this same pass (below), so no wake-up: histories recorded this way replay.
+      if (s.ticket.version !== before.version)
+        ruleEvents.push({ type: 'ticket.updated', at: Date.now(), previous: before, requestId: `${workflowId}:schedule:${m.ruleId}`, rules: true, webhooks: true });
     }
     while (ruleEvents.length) {
       const ev = ruleEvents.shift()!;
-      await emitWebhooks(ev.type, ev.requestId);
-      if (!finished()) await runRules(ev);
+      if (ev.webhooks) await emitWebhooks(ev.type, ev.requestId);
+      if (ev.rules && !finished()) await runRules(ev);
     }
   }
 
@@ -561,7 +618,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
       for (const d of due) {
         const before = s.ticket;
         await escalate(d.kind, d.clock, requestId);
-        if (wf.patched(RULES_PATCH)) queueRules({ type: d.kind === 'warning' ? 'sla.warning' : 'sla.breached', clock: d.clock, previous: before, requestId });
+        if (patched(RULES_PATCH)) queueRules({ type: d.kind === 'warning' ? 'sla.warning' : 'sla.breached', clock: d.clock, previous: before, requestId });
       }
     }
     if (s.autoCloseAt !== null && now >= s.autoCloseAt && s.ticket.status === 'resolved') {
@@ -619,7 +676,7 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
           [],
           [{ type: 'ticket.auto_resolved', field: null, from: null, to: { pendingSince: new Date(d.pendingSince).toISOString(), reminders: d.reminded } }],
         );
-        if (wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId });
+        if (patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId });
         break;
       }
     }
@@ -639,9 +696,10 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     (req) =>
       lock.run(async () => {
         validateChange(req); // again under the lock: another update may have run since validation
+        hear(req.listeners);
         const before = s.ticket;
         const result = await orRefuse('change', req.requestId, () => applyChange(req));
-        if (result.changes.length && !finished() && wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId: req.requestId });
+        if (result.changes.length && !finished() && patched(RULES_PATCH)) queueRules({ type: 'ticket.updated', previous: before, requestId: req.requestId }, req.listeners !== undefined);
         return result;
       }),
     { validator: validateChange },
@@ -651,10 +709,11 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
     (req) =>
       lock.run(async () => {
         if (finished()) refuse(FAILURE.ticketFinished, `Ticket ${s.ticket.number} is ${s.ticket.status}; replies are not accepted`);
+        hear(req.listeners);
         const before = s.ticket;
         const result = await orRefuse('message', req.requestId, () => addMessage(req));
         // Held mail is not part of the conversation yet: rules see it once staff publish it.
-        if (!req.heldForReview && wf.patched(RULES_PATCH)) queueRules({ type: 'message.received', previous: before, messageId: result.messageId, requestId: req.requestId });
+        if (!req.heldForReview && patched(RULES_PATCH)) queueRules({ type: 'message.received', previous: before, messageId: result.messageId, requestId: req.requestId }, req.listeners !== undefined);
         return result;
       }),
     {
@@ -685,19 +744,25 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
   });
 
   // The API stored the first rating of a survey: rules listening to survey.received run now.
-  wf.setHandler(surveyReceivedSignal, ({ surveyId, requestId }) => {
-    if (finished() || !wf.patched(FOLLOWUP_PATCH)) return;
-    queueRules({ type: 'survey.received', previous: null, surveyId, requestId });
+  wf.setHandler(surveyReceivedSignal, ({ surveyId, requestId, listeners }) => {
+    if (finished() || !patched(FOLLOWUP_PATCH)) return;
+    hear(listeners);
+    queueRules({ type: 'survey.received', previous: null, surveyId, requestId }, listeners !== undefined);
   });
 
   if (!s.createdNotified) {
     s.createdNotified = true;
+    hear(input.listeners);
+    // The starter set the search attributes of a new ticket with an "ok" SLA state.
+    if (!legacy) s.published = attributesKey(ticketSearchAttributes(s.ticket, 'ok'));
     publishSearchAttributes();
     // Whoever starts the workflow records that it runs; runs from before kept doing it here.
-    if (!wf.patched(API_MARKS_STARTED_PATCH)) await db.markWorkflowStarted({ ticketId: s.ticket.ticketId });
-    notify('ticket_created', 'requester', input.requestId);
-    if (s.ticket.assigneeId !== null) notify('ticket_assigned', 'assignee', input.requestId);
-    if (wf.patched(RULES_PATCH)) queueRules({ type: 'ticket.created', previous: null, requestId: input.requestId });
+    if (!patched(API_MARKS_STARTED_PATCH)) await db.markWorkflowStarted({ ticketId: s.ticket.ticketId });
+    const mails: { template: EmailTemplate; to: EmailRecipient }[] = [{ template: 'ticket_created', to: 'requester' }];
+    if (s.ticket.assigneeId !== null) mails.push({ template: 'ticket_assigned', to: 'assignee' });
+    if (legacy) for (const m of mails) notify(m.template, m.to, input.requestId);
+    else notifyAll(mails, input.requestId);
+    if (patched(RULES_PATCH)) queueRules({ type: 'ticket.created', previous: null, requestId: input.requestId }, input.listeners !== undefined);
   }
 
   while (!finished()) {

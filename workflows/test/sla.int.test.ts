@@ -152,6 +152,9 @@ describe.concurrent('SLA clocks', () => {
     await waitForMail(h.mailUrl, (m) => m.subject.includes(t.number) && m.subject.includes('Closed'));
     // Keep this history: the replay suite checks that new workflow code still replays it.
     const history = await handle.fetchHistory();
+    // New tickets run the workflow type born with every patch: no markers, no repeated search attributes.
+    expect(history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name).toBe(TICKET_WORKFLOW_TYPE);
+    expect(history.events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toEqual([]);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, ticketWorkflowId(t.id));
     fs.mkdirSync(HISTORY_OUT, { recursive: true });
     fs.writeFileSync(path.join(HISTORY_OUT, 'full-lifecycle.json'), historyToJSON(history));

@@ -10,7 +10,10 @@ const SWEEP_MS = 60_000;
 
 /** Live events (SSE) and presence; `close` ends every stream and the LISTEN connection. */
 export function liveRoutes(deps: AppDeps, registry: OpenAPIRegistry): { router: Router; hub: LiveHub; close(): Promise<void> } {
-  const hub = createLiveHub(createLiveListener(deps.orm, deps.log), deps.orm, deps.log, deps.config.LIVE_HEARTBEAT_SECONDS * 1000);
+  const listener = createLiveListener(deps.orm, deps.log, deps.configCache);
+  const hub = createLiveHub(listener, deps.orm, deps.log, deps.config.LIVE_HEARTBEAT_SECONDS * 1000);
+  // Connect now, not at the first stream: the configuration cache is off until it listens.
+  if (deps.configCache) listener.ready(60_000).catch(() => {});
   const router = Router();
   router.use(liveEventsRoute(hub, registry, deps.config.LIVE_HEARTBEAT_SECONDS));
   router.use(presenceRoutes(deps, registry));

@@ -1,11 +1,13 @@
 import type { MikroORM, PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { Logger } from '@mehrdesk/core/logger';
 import { LIVE_EVENTS_CHANNEL, type LiveEvent } from '@mehrdesk/core/live-events';
+import { CONFIG_CHANNEL, type ConfigCache } from '@mehrdesk/core/services/config-cache';
 
 // One dedicated PostgreSQL connection per API process LISTENs on the live-events channel. It is
 // a `pg` client built from the ORM's own driver and connection options (not taken from the
 // ORM's pool, which it would hold forever). A dropped connection is re-opened with backoff;
-// events published while it was down are lost, so subscribers are told to resync.
+// events published while it was down are lost, so subscribers are told to resync. The same
+// connection hears configuration changes (config-cache.ts): the cache is on only while it listens.
 
 /** The parts of a `pg` Client used here (the driver ships without type declarations). */
 interface PgClient {
@@ -37,7 +39,7 @@ export const listenerApplicationName = (pid = process.pid) => `mehrdesk-live:${p
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 
-export function createLiveListener(orm: MikroORM, log: Logger): LiveListener {
+export function createLiveListener(orm: MikroORM, log: Logger, configCache?: ConfigCache): LiveListener {
   const subscribers = new Set<LiveSubscriber>();
   let client: PgClient | null = null;
   let listening = false;
@@ -77,6 +79,7 @@ export function createLiveListener(orm: MikroORM, log: Logger): LiveListener {
       if (dropped) return;
       dropped = true;
       listening = false;
+      configCache?.listening(false);
       c.removeAllListeners();
       c.on('error', () => {}); // late socket errors of a client we gave up on
       void c.end().catch(() => {});
@@ -86,6 +89,7 @@ export function createLiveListener(orm: MikroORM, log: Logger): LiveListener {
     c.on('error', drop);
     c.on('end', () => drop());
     c.on('notification', (msg) => {
+      if (msg.channel === CONFIG_CHANNEL) return configCache?.invalidate();
       if (msg.channel !== LIVE_EVENTS_CHANNEL || !msg.payload) return;
       let event: LiveEvent;
       try {
@@ -99,12 +103,14 @@ export function createLiveListener(orm: MikroORM, log: Logger): LiveListener {
     try {
       await c.connect();
       await c.query(`LISTEN ${LIVE_EVENTS_CHANNEL}`);
+      if (configCache) await c.query(`LISTEN ${CONFIG_CHANNEL}`);
     } catch (err) {
       drop(err as Error);
       return;
     }
     if (dropped || closed) return;
     listening = true;
+    configCache?.listening(true);
     failures = 0;
     if (everListened) {
       log.info('live events: LISTEN connection restored');
@@ -147,6 +153,7 @@ export function createLiveListener(orm: MikroORM, log: Logger): LiveListener {
       const c = client;
       client = null;
       listening = false;
+      configCache?.listening(false);
       if (c) {
         c.removeAllListeners();
         c.on('error', () => {});

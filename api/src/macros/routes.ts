@@ -10,7 +10,7 @@ import { HttpError, conflict, notFound, unprocessable } from '../http/errors';
 import { bodyVersion, IdParams, pathId } from '../http/params';
 import { defineRoute } from '../http/route';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
-import { checkFieldReferences } from '../tickets/bulk';
+import { checkFieldReferences } from '@mehrdesk/usecases/tickets/bulk-change';
 import { addTicketMessage, applyFieldChanges, type ChangeCtx } from '@mehrdesk/usecases/tickets/change-ticket';
 import { FieldChangesBody, TicketDto } from '../tickets/schemas';
 import { toTicketDto, visibleTicket } from '../tickets/service';

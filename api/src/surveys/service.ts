@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { atResolution, recordRating, scoreOf, surveyView, type SurveyRow, type SurveyView } from '@mehrdesk/core/services/surveys';
 import { surveyReceivedSignal, ticketWorkflowId } from '@mehrdesk/workflows/contracts';
+import { loadTicketListeners } from '@mehrdesk/core/services/ticket-listeners';
 import { publishLiveEvent, scopeOf } from '@mehrdesk/core/live-events';
 import type { CoreDeps } from '../deps';
 import { badRequest, conflict, HttpError } from '../http/errors';
@@ -56,9 +57,10 @@ export async function rateSurvey(
   if (first) {
     // Rules are an after-effect: a workflow that ended (closed ticket) or Temporal being away
     // loses the trigger, never the rating.
+    const listeners = await loadTicketListeners(em, deps.configCache);
     await deps.temporal.workflow
       .getHandle(ticketWorkflowId(survey.ticket_id))
-      .signal(surveyReceivedSignal, { surveyId: survey.id, requestId })
+      .signal(surveyReceivedSignal, { surveyId: survey.id, requestId, listeners })
       .catch((err: unknown) => deps.log.info({ err, ticketId: survey.ticket_id, surveyId: survey.id, requestId }, 'survey.received not delivered to the ticket workflow'));
   }
   return surveyView(after, ticket);

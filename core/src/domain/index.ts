@@ -8,3 +8,4 @@ export * from './ticket-number';
 export * from './html';
 export * from './notifications';
 export * from './storable-text';
+export * from './listeners';

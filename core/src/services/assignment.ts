@@ -13,49 +13,36 @@ interface Candidate {
   id: number;
   email: string;
   open_count: string | number;
+  capacity: number | null;
+  rr_cursor: number;
+  strategy: AssignmentStrategy;
 }
 
 /**
- * Eligible agents of a group: active, marked available, staff, and under their capacity.
- * Ordered by id so round-robin walks a stable ring.
+ * One statement: advance the group's round-robin cursor, which also locks its row until the
+ * caller's transaction ends (two tickets created at the same instant must not both see the same
+ * "least loaded" agent), and read the eligible agents: active, available staff, ordered by id so
+ * round-robin walks a stable ring, with their open tickets counted from the partial index
+ * `tickets_open_assignee_index` (its status list is OPEN_STATUSES; assignment.unit.test.ts).
  */
-async function candidates(em: EntityManager, groupId: number, exclude: number[]): Promise<Candidate[]> {
-  return em
-    .execute<Candidate[]>(
-      `select u.id, u.email,
-            (select count(*) from tickets t
-              where t.assignee_id = u.id and t.deleted_at is null
-                and t.status in (${OPEN_STATUSES.map(() => '?').join(',')})) as open_count,
-            u.capacity
-       from group_members gm
-       join users u on u.id = gm.user_id
-      where gm.group_id = ? and u.active and u.available and u.role <> 'customer'
-        ${exclude.length ? `and u.id not in (${exclude.map(() => '?').join(',')})` : ''}
-      order by u.id`,
-      [...OPEN_STATUSES, groupId, ...exclude],
-    )
-    .then((rows) =>
-      rows.filter((r) => {
-        const cap = (r as unknown as { capacity: number | null }).capacity;
-        return cap === null || Number(r.open_count) < cap;
-      }),
-    );
-}
+const CANDIDATES = (excluded: number) => `
+  with g as (update groups set rr_cursor = rr_cursor + 1 where id = ? and strategy <> 'manual' returning rr_cursor, strategy)
+  select u.id, u.email, u.capacity, g.rr_cursor, g.strategy,
+         (select count(*) from tickets t
+           where t.assignee_id = u.id and t.deleted_at is null and t.status in (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})) as open_count
+    from g
+    join group_members gm on gm.group_id = ?
+    join users u on u.id = gm.user_id
+   where u.active and u.available and u.role <> 'customer'
+     ${excluded ? `and u.id not in (${Array.from({ length: excluded }, () => '?').join(',')})` : ''}
+   order by u.id`;
 
 export async function chooseAssignee(em: EntityManager, groupId: number, opts: { exclude?: number[] } = {}): Promise<AssigneeChoice | null> {
-  // Serialise choices per group for the rest of the transaction: two tickets created at the
-  // same instant must not both see the same "least loaded" agent.
-  await em.execute('select pg_advisory_xact_lock(?, ?)', [7301, groupId]);
-  const [group] = await em.execute<{ strategy: AssignmentStrategy }[]>('select strategy from groups where id = ?', [groupId]);
-  if (!group || group.strategy === 'manual') return null;
-  const pool = await candidates(em, groupId, opts.exclude ?? []);
+  const exclude = opts.exclude ?? [];
+  const rows = await em.execute<Candidate[]>(CANDIDATES(exclude.length), [groupId, groupId, ...exclude]);
+  // Agents at their capacity are skipped; the cursor counts choices, not agents.
+  const pool = rows.filter((r) => r.capacity === null || Number(r.open_count) < r.capacity);
   if (pool.length === 0) return null;
-  let pick: Candidate;
-  if (group.strategy === 'least_open') {
-    pick = pool.reduce((best, c) => (Number(c.open_count) < Number(best.open_count) ? c : best));
-  } else {
-    const [row] = await em.execute<{ rr_cursor: number }[]>('update groups set rr_cursor = rr_cursor + 1 where id = ? returning rr_cursor', [groupId]);
-    pick = pool[(row!.rr_cursor - 1) % pool.length]!;
-  }
+  const pick = pool[0]!.strategy === 'least_open' ? pool.reduce((best, c) => (Number(c.open_count) < Number(best.open_count) ? c : best)) : pool[(pool[0]!.rr_cursor - 1) % pool.length]!;
   return { userId: pick.id, label: pick.email };
 }

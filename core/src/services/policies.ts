@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CalendarSpec, SlaPolicySnapshot } from '../domain';
-import { Category, Group, Organization, SlaPolicy } from '../db/entities';
+import type { ConfigCache } from './config-cache';
 
 // Which SLA policy governs a ticket, and the self-contained snapshot the workflow carries.
 
@@ -55,20 +55,46 @@ export async function loadPolicySnapshot(em: EntityManager, policyId: number): P
   };
 }
 
+/** The configuration a new ticket's group, policy and listeners come from (cached in the API, see config-cache.ts). */
+export interface TicketConfigReads {
+  category(id: number): Promise<{ defaultGroupId: number | null; slaPolicyId: number | null } | null>;
+  group(id: number): Promise<{ slaPolicyId: number | null } | null>;
+  organizationPolicyId(id: number): Promise<number | null>;
+  defaultPolicyId(): Promise<number | null>;
+  defaultGroupId(): Promise<number | null>;
+  policySnapshot(id: number): Promise<SlaPolicySnapshot>;
+}
+
+/** The reads behind TicketConfigReads, through `cache` when one is given (plain SQL: always the committed rows). */
+export function ticketConfigReads(em: EntityManager, cache: ConfigCache | null | undefined): TicketConfigReads {
+  const memo = <T>(key: string, load: () => Promise<T>): Promise<T> => (cache ? cache.get(key, load) : load());
+  const one = async <T>(sql: string, params: unknown[] = []): Promise<T | undefined> => (await em.execute<T[]>(sql, params))[0];
+  return {
+    category: (id) =>
+      memo(`category:${id}`, async () => {
+        const c = await one<{ default_group_id: number | null; sla_policy_id: number | null }>('select default_group_id, sla_policy_id from categories where id = ?', [id]);
+        return c ? { defaultGroupId: c.default_group_id, slaPolicyId: c.sla_policy_id } : null;
+      }),
+    group: (id) =>
+      memo(`group:${id}`, async () => {
+        const g = await one<{ sla_policy_id: number | null }>('select sla_policy_id from groups where id = ?', [id]);
+        return g ? { slaPolicyId: g.sla_policy_id } : null;
+      }),
+    organizationPolicyId: (id) =>
+      memo(`org-policy:${id}`, async () => (await one<{ sla_policy_id: number | null }>('select sla_policy_id from organizations where id = ?', [id]))?.sla_policy_id ?? null),
+    defaultPolicyId: () => memo('default-policy', async () => (await one<{ id: number }>('select id from sla_policies where is_default order by id limit 1'))?.id ?? null),
+    defaultGroupId: () => memo('default-group', async () => (await one<{ id: number }>('select id from groups order by id limit 1'))?.id ?? null),
+    policySnapshot: (id) => memo(`policy:${id}`, () => loadPolicySnapshot(em, id)),
+  };
+}
+
 /** Most specific wins: category, then organization, then group, then the default policy. */
-export async function resolvePolicyId(em: EntityManager, t: { categoryId: number | null; organizationId: number | null; groupId: number | null }): Promise<number | null> {
-  if (t.categoryId !== null) {
-    const c = await em.findOne(Category, t.categoryId);
-    if (c?.slaPolicyId) return c.slaPolicyId;
-  }
-  if (t.organizationId !== null) {
-    const o = await em.findOne(Organization, t.organizationId);
-    if (o?.slaPolicyId) return o.slaPolicyId;
-  }
-  if (t.groupId !== null) {
-    const g = await em.findOne(Group, t.groupId);
-    if (g?.slaPolicyId) return g.slaPolicyId;
-  }
-  const def = await em.findOne(SlaPolicy, { isDefault: true });
-  return def?.id ?? null;
+export async function resolvePolicyId(reads: TicketConfigReads, t: { categoryId: number | null; organizationId: number | null; groupId: number | null }): Promise<number | null> {
+  const fromCategory = t.categoryId === null ? null : ((await reads.category(t.categoryId))?.slaPolicyId ?? null);
+  if (fromCategory !== null) return fromCategory;
+  const fromOrganization = t.organizationId === null ? null : await reads.organizationPolicyId(t.organizationId);
+  if (fromOrganization !== null) return fromOrganization;
+  const fromGroup = t.groupId === null ? null : ((await reads.group(t.groupId))?.slaPolicyId ?? null);
+  if (fromGroup !== null) return fromGroup;
+  return reads.defaultPolicyId();
 }

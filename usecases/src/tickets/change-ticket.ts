@@ -4,6 +4,7 @@ import { IllegalTransitionError, TERMINAL_STATUSES, isStaff, type Viewer } from 
 import type { TicketFieldChanges } from '@mehrdesk/core/db';
 import { addMessageUpdate, changeTicketUpdate, ticketWorkflowId, type Actor, type ChangeTicketRequest } from '@mehrdesk/workflows/contracts';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
+import { loadTicketListeners } from '@mehrdesk/core/services/ticket-listeners';
 import { DomainError, cannotProcess, conflictWith } from '../errors';
 import { checkAttachmentIds } from './attachment-refs';
 import type { UseCaseDeps } from './create-ticket';
@@ -41,7 +42,8 @@ export async function changeTicket(deps: UseCaseDeps, ctx: ChangeCtx, id: number
     if (g.length === 0) throw cannotProcess('unprocessable', 'Unknown group', [{ path: 'body.groupId', message: `No group ${req.groupId}` }]);
   }
   try {
-    await executeTicketUpdate(deps.temporal, id, changeTicketUpdate, { args: [{ ...req, actor: actorOf(ctx.user), requestId: ctx.requestId }] });
+    const listeners = await loadTicketListeners(ctx.em, deps.configCache);
+    await executeTicketUpdate(deps.temporal, id, changeTicketUpdate, { args: [{ ...req, actor: actorOf(ctx.user), requestId: ctx.requestId, listeners }] });
   } catch (err) {
     throw mapWorkflowError(err, row.number);
   }
@@ -99,6 +101,7 @@ export async function addTicketMessage(
     const stored = await ctx.em.execute('select 1 from messages where idempotency_key = ?', [`${ticketWorkflowId(row.id)}:message:${key}`]);
     if (stored.length === 0) await checkAttachmentIds(ctx.em, deps.config, ctx.user.id, attachmentIds);
   }
+  const listeners = await loadTicketListeners(ctx.em, deps.configCache);
   try {
     const result = await executeTicketUpdate(deps.temporal, row.id, addMessageUpdate, {
       updateId: `message:${key}`,
@@ -112,6 +115,7 @@ export async function addTicketMessage(
           bodyText: text,
           idempotencyKey: key,
           ...(attachmentIds.length ? { attachmentIds: [...attachmentIds] } : {}),
+          listeners,
         },
       ],
     });

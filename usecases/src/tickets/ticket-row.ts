@@ -1,12 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Config } from '@mehrdesk/core/config';
-import { canSeeTicket, type Priority, type SlaPolicySnapshot, type SlaState, type TicketSource, type TicketStatus, type Viewer } from '@mehrdesk/core/domain';
-import { loadPolicySnapshot } from '@mehrdesk/core/services/policies';
+import { canSeeTicket, type Priority, type SlaPolicySnapshot, type TicketListeners, type SlaState, type TicketSource, type TicketStatus, type Viewer } from '@mehrdesk/core/domain';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ticketConfigReads } from '@mehrdesk/core/services/policies';
+import type { ConfigCache } from '@mehrdesk/core/services/config-cache';
+import { loadTicketListeners } from '@mehrdesk/core/services/ticket-listeners';
 import type { SurveyScale } from '@mehrdesk/core/services/surveys';
 import type { TicketLifecycleInput } from '@mehrdesk/workflows/contracts';
 import { DomainError } from '../errors';
 import { startTicketWorkflow } from './workflow-bridge';
+import { markStartedNow, type StartedMarks } from './started-marks';
 
 // A ticket as stored (its row with requester and assignee), how it is read, and how its
 // workflow is started from it: shared by creation, the API's reads and the reconciler.
@@ -84,12 +88,26 @@ export function workflowInputFrom(row: TicketRow, policy: SlaPolicySnapshot | nu
   };
 }
 
+/** What creation already knows when it starts the workflow (otherwise read again). */
+export interface WorkflowStartFacts {
+  policy: SlaPolicySnapshot | null;
+  listeners: TicketListeners;
+}
+
 /**
  * Start (or find) the workflow of a stored ticket and record that it runs; the one path for
  * creation, its retries and the reconciler (which looks for rows not marked yet).
  */
-export async function ensureWorkflow(deps: { temporal: Client; config: Config }, em: EntityManager, row: TicketRow, requestId: string): Promise<void> {
-  const policy = row.sla_policy_id === null ? null : await loadPolicySnapshot(em, row.sla_policy_id);
-  await startTicketWorkflow(deps.temporal, deps.config, workflowInputFrom(row, policy, requestId));
-  await em.execute('update tickets set workflow_started_at = coalesce(workflow_started_at, now()) where id = ?', [row.id]);
+export async function ensureWorkflow(
+  deps: { temporal: Client; config: Config; orm: MikroORM; configCache?: ConfigCache; startedMarks?: StartedMarks },
+  em: EntityManager,
+  row: TicketRow,
+  requestId: string,
+  known?: WorkflowStartFacts,
+): Promise<void> {
+  const policy = known ? known.policy : row.sla_policy_id === null ? null : await ticketConfigReads(em, deps.configCache).policySnapshot(row.sla_policy_id);
+  const listeners = known?.listeners ?? (await loadTicketListeners(em, deps.configCache));
+  await startTicketWorkflow(deps.temporal, deps.config, { ...workflowInputFrom(row, policy, requestId), listeners });
+  if (deps.startedMarks) deps.startedMarks.mark(row.id);
+  else await markStartedNow(deps.orm, row.id);
 }

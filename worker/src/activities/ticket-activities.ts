@@ -8,7 +8,16 @@ import { toStorableText, type Locale, type Role, type TicketSource } from '@mehr
 import { publishLiveEvent, scopeOf } from '@mehrdesk/core/live-events';
 import { chooseAssignee } from '@mehrdesk/core/services/assignment';
 import { linkUploads } from '@mehrdesk/core/attachments/uploads';
-import { EMAIL_TEMPLATES, type AnyEmailTemplate, type PersistMessageInput, type SendTicketEmailInput, type SendTicketEmailResult, type TicketActivities } from '@mehrdesk/workflows/activity-contracts';
+import {
+  EMAIL_TEMPLATES,
+  type AnyEmailTemplate,
+  type PersistMessageInput,
+  type SendTicketEmailInput,
+  type SendTicketEmailResult,
+  type SendTicketEmailsFailure,
+  type SendTicketEmailsInput,
+  type TicketActivities,
+} from '@mehrdesk/workflows/activity-contracts';
 import { renderEmail, slaVariables, type TemplateVars } from '@mehrdesk/usecases/email/templates';
 import { messageDomain, outgoingMail } from '../email/mailer';
 import { permanentSmtpFailure, recipientProblem, type SmtpFailureType } from '../email/smtp-failures';
@@ -115,6 +124,7 @@ export function createTicketActivities(deps: ActivityDeps): TicketActivities {
     },
 
     sendTicketEmail: (input) => sendTicketEmail(deps, input),
+    sendTicketEmails: (input) => sendTicketEmails(deps, input),
     recordActivityFailure: (input) => recordActivityFailure(deps, input),
     ...createRuleActivities(deps),
     ...createFollowupActivities(deps, deliverOnce),
@@ -237,6 +247,32 @@ async function sendTicketEmail(deps: ActivityDeps, input: SendTicketEmailInput):
     result = await deliverOnce(deps, em, input, t, to, key);
   }
   return result;
+}
+
+/**
+ * Several mails about one event in one activity (one task and one workflow wake-up instead of
+ * one each). Every mail is tried; a mail that failed in a way a retry may fix fails the attempt
+ * (the retry skips what was sent: each mail has its own key); mails that can never go fail it
+ * for good, naming their templates, once the others are done.
+ */
+async function sendTicketEmails(deps: ActivityDeps, input: SendTicketEmailsInput): Promise<SendTicketEmailResult[]> {
+  const results: SendTicketEmailResult[] = [];
+  const permanent: { template: string; err: ApplicationFailure }[] = [];
+  let retryable: unknown = null;
+  for (const mail of input.mails) {
+    try {
+      results.push(await sendTicketEmail(deps, { ...mail, requestId: input.requestId, ticketId: input.ticketId }));
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.nonRetryable) permanent.push({ template: mail.template, err });
+      else retryable ??= err;
+    }
+  }
+  if (retryable !== null) throw retryable;
+  if (permanent.length) {
+    const details: SendTicketEmailsFailure = { activity: 'sendTicketEmails', templates: permanent.map((p) => p.template as SendTicketEmailsFailure['templates'][number]) };
+    throw ApplicationFailure.create({ type: permanent[0]!.err.type ?? undefined, message: permanent.map((p) => `${p.template}: ${p.err.message}`).join('; '), nonRetryable: true, details: [details] });
+  }
+  return results;
 }
 
 /** What the notification centre shows: the ticket, and the message or clock behind the event. */

@@ -8,6 +8,7 @@ import type { WebhookActivities } from '@mehrdesk/workflows/activity-contracts';
 import { deliverWebhook } from '../webhooks/deliver';
 import { webhookRetrySettings } from '@mehrdesk/usecases/webhooks/retry';
 import { pgArray } from '@mehrdesk/core/db';
+import { LISTENING_SUBSCRIPTION } from '@mehrdesk/core/services/ticket-listeners';
 
 // Webhook deliveries (C4/W6). A delivery row per (event, subscription) with a stable id that
 // receivers de-duplicate on; every HTTP try is an attempt row (the delivery log); retries and
@@ -44,8 +45,8 @@ export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
       const em = orm.em.fork();
       const retry = webhookRetrySettings(config);
       const subs = input.subscriptionIds
-        ? await em.execute<{ id: number }[]>(`select id from webhook_subscriptions where active and deleted_at is null and id = any(?::int[])`, [pgArray(input.subscriptionIds)])
-        : await em.execute<{ id: number }[]>(`select id from webhook_subscriptions where active and deleted_at is null and ? = any(events)`, [input.event]);
+        ? await em.execute<{ id: number }[]>(`select id from webhook_subscriptions where ${LISTENING_SUBSCRIPTION} and id = any(?::int[])`, [pgArray(input.subscriptionIds)])
+        : await em.execute<{ id: number }[]>(`select id from webhook_subscriptions where ${LISTENING_SUBSCRIPTION} and ? = any(events)`, [input.event]);
       if (subs.length === 0) return { deliveryIds: [], retry };
       const [t] = await em.execute<TicketPayloadRow[]>(
         `select t.id, t.number, t.subject, t.status, t.priority, t.source, t.group_id, t.assignee_id, t.category_id, t.tags, t.sla_state, u.email as requester_email, t.created_at, t.updated_at

@@ -10,6 +10,7 @@ import { addMessageUpdate } from '@mehrdesk/workflows/contracts';
 import { createTicket } from '@mehrdesk/usecases/tickets/create-ticket';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { executeTicketUpdate } from '@mehrdesk/usecases/tickets/workflow-bridge';
+import { loadTicketListeners } from '@mehrdesk/core/services/ticket-listeners';
 import { ticketBodyHtml } from './body';
 import { classifyAutomated } from './classify';
 import { parseInbound, type InboundMail } from './parse';
@@ -189,10 +190,11 @@ export async function processInbound(deps: InboundDeps, inboundId: number): Prom
     const message = held
       ? { actor: { type: 'system' as const, id: null, role: null }, kind: 'internal' as const, heldForReview: { from: decision.from } }
       : { actor: { type: 'user' as const, id: sender.id, role: sender.role }, kind: 'public' as const };
+    const listeners = await loadTicketListeners(em);
     try {
       const res = await executeTicketUpdate(deps.temporal, decision.ticketId, addMessageUpdate, {
         updateId: requestId,
-        args: [{ ...message, requestId, channel: 'email', bodyHtml: clean.html, bodyText: clean.text || mail.text, idempotencyKey: requestId, email: headers }],
+        args: [{ ...message, requestId, channel: 'email', bodyHtml: clean.html, bodyText: clean.text || mail.text, idempotencyKey: requestId, email: headers, listeners }],
       });
       await storeAttachments(deps, em, mail, decision.ticketId, res.messageId);
       await finish(em, inboundId, 'replied', reason, decision.ticketId);

@@ -21,6 +21,7 @@ import { Migration20261203000000_PortalAccounts } from './Migration2026120300000
 import { Migration20261203010000_Uploads } from './Migration20261203010000_Uploads';
 import { Migration20261203020000_SurveysReminders } from './Migration20261203020000_SurveysReminders';
 import { Migration20261203030000_Deflections } from './Migration20261203030000_Deflections';
+import { Migration20261204000000_TicketPathSpeed } from './Migration20261204000000_TicketPathSpeed';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
@@ -43,4 +44,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203010000_Uploads', class: Migration20261203010000_Uploads },
   { name: 'Migration20261203020000_SurveysReminders', class: Migration20261203020000_SurveysReminders },
   { name: 'Migration20261203030000_Deflections', class: Migration20261203030000_Deflections },
+  { name: 'Migration20261204000000_TicketPathSpeed', class: Migration20261204000000_TicketPathSpeed },
 ];
