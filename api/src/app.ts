@@ -6,6 +6,7 @@ import './http/express-augment';
 import type { AppDeps } from './deps';
 import { ConfigCache } from '@mehrdesk/core/services/config-cache';
 import { StartedMarks } from '@mehrdesk/usecases/tickets/started-marks';
+import { AdmissionGate } from '@mehrdesk/usecases/tickets/admission';
 import { authenticate } from './auth/authenticate';
 import { authRoutes } from './auth/routes';
 import { profileRoutes } from './auth/profile';
@@ -56,7 +57,14 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
 /** Build the Express app; main.ts listens, tests use it directly. */
 export function buildApp(given: AppDeps): Express {
   // Caches for the ticket path, kept current by the live-events LISTEN connection (liveRoutes).
-  const deps: AppDeps = { ...given, configCache: given.configCache ?? new ConfigCache(), startedMarks: given.startedMarks ?? new StartedMarks(given.orm, given.log) };
+  const deps: AppDeps = {
+    ...given,
+    configCache: given.configCache ?? new ConfigCache(),
+    startedMarks: given.startedMarks ?? new StartedMarks(given.orm, given.log),
+    admission:
+      given.admission ??
+      new AdmissionGate(given.temporal, given.config.TEMPORAL_TASK_QUEUE, { maxBacklog: given.config.ADMISSION_MAX_WORKFLOW_BACKLOG, checkMs: given.config.ADMISSION_CHECK_MS }, given.log),
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

@@ -5,6 +5,7 @@ import type { Logger } from '@mehrdesk/core/logger';
 import type { SearchBackend } from '@mehrdesk/search';
 import type { ConfigCache } from '@mehrdesk/core/services/config-cache';
 import type { StartedMarks } from '@mehrdesk/usecases/tickets/started-marks';
+import type { AdmissionGate } from '@mehrdesk/usecases/tickets/admission';
 
 /** Everything the API needs, built by main.ts (or a test) and passed in: no module singletons. */
 export interface AppDeps {
@@ -18,6 +19,8 @@ export interface AppDeps {
   configCache?: ConfigCache;
   /** Batched "workflow started" marks of new tickets (buildApp creates it). */
   startedMarks?: StartedMarks;
+  /** Refuses new tickets while the workflow task queue is backed up (buildApp creates it). */
+  admission?: AdmissionGate;
 }
 
 /** What the ticket use cases need (channels such as inbound e-mail call them without search). */

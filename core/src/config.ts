@@ -67,6 +67,13 @@ const schema = z
     RATE_LIMIT_ACCOUNT_PER_CLIENT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(30),
     RATE_LIMIT_ACCOUNT_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(5),
     DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+    /**
+     * Admission control (usecases/src/tickets/admission.ts): ticket creation answers 429 with
+     * Retry-After while more workflow tasks than this wait in the ticket task queue, so SLA
+     * timers of accepted tickets start on time; 0 turns it off. Read every ADMISSION_CHECK_MS.
+     */
+    ADMISSION_MAX_WORKFLOW_BACKLOG: z.coerce.number().int().min(0).max(10_000_000).default(2000),
+    ADMISSION_CHECK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** Live event streams (SSE): heartbeat comment interval; tokens are re-checked every 4 beats. */
     LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
     /** SSRF guard: deliveries to loopback/private addresses are refused unless this is true. */

@@ -2,7 +2,7 @@
 // fields at fault), so every entry point maps them to its own protocol — the API to HTTP
 // statuses (api/src/http/errors.ts), the inbound mail processor to a retry or a failed mail.
 
-export type DomainErrorKind = 'invalid' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable';
+export type DomainErrorKind = 'invalid' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable' | 'overloaded';
 
 export interface FieldProblem {
   path: string;

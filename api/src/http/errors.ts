@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 import { DomainError, type DomainErrorKind, type FieldProblem } from '@mehrdesk/usecases/errors';
+import { OverloadedError } from '@mehrdesk/usecases/tickets/admission';
 
 // Typed HTTP errors; one Express 5 error middleware turns them, the use cases' domain errors
 // and zod failures into JSON bodies naming the problem, so every 4xx looks the same to clients.
@@ -8,8 +9,8 @@ import { DomainError, type DomainErrorKind, type FieldProblem } from '@mehrdesk/
 export type FieldError = FieldProblem;
 
 /** The HTTP status of each kind of domain error. */
-const STATUS_OF_KIND: Record<DomainErrorKind, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unprocessable: 422, unavailable: 503 };
-const KIND_OF_STATUS: Record<number, DomainErrorKind> = { 400: 'invalid', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'unprocessable', 503: 'unavailable' };
+const STATUS_OF_KIND: Record<DomainErrorKind, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unprocessable: 422, unavailable: 503, overloaded: 429 };
+const KIND_OF_STATUS: Record<number, DomainErrorKind> = { 400: 'invalid', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'unprocessable', 429: 'overloaded', 503: 'unavailable' };
 
 /** An error the API raises itself: a domain error with the exact status to answer. */
 export class HttpError extends DomainError {
@@ -46,6 +47,7 @@ export function zodFields(err: z.ZodError, location: string): FieldError[] {
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof DomainError) {
+    if (err instanceof OverloadedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
     res.status(httpStatusOf(err)).json({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } });
     return;
   }

@@ -56,7 +56,7 @@ export function ticketRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     status: 201,
     alsoStatus: { 200: 'The ticket created earlier with the same Idempotency-Key' },
     response: TicketDto,
-    errors: [422, 503],
+    errors: [422, 429, 503],
     handler: async ({ req, res, body, user, em, requestId }) => {
       const key = idempotencyKeyOf(req);
       const { row, created } = await createTicket(deps, em, user, body, key, requestId);

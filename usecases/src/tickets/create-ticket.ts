@@ -15,6 +15,7 @@ import { checkAttachmentIds, uploadsGone } from './attachment-refs';
 import { ensureWorkflow, loadTicketRow, type TicketRow, type WorkflowStartFacts } from './ticket-row';
 import { storeNewTicket } from './store-ticket';
 import type { StartedMarks } from './started-marks';
+import type { AdmissionGate } from './admission';
 
 // Creating a ticket, the one use case every channel calls (the API's POST /tickets, inbound
 // e-mail, the portal): plain inputs, domain errors (field paths as the API names them).
@@ -28,6 +29,8 @@ export interface UseCaseDeps {
   configCache?: ConfigCache;
   /** Batches "workflow started" marks (the API's); absent: each is written at once. */
   startedMarks?: StartedMarks;
+  /** Refuses new tickets while workflows cannot start on time (the API's); absent: always admitted. */
+  admission?: AdmissionGate;
 }
 
 /** Who creates the ticket: a customer for themselves, or staff (for themselves or someone else). */
@@ -116,6 +119,8 @@ export async function createTicket(
     const prior = await priorForKey(em, user.id, idempotencyKey, hash);
     if (prior) return { row: await finishStart(deps, em, prior, requestId), created: false };
   }
+  // After the retry check: a retry of a stored ticket only needs its workflow found.
+  await deps.admission?.admit();
   const staff = isStaff(user.role);
   const reads = ticketConfigReads(em, deps.configCache);
   await checkReferences(em, reads, body, staff);
