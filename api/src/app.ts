@@ -116,6 +116,12 @@ export function buildApp(given: AppDeps): Express {
     await search.close();
   };
   app.use('/api/v1', authenticate);
+  // An admin's change reaches this process's cache before the answer does (other processes hear
+  // it over LISTEN a moment later): the next request, even the admin's own, reads it fresh.
+  app.use('/api/v1', (req, res, next) => {
+    if (req.method !== 'GET' && req.user?.role === 'admin') res.on('finish', () => deps.configCache!.invalidate());
+    next();
+  });
   app.use('/api/v1', authRoutes(deps, registry));
   app.use('/api/v1', profileRoutes(deps, registry));
   app.use('/api/v1', portalAccountRoutes(deps, registry, limits));

@@ -172,4 +172,24 @@ describe('webhooks', () => {
       await h.call(admin, 'DELETE', `/api/v1/rules/${rule.body.id}`);
     }
   });
+
+  it('starts the deliveries of one event together, outside the ticket workflow, once each', async () => {
+    const rxs = await Promise.all([0, 1, 2].map(() => receiver(() => 200)));
+    receivers.push(...rxs);
+    const ids = [];
+    for (const rx of rxs) ids.push((await subscribe(rx.url, ['ticket.updated'])).id);
+    const t = await ticket('fan-out');
+    const changed = await h.call(admin, 'POST', `/api/v1/tickets/${t.id}/priority`, { priority: 'high' });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    await eventually(async () => rxs.every((rx) => rx.got.length >= 1), 'one delivery per subscription');
+    const bodies = rxs.map((rx) => JSON.parse(rx.got[0]!.body));
+    expect(bodies.map((b) => b.event)).toEqual(['ticket.updated', 'ticket.updated', 'ticket.updated']);
+    expect(new Set(bodies.map((b) => b.id)).size).toBe(3);
+    // The ticket's own history holds no child workflows: its work does not grow with the subscribers.
+    const history = await h.temporal.workflow.getHandle(`ticket-${t.id}`).fetchHistory();
+    expect(history.events?.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toEqual([]);
+    for (const id of ids) await h.call(admin, 'PATCH', `/api/v1/webhooks/${id}`, { active: false });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rxs.map((rx) => rx.got.length)).toEqual([1, 1, 1]);
+  });
 });

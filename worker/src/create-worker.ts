@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Transporter } from 'nodemailer';
 import type { Config } from '@mehrdesk/core/config';
@@ -25,6 +26,8 @@ export interface TicketWorkerDeps {
   log: Logger;
   connection?: NativeConnection;
   taskQueue?: string;
+  /** A Temporal client for activities that start workflows (webhook deliveries). */
+  temporal?: Client;
 }
 
 export async function createTicketWorker(deps: TicketWorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {

@@ -19,7 +19,10 @@ Runtime.install({
 
 const orm = await openOrm(config.DATABASE_URL, { poolMax: config.DB_POOL_MAX });
 const mailer = createMailer(config.SMTP_URL);
-const { worker, connection } = await createTicketWorker({ config, orm, mailer, log });
+// A client for what the worker starts or signals itself (webhook deliveries, inbound mail).
+const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+const { worker, connection } = await createTicketWorker({ config, orm, mailer, log, temporal });
 // Search indexing (outbox → index) runs in every worker; one drain at a time across them.
 const searchBackend = createSearchBackend(config, orm, log);
 const searchIndexing = await startSearchIndexing({ config, orm, log, backend: searchBackend });
@@ -27,11 +30,8 @@ const searchIndexing = await startSearchIndexing({ config, orm, log, backend: se
 // The inbound mail channel (BullMQ processing) runs here with its sources: the SMTP listener
 // when a port is set, the IMAP poller when a mailbox URL is set.
 let inbound: InboundChannel | null = null;
-let clientConnection: Connection | null = null;
 const imap = imapSourceOptions(config);
 if (config.INBOUND_SMTP_PORT > 0 || imap) {
-  clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const smtp = config.INBOUND_SMTP_PORT > 0 ? { smtpPort: config.INBOUND_SMTP_PORT, host: config.INBOUND_SMTP_HOST } : {};
   inbound = await startInboundChannel({ config, orm, temporal, log }, { ...smtp, imap });
 }
@@ -48,7 +48,7 @@ try {
   await inbound?.close();
   await searchIndexing.close();
   await searchBackend.close();
-  await clientConnection?.close();
+  await clientConnection.close();
   await connection.close();
   mailer.close();
   await orm.close();

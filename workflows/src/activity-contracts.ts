@@ -170,10 +170,13 @@ export interface EnqueueWebhooksInput {
   /** Only these subscriptions (a rule's call_webhook action); otherwise every one subscribed to the event. */
   subscriptionIds?: number[];
   rule?: { id: number; version: number; name: string };
+  /** Start each delivery's workflow too (ticketWorkflow), rather than leave it to the caller as a child. */
+  startDeliveries?: boolean;
 }
 
 export interface WebhookActivities {
-  enqueueWebhooks(input: EnqueueWebhooksInput): Promise<{ deliveryIds: string[]; retry: WebhookRetrySettings }>;
+  /** `started`: the delivery workflows run already (asked for, and the worker has a Temporal client). */
+  enqueueWebhooks(input: EnqueueWebhooksInput): Promise<{ deliveryIds: string[]; retry: WebhookRetrySettings; started?: boolean }>;
   /** One HTTP try; throws a retryable failure (5xx, timeout, network) or a non-retryable one. */
   attemptWebhookDelivery(input: { deliveryId: string; run: number }): Promise<{ statusCode: number | null }>;
   /** The delivery failed for good: record it and disable a subscription that keeps failing. */

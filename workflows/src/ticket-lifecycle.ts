@@ -472,12 +472,13 @@ async function runTicket(input: TicketLifecycleInput, legacy: boolean): Promise<
   /** Record deliveries for the subscribers of an event and start one delivery workflow each. */
   async function emitWebhooks(event: string, requestId: string, extra: { subscriptionIds?: number[]; rule?: { id: number; version: number; name: string } } = {}) {
     if (!patched(WEBHOOKS_PATCH)) return;
-    const { deliveryIds, retry } = await localHooks.enqueueWebhooks({ ticketId: s.ticket.ticketId, event, eventKey: nextKey(`hook:${event}`), requestId, ...extra });
-    for (const deliveryId of deliveryIds) {
-      await wf
+    const enqueued = await localHooks.enqueueWebhooks({ ticketId: s.ticket.ticketId, event, eventKey: nextKey(`hook:${event}`), requestId, ...extra, ...(legacy ? {} : { startDeliveries: true }) });
+    if (enqueued.started) return;
+    const start = (deliveryId: string) =>
+      wf
         .startChild(webhookDelivery, {
           workflowId: webhookWorkflowId(deliveryId),
-          args: [{ deliveryId, run: 0, retry }],
+          args: [{ deliveryId, run: 0, retry: enqueued.retry }],
           // Deliveries retry for hours: they must outlive a ticket that closes meanwhile.
           parentClosePolicy: 'ABANDON',
         })
@@ -485,7 +486,9 @@ async function runTicket(input: TicketLifecycleInput, legacy: boolean): Promise<
           // Already started by an earlier attempt of this task: nothing to do.
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         });
-    }
+    // Legacy runs started them one after the other, as their histories recorded.
+    if (legacy) for (const id of enqueued.deliveryIds) await start(id);
+    else await Promise.all(enqueued.deliveryIds.map(start));
   }
 
   const ruleActor = (p: { ruleId: number; version: number; name: string }): Actor => ({ type: 'rule', id: null, role: null, rule: { id: p.ruleId, version: p.version, name: p.name } });

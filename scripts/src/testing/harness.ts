@@ -112,7 +112,7 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async startWorker() {
-      const w = await createTicketWorker({ config, orm, mailer, log, connection: undefined, taskQueue });
+      const w = await createTicketWorker({ config, orm, mailer, log, connection: undefined, taskQueue, temporal });
       worker = w.worker;
       running = w.worker.run().finally(() => w.connection.close());
     },

@@ -5,7 +5,8 @@ import { insertTimeline } from './ticket-writes';
 import { evaluateForTicket, scanScheduledRule } from './rule-evaluation';
 
 // Rule evaluation inside the ticket's decision path (R1/R4): load the active rule set (cached
-// per rule-set version), evaluate it against the ticket as stored, log every evaluation, and
+// per rule-set version), evaluate it against the ticket as stored (the rule index hands
+// json-rules-engine only the rules that can match), log every evaluation (matches in full), and
 // hand the workflow the actions of the rules that matched. Nothing is changed here: the
 // workflow applies the actions itself, so they are in its history and the ticket's timeline.
 

@@ -1,16 +1,29 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { compileRuleSet, evaluate, type Condition, type RuleDefinition, type RuleEvaluation, HOURS_SINCE_EVENTS, type HoursSinceEvent, type RuleContext } from '@mehrdesk/rules';
+import { compileRuleSet, evaluate, type Condition, type RuleDefinition, type RuleEvaluation, HOURS_SINCE_EVENTS, type HoursSinceEvent, type RuleContext, type UnmatchedRule } from '@mehrdesk/rules';
 import { activeRuleSet, buildRuleContext, loadStoredRules } from '@mehrdesk/usecases/rules/rule-context';
 import type { RuleActionPlan } from '@mehrdesk/workflows/contracts';
 import type { EvaluateRulesInput, PlannedRule, ScheduledRulePage } from '@mehrdesk/workflows/activity-contracts';
 import type { RuleDeps } from './rule-activities';
 
 /**
- * Record one evaluation per rule (matched or not) in one statement, and move the counters of
- * the rows actually inserted (an activity retry inserts nothing and counts nothing).
+ * Record one evaluation per rule in one statement, and move the counters of the rows actually
+ * inserted (an activity retry inserts nothing and counts nothing). `results` are logged in full
+ * (condition report, actions, duration); `unmatched` rules get a compact row (matched = false,
+ * no conditions or actions): the execution log (GET /api/v1/rules/executions) still lists every
+ * rule that ran for the event and the counters still count every run, without writing a
+ * condition report nobody asked for. A dry-run shows the full report of any rule on demand.
  */
-export async function logExecutions(em: EntityManager, ticketId: number, eventType: string, chainKey: string, depth: number, results: RuleEvaluation[]) {
-  if (results.length === 0) return;
+export async function logExecutions(
+  em: EntityManager,
+  ticketId: number,
+  eventType: string,
+  chainKey: string,
+  depth: number,
+  results: readonly RuleEvaluation[],
+  unmatched: readonly UnmatchedRule[] = [],
+) {
+  if (results.length === 0 && unmatched.length === 0) return;
+  const keyPrefix = `${chainKey}:${depth}:`;
   const rows = results.map((r) => ({
     rule_id: r.ruleId,
     rule_version: r.version,
@@ -19,19 +32,24 @@ export async function logExecutions(em: EntityManager, ticketId: number, eventTy
     actions: r.actions,
     duration_ms: r.durationMs,
     error: r.error ?? null,
-    idempotency_key: `${chainKey}:${depth}:${r.ruleId}`,
+    idempotency_key: `${keyPrefix}${r.ruleId}`,
   }));
   await em.execute(
-    `with inserted as (
-       insert into rule_executions (rule_id, rule_version, ticket_id, event_type, chain_key, chain_depth, matched, conditions, actions, duration_ms, error, idempotency_key, created_at)
-       select x.rule_id, x.rule_version, ?, ?, ?, ?, x.matched, x.conditions, x.actions, x.duration_ms, x.error, x.idempotency_key, now()
+    `with rows as (
+       select x.rule_id, x.rule_version, x.matched, x.conditions, x.actions, x.duration_ms, x.error, x.idempotency_key
          from jsonb_to_recordset(?::jsonb) as x(rule_id int, rule_version int, matched boolean, conditions jsonb, actions jsonb, duration_ms double precision, error text, idempotency_key text)
+       union all
+       select u.rule_id, u.rule_version, false, '[]'::jsonb, '[]'::jsonb, 0, null, ?::text || u.rule_id
+         from unnest(?::int[], ?::int[]) as u(rule_id, rule_version)),
+     inserted as (
+       insert into rule_executions (rule_id, rule_version, ticket_id, event_type, chain_key, chain_depth, matched, conditions, actions, duration_ms, error, idempotency_key, created_at)
+       select rule_id, rule_version, ?, ?, ?, ?, matched, conditions, actions, duration_ms, error, idempotency_key, now() from rows
        on conflict (idempotency_key) do nothing
        returning rule_id, matched)
      update rules r set runs = r.runs + 1, matches = r.matches + (case when i.matched then 1 else 0 end),
                         last_matched_at = case when i.matched then now() else r.last_matched_at end
        from inserted i where r.id = i.rule_id`,
-    [ticketId, eventType, chainKey, depth, JSON.stringify(rows)],
+    [JSON.stringify(rows), keyPrefix, `{${unmatched.map((u) => u.ruleId).join(',')}}`, `{${unmatched.map((u) => u.version).join(',')}}`, ticketId, eventType, chainKey, depth],
   );
 }
 
@@ -42,11 +60,20 @@ export async function evaluateForTicket(deps: RuleDeps, em: EntityManager, input
   const ctx = await buildRuleContext(em, input.ticketId, input.event, input.previous, Date.now());
   if (!ctx) return { planned: [] };
   const { set } = await activeRuleSet(em);
-  const result = await evaluate(set, ctx, { trigger: input.event.type, skipRuleIds: input.skipRuleIds });
-  await em.transactional((tx) => logExecutions(tx, input.ticketId, input.event.type, input.chainKey, input.chainDepth, result.results));
+  // The index hands json-rules-engine only the rules that can match; only they are reported in full.
+  const result = await evaluate(set, ctx, { trigger: input.event.type, skipRuleIds: input.skipRuleIds, report: 'matched' });
+  await em.transactional((tx) => logExecutions(tx, input.ticketId, input.event.type, input.chainKey, input.chainDepth, result.results, result.unmatched));
   const planned = result.results.filter((r) => r.matched && r.actions.length > 0).map(plan);
   deps.log.debug(
-    { ticketId: input.ticketId, event: input.event.type, evaluated: result.results.length, matched: planned.map((p) => p.ruleId), ms: result.durationMs, requestId: input.requestId },
+    {
+      ticketId: input.ticketId,
+      event: input.event.type,
+      evaluated: result.results.length + result.unmatched.length,
+      engineRuns: result.engineRuns,
+      matched: planned.map((p) => p.ruleId),
+      ms: result.durationMs,
+      requestId: input.requestId,
+    },
     'rules evaluated',
   );
   return { planned };
@@ -87,7 +114,7 @@ export async function scanScheduledRule(deps: RuleDeps, input: { ruleId: number;
   for (const { id } of tickets) {
     const ctx = await buildRuleContext(em, id, { type: 'schedule', at: now }, null, now);
     if (!ctx) continue;
-    const { results } = await evaluate(set, ctx, { trigger: 'schedule' });
+    const { results } = await evaluate(set, ctx, { trigger: 'schedule', report: 'matched' });
     const r = results[0];
     if (!r?.matched) continue;
     const key = windowKey(stored.definition, ctx);

@@ -4,7 +4,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Transporter } from 'nodemailer';
 import type { Config } from '@mehrdesk/core/config';
 import type { Logger } from '@mehrdesk/core/logger';
-import type { WebhookActivities } from '@mehrdesk/workflows/activity-contracts';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { WebhookActivities, WebhookRetrySettings } from '@mehrdesk/workflows/activity-contracts';
+import { WEBHOOK_DELIVERY_WORKFLOW_TYPE, webhookWorkflowId } from '@mehrdesk/workflows/contracts';
 import { deliverWebhook } from '../webhooks/deliver';
 import { webhookRetrySettings } from '@mehrdesk/usecases/webhooks/retry';
 import { pgArray } from '@mehrdesk/core/db';
@@ -19,6 +21,8 @@ export interface WebhookDeps {
   mailer: Transporter;
   config: Config;
   log: Logger;
+  /** Starts delivery workflows for ticketWorkflow runs; without it they start them as children. */
+  temporal?: Client;
 }
 
 interface TicketPayloadRow {
@@ -87,7 +91,11 @@ export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
         );
         deliveryIds.push(id);
       }
-      return { deliveryIds, retry };
+      if (!input.startDeliveries || !deps.temporal) return { deliveryIds, retry };
+      // Started here, not as children of the ticket's workflow: its history (and its work) stays
+      // the same however many subscribers an event has, and all deliveries start at once.
+      await startDeliveries(deps.temporal, Context.current().info.taskQueue, deliveryIds, retry);
+      return { deliveryIds, retry, started: true };
     },
 
     async attemptWebhookDelivery({ deliveryId, run }) {
@@ -178,4 +186,25 @@ async function notifyAdmins(deps: WebhookDeps, s: { id: number; name: string; ur
     await em.execute(`update email_log set status = 'sent', sent_at = now() where idempotency_key = ?`, [key]);
   }
   deps.log.warn({ subscriptionId: s.id, reason: s.why }, 'webhook subscription disabled');
+}
+
+/**
+ * One workflow per delivery, started at most once: a retried enqueue finds it running (or done,
+ * which REJECT_DUPLICATE refuses) and leaves it be, so a receiver never gets a second first try.
+ */
+async function startDeliveries(temporal: Client, taskQueue: string, deliveryIds: string[], retry: WebhookRetrySettings): Promise<void> {
+  await Promise.all(
+    deliveryIds.map((deliveryId) =>
+      temporal.workflow
+        .start(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
+          workflowId: webhookWorkflowId(deliveryId),
+          taskQueue,
+          args: [{ deliveryId, run: 0, retry }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        })
+        .catch((err: unknown) => {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }),
+    ),
+  );
 }
