@@ -17,6 +17,12 @@ const schema = z
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
     TEMPORAL_TASK_QUEUE: z.string().default('tickets'),
+    /**
+     * Ticket workflows a worker keeps in memory between their tasks. Tickets that act (replies,
+     * changes, timers firing) within a few minutes are the working set; any other one is replayed
+     * from its history when it next acts (docs/benchmarks-workflow-memory.md measures the cost).
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
     SMTP_URL: z.string().default('smtp://127.0.0.1:1025'),
     MAIL_FROM: z.string().default('Mehrdesk Support <support@mehrdesk.local>'),

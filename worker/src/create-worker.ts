@@ -38,8 +38,8 @@ export async function createTicketWorker(deps: TicketWorkerDeps): Promise<{ work
     taskQueue: deps.taskQueue ?? deps.config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await workflowBundle(),
     activities: classifyFailures({ ...createTicketActivities(deps), ...createWebhookActivities(deps), ...createAccountEmailActivities(deps) }, deps.log),
-    // Thousands of idle ticket workflows are normal: keep many cached so timers fire without replay.
-    maxCachedWorkflows: 10_000,
+    // The working set, not every open ticket: an idle ticket replays when its timer fires.
+    maxCachedWorkflows: deps.config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentActivityTaskExecutions: 50,
   });

@@ -151,7 +151,10 @@ export async function ticketLifecycle(input: TicketLifecycleInput): Promise<Tick
 }
 
 async function runTicket(input: TicketLifecycleInput, legacy: boolean): Promise<TicketSnapshot> {
-  /** A legacy run asks Temporal (recording a marker); a new one was born with every change. */
+  /**
+   * The patches above: a legacy run asks Temporal (recording a marker); a new one was born with
+   * them. A change made from now on calls wf.patched() itself, in both types.
+   */
   const patched = (id: string) => !legacy || wf.patched(id);
   const db = patched(LOCAL_DB_PATCH) ? localDb : remoteDb;
   const { workflowId } = wf.workflowInfo();

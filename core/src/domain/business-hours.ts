@@ -2,7 +2,7 @@
  * Business-hours calendar arithmetic for SLA deadlines.
  *
  * Pure and deterministic so Temporal workflow code can call it: no I/O, no clock, no
- * randomness, no Node built-ins; only `luxon` (for IANA zone offsets) is imported.
+ * randomness, no Node built-ins and no date library (zone offsets come from Intl, time-zone.ts).
  *
  * Model: a calendar is a set of weekly wall-clock shifts in one IANA time zone, minus
  * holidays. Every call turns that into concrete open intervals (epoch-ms, half-open
@@ -15,7 +15,7 @@
  *   transition itself), so a 02:30 shift start on spring-forward day starts at 03:00;
  * - a wall time that occurs twice (fall back) maps to its earlier occurrence.
  */
-import { IANAZone } from 'luxon';
+import { timeZone, type TimeZone } from './time-zone';
 
 /** ISO weekday, as luxon's `DateTime.weekday`: 1 = Monday … 7 = Sunday. */
 export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
@@ -155,10 +155,10 @@ export function nextOpening(cal: CalendarSpec, atMs: number): number {
 // Validation
 // ---------------------------------------------------------------------------------------
 
-function validateTimeZone(timeZone: unknown): string[] {
-  // IANAZone.create caches per name, so `.isValid` is cheap on the hot path.
-  if (typeof timeZone === 'string' && timeZone !== '' && IANAZone.create(timeZone).isValid) return [];
-  return [`timeZone ${JSON.stringify(timeZone)} is not a known IANA time zone`];
+function validateTimeZone(zoneName: unknown): string[] {
+  // Zones are cached per name, so this is cheap on the hot path.
+  if (typeof zoneName === 'string' && zoneName !== '' && timeZone(zoneName) !== null) return [];
+  return [`timeZone ${JSON.stringify(zoneName)} is not a known IANA time zone`];
 }
 
 function validateShifts(cal: CalendarSpec): string[] {
@@ -238,7 +238,7 @@ interface ShiftSpan {
 }
 
 interface CompiledCalendar {
-  zone: IANAZone;
+  zone: TimeZone;
   /** Index 1..7 (ISO weekday); each list sorted by start. */
   spansByWeekday: ShiftSpan[][];
   /** Epoch-day numbers (local dates) of one-off holidays. */
@@ -268,7 +268,7 @@ function compileCalendar(cal: CalendarSpec): CompiledCalendar {
     if (holiday.recurringYearly === true) holidayMonthDays.add(date.month * 100 + date.day);
     else holidayDays.add(date.epochDay);
   }
-  return { zone: IANAZone.create(cal.timeZone), spansByWeekday, holidayDays, holidayMonthDays };
+  return { zone: timeZone(cal.timeZone)!, spansByWeekday, holidayDays, holidayMonthDays };
 }
 
 /** Only call on validated shifts. end <= start rolls into the next day (start === end → 24h). */
@@ -396,7 +396,7 @@ class OpenIntervalCursor {
 const dailyOffsetMemo = new Map<string, Map<number, number>>();
 const MAX_MEMO_DAYS_PER_ZONE = 20_000;
 
-function sampledOffset(zone: IANAZone, epochDay: number): number {
+function sampledOffset(zone: TimeZone, epochDay: number): number {
   let perZone = dailyOffsetMemo.get(zone.name);
   if (perZone === undefined) dailyOffsetMemo.set(zone.name, (perZone = new Map()));
   let offset = perZone.get(epochDay);
@@ -409,7 +409,7 @@ function sampledOffset(zone: IANAZone, epochDay: number): number {
 }
 
 /** The zone's offset (minutes) in force at an instant. */
-function offsetAt(zone: IANAZone, atMs: number): number {
+function offsetAt(zone: TimeZone, atMs: number): number {
   const day = Math.floor(atMs / DAY_MS);
   const before = sampledOffset(zone, day);
   // Assumes a zone never changes offset and back within one day (true of all tzdata).
@@ -417,7 +417,7 @@ function offsetAt(zone: IANAZone, atMs: number): number {
 }
 
 /** The local calendar day (epoch-day number) containing an instant. */
-function localDayOf(zone: IANAZone, atMs: number): number {
+function localDayOf(zone: TimeZone, atMs: number): number {
   return Math.floor((atMs + offsetAt(zone, atMs) * MINUTE_MS) / DAY_MS);
 }
 
@@ -426,7 +426,7 @@ function localDayOf(zone: IANAZone, atMs: number): number {
  * instant lies within the sampled window [day-1, day+2]; if the offset is the same at
  * both ends there is no transition nearby and one subtraction suffices.
  */
-function wallToInstant(zone: IANAZone, wallMs: number): number {
+function wallToInstant(zone: TimeZone, wallMs: number): number {
   const day = Math.floor(wallMs / DAY_MS);
   const before = sampledOffset(zone, day - 1);
   const after = sampledOffset(zone, day + 2);
@@ -435,7 +435,7 @@ function wallToInstant(zone: IANAZone, wallMs: number): number {
 }
 
 /** Resolves overlap (earlier occurrence) and gap (first valid instant after it). */
-function wallToInstantNearTransition(zone: IANAZone, wallMs: number, before: number, after: number): number {
+function wallToInstantNearTransition(zone: TimeZone, wallMs: number, before: number, after: number): number {
   const viaBefore = wallMs - before * MINUTE_MS;
   const viaAfter = wallMs - after * MINUTE_MS;
   const beforeValid = zone.offset(viaBefore) === before;
@@ -448,7 +448,7 @@ function wallToInstantNearTransition(zone: IANAZone, wallMs: number, before: num
 }
 
 /** First instant in (lowMs, highMs] whose offset differs from the offset at lowMs (binary search). */
-function findTransition(zone: IANAZone, lowMs: number, highMs: number): number {
+function findTransition(zone: TimeZone, lowMs: number, highMs: number): number {
   const initial = zone.offset(lowMs);
   let low = lowMs;
   let high = highMs;
