@@ -29,6 +29,19 @@ describe('auto-assignment', () => {
     expect(picks.filter((p) => p === agent2.id)).toHaveLength(3);
   });
 
+  it('least-open stays balanced when tickets arrive at the same instant (the choice and the insert are one statement)', async () => {
+    const { agent1, agent2 } = h.fx.users;
+    const open = async (id: number) =>
+      Number((await sql(`select count(*) as n from tickets where assignee_id = ? and status in ('new', 'open', 'pending', 'on_hold') and deleted_at is null`, [id]))[0].n);
+    const before = [await open(agent1.id), await open(agent2.id)];
+    const picks = (await Promise.all(Array.from({ length: 12 }, () => create()))).map((t) => t.assigneeId);
+    expect(picks.every((p) => p === agent1.id || p === agent2.id)).toBe(true);
+    const after = [await open(agent1.id), await open(agent2.id)];
+    // Each new ticket went to whoever had fewer at that instant: the gap cannot have grown.
+    expect(Math.abs(after[0]! - after[1]!)).toBeLessThanOrEqual(Math.max(1, Math.abs(before[0]! - before[1]!)));
+    expect(after[0]! + after[1]! - before[0]! - before[1]!).toBe(12);
+  });
+
   it('skips agents marked unavailable or inactive', async () => {
     const { agent1, agent2 } = h.fx.users;
     await sql('update users set available = false where id = ?', [agent1.id]);

@@ -1,48 +1,56 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OPEN_STATUSES, type AssignmentStrategy } from '../domain';
+import { pgArray } from '../db/sql';
+import { OPEN_STATUSES } from '../domain';
 
-// Auto-assignment (W4). Runs inside the caller's transaction; all shared state (the round-robin
-// cursor, open-ticket counts) lives in PostgreSQL so any number of API/worker replicas agree.
+// Auto-assignment (W4): all shared state (the round-robin cursor, open-ticket counts) lives in
+// PostgreSQL so any number of API/worker replicas agree. The choice is SQL (ASSIGNEE_PICK), so
+// ticket creation can make it inside its one statement and escalations by themselves.
 
 export interface AssigneeChoice {
   userId: number;
   label: string;
 }
 
-interface Candidate {
-  id: number;
-  email: string;
-  open_count: string | number;
-  capacity: number | null;
-  rr_cursor: number;
-  strategy: AssignmentStrategy;
-}
+const OPEN = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /**
- * One statement: advance the group's round-robin cursor, which also locks its row until the
- * caller's transaction ends (two tickets created at the same instant must not both see the same
- * "least loaded" agent), and read the eligible agents: active, available staff, ordered by id so
- * round-robin walks a stable ring, with their open tickets counted from the partial index
- * `tickets_open_assignee_index` (its status list is OPEN_STATUSES; assignment.unit.test.ts).
+ * Common table expressions ending in `assign_pick` (id, email): the agent a new ticket of a group
+ * goes to, or no row. The group's round-robin cursor advances, which also locks its row until the
+ * statement's transaction ends, so two tickets created at the same instant never both see the
+ * same "least loaded" agent. Eligible: active, available staff of the group, not excluded, under
+ * their capacity (open tickets counted from the partial index `tickets_open_assignee_index`,
+ * whose status list is OPEN_STATUSES: assignment.unit.test.ts). Round-robin walks them in id
+ * order; least-open takes the fewest open tickets, then the lowest id; manual picks nobody.
+ * Parameters, in order: the group id (null: pick nobody), the group id again, the excluded ids (int[]).
  */
-const CANDIDATES = (excluded: number) => `
-  with g as (update groups set rr_cursor = rr_cursor + 1 where id = ? and strategy <> 'manual' returning rr_cursor, strategy)
-  select u.id, u.email, u.capacity, g.rr_cursor, g.strategy,
-         (select count(*) from tickets t
-           where t.assignee_id = u.id and t.deleted_at is null and t.status in (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})) as open_count
-    from g
-    join group_members gm on gm.group_id = ?
-    join users u on u.id = gm.user_id
-   where u.active and u.available and u.role <> 'customer'
-     ${excluded ? `and u.id not in (${Array.from({ length: excluded }, () => '?').join(',')})` : ''}
-   order by u.id`;
+export const ASSIGNEE_PICK = `
+  assign_group as (
+    update groups set rr_cursor = rr_cursor + 1
+     where id = ?::int and strategy <> 'manual'
+    returning rr_cursor, strategy
+  ), assign_pool as (
+    select c.id, c.email, c.open_count, row_number() over (order by c.id) - 1 as pos, count(*) over () as size
+      from (select u.id, u.email, u.capacity,
+                   (select count(*) from tickets t
+                     where t.assignee_id = u.id and t.deleted_at is null and t.status in (${OPEN})) as open_count
+              from assign_group
+              join group_members gm on gm.group_id = ?::int
+              join users u on u.id = gm.user_id
+             where u.active and u.available and u.role <> 'customer' and not (u.id = any(?::int[]))) c
+     where c.capacity is null or c.open_count < c.capacity
+  ), assign_pick as (
+    select p.id, p.email
+      from assign_pool p cross join assign_group g
+     where g.strategy = 'least_open' or p.pos = (g.rr_cursor - 1) % p.size
+     order by case when g.strategy = 'least_open' then p.open_count end, p.id
+     limit 1
+  )`;
 
+/** The parameters of ASSIGNEE_PICK. */
+export const assigneePickParams = (groupId: number | null, exclude: readonly number[] = []): unknown[] => [groupId, groupId, pgArray(exclude)];
+
+/** Choose an agent of `groupId` now (escalations, rule actions); inside the caller's transaction when there is one. */
 export async function chooseAssignee(em: EntityManager, groupId: number, opts: { exclude?: number[] } = {}): Promise<AssigneeChoice | null> {
-  const exclude = opts.exclude ?? [];
-  const rows = await em.execute<Candidate[]>(CANDIDATES(exclude.length), [groupId, groupId, ...exclude]);
-  // Agents at their capacity are skipped; the cursor counts choices, not agents.
-  const pool = rows.filter((r) => r.capacity === null || Number(r.open_count) < r.capacity);
-  if (pool.length === 0) return null;
-  const pick = pool[0]!.strategy === 'least_open' ? pool.reduce((best, c) => (Number(c.open_count) < Number(best.open_count) ? c : best)) : pool[(pool[0]!.rr_cursor - 1) % pool.length]!;
-  return { userId: pick.id, label: pick.email };
+  const [pick] = await em.execute<{ id: number; email: string }[]>(`with ${ASSIGNEE_PICK} select id, email from assign_pick`, assigneePickParams(groupId, opts.exclude));
+  return pick ? { userId: pick.id, label: pick.email } : null;
 }

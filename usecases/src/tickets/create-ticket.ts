@@ -4,7 +4,6 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '@mehrdesk/core/config';
 import { initialClocks, ticketNumberHead, isStaff, type Priority, type Role, type TicketSource } from '@mehrdesk/core/domain';
 import type { Logger } from '@mehrdesk/core/logger';
-import { chooseAssignee } from '@mehrdesk/core/services/assignment';
 import { resolvePolicyId, ticketConfigReads, type TicketConfigReads } from '@mehrdesk/core/services/policies';
 import type { ConfigCache } from '@mehrdesk/core/services/config-cache';
 import { loadTicketListeners } from '@mehrdesk/core/services/ticket-listeners';
@@ -98,9 +97,9 @@ async function checkReferences(em: EntityManager, reads: TicketConfigReads, body
 const requestHash = (body: CreateTicketInput) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
 /**
- * Create a ticket: its group, SLA policy (cached configuration), deadlines and assignee are
- * decided first; one statement then writes the row, its first message, timeline entry and
- * idempotency key (storeNewTicket), and its workflow starts. A retry with the same
+ * Create a ticket: its group, SLA policy (cached configuration) and deadlines are decided first;
+ * one statement then chooses the assignee and writes the row, its first message, timeline entry
+ * and idempotency key (storeNewTicket), and its workflow starts. A retry with the same
  * Idempotency-Key returns the same ticket and, with USE_EXISTING, never starts a second
  * workflow; a ticket whose start failed is started by that retry or by the reconciler.
  */
@@ -139,8 +138,6 @@ export async function createTicket(
   const source: TicketSource = internal.source ?? body.source ?? (staff ? 'web' : 'portal');
   const files = body.attachmentIds ?? [];
   const store = async (tx: EntityManager) => {
-    // The group's row stays locked from the choice to the commit (see chooseAssignee).
-    const assigneeId = body.assigneeId ?? (groupId === null ? null : ((await chooseAssignee(tx, groupId))?.userId ?? null));
     const stored = await storeNewTicket(tx, {
       subject: body.subject,
       html,
@@ -152,7 +149,8 @@ export async function createTicket(
       categoryId: body.categoryId ?? null,
       priority: body.priority,
       groupId,
-      assigneeId,
+      assigneeId: body.assigneeId ?? null,
+      autoAssign: body.assigneeId === undefined,
       policyId,
       clocks: initialClocks(policy, body.priority, now),
       tags: body.tags ?? [],
@@ -168,9 +166,8 @@ export async function createTicket(
     if (files.length && (await linkUploads(tx, { ids: files, ownerId: user.id, ticketId: stored.row.id, messageId: stored.messageId })) !== files.length) throw uploadsGone();
     return stored.row;
   };
-  // Nothing to lock and nothing to link: the one statement needs no transaction around it.
-  const alone = files.length === 0 && (body.assigneeId !== undefined || groupId === null);
-  const row = await (alone ? store(em) : em.transactional(store)).catch(async (err: unknown) => {
+  // One statement needs no transaction around it; uploads are linked in the same transaction.
+  const row = await (files.length ? em.transactional(store) : store(em)).catch(async (err: unknown) => {
     // Two concurrent requests with one key: the loser returns the winner's ticket.
     if (idempotencyKey && /idempotency_keys_user_id_key_unique/.test(String(err))) return null;
     throw err;

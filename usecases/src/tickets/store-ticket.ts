@@ -3,13 +3,14 @@ import { dueAtOf, formatTicketNumberSql, type Priority, type SlaClock, type Tick
 import { pgArray, executeBound } from '@mehrdesk/core/db';
 import { LIVE_EVENTS_CHANNEL, livePayload } from '@mehrdesk/core/live-events';
 import { TIMELINE_INSERT } from '@mehrdesk/core/services/timeline';
+import { ASSIGNEE_PICK, assigneePickParams } from '@mehrdesk/core/services/assignment';
 import type { TicketRow } from './ticket-row';
 
-// A new ticket stored in one statement: its number from the year's counter, the row, its first
-// message, the "created" timeline entry, the tags for the catalogue, the caller's idempotency key
-// and the live event (NOTIFY, delivered at commit). Everything is decided before it runs
-// (group, policy, deadlines, assignee), so the statement holds no lock longer than it runs, and
-// it answers with the row as the API shows it (no read back).
+// A new ticket stored in one statement: the assignee chosen (ASSIGNEE_PICK), its number from the
+// year's counter, the row, its first message, the "created" timeline entry, the tags for the
+// catalogue, the caller's idempotency key and the live event (NOTIFY, delivered at commit).
+// Group, policy and deadlines are decided before it runs, so the group's row (the assignment
+// lock) is held for this one statement, and it answers with the row as the API shows it.
 
 export interface NewTicket {
   subject: string;
@@ -22,7 +23,9 @@ export interface NewTicket {
   categoryId: number | null;
   priority: Priority;
   groupId: number | null;
+  /** The caller's choice; null with `autoAssign` lets the group's strategy choose. */
   assigneeId: number | null;
+  autoAssign: boolean;
   policyId: number | null;
   clocks: SlaClock[];
   tags: string[];
@@ -39,14 +42,14 @@ export interface NewTicket {
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
 
 const STATEMENT = `
-  with counter as (
+  with ${ASSIGNEE_PICK}, counter as (
     insert into ticket_counters (year, last) values (?::int, 1)
     on conflict (year) do update set last = ticket_counters.last + 1 returning last
   ), t as (
     insert into tickets (number, subject, body_html, requester_id, organization_id, source, category_id, priority, status,
                          group_id, assignee_id, sla_policy_id, sla_state, first_response_due_at, resolution_due_at, tags,
                          custom_fields, created_at, updated_at, version)
-    select ${formatTicketNumberSql('?::text', 'counter.last')}, ?::text, ?::text, ?::int, ?::int, ?::text, ?::int, ?::text, 'new', ?::int, ?::int, ?::int, 'ok',
+    select ${formatTicketNumberSql('?::text', 'counter.last')}, ?::text, ?::text, ?::int, ?::int, ?::text, ?::int, ?::text, 'new', ?::int, coalesce(?::int, (select id from assign_pick)), ?::int, 'ok',
            ?::timestamptz, ?::timestamptz, ?::text[], '{}'::jsonb, ?::timestamptz, ?::timestamptz, 1
       from counter
     returning *
@@ -56,14 +59,14 @@ const STATEMENT = `
     returning id
   ), entry as (
     ${TIMELINE_INSERT}
-    select t.id, 'ticket.created', 'user', ?::int, null, null, ?::jsonb || jsonb_build_object('number', t.number), ?::jsonb, 'ticket-' || t.id || ':created', ?::timestamptz from t
+    select t.id, 'ticket.created', 'user', ?::int, null, null, ?::jsonb || jsonb_build_object('number', t.number, 'assigneeId', t.assignee_id), ?::jsonb, 'ticket-' || t.id || ':created', ?::timestamptz from t
   ), catalogue as (
     insert into tags (name) select unnest(?::text[]) on conflict (name) do nothing
   ), key as (
     insert into idempotency_keys (user_id, key, request_hash, ticket_id, created_at)
     select ?::int, ?::text, ?::text, t.id, now() from t where ?::text is not null
   ), live as (
-    select pg_notify(?::text, (?::jsonb || jsonb_build_object('ticketId', t.id, 'number', t.number))::text) as sent from t
+    select pg_notify(?::text, jsonb_set(?::jsonb || jsonb_build_object('ticketId', t.id, 'number', t.number), '{scope,assigneeId}', to_jsonb(t.assignee_id))::text) as sent from t
   )
   select t.*, r.name as requester_name, r.email as requester_email, a.email as assignee_email, null::json as satisfaction, m.id as message_id
     from t
@@ -75,21 +78,22 @@ const STATEMENT = `
 export async function storeNewTicket(em: EntityManager, n: NewTicket): Promise<{ row: TicketRow; messageId: number }> {
   const tags = pgArray(n.tags);
   const creator = n.creatorId;
-  const to = { status: 'new', priority: n.priority, groupId: n.groupId, assigneeId: n.assigneeId };
+  const to = { status: 'new', priority: n.priority, groupId: n.groupId };
   const meta = { requestId: n.requestId, source: n.source, ...(n.note ? { note: n.note } : {}) };
   const event = livePayload({
     type: 'ticket.created',
-    // Filled in by the statement.
+    // Filled in by the statement, like the assignee.
     ticketId: 0,
     number: '',
     status: 'new',
     priority: n.priority,
-    scope: { requesterId: n.requesterId, groupId: n.groupId, assigneeId: n.assigneeId },
+    scope: { requesterId: n.requesterId, groupId: n.groupId, assigneeId: null },
     actor: { type: 'user', id: creator },
     at: n.at.toISOString(),
   });
   const key = n.idempotency?.key ?? null;
   const [row] = await executeBound<TicketRow & { message_id: number }>(em, STATEMENT, [
+    ...assigneePickParams(n.autoAssign ? n.groupId : null),
     n.year,
     n.numberHead,
     n.subject,
