@@ -32,7 +32,7 @@ describe('auto-assignment', () => {
   it('least-open stays balanced when tickets arrive at the same instant (the choice and the insert are one statement)', async () => {
     const { agent1, agent2 } = h.fx.users;
     const open = async (id: number) =>
-      Number((await sql(`select count(*) as n from tickets where assignee_id = ? and status in ('new', 'open', 'pending', 'on_hold') and deleted_at is null`, [id]))[0].n);
+      Number((await sql(`select count(*) as n from tickets where assignee_id = ? and status in ('new', 'open', 'pending', 'on_hold') and deleted_at is null`, [id]))[0]!.n);
     const before = [await open(agent1.id), await open(agent2.id)];
     const picks = (await Promise.all(Array.from({ length: 12 }, () => create()))).map((t) => t.assigneeId);
     expect(picks.every((p) => p === agent1.id || p === agent2.id)).toBe(true);
