@@ -1,3 +1,4 @@
+import { ALWAYS_OPEN } from '@mehrdesk/core/domain';
 import { describe, expect, it } from 'vitest';
 import { context, tehran, TEHRAN, ticket } from './__corpus__/context';
 import { compileRuleSet, evaluate, evaluateRules, type EvaluateOptions, type RuleSetEntry } from './evaluate';
@@ -64,6 +65,8 @@ describe('a nested all/any/not tree', () => {
     expect(await evaluate(compiled, UPDATED, { clock: counter() })).toEqual({
       trigger: 'ticket.updated',
       durationMs: 3,
+      unmatched: [],
+      engineRuns: 1,
       results: [
         {
           ruleId: 1,
@@ -178,6 +181,17 @@ describe('determinism and isolation', () => {
     const calm = await evaluate(compiled, quiet, opts());
     expect(calm.results.map((r) => r.matched)).toEqual([false, false]);
     runs.forEach((run, i) => expect(run).toEqual(i % 2 === 0 ? loud : calm));
+  });
+
+  it('one compiled set (one Engine) serves concurrent evaluations with different calendars', async () => {
+    const def: RuleDefinition = { trigger: 'ticket.created', conditions: { all: [{ fact: 'ticket.createdAt', operator: 'inBusinessHours', value: true }] }, actions: [TAG('open')] };
+    const set = compileRuleSet([entry(1, 1, def)]);
+    const friday = ticket({ createdAt: tehran('2026-11-20T10:00') }); // Friday: closed in Tehran
+    const contexts = Array.from({ length: 12 }, (_, i) => context({ ticket: friday, calendar: i % 2 ? ALWAYS_OPEN : TEHRAN }));
+    for (const report of ['all', 'matched'] as const) {
+      const runs = await Promise.all(contexts.map((ctx) => evaluate(set, ctx, { report })));
+      expect(runs.map((r) => r.results.some((x) => x.matched))).toEqual(contexts.map((_, i) => i % 2 === 1));
+    }
   });
 
   it('results do not alias the compiled set: mutating them changes nothing', async () => {

@@ -341,28 +341,53 @@ function textContains(fact: unknown, needle: unknown): boolean {
 
 const stringArray = (v: unknown): v is string[] => Array.isArray(v);
 
+const inBusinessHours = (calendar: CalendarSpec, fact: unknown, value: unknown): boolean => isFiniteNumber(fact) && typeof value === 'boolean' && isOpenAt(calendar, fact) === value;
+
+type OperatorFn = (fact: unknown, value: unknown) => boolean;
+
+/** Every custom operator but inBusinessHours: none depends on the evaluation context. */
+const CONTEXT_FREE_OPERATORS: Record<Exclude<CustomOperatorName, 'inBusinessHours'>, OperatorFn> = {
+  containsAny: (fact, value) => stringArray(fact) && stringArray(value) && value.some((v) => fact.includes(v)),
+  containsAll: (fact, value) => stringArray(fact) && stringArray(value) && value.every((v) => fact.includes(v)),
+  textContains,
+  // The complement of textContains: absent text (null/undefined) does not contain anything.
+  textNotContains: (fact, value) => !textContains(fact, value),
+  startsWith: (fact, value) => typeof fact === 'string' && typeof value === 'string' && normalizeText(fact).startsWith(normalizeText(value)),
+  matchesRegex: (fact, value) => typeof fact === 'string' && regexTest(value as RegexValue, fact),
+  isEmpty: (fact) => isEmptyValue(fact),
+  isNotEmpty: (fact) => !isEmptyValue(fact),
+};
+
 /**
  * The custom operators; `calendar` is the evaluation context's business-hours calendar (for
- * inBusinessHours), which is why operators are registered per evaluation.
+ * inBusinessHours).
  */
-export function customOperators(calendar: CalendarSpec): Record<CustomOperatorName, (fact: unknown, value: unknown) => boolean> {
-  return {
-    containsAny: (fact, value) => stringArray(fact) && stringArray(value) && value.some((v) => fact.includes(v)),
-    containsAll: (fact, value) => stringArray(fact) && stringArray(value) && value.every((v) => fact.includes(v)),
-    textContains,
-    // The complement of textContains: absent text (null/undefined) does not contain anything.
-    textNotContains: (fact, value) => !textContains(fact, value),
-    startsWith: (fact, value) => typeof fact === 'string' && typeof value === 'string' && normalizeText(fact).startsWith(normalizeText(value)),
-    matchesRegex: (fact, value) => typeof fact === 'string' && regexTest(value as RegexValue, fact),
-    isEmpty: (fact) => isEmptyValue(fact),
-    isNotEmpty: (fact) => !isEmptyValue(fact),
-    inBusinessHours: (fact, value) => isFiniteNumber(fact) && typeof value === 'boolean' && isOpenAt(calendar, fact) === value,
-  };
+export function customOperators(calendar: CalendarSpec): Record<CustomOperatorName, OperatorFn> {
+  return { ...CONTEXT_FREE_OPERATORS, inBusinessHours: (fact, value) => inBusinessHours(calendar, fact, value) };
 }
 
-/** Adds the custom operators to a json-rules-engine Engine. */
+/** Adds the custom operators, bound to one context's calendar, to a json-rules-engine Engine. */
 export function registerOperators(engine: Engine, calendar: CalendarSpec): void {
   for (const [name, evaluate] of Object.entries(customOperators(calendar))) {
     engine.addOperator<unknown, unknown>(name, evaluate);
   }
+}
+
+/** What inBusinessHours receives on a shared Engine: the condition's value and the evaluation's calendar. */
+export interface BusinessHoursOperand {
+  calendar: CalendarSpec;
+  expected: unknown;
+}
+
+const isBusinessHoursOperand = (v: unknown): v is BusinessHoursOperand => typeof v === 'object' && v !== null && 'calendar' in v && 'expected' in v;
+
+/**
+ * Adds the custom operators to an Engine shared by evaluations of different contexts (one per
+ * compiled rule set, see ./evaluate): nothing closes over a context, and inBusinessHours takes
+ * its calendar from the operand ({@link BusinessHoursOperand}), which the evaluation supplies
+ * as a fact.
+ */
+export function registerSharedOperators(engine: Engine): void {
+  for (const [name, evaluate] of Object.entries(CONTEXT_FREE_OPERATORS)) engine.addOperator<unknown, unknown>(name, evaluate);
+  engine.addOperator<unknown, unknown>('inBusinessHours', (fact, operand) => isBusinessHoursOperand(operand) && inBusinessHours(operand.calendar, fact, operand.expected));
 }

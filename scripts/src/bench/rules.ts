@@ -10,13 +10,18 @@ import { CpuMonitor, type CpuGroup } from './lib/cpu';
 import { CLK_TCK, findPids, loadAverage, machineInfo } from './lib/procfs';
 import { insertRules, insertTickets, runE2e, type E2eRun } from './rules/e2e';
 import { ruleDefinition, ruleEntries, ruleStats, TEHRAN_SHIFTS, ticketContext } from './rules/generate';
-import { forceGc, runPure, type PureRun } from './rules/pure';
+import { loadBaseline, newImpl, type RulesImpl } from './rules/impl';
+import { compareMatches, forceGc, runPure, type MatchCheck, type PureRun } from './rules/pure';
 import { renderRulesReport, type PartCpu, type RulesBenchResult } from './rules/report';
 import { gitState } from './lib/git';
 
-// `./mehrdesk bench rules [--quick] [--out file] [--parts pure,e2e]`: the cost of evaluating the
-// automation rules for one ticket event with 10, 100, 1,000 (and 3,000) active rules.
-//   Part 1 (pure): @mehrdesk/rules compileRuleSet + evaluate in memory, varied ticket contexts.
+// `./mehrdesk bench rules [--baseline dir] [--quick] [--out file] [--parts pure,e2e]`: the cost
+// of evaluating the automation rules for one ticket event with 10, 100, 1,000 (and 3,000) active
+// rules, for this tree ("new") and, with --baseline, side by side in the same run for the code of
+// another checkout ("old": `git worktree add /tmp/rules-old <commit>`; the benchmark links a
+// node_modules into it on first use).
+//   Part 1 (pure): @mehrdesk/rules compileRuleSet + evaluate in memory, varied ticket contexts, and
+//                  a check that both sides match the same rules with the same actions.
 //   Part 2 (e2e):  the worker activity's path against PostgreSQL (buildRuleContext →
 //                  activeRuleSet → evaluate), the execution log timed separately, and the real
 //                  activity with sequential and concurrent events. Temporal is not involved.
@@ -39,6 +44,7 @@ function options() {
       ns: { type: 'string' },
       'e2e-ns': { type: 'string' },
       render: { type: 'string' },
+      baseline: { type: 'string' },
     },
     strict: true,
   });
@@ -53,15 +59,19 @@ function options() {
   for (const p of parts) if (p !== 'pure' && p !== 'e2e') throw new Error(`--parts: unknown part ${p} (pure, e2e)`);
   return {
     quick,
+    /** A checkout of the code to compare against (measured as "old"). */
+    baseline: values.baseline ? path.resolve(values.baseline) : null,
     /** Re-render the report from a saved result (JSON written by an earlier run) without measuring. */
     render: values.render ? path.resolve(values.render) : null,
     parts,
     ns: list(values.ns, '10,100,1000,3000'),
     e2eNs: list(values['e2e-ns'], '10,100,1000'),
     contexts: 500,
-    pure: quick ? { events: 100, warmup: 20, maxSeconds: 4, singleRunEvents: 30 } : { events: 500, warmup: 50, maxSeconds: 15, singleRunEvents: 100 },
+    pure: quick ? { events: 100, warmup: 20, maxSeconds: 4 } : { events: 500, warmup: 50, maxSeconds: 15 },
     /** The same sets with at most 32 distinct regex patterns (fits the RE2 cache), at N ≥ 1000. */
-    regexVariant: quick ? { events: 30, warmup: 5, maxSeconds: 3, singleRunEvents: 0 } : { events: 200, warmup: 20, maxSeconds: 6, singleRunEvents: 0 },
+    regexVariant: quick ? { events: 30, warmup: 5, maxSeconds: 3 } : { events: 200, warmup: 20, maxSeconds: 6 },
+    /** Events evaluated on both sides to compare their matches. */
+    matchCheckEvents: quick ? 100 : 500,
     tickets: quick ? 100 : 300,
     e2e: quick
       ? { warmup: 5, events: 30, activityEvents: 10, concurrentEvents: 16, concurrency: 4, maxSeconds: 5 }
@@ -114,6 +124,15 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const loadavgStart = loadAverage();
   const git = gitState(ROOT, (f) => f.startsWith('scripts/src/bench/rules') || f === 'docs/benchmarks-rules.md');
+  const impls: RulesImpl[] = [];
+  let baseline: RulesBenchResult['baseline'] = null;
+  if (opts.baseline) {
+    const commit = gitState(opts.baseline, () => false);
+    impls.push(await loadBaseline(opts.baseline, ROOT, commit.commit));
+    baseline = { dir: opts.baseline, commit: commit.commit, dirty: commit.dirty.filter((f) => !f.startsWith('node_modules')) };
+    log(`baseline ("old"): ${opts.baseline} at ${commit.commit}`);
+  }
+  impls.push(newImpl(git.commit));
   const databaseUrl = process.env.DATABASE_URL;
   log(`${opts.quick ? 'QUICK mode (numbers are not for the record)' : 'full mode'}; load average ${loadavgStart}; forced GC ${forceGc ? 'available' : 'unavailable'}`);
 
@@ -133,23 +152,34 @@ async function main(): Promise<void> {
 
   // ---- Part 1
   const pure: PureRun[] = [];
+  const matchChecks: MatchCheck[] = [];
   let pureCpu: PartCpu | null = null;
   if (opts.parts.has('pure')) {
     // JIT warm-up on a mid-size set first, so the first size measured is not also the coldest.
     const warm = defs.slice(0, Math.min(1000, defs.length));
-    await runPure(ruleEntries(warm), contexts, 'warm-up', 0, { events: opts.quick ? 20 : 60, warmup: 0, maxSeconds: 3, singleRunEvents: 5 });
+    for (const impl of impls) await runPure(impl, ruleEntries(warm), contexts, 'warm-up', 0, { events: opts.quick ? 20 : 60, warmup: 0, maxSeconds: 3 });
     const a = cpu.snapshot();
     const steal = stealTicks();
-    for (const n of opts.ns) {
-      const run = await runPure(ruleEntries(defs.slice(0, n)), contexts, '', ruleStats(defs.slice(0, n)).distinctRegexes, opts.pure);
-      pure.push(run);
-      log(`pure N=${n}: p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms over ${run.events} events; compile ${run.compileMs.toFixed(0)} ms`);
-    }
-    for (const n of opts.ns.filter((x) => x >= 1000)) {
-      const variantDefs = Array.from({ length: n }, (_, i) => ruleDefinition(RULE_SEED, i, { regexPool: 32 }));
-      const run = await runPure(ruleEntries(variantDefs), contexts, 'regex pool 32', ruleStats(variantDefs).distinctRegexes, opts.regexVariant);
-      pure.push(run);
-      log(`pure N=${n} (≤ 32 distinct regexes): p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms over ${run.events} events`);
+    const sizes: { n: number; variant: string; defs: typeof defs; run: typeof opts.pure }[] = [
+      ...opts.ns.map((n) => ({ n, variant: '', defs: defs.slice(0, n), run: opts.pure })),
+      ...opts.ns
+        .filter((x) => x >= 1000)
+        .map((n) => ({ n, variant: 'regex pool 32', defs: Array.from({ length: n }, (_, i) => ruleDefinition(RULE_SEED, i, { regexPool: 32 })), run: opts.regexVariant })),
+    ];
+    for (const size of sizes) {
+      const entries = ruleEntries(size.defs);
+      for (const impl of impls) {
+        const run = await runPure(impl, entries, contexts, size.variant, ruleStats(size.defs).distinctRegexes, size.run);
+        pure.push(run);
+        log(
+          `pure ${impl.name} N=${size.n}${size.variant ? ` (${size.variant})` : ''}: p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms over ${run.events} events; compile ${run.compileMs.toFixed(0)} ms`,
+        );
+      }
+      if (impls.length === 2) {
+        const check = await compareMatches(impls[0]!, impls[1]!, entries, contexts, size.variant, size.variant ? opts.matchCheckEvents / 5 : opts.matchCheckEvents, opts.quick ? 5 : 15);
+        matchChecks.push(check);
+        log(`matches old vs new N=${size.n}${size.variant ? ` (${size.variant})` : ''}: ${check.differing} of ${check.events} events differ`);
+      }
     }
     pureCpu = partCpu(cpu, a, steal);
   }
@@ -175,12 +205,14 @@ async function main(): Promise<void> {
       for (const n of [...opts.e2eNs].sort((x, y) => x - y)) {
         const insertMs = await insertRules(orm, defs, have, n, fx.users.admin.id);
         have = n;
-        const run = await runE2e(orm, n, tickets, opts.e2e, insertMs);
-        e2e.push(run);
-        log(
-          `e2e N=${n}: context+set+evaluate p50 ${run.total.p50.toFixed(2)} / p99 ${run.total.p99.toFixed(2)} ms; log p50 ${run.logAll.p50.toFixed(2)} ms; ` +
-            `activity p50 ${run.activity.latency.p50.toFixed(2)} ms (${run.events} events)`,
-        );
+        for (const impl of impls) {
+          const run = await runE2e(impl, orm, n, tickets, opts.e2e, insertMs);
+          e2e.push(run);
+          log(
+            `e2e ${impl.name} N=${n}: context+set+evaluate p50 ${run.total.p50.toFixed(2)} / p99 ${run.total.p99.toFixed(2)} ms; log p50 ${run.logAll.p50.toFixed(2)} ms; ` +
+              `activity p50 ${run.activity.latency.p50.toFixed(2)} ms (${run.events} events)`,
+          );
+        }
       }
       e2eCpu = partCpu(cpu, a, steal);
     } finally {
@@ -192,7 +224,8 @@ async function main(): Promise<void> {
     startedAt,
     finishedAt: new Date(),
     benchSeconds: (performance.now() - t0) / 1000,
-    command: opts.quick ? './mehrdesk bench rules --quick' : './mehrdesk bench rules',
+    command: `./mehrdesk bench rules${opts.baseline ? ` --baseline ${opts.baseline}` : ''}${opts.quick ? ' --quick' : ''}`,
+    baseline,
     quick: opts.quick,
     machine: machineInfo(),
     git,
@@ -206,6 +239,7 @@ async function main(): Promise<void> {
     ruleShape: ruleStats(defs.slice(0, Math.min(1000, defs.length))),
     contextCount: contexts.length,
     pure,
+    matchChecks,
     pureCpu,
     e2e,
     e2eCpu,

@@ -43,9 +43,10 @@ export async function logExecutions(
          from unnest(?::int[], ?::int[]) as u(rule_id, rule_version)),
      inserted as (
        insert into rule_executions (rule_id, rule_version, ticket_id, event_type, chain_key, chain_depth, matched, conditions, actions, duration_ms, error, idempotency_key, created_at)
-       select rule_id, rule_version, ?, ?, ?, ?, matched, conditions, actions, duration_ms, error, idempotency_key, now() from rows
+       select rule_id, rule_version, ?, ?, ?, ?, matched, conditions, actions, duration_ms, error, idempotency_key, now() from rows order by rule_id
        on conflict (idempotency_key) do nothing
        returning rule_id, matched)
+     -- Rule rows are locked in id order whatever matched, so concurrent events cannot deadlock on the counters.
      update rules r set runs = r.runs + 1, matches = r.matches + (case when i.matched then 1 else 0 end),
                         last_matched_at = case when i.matched then now() else r.last_matched_at end
        from inserted i where r.id = i.rule_id`,

@@ -1,22 +1,21 @@
 import type { MikroORM } from '@mehrdesk/core/db';
 import { createLogger } from '@mehrdesk/core/logger';
-import { activeRuleSet, buildRuleContext } from '@mehrdesk/usecases/rules/rule-context';
-import { evaluate, type RuleDefinition } from '@mehrdesk/rules';
-import { createRuleActivities } from '@mehrdesk/worker/activities/rule-activities';
+import type { RuleDefinition } from '@mehrdesk/rules';
 import type { TicketSnapshot as WorkflowSnapshot } from '@mehrdesk/workflows/contracts';
 import type { Fixtures } from '../../testing/fixtures';
 import { distribution, type Distribution } from '../lib/load';
 import { PgWaitSampler, type PgWaitSummary } from '../lib/postgres-waits';
 import { ruleName, ticketSpec } from './generate';
-import { logExecutions } from '@mehrdesk/worker/activities/rule-evaluation';
+import { engineRunCount, evaluatedCount, type ImplName, type RulesImpl } from './impl';
 
-// Part 2: the worker activity's path against PostgreSQL, without Temporal. The N rules are real
-// rows (inserted with the API's statements), the tickets are real rows (inserted like the
-// ticket service does, plus messages and status changes so every context subquery has data),
-// and each event runs buildRuleContext → activeRuleSet → evaluate as evaluateForTicket does,
-// each phase timed. The execution log (one rule_executions row per evaluated rule plus the
-// rules' counters) is timed separately, and the real activity (createRuleActivities().
-// evaluateRules) is run as well, sequentially and with concurrent events.
+// Part 2: the worker activity's path against PostgreSQL, without Temporal, for each side (old,
+// new). The N rules are real rows (inserted with the API's statements), the tickets are real rows
+// (inserted like the ticket service does, plus messages and status changes so every context
+// subquery has data), and each event runs buildRuleContext → activeRuleSet → evaluate as that
+// side's evaluateForTicket does, each phase timed. That side's execution log (old: one full row
+// per evaluated rule; new: matched rules in full, the others compact) is timed separately, and
+// that side's real activity (createRuleActivities().evaluateRules) is run as well, sequentially
+// and with concurrent events.
 
 const now = () => performance.now();
 
@@ -157,12 +156,14 @@ export interface ConcurrentRun {
 }
 
 export interface E2eRun {
+  impl: ImplName;
   n: number;
   insertMs: number;
   /** First activeRuleSet after the version bump: load the rows + compile. */
   coldRuleSetMs: number;
   events: number;
   evaluatedPerEvent: number;
+  engineRunsPerEvent: number;
   matchedShare: number;
   eventsWithMatch: number;
   context: Distribution;
@@ -170,11 +171,11 @@ export interface E2eRun {
   evaluate: Distribution;
   /** context + rule set + evaluate: the activity without the execution log. */
   total: Distribution;
-  /** logExecutions with every evaluated rule (what the worker does). */
+  /** That side's logExecutions, as its worker calls it. */
   logAll: Distribution;
   /** JSON size of the logged conditions + actions per event (mean of the first 10 events). */
   logBytesPerEvent: number;
-  /** Lever: log only the matched rules (no statement at all when nothing matched). */
+  /** The same statement with only the matched rules (no statement at all when nothing matched). */
   logMatched: Distribution;
   /** createRuleActivities().evaluateRules, one event at a time (fast path, context, evaluate, log). */
   activity: { events: number; latency: Distribution };
@@ -186,10 +187,10 @@ export interface E2eRun {
 let chainSeq = 0;
 const chainKey = (n: number, what: string) => `bench:${n}:${what}:${++chainSeq}`;
 
-export async function runE2e(orm: MikroORM, n: number, tickets: BenchTicket[], opts: E2eOptions, insertMs: number): Promise<E2eRun> {
+export async function runE2e(impl: RulesImpl, orm: MikroORM, n: number, tickets: BenchTicket[], opts: E2eOptions, insertMs: number): Promise<E2eRun> {
   const ticketAt = (k: number) => tickets[(k * 37) % tickets.length]!;
   const cold0 = now();
-  await activeRuleSet(orm.em.fork());
+  await impl.activeRuleSet(orm.em.fork());
   const coldRuleSetMs = now() - cold0;
 
   const ctxMs: number[] = [];
@@ -199,6 +200,7 @@ export async function runE2e(orm: MikroORM, n: number, tickets: BenchTicket[], o
   const logAllMs: number[] = [];
   const logMatchedMs: number[] = [];
   let evaluated = 0;
+  let engineRuns = 0;
   let matched = 0;
   let eventsWithMatch = 0;
   let logBytes = 0;
@@ -209,18 +211,18 @@ export async function runE2e(orm: MikroORM, n: number, tickets: BenchTicket[], o
     const em = orm.em.fork();
     const event = { type: 'ticket.updated' as const, at: Date.now() };
     const a = now();
-    const ctx = await buildRuleContext(em, t.id, event, t.previous, Date.now());
+    const ctx = await impl.buildRuleContext(em, t.id, event, t.previous, Date.now());
     const b = now();
-    const { set } = await activeRuleSet(em);
+    const { set } = await impl.activeRuleSet(em);
     const c = now();
     if (!ctx) throw new Error(`ticket ${t.id} has no context`);
-    const result = await evaluate(set, ctx, { trigger: event.type, skipRuleIds: [] });
+    const result = await impl.evaluate(set, ctx, { trigger: event.type, skipRuleIds: [] });
     const d = now();
-    const key = chainKey(n, 'phases');
-    await em.transactional((tx) => logExecutions(tx, t.id, event.type, key, 0, result.results));
+    const key = chainKey(n, `${impl.name}:phases`);
+    await em.transactional((tx) => impl.logExecutions(tx, t.id, event.type, key, 0, result.results, result.unmatched ?? []));
     const e = now();
     const hits = result.results.filter((r) => r.matched);
-    if (hits.length > 0) await em.transactional((tx) => logExecutions(tx, t.id, event.type, `${key}:matched`, 0, hits));
+    if (hits.length > 0) await em.transactional((tx) => impl.logExecutions(tx, t.id, event.type, `${key}:matched`, 0, hits, []));
     const f = now();
     if (k < 0) continue;
     ctxMs.push(b - a);
@@ -229,20 +231,21 @@ export async function runE2e(orm: MikroORM, n: number, tickets: BenchTicket[], o
     totalMs.push(d - a);
     logAllMs.push(e - d);
     logMatchedMs.push(f - e);
-    evaluated += result.results.length;
+    evaluated += evaluatedCount(result);
+    engineRuns += engineRunCount(result);
     matched += hits.length;
     if (hits.length > 0) eventsWithMatch++;
     if (k < 10) logBytes += Buffer.byteLength(JSON.stringify(result.results.map((r) => ({ conditions: r.conditions, actions: r.actions }))));
   }
 
   // The real activity, as the workflow calls it.
-  const activities = createRuleActivities({ orm, log: createLogger('bench-rules', 'warn') });
+  const activities = impl.createRuleActivities({ orm, log: createLogger('bench-rules', 'warn') });
   const input = (t: BenchTicket, what: string) => ({
     ticketId: t.id,
     requestId: `bench-${n}`,
     event: { type: 'ticket.updated' as const, at: Date.now() },
     previous: t.previous,
-    chainKey: chainKey(n, what),
+    chainKey: chainKey(n, `${impl.name}:${what}`),
     chainDepth: 0,
     skipRuleIds: [],
   });
@@ -286,11 +289,13 @@ export async function runE2e(orm: MikroORM, n: number, tickets: BenchTicket[], o
 
   const [size] = await orm.em.fork().execute<{ rows: string; bytes: string }[]>(`select (select count(*) from rule_executions) as rows, pg_total_relation_size('rule_executions') as bytes`);
   return {
+    impl: impl.name,
     n,
     insertMs,
     coldRuleSetMs,
     events: totalMs.length,
     evaluatedPerEvent: evaluated / Math.max(1, totalMs.length),
+    engineRunsPerEvent: engineRuns / Math.max(1, totalMs.length),
     matchedShare: evaluated ? matched / evaluated : 0,
     eventsWithMatch,
     context: distribution(ctxMs),

@@ -1,15 +1,14 @@
+import fs from 'node:fs';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-// json-rules-engine is @mehrdesk/rules' engine; it is imported here only for the reference
-// measurement below (all rules in one Engine.run), never to evaluate production semantics.
-import { Engine, type TopLevelCondition } from 'json-rules-engine';
-import { coerce, compileRuleSet, evaluate, factDefinition, FACT_NAMES, registerOperators, type CompiledRuleSet, type Coercion, type RuleContext, type RuleSetEntry } from '@mehrdesk/rules';
+import type { RuleContext, RuleSetEntry } from '@mehrdesk/rules';
 import { distribution, type Distribution } from '../lib/load';
+import { engineRunCount, evaluatedCount, matchKey, type ImplName, type RulesImpl } from './impl';
 
-// Part 1: evaluation alone, everything in memory. For each N the rule set is compiled once
-// (timed, with the heap it occupies) and evaluated against varied ticket.updated contexts one
-// event at a time, exactly as the worker activity calls `evaluate`.
+// Part 1: evaluation alone, everything in memory. For each N and each side (old, new) the rule
+// set is compiled once (timed, with the heap it occupies) and evaluated against varied
+// ticket.updated contexts one event at a time, exactly as that side's worker calls `evaluate`.
 
 /** A forced full GC, if V8 lets us enable it at run time (the launcher does not pass --expose-gc). */
 export const forceGc: (() => void) | null = (() => {
@@ -33,6 +32,7 @@ function heapUsed(): number {
 }
 
 export interface PureRun {
+  impl: ImplName;
   n: number;
   /** Label of the rule-set variant ('' = the standard one). */
   variant: string;
@@ -42,28 +42,24 @@ export interface PureRun {
   heapBytes: number;
   events: number;
   warmupEvents: number;
-  /** Rules of the trigger evaluated per event (mean). */
+  /** Rules of the trigger per event (mean). */
   evaluatedPerEvent: number;
-  /** Share of evaluated rules that matched. */
-  matchedShare: number;
+  /** Rules json-rules-engine evaluated per event (mean): all of the trigger (old), the index's candidates (new). */
+  engineRunsPerEvent: number;
+  /** Rules matched per event (mean). */
+  matchedPerEvent: number;
   /** Events with at least one matching rule. */
   eventsWithMatch: number;
-  /**
-   * Share of evaluated rules whose root is an `all` group with a direct leaf that was false: a
-   * pre-check of that one leaf (an index on the fact) could have skipped the Engine run.
-   */
-  decidedByTopLevelLeaf: number;
   latency: Distribution;
   /**
-   * CPU time of this process per event (process.cpuUsage, user + system, all threads): what the
-   * event cost, without the time spent waiting for a core that another process held.
+   * On-CPU time of the evaluating thread per event, in ms (/proc/thread-self/schedstat): it leaves
+   * out the time spent waiting for a core that another process held and V8's background threads.
+   * The kernel advances the counter at its tick, so only the mean over the loop is exact.
    */
   cpu: Distribution;
+  /** Per event: the time inside json-rules-engine runs (sum of the reported rules' durationMs, new side). */
+  engineMs: Distribution;
   eventsPerSecond: number;
-  /** Median per evaluated rule, µs. */
-  perRuleUs: number;
-  /** Reference: the same rules in ONE Engine.run per event (no per-rule isolation); null if not run. */
-  singleRun: { events: number; latency: Distribution } | null;
   /** Wall time of the measured loop. */
   seconds: number;
   /** Garbage collection during the measured loop (PerformanceObserver 'gc' entries). */
@@ -74,20 +70,28 @@ export interface PureOptions {
   events: number;
   warmup: number;
   maxSeconds: number;
-  singleRunEvents: number;
 }
 
 const now = () => performance.now();
-const TOP_LEVEL_ALL_LEAF = /^\/conditions\/all\/\d+$/;
 
-export async function runPure(entries: RuleSetEntry[], contexts: RuleContext[], variant: string, distinctRegexes: number, opts: PureOptions): Promise<PureRun> {
+/** Nanoseconds this thread has run on a CPU (schedstat), or µs of thread CPU time × 1000 where /proc is absent. */
+function onCpuNs(): number {
+  try {
+    return Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    const u = process.threadCpuUsage();
+    return (u.user + u.system) * 1000;
+  }
+}
+
+export async function runPure(impl: RulesImpl, entries: RuleSetEntry[], contexts: RuleContext[], variant: string, distinctRegexes: number, opts: PureOptions): Promise<PureRun> {
   const before = heapUsed();
   const t0 = now();
-  const set = compileRuleSet(entries);
+  const set = impl.compileRuleSet(entries);
   const compileMs = now() - t0;
   const heapBytes = heapUsed() - before;
 
-  for (let i = 0; i < opts.warmup; i++) await evaluate(set, contexts[(i * 7) % contexts.length]!);
+  for (let i = 0; i < opts.warmup; i++) await impl.evaluate(set, contexts[(i * 7) % contexts.length]!);
 
   const gc = { count: 0, major: 0, ms: 0, maxMs: 0 };
   const observer = new PerformanceObserver((list) => {
@@ -101,99 +105,73 @@ export async function runPure(entries: RuleSetEntry[], contexts: RuleContext[], 
   observer.observe({ entryTypes: ['gc'] });
   const latencies: number[] = [];
   const cpuMs: number[] = [];
+  const engineMs: number[] = [];
   let evaluated = 0;
+  let engineRuns = 0;
   let matched = 0;
   let eventsWithMatch = 0;
-  let decided = 0;
   const started = now();
   for (let i = 0; i < opts.events; i++) {
     if (i >= 50 && now() - started > opts.maxSeconds * 1000) break;
     const ctx = contexts[i % contexts.length]!;
-    const c0 = process.cpuUsage();
+    const c0 = onCpuNs();
     const a = now();
-    const result = await evaluate(set, ctx);
+    const result = await impl.evaluate(set, ctx);
     latencies.push(now() - a);
-    const c = process.cpuUsage(c0);
-    cpuMs.push((c.user + c.system) / 1000);
-    evaluated += result.results.length;
+    cpuMs.push((onCpuNs() - c0) / 1e6);
+    engineMs.push(result.results.reduce((s, r) => s + r.durationMs, 0));
+    evaluated += evaluatedCount(result);
+    engineRuns += engineRunCount(result);
     const m = result.results.filter((r) => r.matched).length;
     matched += m;
     if (m > 0) eventsWithMatch++;
-    for (const r of result.results) if (r.conditions.some((c) => c.result === false && TOP_LEVEL_ALL_LEAF.test(c.pointer))) decided++;
   }
   const seconds = (now() - started) / 1000;
   // The loop never yields to the event loop: let the observer receive what it has queued.
   await new Promise((resolve) => setTimeout(resolve, 10));
   observer.disconnect();
-  const latency = distribution(latencies);
-  const evaluatedPerEvent = evaluated / latencies.length;
-  const singleRun = opts.singleRunEvents > 0 ? await runSingleEngine(set, contexts, opts.singleRunEvents, Math.min(6, opts.maxSeconds)) : null;
+  const events = latencies.length;
   return {
+    impl: impl.name,
     n: entries.length,
     variant,
     distinctRegexes,
     compileMs,
     heapBytes,
-    events: latencies.length,
+    events,
     warmupEvents: opts.warmup,
-    evaluatedPerEvent,
-    matchedShare: evaluated ? matched / evaluated : 0,
+    evaluatedPerEvent: evaluated / events,
+    engineRunsPerEvent: engineRuns / events,
+    matchedPerEvent: matched / events,
     eventsWithMatch,
-    decidedByTopLevelLeaf: evaluated ? decided / evaluated : 0,
-    latency,
+    latency: distribution(latencies),
     cpu: distribution(cpuMs),
-    eventsPerSecond: latencies.length / latencies.reduce((s, x) => s + x / 1000, 0),
-    perRuleUs: evaluatedPerEvent ? (latency.p50 * 1000) / evaluatedPerEvent : NaN,
-    singleRun,
+    engineMs: distribution(engineMs),
+    eventsPerSecond: events / latencies.reduce((s, x) => s + x / 1000, 0),
     seconds,
     gc,
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reference: one Engine.run per event with every rule of the trigger added at once. This is NOT
-// what @mehrdesk/rules does (it runs one rule per run, for per-rule errors and durations); it
-// shows how much of the cost is the per-run overhead that a batched design would amortise.
-// Facts and operators are registered the way rules/src/evaluate.ts does it.
-
-const COERCE_PARAM = '$coerce'; // rules/src/evaluate.ts: the param carrying custom-field coercion
-
-function referenceEngine(set: CompiledRuleSet, ctx: RuleContext): Engine {
-  const engine = new Engine([], { allowUndefinedFacts: false, allowUndefinedConditions: false });
-  registerOperators(engine, ctx.calendar);
-  const memo = new Map<string, unknown>();
-  for (const name of FACT_NAMES) {
-    const def = factDefinition(name);
-    engine.addFact(
-      name,
-      (params: Record<string, unknown>) => {
-        const key = `${name}\u0000${JSON.stringify(params)}`;
-        if (memo.has(key)) return memo.get(key);
-        const { [COERCE_PARAM]: coercion, ...factParams } = params;
-        const raw = def.resolve(ctx, factParams);
-        const value = coercion === undefined ? raw : coerce(raw, coercion as Coercion);
-        memo.set(key, value);
-        return value;
-      },
-      { cache: false },
-    );
-  }
-  for (const rule of set.rules) {
-    if (rule.trigger !== ctx.event.type || rule.conditions === null) continue;
-    engine.addRule({ name: `rule:${rule.id}`, conditions: rule.conditions as TopLevelCondition, event: { type: 'matched' } });
-  }
-  return engine;
+export interface MatchCheck {
+  n: number;
+  variant: string;
+  events: number;
+  /** Events where the two sides matched different rules or planned different actions. */
+  differing: number;
 }
 
-async function runSingleEngine(set: CompiledRuleSet, contexts: RuleContext[], events: number, maxSeconds: number) {
-  for (let i = 0; i < 10; i++) await referenceEngine(set, contexts[i % contexts.length]!).run();
-  const latencies: number[] = [];
+/** Evaluates the same events on both sides and counts those whose matches or actions differ. */
+export async function compareMatches(a: RulesImpl, b: RulesImpl, entries: RuleSetEntry[], contexts: RuleContext[], variant: string, events: number, maxSeconds: number): Promise<MatchCheck> {
+  const setA = a.compileRuleSet(entries);
+  const setB = b.compileRuleSet(entries);
+  let differing = 0;
+  let count = 0;
   const started = now();
-  for (let i = 0; i < events; i++) {
-    if (i >= 20 && now() - started > maxSeconds * 1000) break;
-    const a = now();
-    await referenceEngine(set, contexts[i % contexts.length]!).run();
-    latencies.push(now() - a);
+  for (; count < Math.min(events, contexts.length); count++) {
+    if (count >= 50 && now() - started > maxSeconds * 1000) break;
+    const ctx = contexts[count]!;
+    if (matchKey(await a.evaluate(setA, ctx)) !== matchKey(await b.evaluate(setB, ctx))) differing++;
   }
-  return { events: latencies.length, latency: distribution(latencies) };
+  return { n: entries.length, variant, events: count, differing };
 }
