@@ -3,6 +3,7 @@ import type { Logger } from '@mehrdesk/core/logger';
 import type { EvaluateRulesInput, PlannedRule, TicketActivities } from '@mehrdesk/workflows/activity-contracts';
 import { insertTimeline } from './ticket-writes';
 import { evaluateForTicket, scanScheduledRule } from './rule-evaluation';
+import { LISTENING_RULE } from '@mehrdesk/core/services/ticket-listeners';
 
 // Rule evaluation inside the ticket's decision path (R1/R4): load the active rule set (cached
 // per rule-set version), evaluate it against the ticket as stored (the rule index hands
@@ -20,7 +21,7 @@ export function createRuleActivities(deps: RuleDeps): Pick<TicketActivities, 'ev
     async evaluateRules(input: EvaluateRulesInput): Promise<{ planned: PlannedRule[] }> {
       const em = deps.orm.em.fork();
       // Fast path: no enabled rule listens to this trigger (the common case for most events).
-      const [{ n }] = await em.execute<[{ n: number }]>(`select count(*)::int as n from rules where enabled and deleted_at is null and trigger = ?`, [input.event.type]);
+      const [{ n }] = await em.execute<[{ n: number }]>(`select count(*)::int as n from rules where ${LISTENING_RULE} and trigger = ?`, [input.event.type]);
       if (n === 0) return { planned: [] };
       return evaluateForTicket(deps, em, input);
     },
