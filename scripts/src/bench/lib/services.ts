@@ -30,10 +30,11 @@ export function benchLogDir(): string {
   return dir;
 }
 
-export function startService(name: 'api' | 'worker', env: NodeJS.ProcessEnv, logDir: string): ManagedProcess {
-  return spawnManaged(name, process.execPath, ['--import', 'tsx', path.join(ROOT, `${name}/src/main.ts`)], {
+/** `root`: the code to run, this tree by default or e.g. a worktree of an older commit (old-vs-new benchmarks). */
+export function startService(name: 'api' | 'worker', env: NodeJS.ProcessEnv, logDir: string, root: string = ROOT): ManagedProcess {
+  return spawnManaged(name, process.execPath, ['--import', 'tsx', path.join(root, `${name}/src/main.ts`)], {
     env,
-    cwd: ROOT,
+    cwd: root,
     logFile: path.join(logDir, `${name}.log`),
   });
 }
