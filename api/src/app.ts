@@ -63,7 +63,12 @@ export function buildApp(given: AppDeps): Express {
     startedMarks: given.startedMarks ?? new StartedMarks(given.orm, given.log),
     admission:
       given.admission ??
-      new AdmissionGate(given.temporal, given.config.TEMPORAL_TASK_QUEUE, { maxBacklog: given.config.ADMISSION_MAX_WORKFLOW_BACKLOG, checkMs: given.config.ADMISSION_CHECK_MS }, given.log),
+      new AdmissionGate(
+        given.temporal,
+        given.config.TEMPORAL_TASK_QUEUE,
+        { maxBacklog: given.config.ADMISSION_MAX_WORKFLOW_BACKLOG, maxBacklogSeconds: given.config.ADMISSION_MAX_BACKLOG_SECONDS, checkMs: given.config.ADMISSION_CHECK_MS },
+        given.log,
+      ),
   };
   const app = express();
   app.disable('x-powered-by');

@@ -76,9 +76,11 @@ const schema = z
     /**
      * Admission control (usecases/src/tickets/admission.ts): ticket creation answers 429 with
      * Retry-After while more workflow tasks than this wait in the ticket task queue, so SLA
-     * timers of accepted tickets start on time; 0 turns it off. Read every ADMISSION_CHECK_MS.
+     * timers of accepted tickets start on time; 0 turns the gate off. Read every ADMISSION_CHECK_MS.
      */
     ADMISSION_MAX_WORKFLOW_BACKLOG: z.coerce.number().int().min(0).max(10_000_000).default(2000),
+    /** ... or while the oldest waiting workflow task has waited longer than this (0: no age bound). */
+    ADMISSION_MAX_BACKLOG_SECONDS: z.coerce.number().min(0).max(3600).default(5),
     ADMISSION_CHECK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** Live event streams (SSE): heartbeat comment interval; tokens are re-checked every 4 beats. */
     LIVE_HEARTBEAT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),

@@ -56,7 +56,9 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
     runtimeInstalled = true;
   }
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, ...opts.env });
+  // Test files share two cores and create tickets in bursts: the age bound of admission control
+  // (seconds a workflow task may wait) is off unless a test sets it; admission.int.test.ts tests the gate.
+  const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, ADMISSION_MAX_BACKLOG_SECONDS: '0', ...opts.env });
   const log = createLogger('test', process.env.LOG_LEVEL ?? 'warn');
   const orm = await openOrm(config.DATABASE_URL, { poolMax: 10 });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
