@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '@mehrdesk/usecases/webhooks/signing';
+import { webhookWorkflowId } from '@mehrdesk/workflows/contracts';
 import { waitForMail } from '@mehrdesk/scripts/mail-catcher-client';
 import { eventually, startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
 
@@ -91,6 +92,10 @@ describe('webhooks', () => {
     expect(verifySignature('whsec_wrong', String(req.headers['mehrdesk-signature']), req.body, { nowSec: Math.floor(Date.now() / 1000) }).ok).toBe(false);
     const [d] = await eventually(async () => ((await deliveries(sub.id))[0]?.status === 'succeeded' ? deliveries(sub.id) : null), 'delivery logged');
     expect(d).toMatchObject({ id: payload.id, ticketId: t.id, attempts: 1, lastStatusCode: 204 });
+    // A receiver that answers at once costs the delivery one workflow task: the first try ran in it, as a local activity.
+    const history = (await h.temporal.workflow.getHandle(webhookWorkflowId(d.id)).fetchHistory()).events ?? [];
+    expect(history.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+    expect(history.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
     await h.call(admin, 'PATCH', `/api/v1/webhooks/${sub.id}`, { active: false });
   });
 
@@ -110,6 +115,10 @@ describe('webhooks', () => {
     expect(detail.log[0].responseExcerpt).toBe('answer 500');
     expect(detail.log[1].error).toMatch(/timed out/);
     expect(rx.got.map((g) => g.headers['mehrdesk-delivery'])).toEqual([d.id, d.id, d.id]);
+    // The first try in the workflow task, the two others as one retried activity.
+    const history = (await h.temporal.workflow.getHandle(webhookWorkflowId(d.id)).fetchHistory()).events ?? [];
+    expect(history.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(1);
+    expect(history.find((e) => e.activityTaskStartedEventAttributes)?.activityTaskStartedEventAttributes?.attempt).toBe(2);
     const effects = new Set(rx.got.map((g) => g.headers['mehrdesk-delivery'])); // the receiver's de-duplication
     expect(effects.size).toBe(1);
 

@@ -178,7 +178,7 @@ export interface WebhookActivities {
   /** `started`: the delivery workflows run already (asked for, and the worker has a Temporal client). */
   enqueueWebhooks(input: EnqueueWebhooksInput): Promise<{ deliveryIds: string[]; retry: WebhookRetrySettings; started?: boolean }>;
   /** One HTTP try; throws a retryable failure (5xx, timeout, network) or a non-retryable one. */
-  attemptWebhookDelivery(input: { deliveryId: string; run: number }): Promise<{ statusCode: number | null }>;
+  attemptWebhookDelivery(input: { deliveryId: string; run: number; attemptsBefore?: number }): Promise<{ statusCode: number | null }>;
   /** The delivery failed for good: record it and disable a subscription that keeps failing. */
   failWebhookDelivery(input: { deliveryId: string; run: number; reason: string }): Promise<void>;
 }

@@ -98,9 +98,10 @@ export function createWebhookActivities(deps: WebhookDeps): WebhookActivities {
       return { deliveryIds, retry, started: true };
     },
 
-    async attemptWebhookDelivery({ deliveryId, run }) {
+    async attemptWebhookDelivery({ deliveryId, run, attemptsBefore = 0 }) {
       const em = orm.em.fork();
-      const attempt = Context.current().info.attempt;
+      // Attempts number on across a run's first try (a local activity) and its retried activity.
+      const attempt = attemptsBefore + Context.current().info.attempt;
       const [d] = await em.execute<{ payload: unknown; event_type: string; url: string; secret: string; active: boolean; deleted_at: Date | null; status: string }[]>(
         `select d.payload, d.event_type, d.status, s.url, s.secret, s.active, s.deleted_at
            from webhook_deliveries d join webhook_subscriptions s on s.id = d.subscription_id where d.id = ?`,

@@ -30,10 +30,15 @@ export function benchLogDir(): string {
   return dir;
 }
 
-/** `root`: the code to run, this tree by default or e.g. a worktree of an older commit (old-vs-new benchmarks). */
+/**
+ * `root`: the code to run, this tree by default or e.g. a worktree of an older commit (old-vs-new
+ * benchmarks). BENCH_API_NODE_OPTIONS / BENCH_WORKER_NODE_OPTIONS reach only that service (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the worker under a benchmark's load).
+ */
 export function startService(name: 'api' | 'worker', env: NodeJS.ProcessEnv, logDir: string, root: string = ROOT): ManagedProcess {
+  const nodeOptions = process.env[`BENCH_${name.toUpperCase()}_NODE_OPTIONS`];
   return spawnManaged(name, process.execPath, ['--import', 'tsx', path.join(root, `${name}/src/main.ts`)], {
-    env,
+    env: nodeOptions ? { ...env, NODE_OPTIONS: [env.NODE_OPTIONS, nodeOptions].filter(Boolean).join(' ') } : env,
     cwd: root,
     logFile: path.join(logDir, `${name}.log`),
   });

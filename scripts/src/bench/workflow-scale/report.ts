@@ -17,6 +17,10 @@ export interface WorkflowScaleResult {
   memory: MemoryRound[];
   sla: SlaRound[];
   failures: string[];
+  /** When the parts come from separate runs (render.ts): the run of part "sla", its own stack. */
+  slaRun?: { run: RunInfo; waited: WorkflowScaleResult['waited']; command: string };
+  /** Said about the run where the figures need it (render.ts). */
+  notes?: string[];
 }
 
 const RSS_TARGET_KB = 2 * 1024 * 1024;
@@ -51,7 +55,7 @@ function memoryVerdict(r: WorkflowScaleResult): string[] {
   const old = r.memory.find((x) => x.code.label === 'old');
   const oldLine = old
     ? `  - Old code: ${fmt.n(lastStarted(old).open)} open workflows, worker RSS ${mib(lastStarted(old).workerRssKb)} with a cache of ${fmt.n(old.code.cacheSize)}` +
-      (old.n < m.n ? `; at ${fmt.n(m.n)} about **${mib(extrapolateKb(old, m.n))} (extrapolated, not measured)**` : '') +
+      (old.n < m.n ? `; at ${fmt.n(m.n)} **${mib(lastStarted(old).workerRssKb)} to ${mib(extrapolateKb(old, m.n))} (extrapolated, not measured; see below)**` : '') +
       `. Per cached workflow: old ${kib(old.slopeFillKb)}, new ${kib(m.slopeFillKb)}; so the cache size decides the worker's memory: ` +
       `new ≈ ${mib(m.points[0]!.workerRssKb)} + ${fmt.n(m.code.cacheSize)} × ${kib(m.slopeFillKb)} = ${mib(m.points[0]!.workerRssKb + m.code.cacheSize * m.slopeFillKb)} whatever N, old ≈ ${mib(old.points[0]!.workerRssKb)} + ${fmt.n(old.code.cacheSize)} × ${kib(old.slopeFillKb)} = ${mib(old.points[0]!.workerRssKb + old.code.cacheSize * old.slopeFillKb)} once ${fmt.n(old.code.cacheSize)} tickets are open.`
     : null;
@@ -61,7 +65,10 @@ function memoryVerdict(r: WorkflowScaleResult): string[] {
     : null;
   return [
     `- **100,000 open ticket workflows, worker RSS ≤ 2 GiB: ${met ? 'met' : m.n < 100_000 ? `not shown (this run opened ${fmt.n(m.n)})` : 'not met'}.** ` +
-      `New code: ${fmt.n(end.open)} open workflows, worker RSS ${mib(end.workerRssKb)} (PSS ${mib(end.workerPssKb)}, peak ${mib(end.workerHwmKb)}), workflow cache ${fmt.n(m.code.cacheSize)}.` +
+      `New code: ${fmt.n(end.open)} open workflows, worker RSS ${mib(end.workerRssKb)} (PSS ${mib(end.workerPssKb)}), workflow cache ${fmt.n(m.code.cacheSize)}` +
+      (end.workerHwmKb > RSS_TARGET_KB
+        ? `; its peak while 100,000 workflows started (VmHWM) was ${mib(end.workerHwmKb)}, above 2 GiB for a moment (garbage not yet collected).`
+        : `; peak ${mib(end.workerHwmKb)}.`) +
       (evicted
         ? ` A change to a ticket whose workflow is not cached: p99 **${fmt.ms(evicted.latency.p99)} ms** (p50 ${fmt.ms(evicted.latency.p50)}, max ${fmt.ms(evicted.latency.max)}; ${fmt.n(evicted.latency.n)} changes${evicted.certain ? '' : ', NOT certainly evicted at this N'}).`
         : ''),
@@ -98,7 +105,7 @@ function memorySection(r: WorkflowScaleResult): Block[] {
   if (!r.memory.length) return [];
   const blocks: Block[] = ['## Part "memory": many open ticket workflows'];
   blocks.push(
-    `Per code: ticket rows (and a first message each) inserted in bulk with SQL, then each ticket's workflow started through the Temporal client with the input of a run continued as new (\`carried\` state: creation e-mails done, SLA clocks running, 1 h / 8 h targets so no timer fires during the run), ${r.options.startConcurrency} starts in flight. ` +
+    `Per code: ticket rows (and a first message each) inserted in bulk with SQL, then each ticket's workflow started through the Temporal client with the input of a run continued as new (\`carried\` state: creation e-mails done, SLA clocks running, ${r.memory[0]?.firstResponseHours ?? 1} h / 8 h first-response / resolution targets), ${r.options.startConcurrency} starts in flight. ` +
       'Such a run does no activity in its first task, it only sets its timer: what an idle open ticket costs. Memory is read from /proc after each step once the task queue is empty (every tenth of N, and at quarters of the cache size while it fills).',
   );
   blocks.push(
@@ -127,9 +134,10 @@ function memorySection(r: WorkflowScaleResult): Block[] {
   for (const m of r.memory)
     if (newer && m.n < newer.n)
       blocks.push(
-        `**Extrapolated, not measured:** the ${m.code.label} code was measured up to ${fmt.n(m.n)} open workflows (time). Its worker RSS at ${fmt.n(newer.n)} would be about ` +
-          `**${mib(extrapolateKb(m, newer.n))}**: the reading at ${fmt.n(lastStarted(m).open)} plus ${kib(Number.isFinite(m.slopeBeyondKb) ? m.slopeBeyondKb : m.slopeFillKb)} per further workflow ` +
-          `(the measured slope ${Number.isFinite(m.slopeBeyondKb) ? 'beyond its cache size' : 'while its cache filled; it never filled'}).`,
+        `**Extrapolated, not measured:** the ${m.code.label} code was measured up to ${fmt.n(m.n)} open workflows (time: its worker needs several times longer per start once its heap holds ${fmt.n(m.code.cacheSize)} workflows). ` +
+          `Its worker RSS at ${fmt.n(newer.n)} lies between **${mib(lastStarted(m).workerRssKb)}** (its cache holds at most ${fmt.n(m.code.cacheSize)} workflows, so RSS levels off once it is full, if the growth seen beyond it is heap not yet given back) ` +
+          `and **${mib(extrapolateKb(m, newer.n))}** (the reading at ${fmt.n(lastStarted(m).open)} plus ${kib(Number.isFinite(m.slopeBeyondKb) ? m.slopeBeyondKb : m.slopeFillKb)} per further workflow, ` +
+          `the slope measured ${Number.isFinite(m.slopeBeyondKb) ? 'beyond its cache size' : 'while its cache filled; it never filled'}, if that growth continues). Either way far above 2 GiB.`,
       );
 
   blocks.push('### A change to a ticket whose workflow is not cached');
@@ -261,15 +269,28 @@ export function renderWorkflowScaleReport(r: WorkflowScaleResult): string {
   return document([
     '# Benchmarks: many open ticket workflows (worker memory, cache misses, SLA timers)',
     ...(quick ? ['**QUICK mode: small sizes, the numbers are not for the record.**'] : []),
-    `Generated by \`${r.run.command}\` (scripts/src/bench/workflow-scale.ts). The old code (\`${r.codes.old.commit}\`) and the new code (\`${r.codes.new.commit}\`) side by side in one run on one stack.`,
+    r.slaRun
+      ? `Generated by \`${r.run.command}\` (part "memory") and \`${r.slaRun.command}\` (part "sla"), scripts/src/bench/workflow-scale.ts. In each run the old code (\`${r.codes.old.commit}\`) and the new code side by side on one stack.`
+      : `Generated by \`${r.run.command}\` (scripts/src/bench/workflow-scale.ts). The old code (\`${r.codes.old.commit}\`) and the new code (\`${r.codes.new.commit}\`) side by side in one run on one stack.`,
     '## Targets',
     [...memoryVerdict(r), ...slaVerdict(r)],
     ...(r.failures.length ? ['## Rounds that failed', r.failures.map((f) => `- ${f.replace(/[|`]/g, ' ')}`)] : []),
     ...memorySection(r),
     ...slaSection(r),
     ...configSection(r),
-    ...runSection(r.run, processes),
+    ...(r.notes?.length ? ['## Notes on this run', r.notes.map((n) => `- ${n}`)] : []),
+    ...runSection(r.run, processes).map((b) => (r.slaRun && b === '## Run' ? `## Run${r.memory.length ? ' (part "memory")' : ''}` : b)),
     [waited],
+    ...(r.slaRun
+      ? [
+          ...runSection(r.slaRun.run, processes).map((b) => (b === '## Run' ? '## Run (part "sla")' : b)),
+          [
+            r.slaRun.waited
+              ? `- Before measuring, the benchmark waited ${fmt.s(r.slaRun.waited.waitedS)} for a quiet machine: ${r.slaRun.waited.quiet ? 'it was' : `it was not within 25 min (load average ${r.slaRun.waited.loadavg})`}.`
+              : '- This run did not wait for a quiet machine (`--no-wait`): its load average is above.',
+          ],
+        ]
+      : []),
     ...logSection([...r.memory.flatMap((m) => m.logs), ...r.sla.flatMap((s) => s.logs)]),
   ]);
 }
