@@ -71,3 +71,20 @@ export function peakRate(arrivals: Arrival[], windowMs = 10_000): number {
 }
 
 export const lastArrival = (arrivals: Arrival[]) => arrivals.reduce((m, a) => Math.max(m, a.at), -Infinity);
+
+/**
+ * Per ticket with all `perTicket` deliveries arrived: last arrival − first. Small when a
+ * ticket's deliveries go out in parallel, growing with each one started after the other.
+ */
+export function fanoutSpread(arrivals: Arrival[], perTicket: number): Distribution {
+  const byTicket = new Map<number, { first: number; last: number; n: number }>();
+  for (const a of arrivals) {
+    const t = byTicket.get(a.ticketId);
+    if (t) {
+      t.first = Math.min(t.first, a.at);
+      t.last = Math.max(t.last, a.at);
+      t.n++;
+    } else byTicket.set(a.ticketId, { first: a.at, last: a.at, n: 1 });
+  }
+  return distribution([...byTicket.values()].filter((t) => t.n >= perTicket).map((t) => t.last - t.first));
+}

@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { ticketWorkflowId, webhookWorkflowId } from '@mehrdesk/workflows/contracts';
 
-// The Temporal work behind a delivery: the events in the ticket workflow's history (which starts
-// the delivery workflows as children) and in one delivery workflow's history. Every event is a
-// write on the Temporal server; every workflow task is a round trip to the worker.
+// The Temporal work behind a delivery: the events in the ticket workflow's history (the old code
+// starts the delivery workflows from there as children, the new code from the enqueue activity)
+// and in one delivery workflow's history. Every event is a write on the Temporal server; every
+// workflow task is a round trip to the worker.
 
 export interface HistoryCount {
   workflowId: string;

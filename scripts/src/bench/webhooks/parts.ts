@@ -6,7 +6,7 @@ import type { CpuMonitor, CpuUsage } from '../lib/cpu';
 import { distribution, type Distribution, type LoadResult } from '../lib/load';
 import { assertRunning } from '../lib/services';
 import { BacklogSampler, type BacklogSummary } from '../lib/temporal-backlog';
-import { arrivalsFor, enqueueLatency, eventLatency, lastArrival, peakRate, steadyRate, waitForArrivals } from './arrivals';
+import { arrivalsFor, enqueueLatency, eventLatency, fanoutSpread, lastArrival, peakRate, steadyRate, waitForArrivals } from './arrivals';
 import { attemptsHistogram, deliveryProgress, failedAttemptsBefore, type DeliveryProgress } from './deliveries';
 import { deliveryHistory, ticketHistory, type HistoryCount } from './history';
 import type { ReceiverMode, WebhookReceiver } from './receiver';
@@ -89,7 +89,10 @@ export interface ThroughputResult {
   /** Event (ticket created) → receiver, and delivery recorded → receiver. */
   eventLatencyMs: Distribution;
   enqueueLatencyMs: Distribution;
+  /** Per ticket, its last delivery's arrival − its first. */
+  fanoutSpreadMs: Distribution;
   outcome: Outcome;
+  /** First ticket request → last delivery. */
   cpu: CpuUsage;
   backlog: BacklogSummary;
   /** Temporal histories of the part's first ticket and of one of its deliveries. */
@@ -126,6 +129,7 @@ export async function throughputPart(ctx: PartContext, send: Send, tickets: numb
     peak10sDeliveriesPerSecond: peakRate(arrivals),
     eventLatencyMs: eventLatency(arrivals),
     enqueueLatencyMs: enqueueLatency(arrivals),
+    fanoutSpreadMs: fanoutSpread(arrivals, ctx.subscriptions),
     outcome: o,
     cpu: ctx.monitor.usage(c0, c1),
     backlog: backlogSummary,
@@ -140,7 +144,9 @@ export interface PacedResult {
   deliveriesPerSecond: number;
   eventLatencyMs: Distribution;
   enqueueLatencyMs: Distribution;
+  fanoutSpreadMs: Distribution;
   outcome: Outcome;
+  /** First ticket request → last delivery (so that CPU per delivery counts each delivery's work). */
   cpu: CpuUsage;
   backlog: BacklogSummary;
 }
@@ -150,9 +156,9 @@ export async function pacedPart(ctx: PartContext, send: Send, ticketsPerSecond: 
   const backlog = new BacklogSampler(ctx.temporal, ctx.taskQueue).start();
   const c0 = ctx.monitor.snapshot();
   const r = await createTicketsPaced(send, ticketsPerSecond, seconds);
-  const c1 = ctx.monitor.snapshot();
   const expected = r.ids.length * ctx.subscriptions;
   const wait = await waitForArrivals(ctx.receiver, new Set(r.ids), expected, timeoutMs, (n) => ctx.log(`L: ${n}/${expected} delivered`));
+  const c1 = ctx.monitor.snapshot();
   const backlogSummary = await backlog.stop();
   assertRunning(ctx.services);
   const { outcome: o, arrivals } = await outcome(ctx, r.ids, expected);
@@ -164,6 +170,7 @@ export async function pacedPart(ctx: PartContext, send: Send, ticketsPerSecond: 
     deliveriesPerSecond: steadyRate(arrivals),
     eventLatencyMs: eventLatency(arrivals),
     enqueueLatencyMs: enqueueLatency(arrivals),
+    fanoutSpreadMs: fanoutSpread(arrivals, ctx.subscriptions),
     outcome: o,
     cpu: ctx.monitor.usage(c0, c1),
     backlog: backlogSummary,
