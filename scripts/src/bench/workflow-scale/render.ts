@@ -11,7 +11,8 @@ import { renderWorkflowScaleReport, type WorkflowScaleResult } from './report';
 const args = process.argv.slice(2);
 const flag = (name: string) => {
   const values: string[] = [];
-  for (let i = args.indexOf(name); i >= 0; i = args.indexOf(name, i + 1)) values.push(...args.splice(i, 2).slice(1));
+  // splice takes the flag and its value out, so the next one is searched for from the same place
+  for (let i = args.indexOf(name); i >= 0; i = args.indexOf(name, i)) values.push(...args.splice(i, 2).slice(1));
   return values;
 };
 const slaRaw = flag('--sla')[0];
