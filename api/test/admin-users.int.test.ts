@@ -121,6 +121,8 @@ describe('users: creating and changing', () => {
       [{ email: email('b'), name: 'x', role: 'king' }, 'body.role'],
       [{ email: email('b'), name: 'x', role: 'agent', locale: 'de' }, 'body.locale'],
       [{ email: email('b'), name: 'x', role: 'agent', password: 'short' }, 'body.password'],
+      [{ email: email('b'), name: 'x', role: 'agent', password: '1234567890' }, 'body.password'],
+      [{ email: email('b'), name: 'x', role: 'agent', password: 'Password123' }, 'body.password'],
       [{ email: email('b'), name: 'x', role: 'agent', capacity: -1 }, 'body.capacity'],
       [{ email: email('b'), name: 'x', role: 'agent', groupIds: ['support'] }, 'body.groupIds.0'],
       [{ email: email('b'), name: 'x', role: 'agent', passwordHash: 'scrypt$1' }, 'body.passwordHash'],

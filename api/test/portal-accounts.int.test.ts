@@ -148,6 +148,7 @@ describe('sign-up', () => {
       [{ name: 'a\u0000b', email: address('nul'), password: 'long password 1' }, 'body.name'],
       [{ name: 'X', email: 'not-an-address', password: 'long password 1' }, 'body.email'],
       [{ name: 'X', email: address('short'), password: 'short' }, 'body.password'],
+      [{ name: 'X', email: address('common'), password: 'qwertyuiop' }, 'body.password'],
       [{ name: 'X', email: address('lang'), password: 'long password 1', locale: 'de' }, 'body.locale'],
       [{ name: 'X', email: address('role'), password: 'long password 1', role: 'admin' }, 'body.role'],
     ];
@@ -226,6 +227,10 @@ describe('password reset', () => {
     const weak = await h.call(null, 'POST', '/api/v1/portal/password/reset', { token: first, password: 'short' });
     expect(weak.status).toBe(400);
     expect(fieldPaths(weak.body)).toEqual(['body.password']);
+    const common = await h.call(null, 'POST', '/api/v1/portal/password/reset', { token: first, password: '1234567890' });
+    expect(common.status).toBe(400);
+    expect(fieldPaths(common.body)).toEqual(['body.password']);
+    expect(JSON.stringify(common.body)).toMatch(/most common passwords/);
 
     const done = await h.call(null, 'POST', '/api/v1/portal/password/reset', { token: first, password: 'brand new password' });
     expect(done.status, JSON.stringify(done.body)).toBe(200);

@@ -60,6 +60,7 @@ describe('POST /auth/me/password', () => {
     expect(wrong.status).toBe(400);
     expect(fieldPaths(wrong.body)).toEqual(['body.currentPassword']);
     expect(fieldPaths((await change({ currentPassword: 'x', newPassword: 'short' })).body)).toContain('body.newPassword');
+    expect(fieldPaths((await change({ currentPassword: 'x', newPassword: 'iloveyou12' })).body)).toContain('body.newPassword');
     expect(fieldPaths((await change({ currentPassword: 'same-same-1', newPassword: 'same-same-1' })).body)).toContain('body.newPassword');
     expect(fieldPaths((await change({ newPassword: 'a-new-secret-1' })).body)).toContain('body.currentPassword');
     // Nothing changed so far: both sessions work, the old password still signs in.

@@ -12312,6 +12312,7 @@ export interface components {
         };
         PasswordChangeRequest: {
             currentPassword: string;
+            /** @description At least 10 characters, and not one of the most common passwords */
             newPassword: string;
         };
         PatchCategoryRequest: {
@@ -12501,6 +12502,7 @@ export interface components {
             user: components["schemas"]["User"];
         };
         PortalResetRequest: {
+            /** @description At least 10 characters, and not one of the most common passwords */
             password: string;
             /** @description The `token` parameter of the link from the e-mail */
             token: string;
@@ -12537,6 +12539,7 @@ export interface components {
              */
             locale: "en" | "fa";
             name: string;
+            /** @description At least 10 characters, and not one of the most common passwords */
             password: string;
         };
         PortalTicketCategory: {

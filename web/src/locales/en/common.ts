@@ -110,7 +110,7 @@ export default {
     passwordIntro: 'Changing your password signs you out everywhere else.',
     currentPassword: 'Current password',
     newPassword: 'New password',
-    newPasswordHint: 'At least 8 characters',
+    newPasswordHint: 'At least 10 characters, and not a common password',
     confirmPassword: 'New password again',
     changePassword: 'Change password',
     passwordChanged: 'Password changed; your other sessions are signed out',

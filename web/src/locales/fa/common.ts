@@ -109,7 +109,7 @@ export default {
     passwordIntro: 'با تغییر گذرواژه، از همهٔ نشست‌های دیگرتان خارج می‌شوید.',
     currentPassword: 'گذرواژهٔ کنونی',
     newPassword: 'گذرواژهٔ تازه',
-    newPasswordHint: 'دست‌کم ۸ نویسه',
+    newPasswordHint: 'دست‌کم ۱۰ نویسه، و نه یک گذرواژهٔ رایج',
     confirmPassword: 'تکرار گذرواژهٔ تازه',
     changePassword: 'تغییر گذرواژه',
     passwordChanged: 'گذرواژه تغییر کرد؛ نشست‌های دیگرتان بسته شد',

@@ -87,7 +87,7 @@ export default {
     password: 'Password',
     newPassword: 'New password',
     confirmPassword: 'Repeat the new password',
-    passwordRule: 'At least 8 characters',
+    passwordRule: 'At least 10 characters, and not a common password',
     passwordsDiffer: 'The two passwords differ',
     wrongCredentials: 'Wrong e-mail or password.',
     sessionExpired: 'Your session has ended. Sign in again.',

@@ -89,7 +89,7 @@ const fa: typeof en = {
     password: 'گذرواژه',
     newPassword: 'گذرواژه‌ی تازه',
     confirmPassword: 'تکرار گذرواژه‌ی تازه',
-    passwordRule: 'دست‌کم ۸ نویسه',
+    passwordRule: 'دست‌کم ۱۰ نویسه، و نه یک گذرواژهٔ رایج',
     passwordsDiffer: 'دو گذرواژه یکسان نیستند',
     wrongCredentials: 'ایمیل یا گذرواژه نادرست است.',
     sessionExpired: 'نشست شما به پایان رسیده است. دوباره وارد شوید.',
