@@ -17,7 +17,7 @@ const PERMANENT = ['WebhookPermanent', 'WebhookRefused', 'WebhookGone'];
 export const LOCAL_FIRST_ATTEMPT_PATCH = 'webhook-local-first-attempt-v1';
 
 /**
- * One webhook delivery (capabilities W6): HTTP attempts with exponential backoff over hours. Its
+ * One webhook delivery (docs/capabilities.md W6): HTTP attempts with exponential backoff over hours. Its
  * own workflow (`webhook-<deliveryId>`), so it outlives the ticket's workflow and ops can watch
  * the attempts in Temporal UI; a manual redelivery is a new run of it.
  */
