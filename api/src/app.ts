@@ -9,6 +9,13 @@ import { StartedMarks } from '@mehrdesk/usecases/tickets/started-marks';
 import { AdmissionGate } from '@mehrdesk/usecases/tickets/admission';
 import { authenticate } from './auth/authenticate';
 import { authRoutes } from './auth/routes';
+import { mfaRoutes } from './auth/mfa-routes';
+import { sessionRoutes } from './auth/sessions-routes';
+import { apiKeyRoutes } from './auth/api-keys-routes';
+import { callerRateLimit } from './auth/caller-limit';
+import { createLoginThrottle } from './auth/login-throttle';
+import { securitySettingsRoutes } from './admin/security-settings-routes';
+import { metricsAccess } from './ops/metrics-access';
 import { profileRoutes } from './auth/profile';
 import { ticketRoutes } from './tickets/routes';
 import { heldMailRoutes } from './tickets/held-mail';
@@ -51,6 +58,7 @@ import { portalCategoryRoutes } from './portal/categories-routes';
 import { portalSettingsRoutes } from './admin/portal-settings-routes';
 import { userInviteRoutes } from './admin/user-invite-routes';
 import { customerStatusRoutes } from './tickets/customer-status-routes';
+import { auditRoutes } from './audit/routes';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -96,7 +104,7 @@ export function buildApp(given: AppDeps): Express {
   );
   app.use(metrics.middleware);
   app.use(healthRoutes(deps));
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', metricsAccess(deps.config), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
@@ -121,13 +129,19 @@ export function buildApp(given: AppDeps): Express {
     await search.close();
   };
   app.use('/api/v1', authenticate);
+  app.use('/api/v1', callerRateLimit(deps.config, limits));
+  const throttle = createLoginThrottle(deps.config, limits);
   // An admin's change reaches this process's cache before the answer does (other processes hear
   // it over LISTEN a moment later): the next request, even the admin's own, reads it fresh.
   app.use('/api/v1', (req, res, next) => {
     if (req.method !== 'GET' && req.user?.role === 'admin') res.on('finish', () => deps.configCache!.invalidate());
     next();
   });
-  app.use('/api/v1', authRoutes(deps, registry));
+  app.use('/api/v1', authRoutes(deps, registry, throttle));
+  app.use('/api/v1', mfaRoutes(deps, registry, throttle));
+  app.use('/api/v1', sessionRoutes(deps, registry));
+  app.use('/api/v1', apiKeyRoutes(deps, registry));
+  app.use('/api/v1', securitySettingsRoutes(deps, registry));
   app.use('/api/v1', profileRoutes(deps, registry));
   app.use('/api/v1', portalAccountRoutes(deps, registry, limits));
   app.use('/api/v1', portalCategoryRoutes(deps, registry));
@@ -160,6 +174,7 @@ export function buildApp(given: AppDeps): Express {
   app.use('/api/v1', surveyAdminRoutes(deps, registry));
   app.use('/api/v1', deflectionRoutes(deps, registry, limits));
   app.use('/api/v1', portalInsightsRoutes(deps, registry));
+  app.use('/api/v1', auditRoutes(deps, registry));
 
   const doc = openApiDocument(registry, deps.config.PUBLIC_URL);
   app.get('/api/openapi.json', (_req, res) => {

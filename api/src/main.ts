@@ -7,6 +7,7 @@ import { startReconciler } from './reconciler';
 import { startUploadSweeper } from './uploads/sweeper';
 import { startPeriodic } from './ops/periodic';
 import { purgeExpiredLinkRecords } from '@mehrdesk/core/services/signed-links';
+import { purgeExpiredAudit } from '@mehrdesk/core/services/audit';
 import { createSearchBackend } from '@mehrdesk/search/select-backend';
 
 const config = loadConfig();
@@ -21,6 +22,11 @@ const stopLinkPurge = startPeriodic(log, 'expired link purge', 60 * 60_000, asyn
   const purged = await purgeExpiredLinkRecords(orm.em.fork());
   if (purged.nonces || purged.signups) log.info(purged, 'expired link records deleted');
 });
+// Audit log retention (the admin's setting, else AUDIT_RETENTION_DAYS); safe on every replica.
+const stopAuditRetention = startPeriodic(log, 'audit retention', 60 * 60_000, async () => {
+  const deleted = await purgeExpiredAudit(orm.em.fork(), config);
+  if (deleted) log.info({ deleted }, 'expired audit log entries deleted');
+});
 
 const app = buildApp(deps);
 const server = app.listen(config.PORT, () => log.info({ port: config.PORT }, 'api listening'));
@@ -31,6 +37,7 @@ async function shutdown(sig: string) {
   stopReconciler();
   stopUploadSweeper();
   stopLinkPurge();
+  stopAuditRetention();
   // Ends live event streams (with an `end` event) and closes the LISTEN and Redis connections.
   await (app.locals.close as () => Promise<void>)().catch((err: unknown) => log.warn({ err }, 'closing the app failed'));
   server.close();

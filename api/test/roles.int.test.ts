@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
 import { PASSWORD } from '@mehrdesk/scripts/testing/fixtures';
+import { randomBytes } from 'node:crypto';
 import { hashToken } from '@mehrdesk/api/auth/tokens';
 import { openSurvey, signSurveyLink } from '@mehrdesk/core/services/surveys';
 
@@ -535,6 +536,93 @@ describe('role matrix', () => {
     // A refused request changed nothing.
     if (before) expect(await snapshot(ticket.id)).toEqual(before);
     if (endpoint === 'POST /tickets') expect(await countTickets()).toBe(ticketsBefore);
+  });
+});
+
+// The same endpoints with credentials other than a signed-in session (issue 12), statuses written
+// out by hand: an API key acting as the group agent with the scopes tickets:read and
+// tickets:write (its scopes narrow the agent's role; nothing else reaches it), and sessions still
+// finishing their sign-in (second factor due, or enrolment required), which are anonymous to
+// every endpoint but logout.
+const OTHER_CREDENTIALS = ['apiKey', 'mfaPending', 'enrolPending'] as const;
+type OtherCredential = (typeof OTHER_CREDENTIALS)[number];
+
+// prettier-ignore
+const OTHER_MATRIX: Record<Endpoint, readonly [apiKey: number, mfaPending: number, enrolPending: number]> = {
+  //                                          key  mfa  enrol
+  'POST /auth/login':                       [200, 200, 200],
+  'POST /auth/logout':                      [401, 204, 204],
+  'GET /auth/me':                           [403, 401, 401],
+  'PATCH /auth/me':                         [403, 401, 401],
+  'POST /auth/me/password':                 [403, 401, 401],
+  'POST /tickets':                          [201, 401, 401],
+  'GET /tickets':                           [200, 401, 401],
+  'GET /tickets/:id':                       [200, 401, 401],
+  'PATCH /tickets/:id':                     [200, 401, 401],
+  'POST /tickets/:id/status':               [200, 401, 401],
+  'POST /tickets/:id/priority':             [200, 401, 401],
+  'POST /tickets/:id/assignee':             [200, 401, 401],
+  'POST /tickets/:id/solve':                [403, 401, 401],
+  'POST /tickets/:id/reopen':               [403, 401, 401],
+  'DELETE /tickets/:id':                    [403, 401, 401],
+  'POST /tickets/:id/messages (public)':    [201, 401, 401],
+  'POST /tickets/:id/messages (internal)':  [201, 401, 401],
+  'GET /tickets/:id/messages':              [200, 401, 401],
+  'GET /tickets/:id/timeline':              [200, 401, 401],
+  'GET /tickets/:id/sla':                   [200, 401, 401],
+  'GET /tickets/:id/survey':                [200, 401, 401],
+  'POST /tickets/:id/survey':               [403, 401, 401],
+  'GET /public/surveys/:token':             [403, 200, 200],
+  'POST /public/surveys/:token':            [403, 200, 200],
+  'GET /settings/surveys':                  [403, 401, 401],
+  'PUT /settings/surveys':                  [403, 401, 401],
+  'GET /admin/csat':                        [403, 401, 401],
+  'POST /uploads':                          [403, 401, 401],
+  'GET /uploads/limits':                    [403, 401, 401],
+  'POST /portal/deflections':               [403, 401, 401],
+  'GET /admin/portal-insights':             [403, 401, 401],
+  'GET /admin/deflections':                 [403, 401, 401],
+  'GET /admin/kb-feedback':                 [403, 401, 401],
+};
+
+const OTHER_ROWS: [Endpoint, OtherCredential, number][] = (Object.entries(OTHER_MATRIX) as [Endpoint, readonly number[]][]).flatMap(([endpoint, statuses]) =>
+  OTHER_CREDENTIALS.map((c, i): [Endpoint, OtherCredential, number] => [endpoint, c, statuses[i]!]),
+);
+
+describe('role matrix: API keys and sessions finishing their sign-in', () => {
+  let apiKey: string;
+  beforeAll(async () => {
+    const made = await h.call(tokens.admin, 'POST', '/api/v1/api-keys', { name: 'Role matrix', userId: h.fx.users.agent1.id, scopes: ['tickets:read', 'tickets:write'] });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    apiKey = made.body.key;
+  });
+
+  /** A session of the group agent at `stage`, as POST /auth/login starts one for a user with two-factor sign-in (or required to set it up). */
+  async function pendingSession(stage: 'mfa' | 'enrol') {
+    const token = `mdk_${randomBytes(32).toString('base64url')}`;
+    await h.orm.em
+      .fork()
+      .execute(`insert into auth_tokens (user_id, token_hash, created_at, expires_at, stage) values (?, ?, now(), now() + interval '10 minutes', ?)`, [h.fx.users.agent1.id, hashToken(token), stage]);
+    return token;
+  }
+
+  it('covers every endpoint of the role matrix', () => {
+    expect(Object.keys(OTHER_MATRIX).sort()).toEqual(Object.keys(MATRIX).sort());
+  });
+
+  it.each(OTHER_ROWS)('%s with %s → %i', async (endpoint, credential, expected) => {
+    const spec = SPECS[endpoint];
+    const token = credential === 'apiKey' ? apiKey : await pendingSession(credential === 'mfaPending' ? 'mfa' : 'enrol');
+    const created = spec.fresh ? await freshTicket() : shared;
+    const ticket = spec.prepare ? await spec.prepare(created) : created;
+    // The key acts as the group agent; a pending session is nobody yet.
+    const ctx: Ctx = { caller: credential === 'apiKey' ? 'groupAgent' : 'anonymous', token, ticket };
+    const before = spec.mutates && ticket ? await snapshot(ticket.id) : null;
+    const res = await spec.send(ctx);
+    expect(res.status, JSON.stringify(res.body)).toBe(expected);
+    if (expected >= 400 && before) expect(await snapshot(ticket.id)).toEqual(before);
+    if (expected === 403 && credential === 'apiKey' && res.body.error.code === 'forbidden' && /scopes/.test(res.body.error.message))
+      expect(res.body.error.message).toMatch(/^This API key's scopes do not allow /);
   });
 });
 

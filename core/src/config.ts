@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAFF_ROLES } from './domain/enums';
 
 /** What becomes of mail a stranger threads onto a ticket (see INBOUND_STRANGER_REPLIES); admins may override it (services/settings.ts). */
 export const STRANGER_REPLY_MODES = ['hold', 'new_ticket'] as const;
@@ -198,6 +199,49 @@ const schema = z
     SURVEY_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     /** Public survey requests (show or rate by link) per client and hour. */
     RATE_LIMIT_PUBLIC_SURVEY_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(60),
+    /** Days the audit log keeps an entry; the default until an admin chooses (PUT /settings/audit). */
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    /**
+     * Sign-in throttling (api/src/auth/login-throttle.ts), counted in Redis for every replica: after
+     * this many wrong passwords in a row for one e-mail address, each further attempt waits twice as
+     * long as the one before (1 s, 2 s, 4 s … up to LOGIN_MAX_DELAY_SECONDS); a success resets it.
+     */
+    LOGIN_DELAY_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(3),
+    LOGIN_MAX_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    /** This many wrong passwords (or second-factor codes) in a row lock the address for LOGIN_LOCK_MINUTES, and its owner gets an e-mail. */
+    LOGIN_LOCK_AFTER_FAILURES: z.coerce.number().int().min(2).max(1000).default(10),
+    LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+    /** Failed sign-ins per client address and hour, whatever the account (slows password spraying). */
+    LOGIN_FAILURES_PER_CLIENT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(100),
+    /** Requests per signed-in session and minute (an API key has its own limit, set when it is made). */
+    RATE_LIMIT_PER_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+    /** An API key's requests per minute unless its admin chooses otherwise. */
+    API_KEY_DEFAULT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** Staff roles that must use two-factor sign-in until an admin chooses (PUT /settings/security); comma-separated. */
+    MFA_REQUIRED_ROLES: z
+      .string()
+      .default('')
+      .transform((v) => [
+        ...new Set(
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(z.array(z.enum(STAFF_ROLES, 'each must be admin, supervisor or agent'))),
+    /**
+     * Encrypts the two-factor (TOTP) secrets at rest (AES-256-GCM, key derived with HKDF). Random and
+     * the same on every API instance in production; changing it turns every enrolment off.
+     */
+    MFA_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').default('mehrdesk-development-two-factor-secret-key'),
+    /** Open live-event streams (SSE) per user on one API instance; the oldest is closed when a new one exceeds it. */
+    LIVE_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1000).default(8),
+    /**
+     * `/metrics` answers clients on this machine (loopback) only, unless METRICS_TOKEN is set: then
+     * any client presenting `Authorization: Bearer <METRICS_TOKEN>` (and only those).
+     */
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** IMAP mailbox polled for inbound mail, `imaps://user:password@host[:port]`; empty turns it off. */
     INBOUND_IMAP_URL: z
       .string()

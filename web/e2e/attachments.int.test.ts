@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { eventually, startHarness, type Harness } from '@mehrdesk/scripts/testing/harness';
 import { collectErrors, launchChromium, newAgentContext, signIn } from './browser';
 
@@ -68,8 +68,12 @@ describe('attachments opened from the console', () => {
   });
 
   it('an HTML file is downloaded, never run as the console', async () => {
-    const [tab] = await Promise.all([context.waitForEvent('page'), chip('page.html').click()]);
-    const download = await tab.waitForEvent('download');
+    // The new tab may start its download before an awaited `tab.waitForEvent` could listen, so
+    // the listener is attached inside the 'page' event, before any later event is dispatched.
+    const opened = new Promise<{ tab: Page; download: Promise<Download> }>((resolve) => context.once('page', (tab) => resolve({ tab, download: tab.waitForEvent('download', { timeout: 30_000 }) })));
+    await chip('page.html').click();
+    const { tab, download: downloading } = await opened;
+    const download = await downloading;
     expect(download.suggestedFilename()).toBe('page.html');
     expect(download.url()).toMatch(/\/api\/v1\/attachments\/\d+\/download\?token=/);
     await tab.close();

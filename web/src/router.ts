@@ -35,6 +35,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'common.profile.title' },
       },
       {
+        path: 'settings/security',
+        name: 'security',
+        component: () => import('@/pages/settings/SecurityPage.vue'),
+        meta: { title: 'common.security.title' },
+      },
+      {
         path: 'settings/notifications',
         name: 'notification-settings',
         component: () => import('@/pages/settings/NotificationSettingsPage.vue'),

@@ -7,9 +7,11 @@ import { conflict, notFound } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { bodyId, IdParams } from '../http/params';
 import { nameList, ReferenceCheck, rulesReferencing, uniqueViolation } from './references';
+import { auditChange, without } from '../audit/record';
 
 // Ticket categories (P2): a name, the group new tickets of the category go to and the SLA
-// policy that governs them. Staff read them (ticket forms, filters); admins change them.
+// policy that governs them. Staff read them (ticket forms, filters); admins change them, each
+// change audited (`category.*`) in its transaction.
 
 const id = bodyId;
 const CategoryFields = {
@@ -61,6 +63,8 @@ async function categoryDto(em: EntityManager, categoryId: number): Promise<Categ
   return c;
 }
 
+const audited = (c: CategoryDtoT) => without(c, 'tickets');
+
 async function checkReferences(em: EntityManager, body: { defaultGroupId?: number | null; slaPolicyId?: number | null }): Promise<void> {
   const check = new ReferenceCheck(em);
   await check.exists('body.defaultGroupId', 'groups', body.defaultGroupId, 'group');
@@ -103,12 +107,20 @@ export function categoryRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Route
     status: 201,
     response: CategoryDto,
     errors: [409, 422],
-    handler: async ({ em, body }) => {
+    handler: async ({ em, req, body }) => {
       await checkReferences(em, body);
-      const [row] = await em
-        .execute<{ id: number }[]>('insert into categories (name, default_group_id, sla_policy_id) values (?, ?, ?) returning id', [body.name, body.defaultGroupId, body.slaPolicyId])
+      const categoryId = await em
+        .transactional(async (tx) => {
+          const [row] = await tx.execute<{ id: number }[]>('insert into categories (name, default_group_id, sla_policy_id) values (?, ?, ?) returning id', [
+            body.name,
+            body.defaultGroupId,
+            body.slaPolicyId,
+          ]);
+          await auditChange(tx, req, { action: 'category.created', targetType: 'category', targetId: row!.id, after: audited(await categoryDto(tx, row!.id)) });
+          return row!.id;
+        })
         .catch(taken);
-      return categoryDto(em, row!.id);
+      return categoryDto(em, categoryId);
     },
   });
   defineRoute(r, registry, {
@@ -121,12 +133,17 @@ export function categoryRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Route
     body: PatchCategoryBody,
     response: CategoryDto,
     errors: [404, 409, 422],
-    handler: async ({ em, params, body }) => {
-      await categoryDto(em, params.id);
+    handler: async ({ em, req, params, body }) => {
+      const before = await categoryDto(em, params.id);
       await checkReferences(em, body);
       const columns: Record<string, string> = { name: 'name', defaultGroupId: 'default_group_id', slaPolicyId: 'sla_policy_id' };
       const sets = Object.entries(body).filter(([k, v]) => k in columns && v !== undefined);
-      await em.execute(`update categories set ${sets.map(([k]) => `${columns[k]} = ?`).join(', ')} where id = ?`, [...sets.map(([, v]) => v), params.id]).catch(taken);
+      await em
+        .transactional(async (tx) => {
+          await tx.execute(`update categories set ${sets.map(([k]) => `${columns[k]} = ?`).join(', ')} where id = ?`, [...sets.map(([, v]) => v), params.id]);
+          await auditChange(tx, req, { action: 'category.updated', targetType: 'category', targetId: params.id, before: audited(before), after: audited(await categoryDto(tx, params.id)) });
+        })
+        .catch(taken);
       return categoryDto(em, params.id);
     },
   });
@@ -139,7 +156,7 @@ export function categoryRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Route
     params: IdParams,
     status: 204,
     errors: [404, 409],
-    handler: async ({ em, params }) => {
+    handler: async ({ em, req, params }) => {
       const c = await categoryDto(em, params.id);
       await em.transactional(async (tx) => {
         await tx.execute('select id from categories where id = ? for update', [params.id]);
@@ -150,6 +167,7 @@ export function categoryRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Route
         );
         if (uses.length) throw conflict('category_in_use', `Category "${c.name}" is used by ${uses.join('; ')}`);
         await tx.execute('delete from categories where id = ?', [params.id]);
+        await auditChange(tx, req, { action: 'category.deleted', targetType: 'category', targetId: params.id, before: audited(c) });
       });
       return undefined;
     },

@@ -2,14 +2,17 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { LOCALES } from '@mehrdesk/core/domain';
-import { SAMPLE_VARIABLES, TEMPLATE_KEYS, renderCustom, validateCustomTemplate } from '@mehrdesk/usecases/email/custom-templates';
+import { SAMPLE_VARIABLES, TEMPLATE_KEYS, TemplateRenderError, renderCustom, validateCustomTemplate } from '@mehrdesk/usecases/email/custom-templates';
 import { renderEmail, slaVariables, type TemplateVars } from '@mehrdesk/usecases/email/templates';
 import type { AppDeps } from '../deps';
 import { badRequest, notFound } from '../http/errors';
 import { defineRoute } from '../http/route';
+import { auditChange } from '../audit/record';
 
 // Notification templates per event and language (C1): built-in texts, replaceable by admins
 // with Liquid templates that are validated at save and can be previewed in both languages.
+// Saving and reverting are audited (`email_template.*`, target `<key>/<locale>`) with the text
+// before and after (null: the built-in text).
 
 const KeyParams = z.object({ key: z.enum(TEMPLATE_KEYS as [string, ...string[]]), locale: z.enum(LOCALES) }).strict();
 const TemplateBody = z
@@ -56,6 +59,16 @@ export function emailTemplateRoutes(_deps: AppDeps, registry: OpenAPIRegistry): 
       );
   }
 
+  /** Renders a validated draft; a limit it breaks only this time (the time limit on a busy machine) is still the template's fault. */
+  async function previewed(draft: { subject: string; body: string }, locale: (typeof LOCALES)[number], sla: { clockName: string; due: string }) {
+    try {
+      return await renderCustom(draft, locale, SAMPLE, sla.clockName, sla.due);
+    } catch (err) {
+      if (err instanceof TemplateRenderError) throw badRequest('Invalid template', [{ path: `body.${err.field}`, message: err.reason }]);
+      throw err;
+    }
+  }
+
   defineRoute(r, registry, {
     method: 'get',
     path: '/email-templates',
@@ -83,14 +96,25 @@ export function emailTemplateRoutes(_deps: AppDeps, registry: OpenAPIRegistry): 
     params: KeyParams,
     body: TemplateBody,
     response: TemplateDto,
-    handler: async ({ em, params, body, user }) => {
+    handler: async ({ em, req, params, body, user }) => {
       await checked(body);
-      await em.execute(
-        `insert into email_templates (key, locale, subject, body, updated_by, updated_at) values (?, ?, ?, ?, ?, now())
-         on conflict (key, locale) do update set subject = excluded.subject, body = excluded.body, updated_by = excluded.updated_by, updated_at = now()`,
-        [params.key, params.locale, body.subject, body.body, user.id],
-      );
-      const [row] = await em.execute<Row[]>('select key, locale, subject, body, updated_at from email_templates where key = ? and locale = ?', [params.key, params.locale]);
+      const row = await em.transactional(async (tx) => {
+        const [before] = await tx.execute<Row[]>('select subject, body from email_templates where key = ? and locale = ? for update', [params.key, params.locale]);
+        await tx.execute(
+          `insert into email_templates (key, locale, subject, body, updated_by, updated_at) values (?, ?, ?, ?, ?, now())
+           on conflict (key, locale) do update set subject = excluded.subject, body = excluded.body, updated_by = excluded.updated_by, updated_at = now()`,
+          [params.key, params.locale, body.subject, body.body, user.id],
+        );
+        const [after] = await tx.execute<Row[]>('select key, locale, subject, body, updated_at from email_templates where key = ? and locale = ?', [params.key, params.locale]);
+        await auditChange(tx, req, {
+          action: 'email_template.updated',
+          targetType: 'email_template',
+          targetId: `${params.key}/${params.locale}`,
+          before: before ? { subject: before.subject, body: before.body } : null,
+          after: { subject: after!.subject, body: after!.body },
+        });
+        return after;
+      });
       return { key: row!.key, locale: row!.locale, custom: true, subject: row!.subject, body: row!.body, updatedAt: new Date(row!.updated_at).toISOString() };
     },
   });
@@ -103,9 +127,17 @@ export function emailTemplateRoutes(_deps: AppDeps, registry: OpenAPIRegistry): 
     params: KeyParams,
     status: 204,
     errors: [404],
-    handler: async ({ em, params }) => {
-      const rows = await em.execute<{ id: number }[]>('delete from email_templates where key = ? and locale = ? returning id', [params.key, params.locale]);
-      if (rows.length === 0) throw notFound(`Custom template ${params.key}/${params.locale}`);
+    handler: async ({ em, req, params }) => {
+      await em.transactional(async (tx) => {
+        const rows = await tx.execute<Row[]>('delete from email_templates where key = ? and locale = ? returning subject, body', [params.key, params.locale]);
+        if (rows.length === 0) throw notFound(`Custom template ${params.key}/${params.locale}`);
+        await auditChange(tx, req, {
+          action: 'email_template.reverted',
+          targetType: 'email_template',
+          targetId: `${params.key}/${params.locale}`,
+          before: { subject: rows[0]!.subject, body: rows[0]!.body },
+        });
+      });
       return undefined;
     },
   });
@@ -123,7 +155,7 @@ export function emailTemplateRoutes(_deps: AppDeps, registry: OpenAPIRegistry): 
       const draft = body.subject || body.body ? { subject: body.subject ?? saved?.subject ?? '', body: body.body ?? saved?.body ?? '' } : (saved ?? null);
       if (draft) await checked(draft);
       const sla = slaVariables(params.locale, SAMPLE);
-      const out = draft ? await renderCustom(draft, params.locale, SAMPLE, sla.clockName, sla.due) : renderEmail(params.key as never, params.locale, SAMPLE);
+      const out = draft ? await previewed(draft, params.locale, sla) : renderEmail(params.key as never, params.locale, SAMPLE);
       return { ...out, variables: SAMPLE_VARIABLES };
     },
   });

@@ -9,9 +9,11 @@ import { defineRoute } from '../http/route';
 import { bodyId, IdParams } from '../http/params';
 import { conflictAt, nameList, ReferenceCheck, rulesReferencing, uniqueViolation } from './references';
 import { pgArray } from '@mehrdesk/core/db';
+import { auditChange, without } from '../audit/record';
 
 // Groups (P2): name, assignment strategy, supervisor, escalation group (no cycles), SLA policy
-// and members. Staff read them (pickers, inbox filters); admins change them.
+// and members. Staff read them (pickers, inbox filters); admins change them, each change
+// audited (`group.*`) in its transaction.
 
 const id = bodyId;
 const GroupFields = {
@@ -105,6 +107,9 @@ async function groupDto(em: EntityManager, groupId: number): Promise<GroupDtoT> 
   return g;
 }
 
+/** A group as the audit log records it: its settings and member ids, not joined names or counts. */
+const audited = (g: GroupDtoT) => without(g, 'supervisor', 'members', 'openTickets');
+
 /**
  * Refuses an escalation target whose own chain leads back to the group (409 naming the loop).
  * `groupId` is null for a group being created, which cannot be part of any chain yet.
@@ -173,7 +178,7 @@ export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     status: 201,
     response: GroupDto,
     errors: [409, 422],
-    handler: async ({ em, body }) => {
+    handler: async ({ em, req, body }) => {
       await checkReferences(em, body);
       const groupId = await em
         .transactional(async (tx) => {
@@ -182,6 +187,7 @@ export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
             [body.name, body.strategy, body.supervisorId, body.escalationGroupId, body.slaPolicyId],
           );
           await setMembers(tx, row!.id, body.memberIds);
+          await auditChange(tx, req, { action: 'group.created', targetType: 'group', targetId: row!.id, after: audited(await groupDto(tx, row!.id)) });
           return row!.id;
         })
         .catch(taken);
@@ -198,8 +204,8 @@ export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     body: PatchGroupBody,
     response: GroupDto,
     errors: [404, 409, 422],
-    handler: async ({ em, params, body }) => {
-      await groupDto(em, params.id);
+    handler: async ({ em, req, params, body }) => {
+      const before = await groupDto(em, params.id);
       await checkReferences(em, body);
       const columns: Record<string, string> = { name: 'name', strategy: 'strategy', supervisorId: 'supervisor_id', escalationGroupId: 'escalation_group_id', slaPolicyId: 'sla_policy_id' };
       const sets = Object.entries(body).filter(([k, v]) => k in columns && v !== undefined);
@@ -210,6 +216,7 @@ export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
           await checkEscalationChain(tx, params.id, body.escalationGroupId);
           if (sets.length) await tx.execute(`update groups set ${sets.map(([k]) => `${columns[k]} = ?`).join(', ')} where id = ?`, [...sets.map(([, v]) => v), params.id]);
           if (body.memberIds) await setMembers(tx, params.id, body.memberIds);
+          await auditChange(tx, req, { action: 'group.updated', targetType: 'group', targetId: params.id, before: audited(before), after: audited(await groupDto(tx, params.id)) });
         })
         .catch(taken);
       return groupDto(em, params.id);
@@ -224,7 +231,7 @@ export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     params: IdParams,
     status: 204,
     errors: [404, 409],
-    handler: async ({ em, params }) => {
+    handler: async ({ em, req, params }) => {
       const g = await groupDto(em, params.id);
       await em.transactional(async (tx) => {
         // Row lock: a ticket or category being pointed at the group meanwhile waits for us.
@@ -241,6 +248,7 @@ export function groupRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
         ].filter((x): x is string => x !== null);
         if (uses.length) throw conflict('group_in_use', `Group "${g.name}" is used by ${uses.join('; ')}`);
         await tx.execute('delete from groups where id = ?', [params.id]);
+        await auditChange(tx, req, { action: 'group.deleted', targetType: 'group', targetId: params.id, before: audited(g) });
       });
       return undefined;
     },

@@ -3,9 +3,12 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { defineRoute } from '../http/route';
+import { auditChange } from '../audit/record';
 
 // The GET and PUT of one admin setting (`/settings/<name>`): the values in force with their
 // source, and saving new ones (validated by the body schema) answered with what is now in force.
+// Every save is audited (`setting.updated`, target the setting's name) with the values in force
+// before and after, in the saving transaction.
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
 
@@ -33,9 +36,13 @@ export function settingRoutes<B extends AnyObject, R>(
     action: 'admin.manage',
     body: spec.body,
     response: spec.response,
-    handler: async ({ em, body, user }) => {
-      await spec.save(em, body, user.id);
-      return spec.read(em);
-    },
+    handler: async ({ em, req, body, user }) =>
+      em.transactional(async (tx) => {
+        const before = await spec.read(tx);
+        await spec.save(tx, body, user.id);
+        const after = await spec.read(tx);
+        await auditChange(tx, req, { action: 'setting.updated', targetType: 'setting', targetId: spec.name, before, after });
+        return after;
+      }),
   });
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
@@ -19,9 +19,11 @@ import type { AppDeps } from '../deps';
 import { badRequest, notFound, unprocessable } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { bodyId, IdParams } from '../http/params';
+import { auditChange } from '../audit/record';
 
 // SLA policies and business-hours calendars (W2 editing). Saving one re-plans the SLA timers
-// of every open ticket it governs, by signalling their workflows with the new snapshot.
+// of every open ticket it governs, by signalling their workflows with the new snapshot. Every
+// save is audited (`sla_policy.*`, `calendar.*`, holidays included) in its transaction.
 
 const seconds = z
   .number()
@@ -262,7 +264,7 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     status: 201,
     response: PolicyDto,
     errors: [422],
-    handler: async ({ em, body }) => {
+    handler: async ({ em, req, body }) => {
       await calendarExists(em, body.calendarId);
       await checkTargetsFit(em, body.calendarId, body.targets);
       await checkReminders(em, body.calendarId, body);
@@ -286,6 +288,7 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
               body.autoResolveAfterSeconds,
             ],
           );
+          await auditChange(tx, req, { action: 'sla_policy.created', targetType: 'sla_policy', targetId: row!.id, after: await policyDto(tx, row!.id) });
           return row!.id;
         })
         .catch((err: unknown) => uniqueName(err, 'policy'));
@@ -302,7 +305,7 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     body: PatchPolicyBody,
     response: PolicyDto,
     errors: [404, 422],
-    handler: async ({ em, params, body }) => {
+    handler: async ({ em, req, params, body }) => {
       const current = await policyDto(em, params.id);
       if (body.calendarId !== undefined) await calendarExists(em, body.calendarId);
       if (body.calendarId !== undefined || body.targets !== undefined) await checkTargetsFit(em, body.calendarId ?? current.calendarId, body.targets ?? current.targets);
@@ -329,6 +332,7 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
         .transactional(async (tx) => {
           if (body.isDefault) await tx.execute('update sla_policies set is_default = false where is_default and id <> ?', [params.id]);
           await tx.execute(`update sla_policies set ${entries.map(([k]) => column[k]![0]).join(', ')}, updated_at = now() where id = ?`, [...entries.map(([k, v]) => column[k]![1](v)), params.id]);
+          await auditChange(tx, req, { action: 'sla_policy.updated', targetType: 'sla_policy', targetId: params.id, before: current, after: await policyDto(tx, params.id) });
         })
         .catch((err: unknown) => uniqueName(err, 'policy'));
       const openTicketsUpdated = await replanOpenTickets(deps, em, [params.id]);
@@ -359,7 +363,8 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     errors: [404],
     handler: async ({ em, params }) => calendarDto(em, params.id),
   });
-  const saveCalendar = async (em: EntityManager, body: z.infer<typeof CalendarBody>, existing: number | null) => {
+  /** Creates (`existing` null) or replaces a calendar; `before` is what the audit entry records as replaced. */
+  const saveCalendar = async (em: EntityManager, req: Request, body: z.infer<typeof CalendarBody>, existing: number | null, before: unknown = null) => {
     checkCalendar(body);
     const spec: CalendarSpec = { timeZone: body.timeZone, alwaysOpen: body.alwaysOpen, shifts: body.shifts as CalendarSpec['shifts'], holidays: body.holidays };
     if (!fitsCalendar(spec, 0)) throw badRequest('Invalid calendar', [{ path: 'body.shifts', message: 'The calendar is never open: give shifts (or alwaysOpen) that holidays do not cancel' }]);
@@ -393,6 +398,7 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
           await tx.execute('delete from holidays where calendar_id = ?', [calId]);
         }
         for (const hd of body.holidays) await tx.execute('insert into holidays (calendar_id, date, name, recurring_yearly) values (?, ?, ?, ?)', [calId, hd.date, hd.name ?? null, hd.recurringYearly]);
+        await auditChange(tx, req, { action: existing === null ? 'calendar.created' : 'calendar.updated', targetType: 'calendar', targetId: calId, before, after: await calendarDto(tx, calId) });
         return calId;
       })
       .catch((err: unknown) => uniqueName(err, 'calendar'));
@@ -407,7 +413,7 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     status: 201,
     response: CalendarDto,
     errors: [422],
-    handler: async ({ em, body }) => calendarDto(em, await saveCalendar(em, body, null)),
+    handler: async ({ em, req, body }) => calendarDto(em, await saveCalendar(em, req, body, null)),
   });
   defineRoute(r, registry, {
     method: 'put',
@@ -419,9 +425,9 @@ export function slaAdminRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router
     body: CalendarBody,
     response: CalendarDto,
     errors: [404, 422],
-    handler: async ({ em, params, body }) => {
-      await calendarDto(em, params.id);
-      await saveCalendar(em, body, params.id);
+    handler: async ({ em, req, params, body }) => {
+      const before = await calendarDto(em, params.id);
+      await saveCalendar(em, req, body, params.id, before);
       const policies = await em.execute<{ id: number }[]>('select id from sla_policies where calendar_id = ?', [params.id]);
       const openTicketsUpdated = await replanOpenTickets(
         deps,

@@ -9,11 +9,13 @@ import { defineRoute } from '../http/route';
 import { bodyId, IdParams } from '../http/params';
 import { createTag, deleteTag, editTag, mergeTag } from '@mehrdesk/usecases/tags/tag-catalogue';
 import { tagsInRules } from './references';
+import { auditChange } from '../audit/record';
 
 // The tag catalogue (P2): colours, and rename / merge / delete across every ticket. GET /tags
 // (tickets/routes.ts) stays the light prefix search for pickers; GET /tags/catalogue adds ids,
 // colours and, for admins, how much each tag is used. The changes themselves, through the
-// tickets' workflows, are the tag-catalogue use cases.
+// tickets' workflows, are the tag-catalogue use cases. They commit on their own (and change
+// tickets through workflows), so a change is audited (`tag.*`) right after it.
 
 // Same rule as ticket tags (tickets/schemas.ts): 1-64 letters, digits, _ . : -, lower-cased.
 const TagName = z
@@ -74,6 +76,12 @@ async function tagRows(em: EntityManager, where: string, params: unknown[], limi
   );
 }
 
+/** A tag as the audit log records it (null when there is none). */
+async function tagRecord(em: EntityManager, tagId: number): Promise<{ id: number; name: string; colour: string | null } | null> {
+  const [t] = await em.execute<{ id: number; name: string; colour: string | null }[]>('select id, name, colour from tags where id = ?', [tagId]);
+  return t ?? null;
+}
+
 /** One tag with its usage (admins' endpoints). */
 async function tagDto(em: EntityManager, tagId: number): Promise<z.infer<typeof TagDto>> {
   const [t] = await tagRows(em, 't.id = ?', [tagId]);
@@ -123,7 +131,11 @@ export function tagRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     status: 201,
     response: TagDto,
     errors: [409],
-    handler: async ({ em, body }) => tagDto(em, await createTag(em, body)),
+    handler: async ({ em, req, body }) => {
+      const tagId = await createTag(em, body);
+      await auditChange(em, req, { action: 'tag.created', targetType: 'tag', targetId: tagId, after: await tagRecord(em, tagId) });
+      return tagDto(em, tagId);
+    },
   });
   defineRoute(r, registry, {
     method: 'get',
@@ -146,8 +158,17 @@ export function tagRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     body: PatchTagBody,
     response: TagChangeDto,
     errors: [404, 409],
-    handler: async ({ em, params, body, user, requestId }) => {
+    handler: async ({ em, req, params, body, user, requestId }) => {
+      const before = await tagRecord(em, params.id);
       const result = await editTag(deps, { em, user, requestId }, params.id, body);
+      await auditChange(em, req, {
+        action: 'tag.updated',
+        targetType: 'tag',
+        targetId: params.id,
+        before,
+        after: await tagRecord(em, params.id),
+        detail: { ticketsUpdated: result.ticketsUpdated, ticketsFailed: result.ticketsFailed.length },
+      });
       return {
         tag: await tagDto(em, params.id),
         ticketsUpdated: result.ticketsUpdated,
@@ -166,8 +187,17 @@ export function tagRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     body: MergeTagBody,
     response: TagChangeDto,
     errors: [404],
-    handler: async ({ em, params, body, user, requestId }) => {
+    handler: async ({ em, req, params, body, user, requestId }) => {
+      const before = await tagRecord(em, params.id);
       const result = await mergeTag(deps, { em, user, requestId }, params.id, body.intoId);
+      await auditChange(em, req, {
+        action: 'tag.merged',
+        targetType: 'tag',
+        targetId: params.id,
+        before,
+        after: await tagRecord(em, body.intoId),
+        detail: { intoId: body.intoId, ticketsUpdated: result.ticketsUpdated, ticketsFailed: result.ticketsFailed.length },
+      });
       return { tag: await tagDto(em, body.intoId), ticketsUpdated: result.ticketsUpdated, ticketsFailed: result.ticketsFailed, rules: (await tagsInRules(em)).get(result.mergedName) ?? [] };
     },
   });
@@ -180,8 +210,16 @@ export function tagRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     params: IdParams,
     response: TagChangeDto,
     errors: [404],
-    handler: async ({ em, params, user, requestId }) => {
+    handler: async ({ em, req, params, user, requestId }) => {
+      const before = await tagRecord(em, params.id);
       const result = await deleteTag(deps, { em, user, requestId }, params.id);
+      await auditChange(em, req, {
+        action: 'tag.deleted',
+        targetType: 'tag',
+        targetId: params.id,
+        before,
+        detail: { ticketsUpdated: result.ticketsUpdated, ticketsFailed: result.ticketsFailed.length },
+      });
       return { tag: null, ticketsUpdated: result.ticketsUpdated, ticketsFailed: result.ticketsFailed, rules: (await tagsInRules(em)).get(result.deletedName) ?? [] };
     },
   });

@@ -6,6 +6,7 @@ import { conflict, notFound } from '../http/errors';
 import { IdParams } from '../http/params';
 import { defineRoute } from '../http/route';
 import { sendInvitation } from '../portal/signups';
+import { auditChange } from '../audit/record';
 
 // Invitations: an admin sends a user (typically a customer they created, when portal sign-up is
 // by invitation only) a link to choose a password. The link is a password reset link and dies
@@ -25,10 +26,12 @@ export function userInviteRoutes(deps: AppDeps, registry: OpenAPIRegistry): Rout
     status: 202,
     response: InvitationDto,
     errors: [404, 409],
-    handler: async ({ em, params, requestId }) => {
+    handler: async ({ em, req, params, requestId }) => {
       const outcome = await sendInvitation(deps, em, params.id, requestId);
       if (outcome === 'missing') throw notFound(`User ${params.id}`);
       if (outcome === 'inactive') throw conflict('user_inactive', 'This user is deactivated: activate them before inviting');
+      // After the fact: the invitation is an e-mail, not a row this route writes.
+      await auditChange(em, req, { action: 'user.invited', targetType: 'user', targetId: params.id });
       return { status: 'accepted' as const };
     },
   });

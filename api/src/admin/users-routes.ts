@@ -11,11 +11,13 @@ import { bodyId, IdParams, isInt4Id, pathId } from '../http/params';
 import { ReferenceCheck, rulesReferencing, uniqueViolation } from './references';
 import { pgArray } from '@mehrdesk/core/db';
 import { newPassword, userName } from '../auth/fields';
+import { auditChange, without } from '../audit/record';
 
 // Users and roles (P2, X2). Staff read a minimal projection for pickers; admins see and change
 // everything. Password hashes never leave the database. An admin cannot demote or deactivate
 // themselves, and nobody can remove the last active admin. Users with history (tickets,
 // messages, timeline entries, rule versions, rules naming them) are deactivated, not deleted.
+// Every change is audited (`user.*`) in its transaction, with the user before and after.
 
 const id = bodyId;
 const password = newPassword;
@@ -131,6 +133,17 @@ async function userDto(em: EntityManager, userId: number): Promise<UserAdminDtoT
   return adminDto(u);
 }
 
+/** A user as the audit log records it: what an admin can change, not the workload figure. */
+const audited = (u: UserAdminDtoT) => without(u, 'openAssignedTickets');
+
+/** The most telling name for a change of `before` into `after` (the record has both in full). */
+function userAction(before: UserAdminDtoT, after: UserAdminDtoT): string {
+  if (before.role !== after.role) return 'user.role_changed';
+  if (before.active && !after.active) return 'user.deactivated';
+  if (!before.active && after.active) return 'user.reactivated';
+  return 'user.updated';
+}
+
 /** Keyset cursor over (name, id): stable under inserts. A decoded one must fit the columns it is compared with. */
 const encodeCursor = (u: { name: string; id: number }) => Buffer.from(JSON.stringify([u.name, u.id])).toString('base64url');
 function decodeCursor(cursor: string): [string, number] {
@@ -238,7 +251,7 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     status: 201,
     response: UserAdminDto,
     errors: [409, 422],
-    handler: async ({ em, body }) => {
+    handler: async ({ em, req, body }) => {
       await checkReferences(em, body.role, body);
       const hash = body.password ? await hashPassword(body.password) : null;
       const userId = await em
@@ -249,6 +262,7 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
             [body.email, body.name, hash, body.role, body.locale, body.active, body.available, body.capacity, body.organizationId],
           );
           await setGroups(tx, row!.id, body.groupIds);
+          await auditChange(tx, req, { action: 'user.created', targetType: 'user', targetId: row!.id, after: audited(await userDto(tx, row!.id)) });
           return row!.id;
         })
         .catch(taken);
@@ -265,7 +279,7 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     body: PatchUserBody,
     response: UserAdminDto,
     errors: [404, 409, 422],
-    handler: async ({ em, params, body, user }) => {
+    handler: async ({ em, req, params, body, user }) => {
       const current = await userDto(em, params.id);
       const role = body.role ?? current.role;
       await checkReferences(em, role, body);
@@ -295,6 +309,16 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
           } else if (body.groupIds) await setGroups(tx, params.id, body.groupIds);
           // A deactivated user, or one whose password changed, must log in again.
           if (body.active === false || body.password !== undefined) await tx.execute('delete from auth_tokens where user_id = ?', [params.id]);
+          const after = await userDto(tx, params.id);
+          await auditChange(tx, req, {
+            action: userAction(current, after),
+            targetType: 'user',
+            targetId: params.id,
+            before: audited(current),
+            after: audited(after),
+            // The password itself is never recorded, only that it changed.
+            detail: body.password === undefined ? null : { passwordChanged: true },
+          });
         })
         .catch(taken);
       return userDto(em, params.id);
@@ -309,7 +333,7 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
     params: IdParams,
     response: DeleteUserDto,
     errors: [404, 409],
-    handler: async ({ em, params, user }) => {
+    handler: async ({ em, req, params, user }) => {
       const current = await userDto(em, params.id);
       if (current.id === user.id) throw conflict('own_admin_rights', 'You cannot delete yourself: ask another admin');
       const outcome = await em.transactional(async (tx) => {
@@ -318,10 +342,12 @@ export function userRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router {
         if ((await history(tx, params.id)) || rules.length) {
           await tx.execute('update users set active = false where id = ?', [params.id]);
           await tx.execute('delete from auth_tokens where user_id = ?', [params.id]);
+          await auditChange(tx, req, { action: 'user.deactivated', targetType: 'user', targetId: params.id, before: audited(current), after: audited(await userDto(tx, params.id)) });
           return 'deactivated' as const;
         }
         await tx.execute('update groups set supervisor_id = null where supervisor_id = ?', [params.id]);
         await tx.execute('delete from users where id = ?', [params.id]);
+        await auditChange(tx, req, { action: 'user.deleted', targetType: 'user', targetId: params.id, before: audited(current) });
         return 'deleted' as const;
       });
       return { outcome, user: outcome === 'deactivated' ? await userDto(em, params.id) : null };

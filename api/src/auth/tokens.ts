@@ -15,3 +15,15 @@ export function bearerToken(header: string | undefined): string | null {
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+// API keys look like `mdka_<prefix>_<secret>`: the prefix (shown in lists, so an admin can tell
+// keys apart) is not secret; the whole key is shown once and stored only as its SHA-256 hash.
+const API_KEY_PREFIX = 'mdka_';
+
+export function newApiKey(): { key: string; prefix: string; hash: string } {
+  const prefix = randomBytes(6).toString('base64url');
+  const key = `${API_KEY_PREFIX}${prefix}_${randomBytes(32).toString('base64url')}`;
+  return { key, prefix: `${API_KEY_PREFIX}${prefix}`, hash: hashToken(key) };
+}
+
+export const isApiKey = (token: string) => token.startsWith(API_KEY_PREFIX);

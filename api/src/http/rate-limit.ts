@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '@mehrdesk/core/config';
@@ -21,8 +21,26 @@ export interface RateLimitOptions {
   key: (req: Request) => string;
 }
 
+export interface LimiterOptions {
+  points: number;
+  durationSeconds: number;
+}
+
+/** A counter on the shared store, for what is not one request = one point (sign-in failures, per-key budgets). */
+export interface SharedLimiter {
+  /** Counts `points` for `key`; `allowed` is false once the budget is spent. Null when the store is down (fail open). */
+  consume(key: string, points?: number): Promise<{ allowed: boolean; consumed: number; remaining: number; resetMs: number } | null>;
+  /** Where `key` stands without counting: `blocked` once spent or blocked. Null when the store is down or the key is unknown. */
+  peek(key: string): Promise<{ blocked: boolean; consumed: number; resetMs: number } | null>;
+  /** Spends the key's whole budget for `seconds`. */
+  block(key: string, seconds: number): Promise<void>;
+  forget(key: string): Promise<void>;
+}
+
 export interface RateLimits {
   rateLimit(opts: RateLimitOptions): RequestHandler;
+  /** The named limiter on the shared store (one per name; its options are fixed by the first call). */
+  limiter(name: string, opts: LimiterOptions): SharedLimiter;
   /** Ends the Redis connection (app.locals.close). */
   close(): Promise<void>;
 }
@@ -30,6 +48,23 @@ export interface RateLimits {
 /** How long the first request waits for the Redis connection to come up before failing open. */
 const CONNECT_WAIT_MS = 1000;
 const WARN_EVERY_MS = 60_000;
+
+/**
+ * The RateLimit-* headers of an answer counted against a budget; when the budget is spent, also
+ * Retry-After, and the 429 is thrown.
+ */
+export function announceLimit(res: Response, limit: number, remaining: number, resetMs: number, allowed: boolean): void {
+  const resetSeconds = secondsFrom(resetMs);
+  res.setHeader('RateLimit-Limit', String(limit));
+  res.setHeader('RateLimit-Remaining', String(Math.max(0, remaining)));
+  res.setHeader('RateLimit-Reset', String(resetSeconds));
+  if (allowed) return;
+  res.setHeader('Retry-After', String(resetSeconds));
+  throw tooManyRequests(resetSeconds);
+}
+
+/** Whole seconds (at least 1) for a Retry-After of `ms`. */
+export const secondsFrom = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export const tooManyRequests = (retryAfterSeconds: number) => new HttpError(429, 'rate_limited', `Too many requests; try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`);
 
@@ -67,24 +102,57 @@ export function createRateLimits(deps: { config: Config; log: Logger }): RateLim
   };
 
   const limiters = new Map<string, RateLimiterRedis>();
+  const redisLimiter = async (name: string, opts: LimiterOptions): Promise<RateLimiterRedis> => {
+    const storeClient = await redis();
+    let limiter = limiters.get(name);
+    if (!limiter) {
+      limiter = new RateLimiterRedis({ storeClient, keyPrefix: `mehrdesk:rl:${name}`, points: opts.points, duration: opts.durationSeconds, rejectIfRedisNotReady: true });
+      limiters.set(name, limiter);
+    }
+    return limiter;
+  };
+  const checkOptions = (name: string, opts: LimiterOptions) => {
+    if (!Number.isInteger(opts.points) || opts.points < 1) throw new Error(`rate limit ${name}: points must be a positive integer`);
+    if (!Number.isInteger(opts.durationSeconds) || opts.durationSeconds < 1) throw new Error(`rate limit ${name}: durationSeconds must be a positive integer`);
+  };
 
   return {
-    rateLimit(opts) {
-      if (!Number.isInteger(opts.points) || opts.points < 1) throw new Error(`rate limit ${opts.name}: points must be a positive integer`);
-      if (!Number.isInteger(opts.durationSeconds) || opts.durationSeconds < 1) throw new Error(`rate limit ${opts.name}: durationSeconds must be a positive integer`);
-      return async (req, res, next) => {
-        let limiter = limiters.get(opts.name);
-        const storeClient = await redis();
-        if (!limiter) {
-          limiter = new RateLimiterRedis({
-            storeClient,
-            keyPrefix: `mehrdesk:rl:${opts.name}`,
-            points: opts.points,
-            duration: opts.durationSeconds,
-            rejectIfRedisNotReady: true,
-          });
-          limiters.set(opts.name, limiter);
+    limiter(name, opts) {
+      checkOptions(name, opts);
+      const failOpen = async <T>(work: (l: RateLimiterRedis) => Promise<T>): Promise<T | null> => {
+        try {
+          return await work(await redisLimiter(name, opts));
+        } catch (err) {
+          if (err instanceof RateLimiterRes) throw err;
+          warn(name, err);
+          return null;
         }
+      };
+      return {
+        async consume(key, points = 1) {
+          try {
+            return await failOpen(async (l) => {
+              const r = await l.consume(key, points);
+              return { allowed: true, consumed: r.consumedPoints, remaining: r.remainingPoints, resetMs: r.msBeforeNext };
+            });
+          } catch (err) {
+            const r = err as RateLimiterRes;
+            return { allowed: false, consumed: r.consumedPoints, remaining: 0, resetMs: r.msBeforeNext };
+          }
+        },
+        peek: (key) =>
+          failOpen(async (l) => {
+            const r = await l.get(key);
+            return r ? { blocked: r.consumedPoints >= opts.points, consumed: r.consumedPoints, resetMs: r.msBeforeNext } : null;
+          }),
+        block: async (key, seconds) => void (await failOpen((l) => l.block(key, seconds))),
+        forget: async (key) => void (await failOpen((l) => l.delete(key))),
+      };
+    },
+    rateLimit(opts) {
+      checkOptions(opts.name, opts);
+      return async (req, res, next) => {
+        const limiter = await redisLimiter(opts.name, opts);
         let outcome: RateLimiterRes;
         let allowed: boolean;
         try {
@@ -99,16 +167,8 @@ export function createRateLimits(deps: { config: Config; log: Logger }): RateLim
           outcome = err;
           allowed = false;
         }
-        const resetSeconds = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
-        res.setHeader('RateLimit-Limit', String(opts.points));
-        res.setHeader('RateLimit-Remaining', String(Math.max(0, outcome.remainingPoints)));
-        res.setHeader('RateLimit-Reset', String(resetSeconds));
-        if (allowed) {
-          next();
-          return;
-        }
-        res.setHeader('Retry-After', String(resetSeconds));
-        throw tooManyRequests(resetSeconds);
+        announceLimit(res, opts.points, outcome.remainingPoints, outcome.msBeforeNext, allowed);
+        next();
       };
     },
     async close() {

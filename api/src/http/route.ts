@@ -3,7 +3,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import { z } from 'zod';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Action } from '@mehrdesk/core/domain';
-import { can } from '@mehrdesk/core/domain';
+import { can, scopesAllow } from '@mehrdesk/core/domain';
 import { badRequest, forbidden, unauthorized, zodFields } from './errors';
 import { refuseUnstorableText } from './storable';
 import type { AuthUser } from '../auth/authenticate';
@@ -31,6 +31,11 @@ export interface RouteSpec<B extends AnyObject, Q extends AnyObject, P extends A
   tags: string[];
   /** Omit for public endpoints; otherwise the permission the caller's role needs. */
   action: Action | null;
+  /**
+   * With `action: null`: a bearer token is still required (401 without one), but the handler
+   * decides which kinds it accepts (sessions finishing their sign-in, which have no user yet).
+   */
+  bearer?: true;
   body?: B;
   /** A multipart/form-data request body, for OpenAPI only: the handler parses it (e.g. with multer). */
   upload?: AnyObject;
@@ -77,13 +82,14 @@ function parse<T extends AnyObject>(schema: T | undefined, value: unknown, locat
 
 export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends AnyObject, R>(router: Router, registry: OpenAPIRegistry, spec: RouteSpec<B, Q, P, R>): void {
   const status = spec.status ?? 200;
-  const errorCodes = [...new Set([400, ...(spec.action ? [401, 403] : []), ...(spec.body || spec.upload ? [413] : []), ...(spec.upload ? [415] : []), ...(spec.errors ?? [])])];
+  const secured = spec.action !== null || spec.bearer === true;
+  const errorCodes = [...new Set([400, ...(secured ? [401, 403] : []), ...(spec.body || spec.upload ? [413] : []), ...(spec.upload ? [415] : []), ...(spec.errors ?? [])])];
   const config: RouteConfig = {
     method: spec.method,
     path: `/api/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`,
     summary: spec.summary,
     tags: spec.tags,
-    security: spec.action ? [{ bearerAuth: [] }] : [],
+    security: secured ? [{ bearerAuth: [] }] : [],
     request: {
       ...(spec.params ? { params: spec.params as never } : {}),
       ...(spec.query ? { query: spec.query as never } : {}),
@@ -105,9 +111,11 @@ export function defineRoute<B extends AnyObject, Q extends AnyObject, P extends 
     // Metrics label: the declared pattern, known before any error can unwind the router.
     res.locals.routePattern = `/api/v1${spec.path}`;
     const user = req.user;
+    if (spec.bearer && !user && !req.pendingSession) throw unauthorized();
     if (spec.action) {
       if (!user) throw unauthorized();
       if (!can(user.role, spec.action)) throw forbidden(`Role ${user.role} may not ${spec.action}`);
+      if (user.apiKeyId !== undefined && !scopesAllow(user.apiKeyScopes ?? [], spec.action)) throw forbidden(`This API key's scopes do not allow ${spec.action}`);
     }
     // Query and body were checked for unstorable text in app.ts (every route); params only exist now.
     refuseUnstorableText(req.params, 'params');

@@ -7,6 +7,7 @@ import type { AppDeps } from '../deps';
 import { conflict, notFound, unavailable } from '../http/errors';
 import { IdParams } from '../http/params';
 import { defineRoute } from '../http/route';
+import { auditChange } from '../audit/record';
 
 // The admins' review list of inbound mail that did not become a ticket or a reply: ignored mail
 // (auto-replies, loops, unknown senders, ...) and mail whose processing failed, each with its
@@ -97,7 +98,7 @@ export function inboundRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     status: 202,
     response: InboundEmailDto,
     errors: [404, 409, 503],
-    handler: async ({ em, params }) => {
+    handler: async ({ em, req, params }) => {
       await one(em, params.id);
       // Only from a final state that made nothing: a ticket or reply must never be made twice.
       const [claimed] = await em.execute<{ id: number }[]>(
@@ -116,6 +117,7 @@ export function inboundRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
       } finally {
         await close();
       }
+      await auditChange(em, req, { action: 'inbound_email.reprocessed', targetType: 'inbound_email', targetId: params.id });
       return dto(await one(em, params.id));
     },
   });

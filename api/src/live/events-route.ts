@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { ErrorBody } from '../http/route';
-import { badRequest, unauthorized, unavailable, zodFields } from '../http/errors';
+import { badRequest, forbidden, HttpError, unauthorized, unavailable, zodFields } from '../http/errors';
 import { bearerToken, hashToken } from '../auth/tokens';
 import { RETRY_MS, type LiveHub } from './hub';
 import { LiveEventDto, LiveStreamHeaders } from './schemas';
@@ -32,7 +32,10 @@ database connection was re-established, or the client reconnected with \`Last-Ev
 shown; \`end\` (reason \`shutdown\` or \`unauthorized\`) precedes the server closing the stream. Event ids are unique
 per server process; events are not replayed.`;
 
-export function liveEventsRoute(hub: LiveHub, registry: OpenAPIRegistry, heartbeatSeconds: number): Router {
+/** A client refused for too many streams may try again after this long (another tab may have closed). */
+const RETRY_AFTER_SECONDS = 30;
+
+export function liveEventsRoute(hub: LiveHub, registry: OpenAPIRegistry, heartbeatSeconds: number, maxStreamsPerUser: number): Router {
   const errors = (codes: Record<number, string>) => Object.fromEntries(Object.entries(codes).map(([c, description]) => [c, { description, content: { 'application/json': { schema: ErrorBody } } }]));
   registry.registerPath({
     method: 'get',
@@ -48,7 +51,8 @@ export function liveEventsRoute(hub: LiveHub, registry: OpenAPIRegistry, heartbe
       ...errors({
         400: 'Invalid request; `error.fields` names each bad field',
         401: 'Missing or invalid token',
-        403: 'Not allowed for this role',
+        403: 'Not allowed for this role (or an API key)',
+        429: 'Too many live streams open for this user; `Retry-After` says when to try again',
         503: 'The live-events connection to PostgreSQL is down',
       }),
     },
@@ -58,6 +62,13 @@ export function liveEventsRoute(hub: LiveHub, registry: OpenAPIRegistry, heartbe
   router.get('/events', async (req, res) => {
     res.locals.routePattern = '/api/v1/events';
     if (!req.user) throw unauthorized();
+    if (req.user.apiKeyId !== undefined) throw forbidden('Live events are for signed-in people; an API key polls the REST endpoints');
+    // Each stream holds a connection and a slot in every event's fan-out: a runaway client (or
+    // a script opening streams in a loop) gets 429 instead of growing them without bound.
+    if (hub.openBy(req.user.id) >= maxStreamsPerUser) {
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      throw new HttpError(429, 'too_many_streams', `At most ${maxStreamsPerUser} live streams per user are open at once; close another tab or window`);
+    }
     const headers = LiveStreamHeaders.safeParse({ 'last-event-id': req.headers['last-event-id'] });
     if (!headers.success) throw badRequest('Invalid headers', zodFields(headers.error, 'headers'));
     try {

@@ -33,6 +33,8 @@ export interface LiveHub {
   attach(res: Response, user: AuthUser, tokenHash: string | null, opts: { resume: boolean }): () => void;
   /** Streams currently open in this process. */
   size(): number;
+  /** Streams `userId` has open in this process (the route caps them per user). */
+  openBy(userId: number): number;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,11 @@ export function createLiveHub(listener: LiveListener, orm: MikroORM, log: Logger
       return () => detach(s);
     },
     size: () => streams.size,
+    openBy(userId) {
+      let n = 0;
+      for (const s of streams) if (s.user.id === userId) n++;
+      return n;
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -15,7 +15,7 @@ export function liveRoutes(deps: AppDeps, registry: OpenAPIRegistry): { router: 
   // Connect now, not at the first stream: the configuration cache is off until it listens.
   if (deps.configCache) listener.ready(60_000).catch(() => {});
   const router = Router();
-  router.use(liveEventsRoute(hub, registry, deps.config.LIVE_HEARTBEAT_SECONDS));
+  router.use(liveEventsRoute(hub, registry, deps.config.LIVE_HEARTBEAT_SECONDS, deps.config.LIVE_MAX_STREAMS_PER_USER));
   router.use(presenceRoutes(deps, registry));
   const sweeper = setInterval(() => {
     sweepExpiredPresence(deps.orm.em.fork()).catch((err: unknown) => deps.log.debug({ err }, 'presence sweep failed'));

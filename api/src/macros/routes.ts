@@ -9,6 +9,7 @@ import type { AppDeps } from '../deps';
 import { HttpError, conflict, notFound, unprocessable } from '../http/errors';
 import { bodyVersion, IdParams, pathId } from '../http/params';
 import { defineRoute } from '../http/route';
+import { auditChange, without } from '../audit/record';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
 import { checkFieldReferences } from '@mehrdesk/usecases/tickets/bulk-change';
 import { addTicketMessage, applyFieldChanges, type ChangeCtx } from '@mehrdesk/usecases/tickets/change-ticket';
@@ -76,6 +77,9 @@ const toDto = (m: MacroRow): z.infer<typeof MacroDto> => ({
   updatedAt: new Date(m.updated_at).toISOString(),
 });
 
+/** A macro as the audit log records it (admins' changes are audited as `macro.*`). */
+const audited = (m: MacroRow) => without(toDto(m), 'createdAt', 'updatedAt');
+
 async function loadMacro(em: EntityManager, id: number): Promise<MacroRow> {
   const [m] = await em.execute<MacroRow[]>('select * from macros where id = ?', [id]);
   if (!m) throw notFound(`Macro ${id}`);
@@ -137,16 +141,20 @@ export function macroRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     status: 201,
     response: MacroDto,
     errors: [409, 422],
-    handler: async ({ em, body, user }) => {
+    handler: async ({ em, req, body, user }) => {
       const { html, changes } = await prepare(em, body);
-      const [m] = await em
-        .execute<MacroRow[]>(
-          `insert into macros (name, body_html, internal, changes, created_by_id, created_at, updated_at)
-           values (?, ?, ?, ?::jsonb, ?, now(), now()) returning *`,
-          [body.name, html, body.internal, JSON.stringify(changes), user.id],
-        )
+      const m = await em
+        .transactional(async (tx) => {
+          const [row] = await tx.execute<MacroRow[]>(
+            `insert into macros (name, body_html, internal, changes, created_by_id, created_at, updated_at)
+             values (?, ?, ?, ?::jsonb, ?, now(), now()) returning *`,
+            [body.name, html, body.internal, JSON.stringify(changes), user.id],
+          );
+          await auditChange(tx, req, { action: 'macro.created', targetType: 'macro', targetId: row!.id, after: audited(row!) });
+          return row!;
+        })
         .catch(nameTaken);
-      return toDto(m!);
+      return toDto(m);
     },
   });
 
@@ -160,19 +168,23 @@ export function macroRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     body: MacroBody,
     response: MacroDto,
     errors: [404, 409, 422],
-    handler: async ({ em, params, body }) => {
-      await loadMacro(em, params.id);
+    handler: async ({ em, req, params, body }) => {
+      const before = await loadMacro(em, params.id);
       const { html, changes } = await prepare(em, body);
-      const [m] = await em
-        .execute<MacroRow[]>('update macros set name = ?, body_html = ?, internal = ?, changes = ?::jsonb, updated_at = now() where id = ? returning *', [
-          body.name,
-          html,
-          body.internal,
-          JSON.stringify(changes),
-          params.id,
-        ])
+      const m = await em
+        .transactional(async (tx) => {
+          const [row] = await tx.execute<MacroRow[]>('update macros set name = ?, body_html = ?, internal = ?, changes = ?::jsonb, updated_at = now() where id = ? returning *', [
+            body.name,
+            html,
+            body.internal,
+            JSON.stringify(changes),
+            params.id,
+          ]);
+          if (!row) throw notFound(`Macro ${params.id}`);
+          await auditChange(tx, req, { action: 'macro.updated', targetType: 'macro', targetId: params.id, before: audited(before), after: audited(row) });
+          return row;
+        })
         .catch(nameTaken);
-      if (!m) throw notFound(`Macro ${params.id}`);
       return toDto(m);
     },
   });
@@ -186,9 +198,12 @@ export function macroRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     params: IdParams,
     status: 204,
     errors: [404],
-    handler: async ({ em, params }) => {
-      const gone = await em.execute<{ id: number }[]>('delete from macros where id = ? returning id', [params.id]);
-      if (gone.length === 0) throw notFound(`Macro ${params.id}`);
+    handler: async ({ em, req, params }) => {
+      await em.transactional(async (tx) => {
+        const gone = await tx.execute<MacroRow[]>('delete from macros where id = ? returning *', [params.id]);
+        if (gone.length === 0) throw notFound(`Macro ${params.id}`);
+        await auditChange(tx, req, { action: 'macro.deleted', targetType: 'macro', targetId: params.id, before: audited(gone[0]!) });
+      });
       return undefined;
     },
   });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../deps';
 import { IdParams, pathId } from '../http/params';
 import { defineRoute } from '../http/route';
+import { auditChange } from '../audit/record';
 import { notFound } from '../http/errors';
 
 // Ticket work the workers gave up on (an activity failure retrying cannot fix: unstorable data,
@@ -106,8 +107,12 @@ export function failureRoutes(_deps: AppDeps, registry: OpenAPIRegistry): Router
     params: IdParams,
     response: FailureDto,
     errors: [404],
-    handler: async ({ em, params, user }) => {
-      await em.execute('update activity_failures set acknowledged_at = now(), acknowledged_by = ? where id = ? and acknowledged_at is null', [user.id, params.id]);
+    handler: async ({ em, req, params, user }) => {
+      await em.transactional(async (tx) => {
+        const acked = await tx.execute('update activity_failures set acknowledged_at = now(), acknowledged_by = ? where id = ? and acknowledged_at is null returning id', [user.id, params.id]);
+        // Only the first acknowledgement is a change worth recording.
+        if (acked.length) await auditChange(tx, req, { action: 'activity_failure.acknowledged', targetType: 'activity_failure', targetId: params.id });
+      });
       const [row] = await em.execute<Row[]>(`${SELECT} where f.id = ?`, [params.id]);
       if (!row) throw notFound('Activity failure');
       return toDto(row);

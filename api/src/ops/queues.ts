@@ -28,7 +28,7 @@ const tokenFromCookie: RequestHandler = (req, _res, next) => {
 
 const adminsOnly: RequestHandler = (req, _res, next) => {
   if (!req.user) throw unauthorized('Log in as an admin: open /admin/queues?token=<your token>');
-  if (req.user.role !== 'admin') throw forbidden('Queues are for admins');
+  if (req.user.role !== 'admin' || req.user.apiKeyId !== undefined) throw forbidden('Queues are for admins, signed in');
   next();
 };
 

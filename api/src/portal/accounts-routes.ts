@@ -10,6 +10,7 @@ import { LoginResponse } from '../auth/routes';
 import { newPassword, userName } from '../auth/fields';
 import { clientKey, type RateLimits } from '../http/rate-limit';
 import { defineRoute } from '../http/route';
+import { originOf } from '../auth/session';
 import { magicSignIn, requestPasswordReset, requestSignup, resendVerification, resetPassword, verifySignup } from './signups';
 
 // The portal's public account endpoints. Each is rate limited per client; those that send an
@@ -100,7 +101,7 @@ export function portalAccountRoutes(deps: AppDeps, registry: OpenAPIRegistry, li
     body: TokenBody,
     response: LoginResponse,
     errors: [403, 409, 410, 429],
-    handler: async ({ em, body }) => verifySignup(deps, em, body.token),
+    handler: async ({ em, body, req }) => verifySignup(deps, em, body.token, originOf(req)),
   });
 
   r.post('/portal/password/forgot', perClient('forgot'), perAddress);
@@ -130,7 +131,7 @@ export function portalAccountRoutes(deps: AppDeps, registry: OpenAPIRegistry, li
     body: ResetBody,
     response: LoginResponse,
     errors: [403, 409, 410, 429],
-    handler: async ({ em, body }) => resetPassword(deps, em, body.token, body.password),
+    handler: async ({ em, body, req }) => resetPassword(deps, em, body.token, body.password, originOf(req)),
   });
 
   r.post('/portal/magic', perClient('link'));
@@ -143,7 +144,7 @@ export function portalAccountRoutes(deps: AppDeps, registry: OpenAPIRegistry, li
     body: TokenBody,
     response: MagicResponse,
     errors: [403, 409, 410, 429],
-    handler: async ({ em, body }) => magicSignIn(deps, em, body.token),
+    handler: async ({ em, body, req }) => magicSignIn(deps, em, body.token, originOf(req)),
   });
   return r;
 }

@@ -7,7 +7,7 @@ import type { Locale } from '@mehrdesk/core/domain';
 import { accountEmailWorkflowId, type AccountEmailInput } from '@mehrdesk/workflows/account-email';
 import type { CoreDeps } from '../deps';
 import { conflict, HttpError } from '../http/errors';
-import { startSession, type Session } from '../auth/session';
+import { startSession, type Session, type SessionOrigin } from '../auth/session';
 
 // Customer accounts from the portal: sign-up confirmed by an e-mail link, password reset by
 // e-mail, and magic sign-in from a ticket e-mail. None of the answers to an anonymous caller
@@ -30,7 +30,7 @@ export function claimsOf(secret: string, purpose: LinkPurpose, token: string): L
  * Starts the e-mail's workflow after the answer is sent, so the answer takes the same time
  * whether or not there is an e-mail to send. A failure to start is logged (Temporal down).
  */
-function sendLater(deps: CoreDeps, input: Omit<AccountEmailInput, 'nonce'>): void {
+export function sendLater(deps: CoreDeps, input: Omit<AccountEmailInput, 'nonce'>): void {
   const nonce = randomBytes(16).toString('base64url');
   setImmediate(() => {
     deps.temporal.workflow
@@ -97,7 +97,7 @@ export async function pendingSignupMatches(em: EntityManager, email: string, pas
 }
 
 /** Follows a verification link: creates the customer account (or completes one that inbound e-mail made) and signs in. */
-export async function verifySignup(deps: CoreDeps, em: EntityManager, token: string): Promise<Session> {
+export async function verifySignup(deps: CoreDeps, em: EntityManager, token: string, origin: SessionOrigin): Promise<Session> {
   const claims = claimsOf(deps.config.PORTAL_LINK_SECRET, 'verify', token);
   return em.transactional(async (tx) => {
     const [signup] = await tx.execute<{ email: string; name: string; password_hash: string; locale: Locale; verified_at: Date | null }[]>(
@@ -118,7 +118,7 @@ export async function verifySignup(deps: CoreDeps, em: EntityManager, token: str
     );
     if (!user) throw conflict('account_exists', 'This address already has an account: sign in with it, or reset its password');
     await tx.execute('update portal_signups set verified_at = now() where id = ?', [claims.userId]);
-    return startSession(tx, deps.config, user.id);
+    return startSession(tx, deps.config, user.id, origin);
   });
 }
 
@@ -147,7 +147,7 @@ export async function sendInvitation(deps: CoreDeps, em: EntityManager, userId: 
  * Setting a password this way also proves the address, so a customer inbound e-mail created
  * (no password) can use it to get into the portal.
  */
-export async function resetPassword(deps: CoreDeps, em: EntityManager, token: string, password: string): Promise<Session> {
+export async function resetPassword(deps: CoreDeps, em: EntityManager, token: string, password: string, origin: SessionOrigin): Promise<Session> {
   const claims = claimsOf(deps.config.PORTAL_LINK_SECRET, 'reset', token);
   const hash = await hashPassword(password);
   return em.transactional(async (tx) => {
@@ -156,12 +156,12 @@ export async function resetPassword(deps: CoreDeps, em: EntityManager, token: st
     if (claims.binding !== passwordBinding(user.password_hash) || !(await consumeLinkNonce(tx, claims))) throw linkUsed();
     await tx.execute('update users set password_hash = ? where id = ?', [hash, claims.userId]);
     await tx.execute('delete from auth_tokens where user_id = ?', [claims.userId]);
-    return startSession(tx, deps.config, claims.userId);
+    return startSession(tx, deps.config, claims.userId, origin);
   });
 }
 
 /** Follows a magic link from a ticket e-mail: signs its customer in, once, while the ticket is still theirs. */
-export async function magicSignIn(deps: CoreDeps, em: EntityManager, token: string): Promise<Session & { ticketId: number }> {
+export async function magicSignIn(deps: CoreDeps, em: EntityManager, token: string, origin: SessionOrigin): Promise<Session & { ticketId: number }> {
   const claims = claimsOf(deps.config.PORTAL_LINK_SECRET, 'magic', token);
   const ticketId = claims.ticketId;
   if (ticketId === undefined) throw linkInvalid();
@@ -172,6 +172,6 @@ export async function magicSignIn(deps: CoreDeps, em: EntityManager, token: stri
     );
     if (!owner) throw linkInvalid();
     if (!(await consumeLinkNonce(tx, claims))) throw linkUsed();
-    return { ...(await startSession(tx, deps.config, claims.userId)), ticketId };
+    return { ...(await startSession(tx, deps.config, claims.userId, origin)), ticketId };
   });
 }

@@ -10,13 +10,15 @@ import { defineRoute } from '../http/route';
 import { bodyId, bodyVersion, IdParams, pathId } from '../http/params';
 import { dryRun, ruleDefinitionProblems } from './service';
 import { syncRuleSchedule } from './schedules';
+import { auditChange, without } from '../audit/record';
 
 /** Events a dry-run can simulate: all but survey.received, whose facts come from a stored rating. */
 const DryRunEvent = z.enum(RULE_TRIGGERS).exclude(['survey.received']);
 
 // Automation rules (R1-R4): every save is a new immutable version with author and time; any
 // version can be read and restored; rules are ordered, enabled/disabled, dry-run against real
-// tickets, and every evaluation is in the execution log.
+// tickets, and every evaluation is in the execution log. Every change is audited (`rule.*`) in
+// its transaction, with the rule before and after.
 
 const id = pathId;
 const VersionParams = z.object({ id, version: id }).strict();
@@ -195,6 +197,9 @@ async function ruleDto(em: EntityManager, ruleId: number): Promise<RuleDtoT> {
   };
 }
 
+/** A rule as the audit log records it: its settings and definition, not its run counters. */
+const audited = (r: RuleDtoT) => without(r, 'counters', 'createdAt', 'updatedAt');
+
 /** Bump the rule-set version in the same transaction, so workers recompile exactly once. */
 const bumpRuleSet = (tx: EntityManager) => tx.execute('update rule_set_state set version = version + 1, updated_at = now() where id = 1');
 
@@ -289,7 +294,7 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     status: 201,
     response: RuleDto,
     errors: [422],
-    handler: async ({ em, body, user }) => {
+    handler: async ({ em, req, body, user }) => {
       const def = await checked(em, body.definition);
       const ruleId = await em.transactional(async (tx) => {
         const [row] = await tx.execute<{ id: number }[]>(
@@ -305,6 +310,7 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
           body.comment ?? null,
         ]);
         await bumpRuleSet(tx);
+        await auditChange(tx, req, { action: 'rule.created', targetType: 'rule', targetId: row!.id, after: audited(await ruleDto(tx, row!.id)) });
         return row!.id;
       });
       await syncRuleSchedule(deps, em, ruleId);
@@ -334,7 +340,7 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     body: SaveBody,
     response: RuleDto,
     errors: [404, 409],
-    handler: async ({ em, params, body, user }) => {
+    handler: async ({ em, req, params, body, user }) => {
       const current = await ruleDto(em, params.id);
       if (body.expectedVersion !== undefined && body.expectedVersion !== current.version)
         throw conflict('version_conflict', `Rule ${params.id} was saved meanwhile: version ${body.expectedVersion} is stale, current is ${current.version}`);
@@ -354,6 +360,7 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
           body.comment ?? null,
         ]);
         await bumpRuleSet(tx);
+        await auditChange(tx, req, { action: 'rule.updated', targetType: 'rule', targetId: params.id, before: audited(current), after: audited(await ruleDto(tx, params.id)) });
       });
       await syncRuleSchedule(deps, em, params.id);
       return ruleDto(em, params.id);
@@ -370,11 +377,18 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     body: PatchBody,
     response: RuleDto,
     errors: [404],
-    handler: async ({ em, params, body }) => {
-      await ruleDto(em, params.id);
+    handler: async ({ em, req, params, body }) => {
+      const before = await ruleDto(em, params.id);
       await em.transactional(async (tx) => {
         await tx.execute('update rules set enabled = ?, updated_at = now() where id = ?', [body.enabled, params.id]);
         await bumpRuleSet(tx);
+        await auditChange(tx, req, {
+          action: body.enabled ? 'rule.enabled' : 'rule.disabled',
+          targetType: 'rule',
+          targetId: params.id,
+          before: { enabled: before.enabled },
+          after: { enabled: body.enabled },
+        });
       });
       await syncRuleSchedule(deps, em, params.id);
       return ruleDto(em, params.id);
@@ -390,11 +404,12 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     params: IdParams,
     status: 204,
     errors: [404],
-    handler: async ({ em, params }) => {
-      await ruleDto(em, params.id);
+    handler: async ({ em, req, params }) => {
+      const before = await ruleDto(em, params.id);
       await em.transactional(async (tx) => {
         await tx.execute('update rules set deleted_at = now(), enabled = false, updated_at = now() where id = ?', [params.id]);
         await bumpRuleSet(tx);
+        await auditChange(tx, req, { action: 'rule.deleted', targetType: 'rule', targetId: params.id, before: audited(before) });
       });
       await syncRuleSchedule(deps, em, params.id);
       return undefined;
@@ -409,7 +424,7 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     action: 'admin.manage',
     body: ReorderBody,
     response: z.object({ items: z.array(RuleDto) }),
-    handler: async ({ em, body }) => {
+    handler: async ({ em, req, body }) => {
       const existing = (await em.execute<{ id: number }[]>('select id from rules where deleted_at is null order by id')).map((x) => x.id);
       const given = new Set(body.ids);
       const missing = existing.filter((x) => !given.has(x));
@@ -421,8 +436,11 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
           ...(given.size !== body.ids.length ? [{ path: 'body.ids', message: 'Duplicates' }] : []),
         ]);
       await em.transactional(async (tx) => {
+        const order = async () => (await tx.execute<{ id: number }[]>('select id from rules where deleted_at is null order by position, id')).map((x) => x.id);
+        const before = await order();
         for (const [i, ruleId] of body.ids.entries()) await tx.execute('update rules set position = ? where id = ?', [(i + 1) * 10, ruleId]);
         await bumpRuleSet(tx);
+        await auditChange(tx, req, { action: 'rule.reordered', targetType: 'rule', before: { order: before }, after: { order: await order() } });
       });
       return { items: await Promise.all(body.ids.map((x) => ruleDto(em, x))) };
     },
@@ -475,8 +493,8 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
     status: 201,
     response: RuleDto,
     errors: [404, 422],
-    handler: async ({ em, params, user }) => {
-      await ruleDto(em, params.id);
+    handler: async ({ em, req, params, user }) => {
+      const before = await ruleDto(em, params.id);
       const [v] = await em.execute<{ name: string; definition: unknown }[]>('select name, definition from rule_versions where rule_id = ? and version = ?', [params.id, params.version]);
       if (!v) throw notFound(`Version ${params.version} of rule ${params.id}`);
       // Re-check: records the old version referred to may be gone by now.
@@ -496,6 +514,14 @@ export function ruleRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router {
           params.version,
         ]);
         await bumpRuleSet(tx);
+        await auditChange(tx, req, {
+          action: 'rule.restored',
+          targetType: 'rule',
+          targetId: params.id,
+          before: audited(before),
+          after: audited(await ruleDto(tx, params.id)),
+          detail: { restoredVersion: params.version },
+        });
       });
       await syncRuleSchedule(deps, em, params.id);
       return ruleDto(em, params.id);

@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps';
 import { conflict, notFound } from '../http/errors';
 import { IdParams } from '../http/params';
 import { defineRoute } from '../http/route';
+import { auditChange } from '../audit/record';
 import { RebuildDto, SearchQuery, SearchResultDto } from './schemas';
 
 // Global search (S1): one endpoint for tickets, customers and articles, whatever the backend.
@@ -58,11 +59,12 @@ export function searchRoutes(deps: AppDeps, registry: OpenAPIRegistry): { router
     status: 202,
     response: RebuildDto,
     errors: [409],
-    handler: async ({ user, res }) => {
+    handler: async ({ em, req, user, res }) => {
       try {
         const status = await requestRebuild(deps.orm, deps.search, user.id);
         queues ??= searchQueues(deps.config.REDIS_URL);
         await queues.rebuild.add('rebuild', { rebuildId: status.id }, { jobId: `rebuild-${status.id}` });
+        await auditChange(em, req, { action: 'search.reindex_started', targetType: 'search_rebuild', targetId: status.id });
         res.location(`/api/v1/search/reindex/${status.id}`);
         return status;
       } catch (err) {

@@ -11,9 +11,11 @@ import type { AppDeps } from '../deps';
 import { badRequest, conflict, notFound } from '../http/errors';
 import { IdParams } from '../http/params';
 import { defineRoute } from '../http/route';
+import { auditChange, without } from '../audit/record';
 
 // Webhook subscriptions and their delivery log (C4). Deliveries themselves run in the worker
-// as `webhook-<deliveryId>` workflows; redelivery starts a new run of one.
+// as `webhook-<deliveryId>` workflows; redelivery starts a new run of one. Subscription changes
+// are audited (`webhook.*`) in their transaction; the signing secret never is.
 
 const Events = z
   .array(z.enum([...WEBHOOK_EVENTS, 'rule.action']))
@@ -116,6 +118,9 @@ async function subscription(em: EntityManager, id: number): Promise<z.infer<type
   };
 }
 
+/** A subscription as the audit log records it: its settings, not the delivery health figures. */
+const audited = (s: z.infer<typeof SubscriptionDto>) => without(s, 'consecutiveFailures', 'createdAt', 'secret');
+
 const deliveryDto = (d: DeliveryRow) => ({
   id: d.id,
   subscriptionId: d.subscription_id,
@@ -162,14 +167,18 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     body: CreateBody,
     status: 201,
     response: SubscriptionDto,
-    handler: async ({ em, body }) => {
+    handler: async ({ em, req, body }) => {
       const url = await checkedUrl(body.url);
       const secret = newWebhookSecret();
-      const [row] = await em.execute<{ id: number }[]>(
-        `insert into webhook_subscriptions (name, url, secret, events, active, consecutive_failures, created_at, updated_at) values (?, ?, ?, ?::text[], ?, 0, now(), now()) returning id`,
-        [body.name, url, secret, pgArray([...new Set(body.events)]), body.active],
-      );
-      return { ...(await subscription(em, row!.id)), secret };
+      const id = await em.transactional(async (tx) => {
+        const [row] = await tx.execute<{ id: number }[]>(
+          `insert into webhook_subscriptions (name, url, secret, events, active, consecutive_failures, created_at, updated_at) values (?, ?, ?, ?::text[], ?, 0, now(), now()) returning id`,
+          [body.name, url, secret, pgArray([...new Set(body.events)]), body.active],
+        );
+        await auditChange(tx, req, { action: 'webhook.created', targetType: 'webhook', targetId: row!.id, after: audited(await subscription(tx, row!.id)) });
+        return row!.id;
+      });
+      return { ...(await subscription(em, id)), secret };
     },
   });
   // Static paths before '/webhooks/:id'.
@@ -212,7 +221,7 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     status: 202,
     response: DeliveryDto,
     errors: [404, 409],
-    handler: async ({ em, params }) => {
+    handler: async ({ em, req, params }) => {
       const [d] = await em.execute<(DeliveryRow & { active: boolean })[]>(
         'select d.*, s.active from webhook_deliveries d join webhook_subscriptions s on s.id = d.subscription_id where d.id = ? and s.deleted_at is null',
         [params.deliveryId],
@@ -227,6 +236,7 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
         taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
         args: [{ deliveryId: d.id, run, retry: webhookRetrySettings(deps.config) }],
       });
+      await auditChange(em, req, { action: 'webhook.redelivered', targetType: 'webhook', targetId: d.subscription_id, detail: { deliveryId: d.id, run } });
       const [fresh] = await em.execute<DeliveryRow[]>('select * from webhook_deliveries where id = ?', [d.id]);
       return deliveryDto(fresh!);
     },
@@ -252,19 +262,22 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     body: PatchBody,
     response: SubscriptionDto,
     errors: [404],
-    handler: async ({ em, params, body }) => {
-      await subscription(em, params.id);
+    handler: async ({ em, req, params, body }) => {
+      const before = await subscription(em, params.id);
       const url = body.url === undefined ? undefined : await checkedUrl(body.url);
-      await em.execute(
-        `update webhook_subscriptions set name = coalesce(?, name), url = coalesce(?, url), events = coalesce(?::text[], events),
+      await em.transactional(async (tx) => {
+        await tx.execute(
+          `update webhook_subscriptions set name = coalesce(?, name), url = coalesce(?, url), events = coalesce(?::text[], events),
                 active = coalesce(?, active),
                 consecutive_failures = case when ? then 0 else consecutive_failures end,
                 disabled_at = case when ? then null else disabled_at end,
                 disabled_reason = case when ? then null else disabled_reason end,
                 updated_at = now()
           where id = ?`,
-        [body.name ?? null, url ?? null, body.events ? pgArray([...new Set(body.events)]) : null, body.active ?? null, body.active === true, body.active === true, body.active === true, params.id],
-      );
+          [body.name ?? null, url ?? null, body.events ? pgArray([...new Set(body.events)]) : null, body.active ?? null, body.active === true, body.active === true, body.active === true, params.id],
+        );
+        await auditChange(tx, req, { action: 'webhook.updated', targetType: 'webhook', targetId: params.id, before: audited(before), after: audited(await subscription(tx, params.id)) });
+      });
       return subscription(em, params.id);
     },
   });
@@ -277,10 +290,14 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     params: IdParams,
     response: SubscriptionDto,
     errors: [404],
-    handler: async ({ em, params }) => {
+    handler: async ({ em, req, params }) => {
       await subscription(em, params.id);
       const secret = newWebhookSecret();
-      await em.execute('update webhook_subscriptions set secret = ?, updated_at = now() where id = ?', [secret, params.id]);
+      await em.transactional(async (tx) => {
+        await tx.execute('update webhook_subscriptions set secret = ?, updated_at = now() where id = ?', [secret, params.id]);
+        // That it changed, never the value.
+        await auditChange(tx, req, { action: 'webhook.secret_rotated', targetType: 'webhook', targetId: params.id });
+      });
       return { ...(await subscription(em, params.id)), secret };
     },
   });
@@ -293,9 +310,12 @@ export function webhookRoutes(deps: AppDeps, registry: OpenAPIRegistry): Router 
     params: IdParams,
     status: 204,
     errors: [404],
-    handler: async ({ em, params }) => {
-      await subscription(em, params.id);
-      await em.execute('update webhook_subscriptions set deleted_at = now(), active = false where id = ?', [params.id]);
+    handler: async ({ em, req, params }) => {
+      const before = await subscription(em, params.id);
+      await em.transactional(async (tx) => {
+        await tx.execute('update webhook_subscriptions set deleted_at = now(), active = false where id = ?', [params.id]);
+        await auditChange(tx, req, { action: 'webhook.deleted', targetType: 'webhook', targetId: params.id, before: audited(before) });
+      });
       return undefined;
     },
   });

@@ -1,6 +1,9 @@
 // Closed vocabularies shared by API validation, entities, workflows and tests.
 export const ROLES = ['admin', 'supervisor', 'agent', 'customer'] as const;
 export type Role = (typeof ROLES)[number];
+/** The console's roles (everyone but customers). */
+export const STAFF_ROLES = ['admin', 'supervisor', 'agent'] as const satisfies readonly Role[];
+export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];

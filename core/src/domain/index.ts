@@ -9,3 +9,4 @@ export * from './html';
 export * from './notifications';
 export * from './storable-text';
 export * from './listeners';
+export * from './api-key-scopes';

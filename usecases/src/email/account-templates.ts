@@ -2,14 +2,18 @@ import type { Locale } from '@mehrdesk/core/domain';
 import type { AccountEmailKind } from '@mehrdesk/workflows/account-email';
 import { wrapEmail, type RenderedEmail } from './templates';
 
-// The account e-mails (sign-up verification, password reset, invitation, "you already have an account")
-// in English and Persian, laid out like the ticket e-mails. `hours` is how long the link works.
+// The account e-mails (sign-up verification, password reset, invitation, "you already have an
+// account", "your account is locked") in English and Persian, laid out like the ticket e-mails. `hours` is how long the link works.
 
 interface AccountVars {
   name: string;
   link: string;
   hours: number;
+  /** account_locked: the lock's length, the failed attempts and where the last one came from. */
+  lock?: { minutes: number; failures: number; clientAddress: string };
 }
+
+const noLock = { minutes: 0, failures: 0, clientAddress: '' };
 
 type Strings = { subject: string; lines: string[]; label: string };
 
@@ -49,6 +53,18 @@ const en: Record<AccountEmailKind, (v: AccountVars) => Strings> = {
     ],
     label: 'Sign in',
   }),
+  account_locked: (v) => {
+    const lock = v.lock ?? noLock;
+    return {
+      subject: 'Your support account is locked for a while',
+      lines: [
+        `Hello ${v.name},`,
+        `After ${lock.failures} wrong passwords in a row (the last from ${lock.clientAddress}), sign-in to your account is locked for ${lock.minutes} minutes. Nobody signed in: the lock stops whoever is guessing.`,
+        'If it was you, wait and try again, or reset your password from the sign-in page. If it was not you, reset your password now and consider turning on two-factor sign-in.',
+      ],
+      label: 'Go to the sign-in page',
+    };
+  },
 };
 
 const fa: Record<AccountEmailKind, (v: AccountVars) => Strings> = {
@@ -87,6 +103,18 @@ const fa: Record<AccountEmailKind, (v: AccountVars) => Strings> = {
     ],
     label: 'ورود',
   }),
+  account_locked: (v) => {
+    const lock = v.lock ?? noLock;
+    return {
+      subject: 'ورود به حساب پشتیبانی شما مدتی قفل شد',
+      lines: [
+        `${v.name} گرامی،`,
+        `پس از ${lock.failures} بار گذرواژهٔ نادرست پشت سر هم (آخرین بار از ${lock.clientAddress})، ورود به حساب شما ${lock.minutes} دقیقه قفل شد. کسی وارد نشده است؛ این قفل جلوی حدس زدن گذرواژه را می‌گیرد.`,
+        'اگر خودتان بوده‌اید، کمی صبر کنید و دوباره بکوشید، یا از صفحهٔ ورود گذرواژه را بازنشانی کنید. اگر شما نبوده‌اید، همین حالا گذرواژه را بازنشانی کنید و ورود دومرحله‌ای را روشن کنید.',
+      ],
+      label: 'رفتن به صفحهٔ ورود',
+    };
+  },
 };
 
 export function renderAccountEmail(kind: AccountEmailKind, locale: Locale, vars: AccountVars): RenderedEmail {

@@ -23,7 +23,33 @@ export const SAMPLE_VARIABLES = {
   reminder: { count: 1, resolve_at: '24 Nov 2026, 14:00' },
 };
 
-const engine = new Liquid({ strictVariables: true, strictFilters: true, ownPropertyOnly: true, cache: 200 });
+/**
+ * Limits of one render, the same when an admin saves or previews a template and when the worker
+ * sends it: liquidjs renders on the event loop, so without them `{% for i in (1..1000) %}{% for j
+ * in (1..1000) %}` held the API for ~2 s. Real templates render in well under a millisecond.
+ */
+export const TEMPLATE_LIMITS = {
+  /** Rendering time of the subject, and again of the body (liquidjs checks it between nodes, so loops stop). */
+  renderMs: 20,
+  /** liquidjs "memory": sizes of ranges and of the strings and arrays filters build. */
+  memory: 1_000_000,
+  /** Characters parsed in one call (the API accepts 500 + 20,000). */
+  parse: 50_000,
+  /** Rendered subject: email_log.subject and an RFC 5322 line hold 998. */
+  subjectChars: 998,
+  /** Rendered body: room for a quoted message (at most 100,000) and then some. */
+  bodyChars: 250_000,
+} as const;
+
+const engine = new Liquid({
+  strictVariables: true,
+  strictFilters: true,
+  ownPropertyOnly: true,
+  cache: 200,
+  parseLimit: TEMPLATE_LIMITS.parse,
+  renderLimit: TEMPLATE_LIMITS.renderMs,
+  memoryLimit: TEMPLATE_LIMITS.memory,
+});
 
 export interface CustomTemplate {
   subject: string;
@@ -35,17 +61,56 @@ export interface TemplateProblem {
   message: string;
 }
 
-/** Parse and render against the sample variables: any syntax error or unknown name is reported. */
+/**
+ * A custom template that cannot be rendered: a syntax error, an unknown name, or one of
+ * TEMPLATE_LIMITS broken. The same template and values fail the same way, so a send that throws
+ * it is not worth retrying.
+ */
+export class TemplateRenderError extends Error {
+  override readonly name = 'TemplateRenderError';
+  constructor(
+    readonly field: 'subject' | 'body',
+    readonly reason: string,
+  ) {
+    super(`custom e-mail template ${field}: ${reason}`);
+  }
+}
+
+/** Parse and render against the sample variables: any syntax error, unknown name or broken limit is reported. */
 export async function validateCustomTemplate(t: CustomTemplate): Promise<TemplateProblem[]> {
   const problems: TemplateProblem[] = [];
   for (const field of ['subject', 'body'] as const) {
     try {
-      await engine.parseAndRender(t[field], SAMPLE_VARIABLES);
+      await renderField(field, t[field], SAMPLE_VARIABLES);
     } catch (err) {
-      problems.push({ field, message: err instanceof Error ? err.message.split('\n')[0]! : String(err) });
+      if (!(err instanceof TemplateRenderError)) throw err;
+      problems.push({ field, message: err.reason });
     }
   }
   return problems;
+}
+
+/** Renders one field within TEMPLATE_LIMITS (time and memory: the engine's options; size: here). */
+async function renderField(field: 'subject' | 'body', source: string, scope: object): Promise<string> {
+  let out: unknown;
+  try {
+    out = await engine.parseAndRender(source, scope);
+  } catch (err) {
+    throw new TemplateRenderError(field, liquidReason(err));
+  }
+  const text = String(out);
+  const max = field === 'subject' ? TEMPLATE_LIMITS.subjectChars : TEMPLATE_LIMITS.bodyChars;
+  if (text.length > max) throw new TemplateRenderError(field, `renders to ${text.length} characters; at most ${max} are allowed`);
+  return text;
+}
+
+/** liquidjs's message (first line), with its DoS limits said in words an admin can act on. */
+function liquidReason(err: unknown): string {
+  const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  if (message.includes('template render limit exceeded')) return `takes longer than ${TEMPLATE_LIMITS.renderMs} ms to render (are loops too long?)`;
+  if (message.includes('memory alloc limit exceeded')) return `builds more than ${TEMPLATE_LIMITS.memory} items or characters while rendering (are loops or ranges too large?)`;
+  if (message.includes('parse length limit exceeded')) return `is longer than ${TEMPLATE_LIMITS.parse} characters`;
+  return message;
 }
 
 function variablesOf(vars: TemplateVars, clockName: string, due: string, reminder: { count: number; resolveAt: string }) {
@@ -60,10 +125,11 @@ function variablesOf(vars: TemplateVars, clockName: string, due: string, reminde
   };
 }
 
+/** Renders with the same limits as validation; throws TemplateRenderError when the template cannot be rendered. */
 export async function renderCustom(t: CustomTemplate, locale: Locale, vars: TemplateVars, clockName: string, due: string): Promise<RenderedEmail> {
   const v = variablesOf(vars, clockName, due, reminderVariables(locale, vars));
-  const subject = (await engine.parseAndRender(t.subject, v)).replace(/[\r\n]+/g, ' ').trim();
-  const body: string = await engine.parseAndRender(t.body, v);
+  const subject = (await renderField('subject', t.subject, v)).replace(/[\r\n]+/g, ' ').trim();
+  const body = await renderField('body', t.body, v);
   return wrapEmail(
     locale,
     subject,

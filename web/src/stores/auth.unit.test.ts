@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, getToken, isApiError, setToken, unwrap } from '@/api/client';
 import { fakeApi, freshPinia } from '@/test/helpers';
-import { useAuthStore } from './auth';
+import { SignInThrottled, useAuthStore } from './auth';
 import { useLocaleStore } from './locale';
 
 const USER = { id: 7, email: 'agent@example.test', name: 'Arash Agent', role: 'agent' as const, locale: 'fa' as const, organizationId: null, groupIds: [1] };
@@ -14,7 +14,7 @@ describe('auth store', () => {
 
   it('logs in: keeps the token for later requests, the user, and adopts their locale', async () => {
     const api$ = fakeApi({
-      'POST /api/v1/auth/login': { body: { token: 'mdk_secret', expiresAt: '2030-01-01T00:00:00Z', user: USER } },
+      'POST /api/v1/auth/login': { body: { token: 'mdk_secret', expiresAt: '2030-01-01T00:00:00Z', stage: 'full', user: USER } },
       'GET /api/v1/tickets': { body: { items: [], nextCursor: null } },
     });
     const auth = useAuthStore();
@@ -84,6 +84,83 @@ describe('auth store', () => {
     expect(api$.calls[0]!.headers.get('authorization')).toBe('Bearer mdk_live');
     expect(auth.isAuthenticated).toBe(false);
     expect(getToken()).toBeNull();
+  });
+
+  it('a sign-in waiting for its code is not signed in: the token stays in memory, and only the code step sends it', async () => {
+    setToken('mdk_someone_before');
+    const api$ = fakeApi({
+      'POST /api/v1/auth/login': { body: { token: 'mdk_pending', expiresAt: '2030-01-01T00:00:00Z', stage: 'mfa', user: USER } },
+      'POST /api/v1/auth/mfa/verify': (call) =>
+        (call.body as { code: string }).code === '123456'
+          ? { body: { token: 'mdk_pending', expiresAt: '2030-01-02T00:00:00Z', stage: 'full', user: USER } }
+          : { status: 401, body: { error: { code: 'unauthorized', message: 'Wrong code' } } },
+      'GET /api/v1/tickets': { body: { items: [], nextCursor: null } },
+    });
+    const auth = useAuthStore();
+    expect(await auth.login('agent@example.test', 'pw')).toBe('mfa');
+    expect(auth.isAuthenticated).toBe(false);
+    expect(auth.user).toBeNull();
+    expect(auth.pending).toMatchObject({ stage: 'mfa', token: 'mdk_pending' });
+    expect(getToken()).toBeNull();
+    expect(localStorage.getItem('mehrdesk.token')).toBeNull();
+    // Other requests do not carry the pending token.
+    await unwrap(api.GET('/api/v1/tickets', { params: { query: {} } }));
+    expect(api$.calls.at(-1)!.headers.get('authorization')).toBeNull();
+
+    await expect(auth.verifyMfa('000000')).rejects.toMatchObject({ status: 401 });
+    expect(auth.pending).not.toBeNull();
+    expect(auth.expired).toBe(false);
+    const user = await auth.verifyMfa('123456');
+    expect(user.id).toBe(7);
+    const verify = api$.calls.filter((c) => c.path === '/api/v1/auth/mfa/verify');
+    expect(verify.map((c) => c.headers.get('authorization'))).toEqual(['Bearer mdk_pending', 'Bearer mdk_pending']);
+    expect(auth.isAuthenticated).toBe(true);
+    expect(auth.pending).toBeNull();
+    expect(localStorage.getItem('mehrdesk.token')).toBe('mdk_pending');
+    useLocaleStore().setLocale('en');
+  });
+
+  it('enrolment: set-up and the first code use the pending token, which then becomes the session', async () => {
+    const api$ = fakeApi({
+      'POST /api/v1/auth/login': { body: { token: 'mdk_enrol', expiresAt: '2030-01-01T00:00:00Z', stage: 'enrol', user: { ...USER, role: 'supervisor' } } },
+      'POST /api/v1/auth/mfa/setup': { body: { secret: 'JBSWY3DPEHPK3PXP', otpauthUri: 'otpauth://totp/Mehrdesk:agent?secret=JBSWY3DPEHPK3PXP' } },
+      'POST /api/v1/auth/mfa/enable': { body: { recoveryCodes: ['aaaaa-bbbbb'], stage: 'full', expiresAt: '2030-01-02T00:00:00Z' } },
+    });
+    const auth = useAuthStore();
+    expect(await auth.login('sup@example.test', 'pw')).toBe('enrol');
+    expect(auth.isAuthenticated).toBe(false);
+    expect((await auth.mfaSetup()).secret).toBe('JBSWY3DPEHPK3PXP');
+    expect(await auth.mfaEnable('123456')).toEqual(['aaaaa-bbbbb']);
+    expect(api$.calls.slice(1).map((c) => c.headers.get('authorization'))).toEqual(['Bearer mdk_enrol', 'Bearer mdk_enrol']);
+    expect(auth.isAuthenticated).toBe(true);
+    expect(auth.user?.role).toBe('supervisor');
+    expect(getToken()).toBe('mdk_enrol');
+    useLocaleStore().setLocale('en');
+  });
+
+  it('signing out of a pending sign-in ends it at the server', async () => {
+    const api$ = fakeApi({
+      'POST /api/v1/auth/login': { body: { token: 'mdk_pending', expiresAt: '2030-01-01T00:00:00Z', stage: 'mfa', user: USER } },
+      'POST /api/v1/auth/logout': { status: 204 },
+    });
+    const auth = useAuthStore();
+    await auth.login('agent@example.test', 'pw');
+    await auth.logout();
+    expect(api$.calls[1]!.headers.get('authorization')).toBe('Bearer mdk_pending');
+    expect(auth.pending).toBeNull();
+    useLocaleStore().setLocale('en');
+  });
+
+  it('too many attempts: a SignInThrottled with the seconds of Retry-After', async () => {
+    const fetchStub = async () =>
+      new Response(JSON.stringify({ error: { code: 'account_locked', message: 'locked' } }), { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '840' } });
+    vi.stubGlobal('fetch', fetchStub);
+    const err = await useAuthStore()
+      .login('agent@example.test', 'pw')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SignInThrottled);
+    expect(err).toMatchObject({ status: 429, code: 'account_locked', retryAfterSeconds: 840 });
+    expect(isApiError(err)).toBe(true);
   });
 
   it('a network failure is an ApiError with status 0', async () => {

@@ -26,10 +26,11 @@ interface Recipient {
   email: string;
   name: string;
   locale: Locale;
+  role: string;
 }
 
 /** An invitation is a password reset link with a welcome around it. */
-const LINK_PURPOSE = { verify: 'verify', reset: 'reset', invite: 'reset' } as const satisfies Record<Exclude<AccountEmailKind, 'account_exists'>, LinkPurpose>;
+const LINK_PURPOSE = { verify: 'verify', reset: 'reset', invite: 'reset' } as const satisfies Record<Exclude<AccountEmailKind, 'account_exists' | 'account_locked'>, LinkPurpose>;
 
 const hoursLeft = (expiresAt: number) => Math.max(1, Math.round((expiresAt - Date.now() / 1000) / 3600));
 
@@ -40,22 +41,24 @@ export function createAccountEmailActivities(deps: AccountEmailDeps): AccountEma
       const em = deps.orm.em.fork();
       const [to] =
         input.kind === 'verify'
-          ? await em.execute<Recipient[]>('select email, name, locale from portal_signups where id = ? and verified_at is null', [input.recipientId])
-          : await em.execute<Recipient[]>('select email, name, locale from users where id = ? and active', [input.recipientId]);
+          ? await em.execute<Recipient[]>(`select email, name, locale, 'customer' as role from portal_signups where id = ? and verified_at is null`, [input.recipientId])
+          : await em.execute<Recipient[]>('select email, name, locale, role from users where id = ? and active', [input.recipientId]);
       // Verified meanwhile, or the account was deactivated: there is nothing left to send.
       if (!to) return 'skipped';
       const problem = recipientProblem(to.email);
       if (problem) throw ApplicationFailure.nonRetryable(`Cannot send the ${input.kind} e-mail: ${problem}`, 'InvalidRecipient');
 
+      // Staff sign in to the console, customers to the portal.
+      const signInPage = new URL(to.role === 'customer' ? '/portal/login' : '/login', deps.config.PUBLIC_URL).toString();
       const link =
-        input.kind === 'account_exists'
-          ? new URL('/portal/login', deps.config.PUBLIC_URL).toString()
+        input.kind === 'account_exists' || input.kind === 'account_locked'
+          ? signInPage
           : linkUrl(
               deps.config.PUBLIC_URL,
               LINK_PURPOSE[input.kind],
               signLink(deps.config.PORTAL_LINK_SECRET, { purpose: LINK_PURPOSE[input.kind], userId: input.recipientId, expiresAt: input.expiresAt, nonce: input.nonce, binding: input.binding }),
             );
-      const rendered = renderAccountEmail(input.kind, to.locale, { name: to.name, link, hours: hoursLeft(input.expiresAt) });
+      const rendered = renderAccountEmail(input.kind, to.locale, { name: to.name, link, hours: hoursLeft(input.expiresAt), lock: input.lock });
       const messageId = `<account-${createHash('sha256').update(input.nonce).digest('hex').slice(0, 32)}@${messageDomain(deps.config.PUBLIC_URL)}>`;
       try {
         await deps.mailer.sendMail(outgoingMail(deps.config.MAIL_FROM, to, rendered, { messageId, headers: { 'X-Mehrdesk-Event': `account_${input.kind}` } }));

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from '@mehrdesk/core/logger';
+import { TemplateRenderError } from '@mehrdesk/usecases/email/custom-templates';
 import { TicketRowMissing } from './ticket-writes';
 
 // Which activity failures can a retry fix? Temporal retries whatever an activity throws, and the
@@ -21,6 +22,8 @@ export const PERMANENT = {
   ticketRowMissing: 'TicketRowMissing',
   /** A programming error (TypeError, RangeError...): the same input fails the same way. */
   activityBug: 'ActivityBug',
+  /** An admin's e-mail template broke a rendering limit (time, size): it does so every time. */
+  templateRejected: 'TemplateRejected',
 } as const;
 
 /** SQLSTATE classes (and single codes) whose errors repeat whatever the number of tries. */
@@ -36,6 +39,7 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
 /** The permanent failure type of an error, or null when a retry may succeed (connections, deadlocks, timeouts). */
 export function permanentFailureType(err: unknown): string | null {
   if (err instanceof TicketRowMissing) return PERMANENT.ticketRowMissing;
+  if (err instanceof TemplateRenderError) return PERMANENT.templateRejected;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && SQLSTATE.test(code)) {
     for (const [re, type] of PERMANENT_SQLSTATE) if (re.test(code)) return type;

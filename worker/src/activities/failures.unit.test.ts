@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/activity';
 import { createLogger } from '@mehrdesk/core/logger';
 import { classifyFailures, PERMANENT, permanentFailureType } from './failures';
+import { TemplateRenderError } from '@mehrdesk/usecases/email/custom-templates';
 import { TicketRowMissing } from './ticket-writes';
 
 const pgError = (code: string, message = 'db error') => Object.assign(new Error(message), { code });
@@ -15,6 +16,8 @@ describe('activity failure classification', () => {
     expect(permanentFailureType(pgError('42703', 'column does not exist'))).toBe(PERMANENT.invalidStatement);
     expect(permanentFailureType(new TicketRowMissing('ticket 9 does not exist'))).toBe(PERMANENT.ticketRowMissing);
     expect(permanentFailureType(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(PERMANENT.activityBug);
+    // An admin's template that breaks a rendering limit breaks it on every try.
+    expect(permanentFailureType(new TemplateRenderError('body', 'takes longer than 20 ms to render'))).toBe(PERMANENT.templateRejected);
   });
 
   it('leaves connection loss, deadlocks, serialisation failures and shutdowns to retries', () => {

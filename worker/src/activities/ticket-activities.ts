@@ -354,7 +354,16 @@ export async function deliverOnce(
   );
   const badAddress = recipientProblem(to.email);
   if (badAddress) await failForGood(em, log, idempotencyKey, 'InvalidRecipient', `Cannot send ${input.template} to ${to.name}: ${badAddress}`);
-  await em.execute('update email_log set handed_off_at = now(), last_error = null where idempotency_key = ?', [idempotencyKey]);
+  // Claim the hand-off: of two attempts running at once (a timed-out attempt still running when
+  // Temporal starts the retry, e.g. both waiting on a slow database) only one may send.
+  const claimed = await em.execute<{ id: number }[]>(
+    `update email_log set handed_off_at = now(), last_error = null where idempotency_key = ? and handed_off_at is null and status = 'sending' returning id`,
+    [idempotencyKey],
+  );
+  if (claimed.length === 0) {
+    // Another attempt is handing it off (or just did): the next retry finds it sent, or unconfirmed if that attempt died.
+    throw ApplicationFailure.retryable(`e-mail ${idempotencyKey} is being handed off by another attempt`, 'EmailHandoffInProgress');
+  }
   try {
     await deps.mailer.sendMail(
       outgoingMail(deps.config.MAIL_FROM, to, rendered, { messageId, inReplyTo: threadId, references: [threadId], headers: { 'X-Mehrdesk-Ticket': t.number, 'X-Mehrdesk-Event': input.template } }),

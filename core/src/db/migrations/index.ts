@@ -22,6 +22,7 @@ import { Migration20261203010000_Uploads } from './Migration20261203010000_Uploa
 import { Migration20261203020000_SurveysReminders } from './Migration20261203020000_SurveysReminders';
 import { Migration20261203030000_Deflections } from './Migration20261203030000_Deflections';
 import { Migration20261204000000_TicketPathSpeed } from './Migration20261204000000_TicketPathSpeed';
+import { Migration20261205000000_SecurityAudit } from './Migration20261205000000_SecurityAudit';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121120050_Initial', class: Migration20261121120050_Initial },
@@ -45,4 +46,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203020000_SurveysReminders', class: Migration20261203020000_SurveysReminders },
   { name: 'Migration20261203030000_Deflections', class: Migration20261203030000_Deflections },
   { name: 'Migration20261204000000_TicketPathSpeed', class: Migration20261204000000_TicketPathSpeed },
+  { name: 'Migration20261205000000_SecurityAudit', class: Migration20261205000000_SecurityAudit },
 ];

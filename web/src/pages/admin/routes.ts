@@ -2,9 +2,12 @@ import type { RouteRecordRaw } from 'vue-router';
 import {
   mdiAccountKey,
   mdiAccountKeyOutline,
+  mdiKeyChain,
+  mdiShieldLockOutline,
   mdiPaperclip,
   mdiAccountMultiple,
   mdiAlertOctagonOutline,
+  mdiShieldSearch,
   mdiChartBar,
   mdiClockOutline,
   mdiEmailAlertOutline,
@@ -58,6 +61,18 @@ export const adminRoutes: RouteRecordRaw[] = [
     name: 'admin-users',
     component: () => import('./users/UsersPage.vue'),
     meta: { title: 'admin.nav.users', navLabel: 'admin.nav.users', navIcon: mdiAccountKey },
+  },
+  {
+    path: 'security-settings',
+    name: 'admin-security-settings',
+    component: () => import('./security-settings/SecuritySettingsPage.vue'),
+    meta: { title: 'admin.nav.securitySettings', navLabel: 'admin.nav.securitySettings', navIcon: mdiShieldLockOutline },
+  },
+  {
+    path: 'api-keys',
+    name: 'admin-api-keys',
+    component: () => import('./api-keys/ApiKeysPage.vue'),
+    meta: { title: 'admin.nav.apiKeys', navLabel: 'admin.nav.apiKeys', navIcon: mdiKeyChain },
   },
   {
     path: 'categories',
@@ -130,5 +145,11 @@ export const adminRoutes: RouteRecordRaw[] = [
     name: 'admin-activity-failures',
     component: () => import('./activity-failures/ActivityFailuresPage.vue'),
     meta: { title: 'admin.nav.activityFailures', navLabel: 'admin.nav.activityFailures', navIcon: mdiAlertOctagonOutline },
+  },
+  {
+    path: 'audit-log',
+    name: 'admin-audit-log',
+    component: () => import('./audit-log/AuditLogPage.vue'),
+    meta: { title: 'admin.auditLog.nav', navLabel: 'admin.auditLog.nav', navIcon: mdiShieldSearch },
   },
 ];

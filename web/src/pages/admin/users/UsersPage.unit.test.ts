@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { screen, waitFor } from '@testing-library/vue';
+import { screen, waitFor, within } from '@testing-library/vue';
 import userEvent from '@testing-library/user-event';
 import { defineComponent, h } from 'vue';
 import { VApp } from 'vuetify/components/VApp';
@@ -57,5 +57,26 @@ describe('users page: invitations', () => {
     mount({ 'POST /api/v1/users/5/invite': { status: 409, body: { error: { code: 'user_inactive', message: 'This user is deactivated: activate them before inviting' } } } });
     await userEvent.click(await screen.findByRole('button', { name: 'Send Nika an invitation to choose a password' }));
     await waitFor(() => expect(useToastStore().queue.map((t) => [t.color, t.text])).toContainEqual(['error', 'This user is deactivated: activate them before inviting']));
+  });
+});
+
+describe('users page: two-factor sign-in off', () => {
+  beforeEach(() => {
+    setToken('mdk_test');
+    freshPinia();
+  });
+
+  it('turns a staff user’s two-factor sign-in off after a confirmation; customers have no such action', async () => {
+    const api = mount({
+      'GET /api/v1/users': { body: { items: [{ ...user(7, 'Parisa'), role: 'agent' }, user(5, 'Nika')], nextCursor: null } },
+      'DELETE /api/v1/users/7/mfa': { status: 204 },
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Turn off two-factor sign-in of Parisa' }));
+    expect(screen.queryByRole('button', { name: 'Turn off two-factor sign-in of Nika' })).toBeNull();
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog.textContent).toContain('they are signed out everywhere');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Turn off' }));
+    await waitFor(() => expect(useToastStore().queue.map((t) => t.text)).toContain('Two-factor sign-in of Parisa is off; they are signed out'));
+    expect(api.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/api/v1/users/7/mfa']);
   });
 });
