@@ -16,6 +16,7 @@ import { codeAt } from '@mehrdesk/api/auth/totp';
 let h: Harness;
 let admin: string;
 const SESSION_BUDGET = 150;
+const ANONYMOUS_BUDGET = 100;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -26,6 +27,7 @@ beforeAll(async () => {
       LOGIN_LOCK_MINUTES: '1',
       LOGIN_FAILURES_PER_CLIENT_PER_HOUR: '8',
       RATE_LIMIT_PER_TOKEN_PER_MINUTE: String(SESSION_BUDGET),
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(ANONYMOUS_BUDGET),
       MFA_REQUIRED_ROLES: 'supervisor',
       LIVE_MAX_STREAMS_PER_USER: '2',
     },
@@ -140,6 +142,19 @@ describe('sign-in throttling', () => {
     expect(refused.body.error.code).toBe('rate_limited');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await login(u.email, PASSWORD, fromClient())).status).toBe(200);
+  });
+
+  it('a client without credentials has a budget of requests per minute, whatever the public endpoint', async () => {
+    const client = fromClient();
+    const answers = await Promise.all(Array.from({ length: ANONYMOUS_BUDGET + 1 }, (_, i) => h.call(null, 'GET', i % 2 ? '/api/v1/public/kb/articles' : '/api/v1/portal/config', undefined, client)));
+    const refused = answers.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.body.error.code).toBe('rate_limited');
+    expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(answers.filter((r) => r.status !== 429).every((r) => r.headers.get('ratelimit-limit') === String(ANONYMOUS_BUDGET))).toBe(true);
+    // Another address, and the same address signed in, have budgets of their own.
+    expect((await h.call(null, 'GET', '/api/v1/public/kb/articles', undefined, fromClient())).status).not.toBe(429);
+    expect((await h.call(admin, 'GET', '/api/v1/public/kb/articles', undefined, client)).status).not.toBe(429);
   });
 
   it('a session has a budget of requests per minute: RateLimit headers, then 429 with Retry-After', async () => {
@@ -269,7 +284,9 @@ describe('two-factor sign-in', () => {
     // Enabling used this step's code: the next step's is accepted (one step of clock drift).
     const token = await fullLogin(u.email, secret, {}, Date.now() + 30_000);
     expect((await h.call(token, 'DELETE', `/api/v1/users/${u.id}/mfa`)).status).toBe(403);
+    expect((await h.call(admin, 'GET', `/api/v1/users/${u.id}`)).body.mfaEnabled).toBe(true);
     expect((await h.call(admin, 'DELETE', `/api/v1/users/${u.id}/mfa`)).status).toBe(204);
+    expect((await h.call(admin, 'GET', `/api/v1/users/${u.id}`)).body.mfaEnabled).toBe(false);
     expect((await h.call(token, 'GET', '/api/v1/auth/me')).status).toBe(401);
     expect((await login(u.email, PASSWORD)).body.stage).toBe('full');
     expect(await auditOf('mfa.reset_by_admin', u.id)).toHaveLength(1);

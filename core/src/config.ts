@@ -215,6 +215,8 @@ const schema = z
     LOGIN_FAILURES_PER_CLIENT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(100),
     /** Requests per signed-in session and minute (an API key has its own limit, set when it is made). */
     RATE_LIMIT_PER_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+    /** Requests per client address and minute without credentials (public pages' API, sign-in), on top of each public endpoint's own limit. */
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
     /** An API key's requests per minute unless its admin chooses otherwise. */
     API_KEY_DEFAULT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
     /** Staff roles that must use two-factor sign-in until an admin chooses (PUT /settings/security); comma-separated. */

@@ -66,6 +66,7 @@ const AdminFields = {
   organizationId: z.number().int().nullable(),
   groupIds: z.array(z.number().int()),
   hasPassword: z.boolean(),
+  mfaEnabled: z.boolean().describe('Two-factor sign-in is on (an admin can turn it off: DELETE /users/:id/mfa)'),
   openAssignedTickets: z.number().int(),
   createdAt: z.string(),
 };
@@ -100,12 +101,13 @@ interface UserRow {
   organization_id: number | null;
   group_ids: number[] | null;
   has_password: boolean;
+  mfa_enabled: boolean;
   open_assigned: string;
   created_at: Date;
 }
 
 const SELECT_USERS = `select u.id, u.name, u.email, u.role, u.active, u.available, u.locale, u.capacity, u.organization_id, u.created_at,
-       u.password_hash is not null as has_password,
+       u.password_hash is not null as has_password, u.totp_enabled_at is not null as mfa_enabled,
        array(select gm.group_id from group_members gm where gm.user_id = u.id order by gm.group_id) as group_ids,
        (select count(*) from tickets t where t.assignee_id = u.id and t.deleted_at is null and t.status not in ('closed', 'cancelled')) as open_assigned
   from users u`;
@@ -122,6 +124,7 @@ const adminDto = (u: UserRow): UserAdminDtoT => ({
   organizationId: u.organization_id,
   groupIds: u.group_ids ?? [],
   hasPassword: u.has_password,
+  mfaEnabled: u.mfa_enabled,
   openAssignedTickets: Number(u.open_assigned),
   createdAt: new Date(u.created_at).toISOString(),
 });

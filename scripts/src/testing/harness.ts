@@ -58,7 +58,9 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   // Test files share two cores and create tickets in bursts: the age bound of admission control
   // (seconds a workflow task may wait) is off unless a test sets it; admission.int.test.ts tests the gate.
-  const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, ADMISSION_MAX_BACKLOG_SECONDS: '0', ...opts.env });
+  // Every file's anonymous requests come from 127.0.0.1 and count in one Redis: their per-client
+  // budget is off unless a test sets it (sign-in-security.int.test.ts tests it).
+  const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, ADMISSION_MAX_BACKLOG_SECONDS: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000', ...opts.env });
   const log = createLogger('test', process.env.LOG_LEVEL ?? 'warn');
   const orm = await openOrm(config.DATABASE_URL, { poolMax: 10 });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -12725,6 +12725,8 @@ export interface components {
             id: number;
             /** @enum {string} */
             locale: "en" | "fa";
+            /** @description Two-factor sign-in is on (an admin can turn it off: DELETE /users/:id/mfa) */
+            mfaEnabled: boolean;
             name: string;
             openAssignedTickets: number;
             organizationId: number | null;
@@ -13247,6 +13249,8 @@ export interface components {
             id: number;
             /** @enum {string} */
             locale?: "en" | "fa";
+            /** @description Two-factor sign-in is on (an admin can turn it off: DELETE /users/:id/mfa) */
+            mfaEnabled?: boolean;
             name: string;
             openAssignedTickets?: number;
             organizationId?: number | null;

@@ -428,7 +428,7 @@ export default {
     mfaResetNamed: 'Turn off two-factor sign-in of {name}',
     mfaResetTitle: 'Turn off two-factor sign-in?',
     mfaResetText:
-      'For a lost phone without recovery codes: two-factor sign-in of {name}, if on, is turned off and they are signed out everywhere. They then sign in with their password alone, and must set it up again if their role requires it.',
+      'For a lost phone without recovery codes: two-factor sign-in of {name} is turned off and they are signed out everywhere. They then sign in with their password alone, and must set it up again if their role requires it.',
     mfaReset: 'Turn off',
     mfaResetDone: 'Two-factor sign-in of {name} is off; they are signed out',
   },

@@ -23,6 +23,7 @@ const user = (id: number, name: string, active = true) => ({
   organizationId: null,
   groupIds: [],
   hasPassword: false,
+  mfaEnabled: false,
   openAssignedTickets: 0,
   createdAt: '2026-12-01T00:00:00Z',
 });
@@ -66,13 +67,16 @@ describe('users page: two-factor sign-in off', () => {
     freshPinia();
   });
 
-  it('turns a staff user’s two-factor sign-in off after a confirmation; customers have no such action', async () => {
+  it('turns a staff user’s two-factor sign-in off after a confirmation; users without it and customers have no such action', async () => {
     const api = mount({
-      'GET /api/v1/users': { body: { items: [{ ...user(7, 'Parisa'), role: 'agent' }, user(5, 'Nika')], nextCursor: null } },
+      'GET /api/v1/users': {
+        body: { items: [{ ...user(7, 'Parisa'), role: 'agent', mfaEnabled: true }, { ...user(8, 'Kaveh'), role: 'agent' }, user(5, 'Nika')], nextCursor: null },
+      },
       'DELETE /api/v1/users/7/mfa': { status: 204 },
     });
     await userEvent.click(await screen.findByRole('button', { name: 'Turn off two-factor sign-in of Parisa' }));
     expect(screen.queryByRole('button', { name: 'Turn off two-factor sign-in of Nika' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Turn off two-factor sign-in of Kaveh' })).toBeNull();
     const dialog = await screen.findByRole('dialog');
     expect(dialog.textContent).toContain('they are signed out everywhere');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Turn off' }));
