@@ -15,9 +15,11 @@ const OPEN = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /**
  * Common table expressions ending in `assign_pick` (id, email): the agent a new ticket of a group
- * goes to, or no row. The group's round-robin cursor advances, which also locks its row until the
- * statement's transaction ends, so two tickets created at the same instant never both see the
- * same "least loaded" agent. Eligible: active, available staff of the group, not excluded, under
+ * goes to, or no row. The group's round-robin cursor advances, which locks its row until the
+ * statement's transaction ends: two round-robin picks at the same instant get consecutive
+ * positions (the update re-reads the locked row). The open-ticket counts of least-open are read
+ * from the statement's snapshot, taken before that lock is granted, so concurrent least-open
+ * picks must first take {@link lockLeastOpenPicks} in their transaction. Eligible: active, available staff of the group, not excluded, under
  * their capacity (open tickets counted from the partial index `tickets_open_assignee_index`,
  * whose status list is OPEN_STATUSES: assignment.unit.test.ts). Round-robin walks them in id
  * order; least-open takes the fewest open tickets, then the lowest id; manual picks nobody.
@@ -53,4 +55,16 @@ export const assigneePickParams = (groupId: number | null, exclude: readonly num
 export async function chooseAssignee(em: EntityManager, groupId: number, opts: { exclude?: number[] } = {}): Promise<AssigneeChoice | null> {
   const [pick] = await em.execute<{ id: number; email: string }[]>(`with ${ASSIGNEE_PICK} select id, email from assign_pick`, assigneePickParams(groupId, opts.exclude));
   return pick ? { userId: pick.id, label: pick.email } : null;
+}
+
+/** The first key of the advisory locks that serialise least-open picks (the second is the group id). */
+const LEAST_OPEN_LOCK = 0x4d444c4f; // 'MDLO'
+
+/**
+ * Serialises least-open picks of `groupId` until `tx` ends. Taken in its own statement before
+ * the statement that picks: under READ COMMITTED that statement's snapshot is then taken after the
+ * previous pick committed, so it counts the ticket just given out and the load stays balanced.
+ */
+export async function lockLeastOpenPicks(tx: Pick<EntityManager, 'execute'>, groupId: number): Promise<void> {
+  await tx.execute('select pg_advisory_xact_lock(?, ?)', [LEAST_OPEN_LOCK, groupId]);
 }

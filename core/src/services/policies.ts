@@ -58,7 +58,7 @@ export async function loadPolicySnapshot(em: EntityManager, policyId: number): P
 /** The configuration a new ticket's group, policy and listeners come from (cached in the API, see config-cache.ts). */
 export interface TicketConfigReads {
   category(id: number): Promise<{ defaultGroupId: number | null; slaPolicyId: number | null } | null>;
-  group(id: number): Promise<{ slaPolicyId: number | null } | null>;
+  group(id: number): Promise<{ slaPolicyId: number | null; strategy: string } | null>;
   organizationPolicyId(id: number): Promise<number | null>;
   defaultPolicyId(): Promise<number | null>;
   defaultGroupId(): Promise<number | null>;
@@ -77,8 +77,8 @@ export function ticketConfigReads(em: EntityManager, cache: ConfigCache | null |
       }),
     group: (id) =>
       memo(`group:${id}`, async () => {
-        const g = await one<{ sla_policy_id: number | null }>('select sla_policy_id from groups where id = ?', [id]);
-        return g ? { slaPolicyId: g.sla_policy_id } : null;
+        const g = await one<{ sla_policy_id: number | null; strategy: string }>('select sla_policy_id, strategy from groups where id = ?', [id]);
+        return g ? { slaPolicyId: g.sla_policy_id, strategy: g.strategy } : null;
       }),
     organizationPolicyId: (id) =>
       memo(`org-policy:${id}`, async () => (await one<{ sla_policy_id: number | null }>('select sla_policy_id from organizations where id = ?', [id]))?.sla_policy_id ?? null),

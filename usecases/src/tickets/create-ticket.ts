@@ -5,6 +5,7 @@ import type { Config } from '@mehrdesk/core/config';
 import { initialClocks, ticketNumberHead, isStaff, type Priority, type Role, type TicketSource } from '@mehrdesk/core/domain';
 import type { Logger } from '@mehrdesk/core/logger';
 import { resolvePolicyId, ticketConfigReads, type TicketConfigReads } from '@mehrdesk/core/services/policies';
+import { lockLeastOpenPicks } from '@mehrdesk/core/services/assignment';
 import type { ConfigCache } from '@mehrdesk/core/services/config-cache';
 import { loadTicketListeners } from '@mehrdesk/core/services/ticket-listeners';
 import { sanitizeRichText } from '@mehrdesk/core/sanitize';
@@ -166,8 +167,14 @@ export async function createTicket(
     if (files.length && (await linkUploads(tx, { ids: files, ownerId: user.id, ticketId: stored.row.id, messageId: stored.messageId })) !== files.length) throw uploadsGone();
     return stored.row;
   };
-  // One statement needs no transaction around it; uploads are linked in the same transaction.
-  const row = await (files.length ? em.transactional(store) : store(em)).catch(async (err: unknown) => {
+  // One statement needs no transaction around it; uploads are linked in the same transaction, and
+  // a least-open pick waits for the one before it to commit (lockLeastOpenPicks).
+  const leastOpen = body.assigneeId === undefined && groupId !== null && (await reads.group(groupId))?.strategy === 'least_open';
+  const inTransaction = async (tx: EntityManager) => {
+    if (leastOpen) await lockLeastOpenPicks(tx, groupId);
+    return store(tx);
+  };
+  const row = await (files.length || leastOpen ? em.transactional(inTransaction) : store(em)).catch(async (err: unknown) => {
     // Two concurrent requests with one key: the loser returns the winner's ticket.
     if (idempotencyKey && /idempotency_keys_user_id_key_unique/.test(String(err))) return null;
     throw err;
