@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '@mehrdesk/core/config';
 import { createLogger } from '@mehrdesk/core/logger';
 import { openOrm } from '@mehrdesk/core/db';
+import { apiDbTimeouts } from './db-timeouts';
 import { buildApp } from './app';
 import { startReconciler } from './reconciler';
 import { startUploadSweeper } from './uploads/sweeper';
@@ -12,7 +13,7 @@ import { createSearchBackend } from '@mehrdesk/search/select-backend';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
-const orm = await openOrm(config.DATABASE_URL, { poolMax: config.DB_POOL_MAX });
+const orm = await openOrm(config.DATABASE_URL, { poolMax: config.DB_POOL_MAX, timeouts: apiDbTimeouts(config) });
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 const deps = { config, orm, temporal, log, search: createSearchBackend(config, orm, log) };

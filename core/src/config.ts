@@ -75,6 +75,14 @@ const schema = z
     RATE_LIMIT_ACCOUNT_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(5),
     DB_POOL_MAX: z.coerce.number().int().positive().default(10),
     /**
+     * The API's limits on waiting for PostgreSQL (ms; 0: none): a pooled connection, one
+     * statement, one lock. Past them a request answers 503 with Retry-After instead of queueing
+     * without bound while the database is slow or a table is locked.
+     */
+    API_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    API_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    API_DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    /**
      * Admission control (usecases/src/tickets/admission.ts): ticket creation answers 429 with
      * Retry-After while more workflow tasks than this wait in the ticket task queue, so SLA
      * timers of accepted tickets start on time; 0 turns the gate off. Read every ADMISSION_CHECK_MS.

@@ -1,9 +1,15 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 
 /**
  * Serialises async handlers inside one workflow: updates, signals and timer processing each
  * read-modify-write the ticket state across activity awaits, so they must not interleave.
  * Deterministic (built on `condition`), so replay takes the same order.
+ *
+ * The lock is taken inside the condition's predicate: the SDK resolves every satisfied condition
+ * in one pass, so waiting for `!held` and setting `held` after the await let two waiters in at
+ * once (both saw it free), in an order that depended on how jobs were batched into activations
+ * and so could differ on replay: a nondeterminism error froze the ticket
+ * (scripts/src/chaos/lock.int.test.ts). Runs that started before keep the old behaviour on replay.
  */
 export class WorkflowLock {
   private held = false;
@@ -13,8 +19,16 @@ export class WorkflowLock {
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    await condition(() => !this.held);
-    this.held = true;
+    if (patched('workflow-lock-v2')) {
+      await condition(() => {
+        if (this.held) return false;
+        this.held = true;
+        return true;
+      });
+    } else {
+      await condition(() => !this.held);
+      this.held = true;
+    }
     try {
       return await fn();
     } finally {

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 import { DomainError, type DomainErrorKind, type FieldProblem } from '@mehrdesk/usecases/errors';
 import { OverloadedError } from '@mehrdesk/usecases/tickets/admission';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from './database-unavailable';
 
 // Typed HTTP errors; one Express 5 error middleware turns them, the use cases' domain errors
 // and zod failures into JSON bodies naming the problem, so every 4xx looks the same to clients.
@@ -56,6 +57,12 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (status >= 400 && status < 500) {
     const message = err.type === 'entity.parse.failed' ? 'Malformed JSON body' : err.type === 'entity.too.large' ? 'Request body too large' : String(err.message ?? 'Bad request');
     res.status(status).json({ error: { code: err.type ?? 'bad_request', message } });
+    return;
+  }
+  if (databaseUnavailable(err)) {
+    req.log?.warn({ err }, 'database unavailable or too slow: answered 503');
+    res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    res.status(503).json({ error: { code: 'database_unavailable', message: 'The database is unavailable or too slow right now; try again shortly' } });
     return;
   }
   req.log?.error({ err }, 'unhandled error');

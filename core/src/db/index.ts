@@ -5,7 +5,7 @@ export * from './inbound-entities';
 export * from './notification-entities';
 export * from './console-entities';
 export { executeBound, pgArray } from './sql';
-export { ormConfig, openOrm, migrateUp, type MikroORM } from './orm';
+export { ormConfig, openOrm, migrateUp, type MikroORM, type DbTimeouts } from './orm';
 export * from './ops-entities';
 export * from './settings-entities';
 export * from './kb-entities';

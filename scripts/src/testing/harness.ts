@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '@mehrdesk/core/config';
 import { createLogger } from '@mehrdesk/core/logger';
 import { openOrm, type MikroORM } from '@mehrdesk/core/db';
 import { buildApp } from '@mehrdesk/api';
+import { apiDbTimeouts } from '@mehrdesk/api/db-timeouts';
 import { createTicketWorker } from '@mehrdesk/worker/create-worker';
 import { createMailer } from '@mehrdesk/worker/email/mailer';
 import { createFixtures, PASSWORD, type FixtureOptions, type Fixtures } from './fixtures';
@@ -62,7 +63,8 @@ export async function startHarness(opts: { fixtures?: FixtureOptions; worker?: b
   // budget is off unless a test sets it (sign-in-security.int.test.ts tests it).
   const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, ADMISSION_MAX_BACKLOG_SECONDS: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000', ...opts.env });
   const log = createLogger('test', process.env.LOG_LEVEL ?? 'warn');
-  const orm = await openOrm(config.DATABASE_URL, { poolMax: 10 });
+  // The API's database timeouts, as api/src/main.ts sets them (the in-process worker shares them).
+  const orm = await openOrm(config.DATABASE_URL, { poolMax: 10, timeouts: apiDbTimeouts(config) });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const mailer = createMailer(config.SMTP_URL);
