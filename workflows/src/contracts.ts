@@ -82,6 +82,8 @@ export interface CarriedState {
   policy: SlaPolicySnapshot | null;
   autoCloseAt: number | null;
   seq: number;
+  /** Webhook events emitted per kind (type, SLA clock, rule): their keys (ticket/automation.ts, hookKey). */
+  hookSeq?: Record<string, number>;
   createdNotified: boolean;
   firstResponded: boolean;
   /** Scheduled-rule windows already acted on (`ruleId:windowKey`), so a re-sent signal is a no-op. */

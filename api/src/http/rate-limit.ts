@@ -93,8 +93,7 @@ export function createRateLimits(deps: { config: Config; log: Logger }): RateLim
   /** The Redis client, connected on first use; `enableOfflineQueue: false` makes commands fail at once while it is down. */
   const redis = async (): Promise<Redis> => {
     if (!client) {
-      // Auto-pipelining: concurrent requests' counts share one socket write (the per-request cost of a limit is mostly that write).
-      client = new Redis(deps.config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, enableAutoPipelining: true });
+      client = new Redis(deps.config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
       client.on('error', (err) => warn('redis', err));
       connecting = client.connect().catch(() => undefined);
     }

@@ -54,10 +54,29 @@ export function automation(run: TicketRun, failures: Failures, notes: Notificati
     }
   }
 
+  /**
+   * The key a webhook event's delivery ids derive from. The local activity that enqueues them
+   * runs inside the workflow task, so a task that dies after it (a killed worker) is retried
+   * later, at another workflow time, when more (or other) events may come first: a key from the
+   * run's one sequence then differs, and one event went out under two ids (docs/chaos.md,
+   * finding 2). Counting per kind of event (type, SLA clock, rule) gives the same event the same
+   * key however the events around it are ordered. The sequence number is still taken, so every
+   * later key of the run keeps its number.
+   */
+  function hookKey(event: string, clock: SlaClockName | undefined, ruleId: number | undefined): string {
+    const sequenced = nextKey(`hook:${event}`);
+    if (legacy) return sequenced;
+    const kind = [event, clock ?? '', ruleId ?? ''].join(':');
+    const n = ((s.hookSeq ??= {})[kind] ?? 0) + 1;
+    s.hookSeq[kind] = n;
+    return `${workflowId}:hook:${kind}:${n}`;
+  }
+
   /** Record deliveries for the subscribers of an event and start one delivery workflow each. */
-  async function emitWebhooks(event: string, requestId: string, extra: { subscriptionIds?: number[]; rule?: { id: number; version: number; name: string } } = {}) {
+  async function emitWebhooks(event: string, requestId: string, extra: { subscriptionIds?: number[]; rule?: { id: number; version: number; name: string } } = {}, clock?: SlaClockName) {
     if (!patched(WEBHOOKS_PATCH)) return;
-    const enqueued = await localHooks.enqueueWebhooks({ ticketId: s.ticket.ticketId, event, eventKey: nextKey(`hook:${event}`), requestId, ...extra, ...(legacy ? {} : { startDeliveries: true }) });
+    const eventKey = hookKey(event, clock, extra.rule?.id);
+    const enqueued = await localHooks.enqueueWebhooks({ ticketId: s.ticket.ticketId, event, eventKey, requestId, ...extra, ...(legacy ? {} : { startDeliveries: true }) });
     if (enqueued.started) return;
     const start = (deliveryId: string) =>
       wf
@@ -188,7 +207,7 @@ export function automation(run: TicketRun, failures: Failures, notes: Notificati
     }
     while (ruleEvents.length) {
       const ev = ruleEvents.shift()!;
-      if (ev.webhooks) await emitWebhooks(ev.type, ev.requestId);
+      if (ev.webhooks) await emitWebhooks(ev.type, ev.requestId, {}, ev.clock);
       if (ev.rules && !finished()) await runRules(ev);
     }
   }
