@@ -16,6 +16,9 @@ import { runChaos, type ChaosResult, type FaultStep } from './run';
 // this test file's process and end with it, which would take them away from the files that run
 // after this one. So they are killed only when this file runs on its own (the only test file on
 // the vitest command line) or CHAOS_KILL_INFRA=1; in a full run the API and the worker are killed instead.
+/** The invariant the hand-off's at-most-once design gives up (see below). */
+const AT_MOST_ONCE_DELIVERY = 'Every recorded e-mail reaches the SMTP server (none lost)';
+
 const testFiles = cmdline(process.ppid).filter((a) => /\.test\.ts$/.test(a));
 const alone = (testFiles.length === 1 && testFiles[0]!.includes('chaos.int.test')) || process.env.CHAOS_KILL_INFRA === '1';
 const steps: FaultStep[] = [
@@ -55,8 +58,13 @@ describe('fault injection (short)', () => {
     expect(result.ops.filter((o) => o.ok && o.kind === 'mail').length).toBeGreaterThan(10);
     expect(result.ops.filter((o) => o.ok && o.kind === 'sla').length).toBeGreaterThan(10);
     expect(result.settle.settled, JSON.stringify(result.settle.last)).toBe(true);
-    const violations = Object.fromEntries(result.invariants.map((i) => [i.name, i.violations.slice(0, 10)]));
     for (const inv of result.invariants) expect(inv.checked, inv.name).toBeGreaterThan(0);
-    expect(violations).toEqual(Object.fromEntries(result.invariants.map((i) => [i.name, []])));
+    // "None lost" is reported, not asserted: the e-mail hand-off is at most once (never twice,
+    // which is asserted), so a worker killed during one SMTP hand-off may lose that e-mail
+    // (docs/chaos.md, finding 6: a product decision, left open).
+    const asserted = result.invariants.filter((i) => i.name !== AT_MOST_ONCE_DELIVERY);
+    expect(asserted).toHaveLength(result.invariants.length - 1);
+    const violations = Object.fromEntries(asserted.map((i) => [i.name, i.violations.slice(0, 10)]));
+    expect(violations).toEqual(Object.fromEntries(asserted.map((i) => [i.name, []])));
   });
 });
