@@ -17,6 +17,7 @@ import { assertRunning, benchLogDir, requireEnv, ROOT, stackPids, startService, 
 import { attachmentBytes, SenderPool, type ReplyTarget } from './inbound/mails';
 import { renderInboundReport, type InboundBenchResult } from './inbound/report';
 import { runBatch, type RunContext } from './inbound/run';
+import { intOption } from './lib/args';
 
 // `npm run bench:inbound` (= ./mehrdesk bench inbound [flags]): inbound e-mail throughput from
 // SMTP to ticket, against a fresh embedded stack the launcher started (PostgreSQL, Temporal dev
@@ -52,12 +53,7 @@ function options() {
     strict: true,
   });
   const quick = values.quick;
-  const int = (raw: string | undefined, name: string, full: number, fast: number, min = 1) => {
-    if (raw === undefined) return quick ? fast : full;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${raw}`);
-    return n;
-  };
+  const int = intOption(quick);
   const fraction = (raw: string | undefined, name: string, def: number) => {
     const n = raw === undefined ? def : Number(raw);
     if (!(n >= 0 && n <= 1)) throw new Error(`--${name} must be between 0 and 1, got ${raw}`);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,8 @@ import { measureBackground, median, pairDiffs, quieter, runBatch, sender, warmUp
 import { mainThreadProfile, monotonicUs, summarizeProfile } from './request-overhead/profile';
 import { renderRequestOverheadReport, type ControlRun, type ProfileRun, type RequestOverheadResult } from './request-overhead/report';
 import { prepareWorktree } from './ticket-path/worktree';
+import { intOption, benchCommand } from './lib/args';
+import { gitLine } from './lib/git';
 
 // `npm run bench:request-overhead` (= ./mehrdesk bench request-overhead [flags]): what every
 // authenticated API request (and a sign-in) costs, the previous code and this code side by side
@@ -65,12 +66,7 @@ function options() {
     strict: true,
   });
   const quick = values.quick;
-  const int = (raw: string | undefined, name: string, full: number, fast: number, min = 1) => {
-    if (raw === undefined) return quick ? fast : full;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${raw}`);
-    return n;
-  };
+  const int = intOption(quick);
   const kinds = (values.kinds ?? ALL_KINDS.join(',')).split(',').map((s) => s.trim()) as Kind[];
   if (!kinds.length || kinds.some((k) => !ALL_KINDS.includes(k))) throw new Error(`--kinds must be a list of ${ALL_KINDS.join(', ')}`);
   const profile = values.profile ?? 'auto';
@@ -92,14 +88,6 @@ function options() {
   };
 }
 export type RequestOverheadOptions = ReturnType<typeof options>;
-
-const gitLine = (root: string, args: string[]) => {
-  try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-};
 
 /** The API of one code under --cpu-prof: signed in, warmed up, then `requests` GET /auth/me; the profile's samples of that window. */
 async function profileRun(
@@ -275,14 +263,13 @@ async function main(): Promise<number> {
       .execute<{ server_version: string }[]>('show server_version')
       .then((r) => r[0]?.server_version ?? '?')
       .catch(() => '?');
-    const args = process.argv.slice(2).join(' ');
     const others = batches.map((b) => b.otherPct);
     const result: RequestOverheadResult = {
       run: {
         startedAt,
         finishedAt: new Date(),
         benchSeconds: (performance.now() - t0) / 1000,
-        command: process.env.npm_lifecycle_event === `bench:${BENCH}` ? `npm run bench:${BENCH}${args ? ` -- ${args}` : ''}` : `./mehrdesk bench ${BENCH}${args ? ` ${args}` : ''}`,
+        command: benchCommand(BENCH),
         machine: machineInfo(),
         git,
         loadavgBeforeLaunch: process.env.BENCH_LOADAVG_BEFORE ?? null,

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,8 @@ import { WebhookReceiver } from './webhooks/receiver';
 import { renderTicketPathReport, type TicketPathResult } from './ticket-path/report';
 import { runRound, type Code, type RoundResult } from './ticket-path/round';
 import { prepareWorktree } from './ticket-path/worktree';
+import { benchCommand } from './lib/args';
+import { gitLine } from './lib/git';
 
 // `npm run bench:ticket-path` (= ./mehrdesk bench ticket-path [flags]): ticket creation with
 // e-mails, one automation rule and one webhook subscription active, the previous code and this
@@ -72,14 +73,6 @@ function options() {
   };
 }
 export type TicketPathOptions = ReturnType<typeof options>;
-
-const gitLine = (root: string, args: string[]) => {
-  try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-};
 
 /** The worker options a code root runs with (worker/src/create-worker.ts), for the report. */
 function workerOptions(root: string): string[] {
@@ -168,14 +161,13 @@ async function main(): Promise<number> {
       .execute<{ server_version: string }[]>('show server_version')
       .then((r) => r[0]?.server_version ?? '?')
       .catch(() => '?');
-    const args = process.argv.slice(2).join(' ');
     const otherPct = rounds.flatMap((r) => r.steps.map((s) => s.cpuWindow.otherPct));
     const result: TicketPathResult = {
       run: {
         startedAt,
         finishedAt: new Date(),
         benchSeconds: (performance.now() - t0) / 1000,
-        command: process.env.npm_lifecycle_event === `bench:${BENCH}` ? `npm run bench:${BENCH}${args ? ` -- ${args}` : ''}` : `./mehrdesk bench ${BENCH}${args ? ` ${args}` : ''}`,
+        command: benchCommand(BENCH),
         machine: machineInfo(),
         // A pinned new commit is what was measured, whatever the working tree held meanwhile.
         git: newTree ? { commit: `${newTree.short} (new, a worktree) and ${oldTree.short} (old, a worktree)`, dirty: [] } : git,

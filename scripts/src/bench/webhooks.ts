@@ -17,6 +17,7 @@ import { WebhookReceiver, type ReceiverMode } from './webhooks/receiver';
 import { renderWebhooksReport } from './webhooks/report';
 import { parseResult, type WebhooksBenchResult } from './webhooks/result';
 import { runRound, type RoundResult } from './webhooks/round';
+import { intOption, benchCommand } from './lib/args';
 
 // `npm run bench:webhooks` (= ./mehrdesk bench webhooks [flags]): webhook delivery throughput,
 // latency and backlog drain against a fresh embedded stack the launcher started, the previous
@@ -66,12 +67,7 @@ function options() {
     strict: true,
   });
   const quick = values.quick;
-  const int = (raw: string | undefined, name: string, full: number, fast: number, min = 1) => {
-    if (raw === undefined) return quick ? fast : full;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${raw}`);
-    return n;
-  };
+  const int = intOption(quick);
   const outage = (values.outage ?? '503') as Exclude<ReceiverMode, 'up'>;
   if (outage !== '503' && outage !== 'refuse') throw new Error('--outage must be 503 or refuse');
   if (values['no-old'] && values.old) throw new Error('--old and --no-old exclude each other');
@@ -191,14 +187,13 @@ async function main(): Promise<number> {
       .execute<{ server_version: string }[]>('show server_version')
       .then((r) => r[0]?.server_version ?? '?')
       .catch(() => '?');
-    const args = process.argv.slice(2).join(' ');
     const other = rounds.flatMap((r) => [r.throughput?.cpu.otherPct, r.paced?.cpu.otherPct, r.drain?.cpuDrain.otherPct]).filter((x): x is number => Number.isFinite(x));
     const result: WebhooksBenchResult = {
       run: {
         startedAt,
         finishedAt: new Date(),
         benchSeconds: (performance.now() - t0) / 1000,
-        command: process.env.npm_lifecycle_event === `bench:${BENCH}` ? `npm run bench:${BENCH}${args ? ` -- ${args}` : ''}` : `./mehrdesk bench ${BENCH}${args ? ` ${args}` : ''}`,
+        command: benchCommand(BENCH),
         machine: machineInfo(),
         git,
         loadavgBeforeLaunch: process.env.BENCH_LOADAVG_BEFORE ?? null,

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,8 @@ import { memoryRound, type MemoryRound } from './workflow-scale/memory';
 import { renderWorkflowScaleReport, type WorkflowScaleResult } from './workflow-scale/report';
 import { waitForQuietMachine, type Code, type StackPids } from './workflow-scale/services';
 import { slaRound, type SlaRound } from './workflow-scale/sla';
+import { benchCommand } from './lib/args';
+import { gitLine } from './lib/git';
 
 // `npm run bench:workflow-scale` (= ./mehrdesk bench workflow-scale [flags]): many open ticket
 // workflows, the previous code and this code side by side in one run on one stack (rounds one
@@ -89,14 +90,6 @@ function options() {
 }
 export type WorkflowScaleOptions = ReturnType<typeof options>;
 
-const gitLine = (root: string, args: string[]) => {
-  try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-};
-
 /** The workflow cache a code root's worker runs with: its configured default, or the number it hard-codes. */
 function cacheSizeOf(root: string, env: NodeJS.ProcessEnv): { size: number; source: string } {
   const src = fs.readFileSync(path.join(root, 'worker/src/create-worker.ts'), 'utf8');
@@ -146,14 +139,13 @@ async function main(): Promise<number> {
         .execute<{ server_version: string }[]>('show server_version')
         .then((r) => r[0]?.server_version ?? '?')
         .catch(() => '?');
-      const args = process.argv.slice(2).join(' ');
       const other = [...memory.map((m) => m.cpuStarting.otherPct), ...sla.map((r) => r.cpuFiring.otherPct)];
       const result: WorkflowScaleResult = {
         run: {
           startedAt,
           finishedAt: new Date(),
           benchSeconds: (performance.now() - t0) / 1000,
-          command: process.env.npm_lifecycle_event === `bench:${BENCH}` ? `npm run bench:${BENCH}${args ? ` -- ${args}` : ''}` : `./mehrdesk bench ${BENCH}${args ? ` ${args}` : ''}`,
+          command: benchCommand(BENCH),
           machine: machineInfo(),
           git,
           loadavgBeforeLaunch: process.env.BENCH_LOADAVG_BEFORE ?? null,

@@ -14,3 +14,12 @@ export function gitState(root: string, ownFile: (file: string) => boolean): { co
     return { commit: 'unknown', dirty: [] };
   }
 }
+
+/** The output of `git <args>` in `root`, trimmed; empty when git fails (not a checkout, unknown ref). */
+export function gitLine(root: string, args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
