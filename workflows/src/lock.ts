@@ -1,4 +1,4 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 
 /**
  * Serialises async handlers inside one workflow: updates, signals and timer processing each
@@ -9,17 +9,24 @@ import { condition, patched } from '@temporalio/workflow';
  * in one pass, so waiting for `!held` and setting `held` after the await let two waiters in at
  * once (both saw it free), in an order that depended on how jobs were batched into activations
  * and so could differ on replay: a nondeterminism error froze the ticket
- * (scripts/src/chaos/lock.int.test.ts). Runs that started before keep the old behaviour on replay.
+ * (scripts/src/chaos/lock.int.test.ts). Legacy `ticketLifecycle` runs ask for it with a marker and
+ * keep the old behaviour when replaying history recorded before it; `ticketWorkflow` runs, born
+ * with every patch, take it without one.
  */
+export const WORKFLOW_LOCK_PATCH = 'workflow-lock-v2';
+
 export class WorkflowLock {
   private held = false;
+
+  /** `patched`: the run's own (ticket/run.ts: runs born with every patch answer true without a marker). */
+  constructor(private readonly patched: (id: string) => boolean = () => true) {}
 
   get isHeld(): boolean {
     return this.held;
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (patched('workflow-lock-v2')) {
+    if (this.patched(WORKFLOW_LOCK_PATCH)) {
       await condition(() => {
         if (this.held) return false;
         this.held = true;

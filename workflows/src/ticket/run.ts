@@ -75,7 +75,7 @@ export function startRun(input: TicketLifecycleInput, legacy: boolean): TicketRu
     patched,
     db,
     workflowId,
-    lock: new WorkflowLock(),
+    lock: new WorkflowLock(patched),
     background: new Set(),
     ruleEvents: [],
     scheduledMatches: [],
