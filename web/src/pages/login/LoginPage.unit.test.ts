@@ -117,13 +117,13 @@ describe('LoginPage: two-factor sign-in', () => {
 
     await userEvent.type(code, '12');
     await userEvent.click(screen.getByRole('button', { name: 'Verify' }));
-    expect(await screen.findByText('Enter the 6 digits the app shows')).toBeTruthy();
+    expect(await screen.findByText('Enter the 6 digits the app shows')).toBeInstanceOf(HTMLElement);
     expect(api$.calls.filter((c) => c.path.endsWith('/verify'))).toHaveLength(0);
 
     await userEvent.clear(code);
     await userEvent.type(code, '111 111');
     await userEvent.click(screen.getByRole('button', { name: 'Verify' }));
-    expect(await screen.findByText(/That code is not right/)).toBeTruthy();
+    expect(await screen.findByText(/That code is not right/)).toBeInstanceOf(HTMLElement);
 
     await userEvent.clear(code);
     await userEvent.type(code, '654321');
@@ -147,12 +147,12 @@ describe('LoginPage: two-factor sign-in', () => {
     const recovery = screen.getByLabelText('Recovery code');
     await userEvent.type(recovery, 'abcde-fghij');
     await userEvent.click(screen.getByRole('button', { name: 'Verify' }));
-    expect(await screen.findByText('That recovery code is not right, or it was used already.')).toBeTruthy();
+    expect(await screen.findByText('That recovery code is not right, or it was used already.')).toBeInstanceOf(HTMLElement);
     expect(api$.calls.at(-1)!.body).toEqual({ code: 'abcde-fghij' });
-    expect(screen.getByRole('button', { name: 'Use the code from the app instead' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Use the code from the app instead' })).toBeInstanceOf(HTMLElement);
 
     await userEvent.click(screen.getByRole('button', { name: 'Back to sign-in' }));
-    expect(await screen.findByLabelText('E-mail')).toBeTruthy();
+    expect(await screen.findByLabelText('E-mail')).toBeInstanceOf(HTMLElement);
     const logout = api$.calls.find((c) => c.path === '/api/v1/auth/logout');
     expect(logout?.headers.get('authorization')).toBe('Bearer mdk_pending');
     expect(useAuthStore().pending).toBeNull();
@@ -171,7 +171,7 @@ describe('LoginPage: two-factor sign-in', () => {
     const { router } = renderWithApp(LoginPage);
     await router.push('/login');
     await passwordStep();
-    expect(await screen.findByRole('heading', { name: 'Set up two-factor sign-in' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Set up two-factor sign-in' })).toBeInstanceOf(HTMLElement);
     const qr = await screen.findByRole('img', { name: 'QR code to add this account to an authenticator app' });
     expect(qr.tagName.toLowerCase()).toBe('svg');
     expect(qr.querySelector('path')!.getAttribute('d')!.length).toBeGreaterThan(100);
@@ -183,7 +183,7 @@ describe('LoginPage: two-factor sign-in', () => {
     const code = screen.getByLabelText('Authentication code');
     await userEvent.type(code, '999999');
     await userEvent.click(screen.getByRole('button', { name: 'Turn on' }));
-    expect(await screen.findByText(/The code does not match. Check that the app shows this account/)).toBeTruthy();
+    expect(await screen.findByText(/The code does not match. Check that the app shows this account/)).toBeInstanceOf(HTMLElement);
     await userEvent.clear(code);
     await userEvent.type(code, '222333');
     await userEvent.click(screen.getByRole('button', { name: 'Turn on' }));
@@ -194,8 +194,8 @@ describe('LoginPage: two-factor sign-in', () => {
         .getAllByRole('listitem')
         .map((li) => li.textContent),
     ).toEqual(['aaaaa-bbbbb', 'ccccc-ddddd']);
-    expect(screen.getByRole('button', { name: 'Copy the codes' })).toBeTruthy();
-    expect(screen.getByRole('button', { name: 'Download' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Copy the codes' })).toBeInstanceOf(HTMLElement);
+    expect(screen.getByRole('button', { name: 'Download' })).toBeInstanceOf(HTMLElement);
     expect(router.currentRoute.value.path).toBe('/login');
     await userEvent.click(screen.getByRole('button', { name: 'I have saved my codes' }));
     await waitFor(() => expect(router.currentRoute.value.path).toBe('/inbox'));

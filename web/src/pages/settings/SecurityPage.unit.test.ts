@@ -85,7 +85,7 @@ describe('security page', () => {
     await userEvent.click(screen.getByRole('button', { name: 'End all other sessions' }));
     await waitFor(() => expect(screen.queryByTestId('session-3')).toBeNull());
     expect(toasts()).toContain('Other sessions ended: 1');
-    expect(screen.getByText('You are signed in on this device only.')).toBeTruthy();
+    expect(screen.getByText('You are signed in on this device only.')).toBeInstanceOf(HTMLElement);
   });
 
   it('shows the dates in Persian (Jalali calendar, Persian digits) for a Persian user', async () => {
@@ -111,7 +111,7 @@ describe('security page', () => {
     });
     expect((await screen.findByTestId('mfa-status')).textContent).toContain('Off');
     await userEvent.click(screen.getByRole('button', { name: 'Set up two-factor sign-in' }));
-    expect(await screen.findByRole('img', { name: 'QR code to add this account to an authenticator app' })).toBeTruthy();
+    expect(await screen.findByRole('img', { name: 'QR code to add this account to an authenticator app' })).toBeInstanceOf(SVGElement);
     await userEvent.type(screen.getByLabelText('Authentication code'), '123456');
     await userEvent.click(screen.getByRole('button', { name: 'Turn on' }));
     const list = await screen.findByRole('list', { name: 'Recovery codes' });
@@ -143,7 +143,7 @@ describe('security page', () => {
     await userEvent.type(within(dialog).getByLabelText('Password'), 'wrong');
     await userEvent.type(within(dialog).getByLabelText('Code from the app, or a recovery code'), '123456');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Turn off' }));
-    expect(await within(dialog).findByText('The password is not right')).toBeTruthy();
+    expect(await within(dialog).findByText('The password is not right')).toBeInstanceOf(HTMLElement);
     await userEvent.clear(within(dialog).getByLabelText('Password'));
     await userEvent.type(within(dialog).getByLabelText('Password'), 'right-pass');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Turn off' }));
@@ -161,7 +161,7 @@ describe('security page', () => {
       'POST /api/v1/auth/mfa/recovery-codes': (call) =>
         (call.body as { password: string }).password === 'right-pass' ? { body: { recoveryCodes: ['fresh-11111', 'fresh-22222'], stage: 'full', expiresAt: null } } : badField('body.password'),
     });
-    expect(await screen.findByText('Your role must use two-factor sign-in, so it cannot be turned off.')).toBeTruthy();
+    expect(await screen.findByText('Your role must use two-factor sign-in, so it cannot be turned off.')).toBeInstanceOf(HTMLElement);
     expect(screen.queryByRole('button', { name: 'Turn off' })).toBeNull();
     await userEvent.click(screen.getByRole('button', { name: 'New recovery codes' }));
     const dialog = await screen.findByRole('dialog');

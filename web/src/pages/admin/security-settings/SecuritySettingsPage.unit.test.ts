@@ -59,6 +59,6 @@ describe('sign-in security page', () => {
     });
     await userEvent.click(await screen.findByLabelText('Agent'));
     await userEvent.click(screen.getByRole('button', { name: 'Save' }));
-    expect(await screen.findByText('Invalid option')).toBeTruthy();
+    expect(await screen.findByText('Invalid option')).toBeInstanceOf(HTMLElement);
   });
 });
