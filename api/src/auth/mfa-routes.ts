@@ -13,7 +13,7 @@ import { defineRoute } from '../http/route';
 import { IdParams } from '../http/params';
 import type { AuthUser } from './authenticate';
 import { refused, type LoginThrottle } from './login-throttle';
-import { LoginResponse, signInFailed } from './routes';
+import { LoginResponse, signInFailed, UserDto } from './routes';
 import { completeSession } from './session';
 import { bearerToken } from './tokens';
 import { acceptedStep, decryptTotpSecret, encryptTotpSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, normaliseRecoveryCode, otpauthUri } from './totp';
@@ -205,8 +205,7 @@ export function mfaRoutes(deps: AppDeps, registry: OpenAPIRegistry, throttle: Lo
       const expiresAt = await completeSession(em, deps.config, c.sessionId);
       const actor = { kind: 'user' as const, id: c.user.id, email: c.user.email };
       await recordAudit(em, { ...auditContext(req), actor, action: used === 'recovery' ? 'mfa.recovery_code_used' : 'mfa.verified', targetType: 'user', targetId: c.user.id });
-      const { sessionId: _s, ...user } = c.user;
-      return { token: bearerToken(req.headers.authorization)!, expiresAt, stage: 'full' as const, user };
+      return { token: bearerToken(req.headers.authorization)!, expiresAt, stage: 'full' as const, user: UserDto.parse(c.user) };
     },
   });
 

@@ -116,58 +116,52 @@ export function createRateLimits(deps: { config: Config; log: Logger }): RateLim
     if (!Number.isInteger(opts.durationSeconds) || opts.durationSeconds < 1) throw new Error(`rate limit ${name}: durationSeconds must be a positive integer`);
   };
 
+  const shared = new Map<string, SharedLimiter>();
+  /** The limiter named `name`, made once (callers on the hot path ask for it on every request). */
+  const sharedLimiter = (name: string, opts: LimiterOptions): SharedLimiter => {
+    const known = shared.get(name);
+    if (known) return known;
+    checkOptions(name, opts);
+    const failOpen = async <T>(work: (l: RateLimiterRedis) => Promise<T>): Promise<T | null> => {
+      try {
+        return await work(await redisLimiter(name, opts));
+      } catch (err) {
+        if (err instanceof RateLimiterRes) throw err;
+        warn(name, err);
+        return null;
+      }
+    };
+    const limiter: SharedLimiter = {
+      async consume(key, points = 1) {
+        try {
+          return await failOpen(async (l) => {
+            const r = await l.consume(key, points);
+            return { allowed: true, consumed: r.consumedPoints, remaining: r.remainingPoints, resetMs: r.msBeforeNext };
+          });
+        } catch (err) {
+          const r = err as RateLimiterRes;
+          return { allowed: false, consumed: r.consumedPoints, remaining: 0, resetMs: r.msBeforeNext };
+        }
+      },
+      peek: (key) =>
+        failOpen(async (l) => {
+          const r = await l.get(key);
+          return r ? { blocked: r.consumedPoints >= opts.points, consumed: r.consumedPoints, resetMs: r.msBeforeNext } : null;
+        }),
+      block: async (key, seconds) => void (await failOpen((l) => l.block(key, seconds))),
+      forget: async (key) => void (await failOpen((l) => l.delete(key))),
+    };
+    shared.set(name, limiter);
+    return limiter;
+  };
+
   return {
-    limiter(name, opts) {
-      checkOptions(name, opts);
-      const failOpen = async <T>(work: (l: RateLimiterRedis) => Promise<T>): Promise<T | null> => {
-        try {
-          return await work(await redisLimiter(name, opts));
-        } catch (err) {
-          if (err instanceof RateLimiterRes) throw err;
-          warn(name, err);
-          return null;
-        }
-      };
-      return {
-        async consume(key, points = 1) {
-          try {
-            return await failOpen(async (l) => {
-              const r = await l.consume(key, points);
-              return { allowed: true, consumed: r.consumedPoints, remaining: r.remainingPoints, resetMs: r.msBeforeNext };
-            });
-          } catch (err) {
-            const r = err as RateLimiterRes;
-            return { allowed: false, consumed: r.consumedPoints, remaining: 0, resetMs: r.msBeforeNext };
-          }
-        },
-        peek: (key) =>
-          failOpen(async (l) => {
-            const r = await l.get(key);
-            return r ? { blocked: r.consumedPoints >= opts.points, consumed: r.consumedPoints, resetMs: r.msBeforeNext } : null;
-          }),
-        block: async (key, seconds) => void (await failOpen((l) => l.block(key, seconds))),
-        forget: async (key) => void (await failOpen((l) => l.delete(key))),
-      };
-    },
+    limiter: sharedLimiter,
     rateLimit(opts) {
-      checkOptions(opts.name, opts);
+      const limiter = sharedLimiter(opts.name, opts);
       return async (req, res, next) => {
-        const limiter = await redisLimiter(opts.name, opts);
-        let outcome: RateLimiterRes;
-        let allowed: boolean;
-        try {
-          outcome = await limiter.consume(opts.key(req));
-          allowed = true;
-        } catch (err) {
-          if (!(err instanceof RateLimiterRes)) {
-            warn(opts.name, err);
-            next();
-            return;
-          }
-          outcome = err;
-          allowed = false;
-        }
-        announceLimit(res, opts.points, outcome.remainingPoints, outcome.msBeforeNext, allowed);
+        const counted = await limiter.consume(opts.key(req));
+        if (counted) announceLimit(res, opts.points, counted.remaining, counted.resetMs, counted.allowed);
         next();
       };
     },
@@ -175,6 +169,7 @@ export function createRateLimits(deps: { config: Config; log: Logger }): RateLim
       const c = client;
       client = null;
       limiters.clear();
+      shared.clear();
       if (c) await c.quit().catch(() => c.disconnect());
     },
   };

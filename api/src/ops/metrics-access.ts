@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import ipaddr from 'ipaddr.js';
 import type { Config } from '@mehrdesk/core/config';
 import { HttpError } from '../http/errors';
 import { bearerToken } from '../auth/tokens';
@@ -9,7 +10,8 @@ import { bearerToken } from '../auth/tokens';
 // is the forwarded client behind a local proxy, so a proxy does not open it to the world. With
 // METRICS_TOKEN: whoever sends it as a bearer token, from anywhere, and nobody else.
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+/** 127.0.0.0/8, ::1, and IPv4-mapped forms of them. */
+const isLoopback = (ip: string) => ipaddr.isValid(ip) && ipaddr.process(ip).range() === 'loopback';
 
 const sameSecret = (given: string, expected: string) => {
   const a = Buffer.from(given);
@@ -26,7 +28,7 @@ export function metricsAccess(config: Pick<Config, 'METRICS_TOKEN'>): RequestHan
       res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
       throw new HttpError(401, 'unauthorized', 'Send METRICS_TOKEN as a bearer token');
     }
-    if (LOOPBACK.test(req.ip ?? '')) return next();
+    if (isLoopback(req.ip ?? '')) return next();
     throw new HttpError(403, 'forbidden', 'Metrics are served to this machine only; set METRICS_TOKEN to scrape from elsewhere');
   };
 }

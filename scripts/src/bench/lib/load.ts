@@ -12,7 +12,13 @@ export interface HttpResult {
   error?: string;
 }
 
-export function request(agent: http.Agent, base: URL, method: string, path: string, opts: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<HttpResult> {
+export function request(
+  agent: http.Agent,
+  base: URL,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpResult> {
   const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
   const started = performance.now();
   return new Promise((resolve) => {
@@ -27,6 +33,7 @@ export function request(agent: http.Agent, base: URL, method: string, path: stri
           accept: 'application/json',
           ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
           ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...(opts.headers ?? {}),
         },
         timeout: opts.timeoutMs ?? 60_000,
       },
